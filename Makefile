@@ -1,0 +1,34 @@
+# Every target creates .venv and installs the project (editable, with dev extras) when needed.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: run test test-long lint bench screenshots clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/workbench
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+test-long: $(STAMP)
+	$(PY) -m pytest -n 2 -q --long
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check workbench tests benchmarks
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+screenshots: $(STAMP)
+	$(PY) scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,42 @@
+"""Shared test set-up.
+
+Every test runs with ``$WORKBENCH_HOME`` in a temporary folder, so no test ever
+reads or writes the real user data folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+REFERENCE_DIR = SHARED_DIR / "reference"
+SEEDS_DIR = SHARED_DIR / "seeds"
+GUIDANCE_LIBRARY = SHARED_DIR / "guidance-library" / "nice-ipg-coding.jsonl"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--long", action="store_true", help="run the long fault and fuzz tests too")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--long"):
+        return
+    skip_long = pytest.mark.skip(reason="long fault/fuzz run: enable with --long (make test-long)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip_long)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private WORKBENCH_HOME per test; the log and config variables are cleared."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("WORKBENCH_HOME", str(home))
+    monkeypatch.delenv("WORKBENCH_LOG", raising=False)
+    monkeypatch.delenv("WORKBENCH_EXIT_ON_READY", raising=False)
+    monkeypatch.delenv("WORKBENCH_HEADLESS", raising=False)
+    monkeypatch.setenv("WORKBENCH_CODER", "test.coder")
+    return home
