@@ -1,0 +1,227 @@
+"""Drive the app through the coders' main flows with Textual's Pilot, counting keys.
+
+Shared by the Pilot tests and the benchmarks (which report the key counts)::
+
+    from tests.tui_flows import measure_flows
+    counts = asyncio.run(measure_flows())      # {"IPG655": 11, "IPG75": 12}
+
+Keys are counted from launch to saved. Typing the identifiers (patient, episode
+reference, date) is not counted, as in the acceptance criteria.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from workbench.tui.app import WorkbenchApp
+
+KEY_BUDGET = 12
+SIZE = (80, 24)
+
+
+@dataclass
+class Keys:
+    """Presses keys through a Pilot and counts them; identifiers are typed uncounted."""
+
+    pilot: Pilot
+    count: int = 0
+    pressed: list[str] = field(default_factory=list)
+
+    async def press(self, *keys: str) -> None:
+        for key in keys:
+            self.count += 1
+            self.pressed.append(key)
+            await self.pilot.press(key)
+
+    async def type_text(self, text: str) -> None:
+        """Characters of an identifier: not counted, and typed in one go to keep tests fast."""
+        focused = self.pilot.app.focused
+        if hasattr(focused, "insert_text_at_cursor"):
+            focused.insert_text_at_cursor(text)
+            await self.pilot.pause()
+        else:
+            await self.pilot.press(*text)
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0,
+                   what: str = "condition") -> None:
+    """Let the app run until ``condition()`` holds (workers finish, screens switch)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}; screen is {type(pilot.app.screen).__name__}")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def screen_name(app: WorkbenchApp) -> str:
+    return type(app.screen).__name__
+
+
+async def wait_for_screen(pilot: Pilot, name: str, timeout: float = 5.0) -> None:
+    await wait_for(pilot, lambda: screen_name(pilot.app) == name, timeout, f"screen {name}")
+
+
+async def wait_ready(pilot: Pilot) -> None:
+    """The reference database is open (a fresh home builds it first)."""
+    await wait_for(pilot, lambda: pilot.app.sub_title != "", 20.0, "the reference database")
+
+
+async def open_guidance(pilot: Pilot, keys: Keys, query: str) -> None:
+    """Type the query and press Enter on the top result; wait for the guidance to load."""
+    await keys.press(*query)
+    await keys.press("enter")
+    await wait_for_screen(pilot, "GuidanceScreen")
+    await wait_for(pilot, lambda: pilot.app.screen.view is not None, what="the guidance text")
+
+
+async def start_wizard(pilot: Pilot, keys: Keys) -> None:
+    await keys.press("c")
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "WizardScreen" and pilot.app.screen.question,
+                   what="the first question")
+
+
+async def answer(pilot: Pilot, keys: Keys, *presses: str) -> None:
+    for key in presses:
+        await keys.press(key)
+        await pilot.pause()
+
+
+async def fill_and_save(pilot: Pilot, keys: Keys, patient: str, episode: str, date: str) -> None:
+    """On the review screen (focus in the patient field): type, Tab, type, Tab, type, ctrl+s."""
+    await wait_for_screen(pilot, "ReviewScreen")
+    await keys.type_text(patient)
+    await keys.press("tab")
+    await keys.type_text(episode)
+    await keys.press("tab")
+    await keys.type_text(date)
+    await keys.press("ctrl+s")
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "SearchScreen", 10.0, "the save")
+
+
+async def code_ipg655(pilot: Pilot, keys: Keys, patient: str = "PAT655", episode: str = "EP1",
+                      date: str = "2024-03-01") -> None:
+    """Fluoroscopy, right-atrial lead, congestive heart failure."""
+    await open_guidance(pilot, keys, "655")
+    await start_wizard(pilot, keys)
+    await answer(pilot, keys, "5")      # image control: fluoroscopy (Y53.4)
+    await answer(pilot, keys, "1")      # right-atrial lead: yes (Z33.6)
+    await answer(pilot, keys, "1")      # congestive heart failure: yes (I50.0)
+    await fill_and_save(pilot, keys, patient, episode, date)
+
+
+async def code_ipg75(pilot: Pilot, keys: Keys, patient: str = "PAT75", episode: str = "EP2",
+                     date: str = "2024-03-02") -> None:
+    """Two drug-eluting stents under fluoroscopy."""
+    await open_guidance(pilot, keys, "75")
+    await start_wizard(pilot, keys)
+    await answer(pilot, keys, "1")      # stent inserted: yes
+    await answer(pilot, keys, "3")      # type: drug-eluting
+    await answer(pilot, keys, "2")      # number: two
+    await answer(pilot, keys, "enter")  # another type? the default, no
+    await answer(pilot, keys, "4")      # image control: fluoroscopy
+    await fill_and_save(pilot, keys, patient, episode, date)
+
+
+FLOWS = {"IPG655": code_ipg655, "IPG75": code_ipg75}
+
+
+# ------------------------------------------------------------------ screens for snapshots
+
+
+async def quiet(pilot: Pilot) -> None:
+    """No toasts and no pending work in a picture."""
+    await pilot.pause(0.1)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+async def to_search(pilot: Pilot) -> None:
+    await wait_ready(pilot)
+    await pilot.press(*"655")
+    await wait_for(pilot, lambda: pilot.app.screen.shown_query == "655", what="results")
+    await quiet(pilot)
+
+
+async def to_guidance(pilot: Pilot) -> None:
+    await wait_ready(pilot)
+    await open_guidance(pilot, Keys(pilot), "655")
+    await quiet(pilot)
+
+
+async def to_code(pilot: Pilot) -> None:
+    await wait_ready(pilot)
+    await pilot.press(*"l804")
+    await wait_for(pilot, lambda: pilot.app.screen.shown_query == "l804", what="results")
+    index = next(i for i, h in enumerate(pilot.app.screen.hits) if h.code == "L80.4")
+    pilot.app.screen._open(index)
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "CodeScreen" and pilot.app.screen.view,
+                   what="the code")
+    await quiet(pilot)
+
+
+async def to_wizard(pilot: Pilot) -> None:
+    """IPG75 after 'stent: yes': the type-of-stent question, L80.4 in the panel."""
+    await wait_ready(pilot)
+    keys = Keys(pilot)
+    await open_guidance(pilot, keys, "75")
+    await start_wizard(pilot, keys)
+    await answer(pilot, keys, "1")
+    await quiet(pilot)
+
+
+async def to_review(pilot: Pilot) -> None:
+    await wait_ready(pilot)
+    keys = Keys(pilot)
+    await open_guidance(pilot, keys, "655")
+    await start_wizard(pilot, keys)
+    await answer(pilot, keys, "5", "1", "1")
+    await wait_for_screen(pilot, "ReviewScreen")
+    await wait_for(pilot, lambda: pilot.app.screen.edits is not None and pilot.app.screen.checked,
+                   what="the edits")
+    await quiet(pilot)
+
+
+async def to_log(pilot: Pilot) -> None:
+    await wait_ready(pilot)
+    await code_ipg655(pilot, Keys(pilot))
+    await pilot.press("ctrl+l")
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "LogScreen" and pilot.app.screen.shown,
+                   what="the log")
+    await quiet(pilot)
+
+
+async def to_help(pilot: Pilot) -> None:
+    await wait_ready(pilot)
+    await pilot.press("f1")
+    await wait_for_screen(pilot, "HelpScreen")
+    await quiet(pilot)
+
+
+SCREENS = {"search": to_search, "guidance": to_guidance, "code": to_code, "wizard": to_wizard,
+           "review": to_review, "log": to_log, "help": to_help}
+
+
+async def run_flow(name: str, log: str | None = None, reference: Path | None = None) -> int:
+    """Launch the app, code one seed flow to saved, and return the keys it took."""
+    app = WorkbenchApp(log=log, offer_drafts=False, reference=reference)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        keys = Keys(pilot)
+        await FLOWS[name](pilot, keys)
+        return keys.count
+
+
+async def measure_flows(log: str | None = None, reference: Path | None = None) -> dict[str, int]:
+    """Key counts of every seed flow (WORKBENCH_HOME must point at a scratch folder)."""
+    return {name: await run_flow(name, log, reference) for name in FLOWS}
+
+
+if __name__ == "__main__":
+    print(asyncio.run(measure_flows()))

@@ -1,0 +1,92 @@
+"""Small code helpers the rules package needs: shape checks and a catalog protocol.
+
+The classifications package owns full code parsing; rule packs only need to know
+whether a string is an OPCS-4/ICD-10 code or a category ("Y53.-", "M02"), which
+chapter it is in, and whether one code falls inside a category.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, runtime_checkable
+
+OPCS4 = "opcs4"
+ICD10 = "icd10"
+
+# "L80.4", "l804", "L80.-", "L80"; ICD-10 may carry a 5th character ("S72.00", "H19.8A").
+_CODE = re.compile(r"^([A-Z])(\d\d)(?:\.?(\d|-)([0-9A-Z]?))?$")
+
+
+@runtime_checkable
+class CodeCatalog(Protocol):
+    """What the engine, edits and linter need from a classification catalog."""
+
+    def exists(self, classification: str, code: str) -> bool: ...
+
+    def title(self, classification: str, code: str) -> str | None: ...
+
+
+def normalise_code(text: str) -> str | None:
+    """'l804' -> 'L80.4', 'Y53.-' -> 'Y53.-', 'M02' -> 'M02.-'; None when it is not a code."""
+    if not isinstance(text, str):
+        return None
+    cleaned = text.strip().upper().replace(" ", "")
+    match = _CODE.match(cleaned)
+    if not match:
+        return None
+    letter, digits, fourth, fifth = match.groups()
+    if fourth is None or fourth == "-":
+        if fifth:
+            return None
+        return f"{letter}{digits}.-"
+    return f"{letter}{digits}.{fourth}{fifth or ''}"
+
+
+def is_category(code: str) -> bool:
+    """True for a category placeholder such as 'Y53.-'."""
+    return code.endswith(".-")
+
+
+def category_of(code: str) -> str:
+    """'Y53.4' -> 'Y53'."""
+    return code[:3]
+
+
+def chapter_of(code: str) -> str:
+    """The OPCS-4 chapter letter: 'Y53.4' -> 'Y'."""
+    return code[:1]
+
+
+def in_scope(code: str, scope: list[str] | tuple[str, ...]) -> bool:
+    """Whether a code falls in any scope entry: a chapter ('K'), category ('M02', 'Y53.-') or code."""
+    for entry in scope:
+        entry = entry.upper().rstrip("-").rstrip(".")
+        if code.startswith(entry) or code.replace(".", "").startswith(entry.replace(".", "")):
+            return True
+    return False
+
+
+def catalog_title(catalog: CodeCatalog | None, classification: str, code: str) -> str:
+    if catalog is None or is_category(code):
+        return ""
+    try:
+        return catalog.title(classification, code) or ""
+    except Exception:  # a catalog problem must never stop coding; the edits report unknown codes
+        return ""
+
+
+class MappingCatalog:
+    """A catalog over a plain ``{(classification, code): title}`` mapping.
+
+    For tests and for tools that already hold a code list; the app uses the
+    reference database's :class:`~workbench.core.classifications.Classifications`.
+    """
+
+    def __init__(self, titles: dict[tuple[str, str], str]):
+        self._titles = dict(titles)
+
+    def exists(self, classification: str, code: str) -> bool:
+        return (classification, code) in self._titles
+
+    def title(self, classification: str, code: str) -> str | None:
+        return self._titles.get((classification, code))

@@ -1,0 +1,164 @@
+"""Conditions over answers: parsing from YAML nodes, three-valued evaluation, wording.
+
+Written forms (see fixtures/rules/README.md):
+
+    when: stent                      # a yes/no question answered yes
+    when: {stent: no}                # an answer equals a value
+    when: {type: [metallic, plastic]}  # ... is one of several values (multi: includes one)
+    when: {count: {min: 2, max: 4}}  # a number within a range
+    when: {all: [...]} / {any: [...]} / {not: ...}
+    when: [cond, cond]               # a list means all of them
+
+Evaluation is three-valued: ``None`` means "not known yet" (the question it
+depends on is still to be answered), which lets the engine count the questions
+that might still come and keep later answers until they are known to be stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from workbench.core.rules.model import AllOf, AnyOf, Condition, InRange, Is, Not, Question
+from workbench.core.rules.nodes import NodeReader
+
+COMBINATORS = ("all", "any", "not")
+
+
+def parse_condition(reader: NodeReader, node: Any, known: Mapping[str, Question], what: str) -> Condition:
+    """Build a condition; ``known`` holds the questions it may refer to (asked earlier)."""
+    kind = reader.kind(node)
+    if kind == "scalar":
+        question = _known_question(reader, node, str(node.value).strip(), known, what)
+        if question.kind != "yesno":
+            raise reader.fail(
+                node,
+                f"{what}: '{question.id}' is a {question.kind} question; "
+                f"write {{{question.id}: <value>}} to test its answer",
+            )
+        return Is(question.id, ("yes",))
+    if kind == "list":
+        return AllOf(tuple(parse_condition(reader, item, known, what) for item in node.value))
+    if kind != "mapping":
+        raise reader.fail(node, f"{what} should name a question or be a mapping such as {{question: value}}")
+    parts: list[Condition] = []
+    for key_node, value_node in node.value:
+        key = str(key_node.value).strip()
+        if key == "all":
+            items = reader.seq(value_node, f"{what}: 'all'")
+            parts.append(AllOf(tuple(parse_condition(reader, i, known, what) for i in items)))
+        elif key == "any":
+            items = reader.seq(value_node, f"{what}: 'any'")
+            parts.append(AnyOf(tuple(parse_condition(reader, i, known, what) for i in items)))
+        elif key == "not":
+            parts.append(Not(parse_condition(reader, value_node, known, what)))
+        else:
+            question = _known_question(reader, key_node, key, known, what)
+            parts.append(_answer_test(reader, question, value_node, what))
+    if not parts:
+        raise reader.fail(node, f"{what} is empty")
+    return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+
+def _known_question(reader: NodeReader, node: Any, name: str, known: Mapping[str, Question], what: str) -> Question:
+    if name in known:
+        return known[name]
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise reader.fail(
+        node,
+        f"{what}: '{name}' is not a question asked before this point{hint}; "
+        "conditions can only use answers to earlier questions",
+    )
+
+
+def _answer_test(reader: NodeReader, question: Question, node: Any, what: str) -> Condition:
+    if question.kind == "number":
+        fields = reader.mapping(node, f"{what}: test of number '{question.id}'", ("min", "max"))
+        low = reader.integer(fields["min"], "min") if "min" in fields else None
+        high = reader.integer(fields["max"], "max") if "max" in fields else None
+        return InRange(question.id, low, high)
+    if question.kind == "code":
+        raise reader.fail(node, f"{what}: conditions cannot test the code answer '{question.id}'")
+    values = [reader.text(v, f"{what}: value for '{question.id}'") for v in reader.seq(node, what, allow_single=True)]
+    allowed = [o.value for o in question.options]
+    for value_node, value in zip(reader.seq(node, what, allow_single=True), values, strict=True):
+        if value not in allowed:
+            raise reader.fail(
+                value_node,
+                f"{what}: '{value}' is not an option of '{question.id}' (options: {', '.join(allowed)})",
+            )
+    return Is(question.id, tuple(values))
+
+
+# ---------------------------------------------------------------- evaluation
+
+Lookup = Callable[[str], tuple[str, object]]
+"""Maps a question id to (status, answer); status is 'answered', 'skipped' or 'open'."""
+
+
+def holds(condition: Condition | None, lookup: Lookup) -> bool | None:
+    """True, False, or None when it depends on answers still to come."""
+    if condition is None:
+        return True
+    if isinstance(condition, Is):
+        status, answer = lookup(condition.question)
+        if status == "skipped":
+            return False
+        if status != "answered":
+            return None
+        if isinstance(answer, list):
+            return any(v in answer for v in condition.values)
+        return answer in condition.values
+    if isinstance(condition, InRange):
+        status, answer = lookup(condition.question)
+        if status == "skipped":
+            return False
+        if status != "answered" or not isinstance(answer, int):
+            return None
+        low_ok = condition.minimum is None or answer >= condition.minimum
+        high_ok = condition.maximum is None or answer <= condition.maximum
+        return low_ok and high_ok
+    if isinstance(condition, Not):
+        inner = holds(condition.item, lookup)
+        return None if inner is None else not inner
+    results = [holds(item, lookup) for item in condition.items]
+    if isinstance(condition, AllOf):
+        if any(r is False for r in results):
+            return False
+        return None if any(r is None for r in results) else True
+    if any(r is True for r in results):
+        return True
+    return None if any(r is None for r in results) else False
+
+
+def describe(condition: Condition | None, prompts: Callable[[str], str]) -> str:
+    """Plain words for a condition, used in the reasons shown beside codes."""
+    if condition is None:
+        return "always"
+    if isinstance(condition, Is):
+        return f"{prompts(condition.question)} {' or '.join(condition.values)}"
+    if isinstance(condition, InRange):
+        low = "" if condition.minimum is None else f"at least {condition.minimum}"
+        high = "" if condition.maximum is None else f"at most {condition.maximum}"
+        return f"{prompts(condition.question)} {' and '.join(p for p in (low, high) if p)}"
+    if isinstance(condition, Not):
+        return f"not ({describe(condition.item, prompts)})"
+    joiner = "; " if isinstance(condition, AllOf) else "; or "
+    return joiner.join(describe(i, prompts) for i in condition.items)
+
+
+def referenced(condition: Condition | None) -> list[Is | InRange]:
+    """Every answer test inside a condition (for the linter's 'leads nowhere' check)."""
+    if condition is None:
+        return []
+    if isinstance(condition, Is | InRange):
+        return [condition]
+    if isinstance(condition, Not):
+        return referenced(condition.item)
+    out: list[Is | InRange] = []
+    for item in condition.items:
+        out.extend(referenced(item))
+    return out

@@ -1,0 +1,128 @@
+"""Validation edits: general OPCS-4/ICD-10 conventions, plus the pack's declared rules.
+
+Procedures are always OPCS-4 and diagnoses always ICD-10, so OPCS-4 Z94.2
+(right sided operation) is never mistaken for ICD-10 Z94.2 (lung transplant status).
+
+| id | severity | checks |
+|---|---|---|
+| invalid-code | error | not shaped like a code at all |
+| unknown-code | error | not in the loaded classification |
+| missing-4th-character | error | a category ("L80", "Y53.-") where a full code is needed |
+| y-z-first | error | an OPCS-4 chapter Y or Z code in first position |
+| laterality-position | error | OPCS-4 Z94 not directly after a site code |
+| duplicate-code | warning | the same code twice in one list |
+| excluded-pair | error | two codes the pack says never go together |
+| forbidden-code | error | a code the pack says never to use with this procedure |
+| missing-diagnosis | error | the pack needs a diagnosis and there is none |
+"""
+
+from __future__ import annotations
+
+from workbench.core.rules.codes import ICD10, OPCS4, CodeCatalog, category_of, chapter_of, is_category, normalise_code
+from workbench.core.rules.model import EditResult, Pack
+
+LATERALITY = "Z94"
+_NAMES = {OPCS4: "OPCS-4", ICD10: "ICD-10"}
+
+
+def run_edits(procedures: list[str], diagnoses: list[str], catalog: CodeCatalog | None,
+              pack: Pack | None = None) -> list[EditResult]:
+    """Every edit that fails, in list order; an empty list means the sequence passes."""
+    results: list[EditResult] = []
+    procs = _checked(procedures, OPCS4, catalog, results)
+    diags = _checked(diagnoses, ICD10, catalog, results)
+    _order(procs, pack, results)
+    for codes, classification in ((procs, OPCS4), (diags, ICD10)):
+        seen: set[str] = set()
+        for position, code in codes:
+            if code in seen:
+                results.append(EditResult("duplicate-code", "warning",
+                                          f"{_NAMES[classification]} {code} is listed twice",
+                                          position, classification))
+            seen.add(code)
+    if pack is not None:
+        _pack_rules(pack, procs, diags, results)
+    return results
+
+
+def _checked(codes: list[str], classification: str, catalog: CodeCatalog | None,
+             results: list[EditResult]) -> list[tuple[int, str]]:
+    """Normalised (position, code) pairs; malformed and unknown codes are reported."""
+    name = _NAMES[classification]
+    out: list[tuple[int, str]] = []
+    for position, raw in enumerate(codes, start=1):
+        code = normalise_code(str(raw))
+        if code is None:
+            results.append(EditResult("invalid-code", "error", f"'{raw}' is not an {name} code",
+                                      position, classification))
+            continue
+        out.append((position, code))
+        if is_category(code) or _needs_fourth(catalog, classification, code):
+            shown = code.rstrip("-").rstrip(".")
+            results.append(EditResult(
+                "missing-4th-character", "error",
+                f"{name} {shown} is a category: choose the code with its 4th character", position, classification))
+        elif catalog is not None and not _exists(catalog, classification, code):
+            results.append(EditResult("unknown-code", "error",
+                                      f"{name} {code} is not in the loaded {name} classification",
+                                      position, classification))
+    return out
+
+
+def _needs_fourth(catalog: CodeCatalog | None, classification: str, code: str) -> bool:
+    lookup = getattr(catalog, "lookup", None)
+    if lookup is None:
+        return False
+    try:
+        info = lookup(classification, code)
+    except Exception:
+        return False
+    return bool(getattr(info, "needs_fourth_character", False))
+
+
+def _exists(catalog: CodeCatalog, classification: str, code: str) -> bool:
+    try:
+        return bool(catalog.exists(classification, code))
+    except Exception:
+        return False
+
+
+def _order(procs: list[tuple[int, str]], pack: Pack | None, results: list[EditResult]) -> None:
+    if procs and procs[0][0] == 1 and chapter_of(procs[0][1]) in ("Y", "Z"):
+        results.append(EditResult(
+            "y-z-first", "error",
+            f"OPCS-4 {procs[0][1]} is a chapter {chapter_of(procs[0][1])} code and cannot come first: "
+            "put the procedure code first", 1, OPCS4))
+    extra_sites = set(pack.site_codes) if pack else set()
+    previous: str | None = None
+    for position, code in procs:
+        if category_of(code) == LATERALITY:
+            if previous is None or not _is_site(previous, extra_sites):
+                results.append(EditResult(
+                    "laterality-position", "error",
+                    f"OPCS-4 {code} (laterality) must come directly after a site code", position, OPCS4))
+        previous = code
+
+
+def _is_site(code: str, extra_sites: set[str]) -> bool:
+    return (chapter_of(code) == "Z" and category_of(code) != LATERALITY) or code in extra_sites
+
+
+def _pack_rules(pack: Pack, procs: list[tuple[int, str]], diags: list[tuple[int, str]],
+                results: list[EditResult]) -> None:
+    codes = {code: position for position, code in reversed(procs)}
+    for rule in pack.exclusions:
+        for other in rule.with_codes:
+            if rule.code in codes and other in codes:
+                results.append(EditResult(
+                    "excluded-pair", "error",
+                    f"OPCS-4 {rule.code} and {other} must not be coded together: {rule.reason}",
+                    max(codes[rule.code], codes[other]), OPCS4))
+    for rule in pack.forbidden:
+        if rule.code in codes:
+            results.append(EditResult("forbidden-code", "error",
+                                      f"OPCS-4 {rule.code} must not be used here: {rule.reason}",
+                                      codes[rule.code], OPCS4))
+    if pack.requires_diagnosis and not diags:
+        results.append(EditResult("missing-diagnosis", "error",
+                                  f"{pack.guidance_id} needs an ICD-10 diagnosis code", None, ICD10))

@@ -1,0 +1,194 @@
+"""The rule-pack linter: schema, codes, reachability, dead options and every answer path.
+
+Never raises for any file: whatever goes wrong becomes a message with a line number.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.core.rules.codes import CodeCatalog, is_category
+from workbench.core.rules.conditions import referenced
+from workbench.core.rules.edits import run_edits
+from workbench.core.rules.loader import load_pack, pack_files
+from workbench.core.rules.model import Each, Pack, PackError, Question, Table
+from workbench.core.rules.paths import AnswerPath, TooManyPaths, enumerate_paths
+
+_NAMES = {"opcs4": "OPCS-4", "icd10": "ICD-10"}
+
+
+@dataclass(frozen=True)
+class LintMessage:
+    path: str
+    line: int
+    severity: str                        # "error" | "warning"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+def lint_files(paths: list[Path] | None, catalog: CodeCatalog | None) -> tuple[int, list[LintMessage]]:
+    """(number of files checked, messages); folders are expanded to their *.yaml packs."""
+    files: list[Path] = []
+    for path in paths or [None]:  # None: the shipped packs
+        if path is None or Path(path).is_dir():
+            files.extend(pack_files(Path(path) if path else None))
+        else:
+            files.append(Path(path))
+    messages: list[LintMessage] = []
+    for file in files:
+        messages.extend(lint_file(file, catalog))
+    return len(files), messages
+
+
+def lint_file(path: Path, catalog: CodeCatalog | None) -> list[LintMessage]:
+    try:
+        pack = load_pack(path)
+    except PackError as exc:
+        return [LintMessage(exc.path, exc.line, "error", exc.message)]
+    try:
+        return lint_pack(pack, catalog)
+    except Exception as exc:  # the linter must report, never crash, whatever the pack holds
+        return [LintMessage(str(path), 1, "error", f"the pack could not be checked ({type(exc).__name__}: {exc})")]
+
+
+def lint_pack(pack: Pack, catalog: CodeCatalog | None) -> list[LintMessage]:
+    out: list[LintMessage] = []
+
+    def say(line: int, severity: str, message: str) -> None:
+        out.append(LintMessage(pack.path, line, severity, message))
+
+    if catalog is not None:
+        for classification, code, line in pack.code_lines:
+            if not catalog.exists(classification, code):
+                say(line, "error", f"{_NAMES[classification]} {code} is not in the loaded classification")
+    for question in pack.all_questions():
+        if not question.source and question.template_id != "another":
+            say(question.line, "warning", f"question '{question.id}' has no source passage")
+    try:
+        paths = enumerate_paths(pack, catalog)
+    except TooManyPaths as exc:
+        say(1, "error", f"{exc}: split the pack or simplify its questions")
+        return out
+    if not paths:
+        say(1, "error", "no answer path completes")
+        return out
+    _reachability(pack, paths, say)
+    _dead_options(pack, paths, say)
+    _path_edits(pack, paths, catalog, say)
+    return out
+
+
+def _reachability(pack: Pack, paths: list[AnswerPath], say) -> None:
+    asked = {(q.group, q.template_id) for p in paths for q, _ in p.evaluation.answered}
+    for question in pack.all_questions():
+        if question.template_id == "another" and _group_max(pack, question.group) == 1:
+            continue
+        if (question.group, question.template_id) not in asked:
+            say(question.line, "error", f"question '{question.template_id}' is never asked on any answer path")
+
+
+def _group_max(pack: Pack, group_id: str | None) -> int:
+    return next((g.maximum for g in pack.questions if getattr(g, "id", None) == group_id
+                 and not isinstance(g, Question)), 0)
+
+
+def _dead_options(pack: Pack, paths: list[AnswerPath], say) -> None:
+    """An option is dead when another option of the same question gives the same outcome on every path."""
+    outcomes: dict[str, dict[str, dict[frozenset, tuple]]] = defaultdict(lambda: defaultdict(dict))
+    questions: dict[str, Question] = {}
+    for path in paths:
+        result = path.evaluation
+        asked = [q.id for q, _ in result.answered]
+        for question, value in result.answered:
+            if question.kind not in ("yesno", "choice"):
+                continue
+            questions[question.id] = question
+            others = frozenset((k, _frozen(v)) for k, v in result.answers.items() if k != question.id)
+            outcome = (tuple(e.code for e in result.procedures), tuple(e.code for e in result.diagnoses),
+                       tuple(result.notes), tuple(i for i in asked if i != question.id))
+            outcomes[question.id][str(value)][others] = outcome
+    reported: set[tuple] = set()
+    for question_id, by_value in outcomes.items():
+        question = questions[question_id]
+        values = list(by_value)
+        for i, value in enumerate(values):
+            twin = next((v for v in values[:i] + values[i + 1:] if by_value[v] == by_value[value]), None)
+            key = (question.group, question.template_id, value)
+            if twin is None or key in reported:
+                continue
+            reported.add(key)
+            option = question.option(value)
+            say(option.line if option and option.line else question.line, "error",
+                f"option '{value}' of '{question.template_id}' changes nothing: every path gives the same "
+                f"codes, questions and notes as '{twin}'")
+    _multi_options(pack, say)
+
+
+def _multi_options(pack: Pack, say) -> None:
+    used: set[tuple[str, str]] = set()
+    items = list(pack.procedures) + list(pack.diagnoses)
+    conditions = [q.when for q in pack.all_questions()] + [n.when for n in pack.notes]
+    while items:
+        item = items.pop()
+        if isinstance(item, Each):
+            items.extend(item.items)
+            continue
+        conditions.append(item.when)
+        if isinstance(item, Table):
+            used.update((key, value) for key in item.keys for value in _row_values(item.rows))
+    for condition in conditions:
+        for test in referenced(condition):
+            used.update((test.question, v) for v in getattr(test, "values", ()))
+    for question in pack.all_questions():
+        if question.kind != "multi":
+            continue
+        for option in question.options:
+            if not option.codes and (question.id, option.value) not in used:
+                say(option.line, "error", f"option '{option.value}' of '{question.id}' gives no code "
+                                          "and no condition uses it")
+
+
+def _row_values(rows: dict) -> list[str]:
+    out = list(rows)
+    for value in rows.values():
+        if isinstance(value, dict):
+            out.extend(_row_values(value))
+    return out
+
+
+def _frozen(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _path_edits(pack: Pack, paths: list[AnswerPath], catalog: CodeCatalog | None, say) -> None:
+    line = _codes_line(pack)
+    problems: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for path in paths:
+        for code in path.procedures + path.diagnoses:
+            if is_category(code):
+                problems[("error", f"leaves the placeholder {code} unresolved")].append(path.answers)
+        for result in run_edits(path.procedures, path.diagnoses, catalog, pack):
+            if result.id == "unknown-code":
+                continue  # already reported at the line that names the code
+            problems[(result.severity, f"fails edit {result.id}: {result.message}")].append(path.answers)
+    for (severity, message), examples in problems.items():
+        count = f"{len(examples)} path{'s' if len(examples) != 1 else ''}"
+        say(line, severity, f"{count} {message} (e.g. answers {_answers_text(examples[0])})")
+
+
+def _codes_line(pack: Pack) -> int:
+    for items in (pack.procedures, pack.diagnoses):
+        if items:
+            return items[0].line
+    return 1
+
+
+def _answers_text(answers: dict) -> str:
+    if not answers:
+        return "none"
+    return ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in answers.items())
+

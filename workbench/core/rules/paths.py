@@ -1,0 +1,75 @@
+"""Enumerating every answer path of a pack (for tests, the linter and `rules paths`).
+
+Each path is a complete set of answers reached by answering the engine's next
+question with every value it allows. Number and code questions are tried at their
+``examples``; a repeat group is tried once and twice (``repeat_cap``), which is
+enough to exercise everything an instance can emit and the link between instances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+from workbench.core.rules.codes import CodeCatalog
+from workbench.core.rules.engine import evaluate
+from workbench.core.rules.model import Evaluation, Pack, Question
+
+MAX_PATHS = 20_000   # a guard: a pack this branchy is a pack to split, and the linter says so
+
+
+class TooManyPaths(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class AnswerPath:
+    answers: dict[str, object]
+    evaluation: Evaluation
+
+    @property
+    def procedures(self) -> list[str]:
+        return [e.code for e in self.evaluation.procedures]
+
+    @property
+    def diagnoses(self) -> list[str]:
+        return [e.code for e in self.evaluation.diagnoses]
+
+
+def candidate_answers(question: Question, repeat_cap: int = 2) -> list[object]:
+    if question.kind == "yesno":
+        if question.template_id == "another" and (question.instance or 0) >= repeat_cap:
+            return ["no"]
+        return ["yes", "no"]
+    if question.kind == "choice":
+        return [o.value for o in question.options]
+    if question.kind == "multi":
+        values = [o.value for o in question.options]
+        if len(values) <= 6:
+            sizes = range(1, len(values) + 1)
+            return [list(c) for size in sizes for c in combinations(values, size)]
+        return [[v] for v in values] + [list(c) for c in combinations(values, 2)] + [values]
+    if question.kind == "code" and question.several and len(question.examples) > 1:
+        return [[e] for e in question.examples] + [list(question.examples)]
+    return list(question.examples)
+
+
+def enumerate_paths(pack: Pack, catalog: CodeCatalog | None = None, repeat_cap: int = 2,
+                    limit: int = MAX_PATHS) -> list[AnswerPath]:
+    """Every complete answer path, in the order the questions offer their options."""
+    paths: list[AnswerPath] = []
+    stack: list[dict[str, object]] = [{}]
+    while stack:
+        answers = stack.pop()
+        result = evaluate(pack, answers, catalog)
+        if result.complete:
+            paths.append(AnswerPath(dict(result.answers), result))
+            if len(paths) > limit:
+                raise TooManyPaths(f"{pack.id} has more than {limit} answer paths")
+            continue
+        question = result.next_question
+        assert question is not None  # incomplete always names the next question
+        # Reversed so that popping from the stack visits options in their declared order.
+        for value in reversed(candidate_answers(question, repeat_cap)):
+            stack.append({**result.answers, question.id: value})
+    return paths

@@ -1,0 +1,197 @@
+"""The Textual app: a thin shell that wires screens to the core.
+
+Start-up is kept cheap on purpose (the benchmark compares it with a bare Textual
+app): only the search screen is imported here; every other screen is imported
+when it is first opened, and the reference database is opened in a worker after
+the first frame.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.screen import Screen
+
+from workbench.tui import keymap
+from workbench.tui.commands import WorkbenchCommands
+from workbench.tui.context import Context, Loaded
+from workbench.tui.screens.search import SearchScreen
+
+
+class WorkbenchApp(App[int]):
+    CSS_PATH = "workbench.tcss"
+    TITLE = "NICE coding workbench"
+    BINDINGS = keymap.bindings("app")
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    # Notifications must not hide the footer's keys for long over slow links.
+    NOTIFICATION_TIMEOUT = 6
+
+    def __init__(self, log: str | None = None, theme: str | None = None, *,
+                 exit_on_ready: bool | None = None, offer_drafts: bool = True,
+                 reference: Path | None = None):
+        super().__init__()
+        self.context = Context(log, reference)
+        self.requested_theme = theme
+        if exit_on_ready is None:
+            exit_on_ready = os.environ.get("WORKBENCH_EXIT_ON_READY") == "1"
+        self.exit_on_ready = exit_on_ready
+        self.offer_drafts = offer_drafts
+        self.user_keys: dict[str, str] = {}
+
+    # ------------------------------------------------------------ start-up
+
+    def get_default_screen(self) -> Screen:
+        return SearchScreen()
+
+    def on_mount(self) -> None:
+        self._apply_config()
+        if self.exit_on_ready:
+            # The search screen is composed and focused: exit once it is painted.
+            self.call_after_refresh(self.exit, 0)
+            return
+        try:
+            # A closed terminal (SSH drop, tmux kill-session) sends SIGHUP: leave
+            # quietly; the draft was saved after the last answer.
+            import asyncio
+
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+        self.call_after_refresh(self.load_reference)
+
+    def _hangup(self) -> None:
+        self.exit(0)
+
+    def _apply_config(self) -> None:
+        from workbench.core.paths import ConfigError, load_config
+
+        try:
+            config = load_config()
+        except ConfigError as exc:
+            self.notify(str(exc), title="Config file not used", severity="error")
+            config = {}
+        user_keys, problems = keymap.user_keymap(config)
+        self.user_keys = user_keys
+        if user_keys:
+            self.set_keymap(user_keys)
+        for problem in problems:
+            self.notify(problem, title="Config file", severity="warning")
+        theme = self.requested_theme or config.get("theme")
+        if theme:
+            if theme in self.available_themes:
+                self.theme = theme
+            else:
+                names = ", ".join(sorted(self.available_themes))
+                self.notify(f"No theme called '{theme}'. Themes: {names}", severity="warning")
+
+    @work(thread=True, exclusive=True, group="reference")
+    def load_reference(self) -> None:
+        try:
+            loaded = self.context.prepare()
+        except Exception as exc:  # shown to the coder; never a traceback
+            self.call_from_thread(self.report_error, "The reference database could not be opened", exc)
+            return
+        self.call_from_thread(self._reference_ready, loaded)
+
+    def _reference_ready(self, loaded: Loaded) -> None:
+        self.sub_title = loaded.describe()
+        if isinstance(self.screen, SearchScreen):
+            self.screen.reference_ready(loaded)
+        else:
+            self.get_default_screen_instance().reference_ready(loaded)
+        if self.offer_drafts:
+            self.check_drafts()
+
+    def get_default_screen_instance(self) -> SearchScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, SearchScreen)
+        return screen
+
+    # ------------------------------------------------------------ drafts
+
+    @work(thread=True, exclusive=True, group="drafts")
+    def check_drafts(self) -> None:
+        try:
+            drafts = self.context.episode_log().drafts(self.context.coder())
+        except Exception as exc:
+            self.call_from_thread(self.report_error, "The episode log could not be opened", exc)
+            return
+        if drafts:
+            self.call_from_thread(self._offer_draft, drafts)
+
+    def _offer_draft(self, drafts: list[Any]) -> None:
+        from workbench.tui.screens.modals import DraftModal
+
+        latest = max(drafts, key=lambda d: d.updated_at)
+
+        def chosen(choice: str | None) -> None:
+            if choice == "resume":
+                self.resume_draft(latest)
+            elif choice == "discard":
+                self.discard_draft(latest.id)
+
+        self.push_screen(DraftModal(latest, len(drafts)), chosen)
+
+    def resume_draft(self, draft: Any) -> None:
+        from workbench.tui.screens.wizard import start_from_state
+
+        start_from_state(self, dict(draft.state), draft_id=draft.id)
+
+    @work(thread=True, group="drafts")
+    def discard_draft(self, draft_id: int) -> None:
+        try:
+            self.context.episode_log().discard_draft(draft_id)
+        except Exception as exc:
+            self.call_from_thread(self.report_error, "The draft could not be discarded", exc)
+            return
+        self.call_from_thread(self.notify, "Draft discarded")
+
+    # ------------------------------------------------------------ navigation
+
+    def action_go_search(self) -> None:
+        self.go_home(clear=False)
+
+    def go_home(self, *, clear: bool) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        home = self.get_default_screen_instance()
+        if clear:
+            home.clear()
+        home.focus_search()
+
+    def action_open_log(self) -> None:
+        from workbench.tui.screens.log import LogScreen
+
+        if not isinstance(self.screen, LogScreen):
+            self.push_screen(LogScreen())
+
+    def open_guidance(self, guidance_id: str) -> None:
+        from workbench.tui.screens.guidance import GuidanceScreen
+
+        self.push_screen(GuidanceScreen(guidance_id))
+
+    def open_code(self, classification: str, code: str) -> None:
+        from workbench.tui.screens.code import CodeScreen
+
+        self.push_screen(CodeScreen(classification, code))
+
+    def action_help(self) -> None:
+        from workbench.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_change_theme(self) -> None:
+        self.search_themes()
+
+    # ------------------------------------------------------------ errors
+
+    def report_error(self, what: str, exc: BaseException) -> None:
+        """A plain notification for anything that went wrong; never a traceback."""
+        message = str(exc) or exc.__class__.__name__
+        self.notify(message, title=what, severity="error", timeout=10)

@@ -1,0 +1,107 @@
+"""What the screens share: where the databases are, and connections for worker threads.
+
+The app never does database work on the UI thread. Thread workers run on the
+event loop's thread pool, whose threads are reused, so each thread keeps its own
+reference-database connection and episode log (sqlite3 connections belong to the
+thread that opened them).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the status line says is loaded."""
+
+    editions: dict[str, str]
+    packs: int
+    guidance: int
+
+    def describe(self) -> str:
+        parts = [self.editions[c] for c in ("opcs4", "icd10") if self.editions.get(c)]
+        parts.append(f"{self.packs} rule pack{'s' if self.packs != 1 else ''}")
+        return " · ".join(parts)
+
+
+class Context:
+    def __init__(self, log: str | None = None, reference: Path | None = None):
+        self.log_arg = log
+        self.reference_path = reference      # None: the default under the data folder
+        self.ready = threading.Event()       # set once the reference database exists
+        self.loaded: Loaded | None = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ reference database
+
+    def prepare(self) -> Loaded:
+        """Build or open the reference database (worker thread; may take a moment)."""
+        with self._lock:
+            conn = self.reference()
+            from workbench.core.classifications import Classifications
+            from workbench.core.rules import pack_summaries
+
+            catalog = Classifications(conn)
+            editions = {}
+            for classification in ("opcs4", "icd10"):
+                try:
+                    editions[classification] = catalog.edition(classification)
+                except Exception:  # a missing classification is shown as absent, not a crash
+                    editions[classification] = ""
+            packs = len(pack_summaries(conn))
+            try:
+                guidance = conn.execute("SELECT count(*) FROM guidance").fetchone()[0]
+            except sqlite3.Error:
+                guidance = 0
+            self.loaded = Loaded(editions, packs, guidance)
+            self.ready.set()
+            return self.loaded
+
+    def reference(self) -> sqlite3.Connection:
+        """This thread's connection to the reference database."""
+        conn = getattr(self._local, "reference", None)
+        if conn is None:
+            from workbench.core.refdb import open_reference_db
+
+            conn = open_reference_db(self.reference_path)
+            self._local.reference = conn
+        return conn
+
+    def catalog(self) -> Any:
+        """This thread's :class:`Classifications` over the reference database."""
+        catalog = getattr(self._local, "catalog", None)
+        if catalog is None:
+            from workbench.core.classifications import Classifications
+
+            catalog = Classifications(self.reference())
+            self._local.catalog = catalog
+        return catalog
+
+    # ------------------------------------------------------------ episode log
+
+    def log_path(self) -> Path:
+        from workbench.core.paths import log_path
+
+        return log_path(self.log_arg)
+
+    def episode_log(self) -> Any:
+        """This thread's :class:`EpisodeLog`; raises ``LogError`` with a plain message."""
+        log = getattr(self._local, "log", None)
+        if log is None:
+            from workbench.core.episodes import EpisodeLog
+
+            log = EpisodeLog(self.log_path())
+            self._local.log = log
+        return log
+
+    @staticmethod
+    def coder() -> str:
+        return os.environ.get("WORKBENCH_CODER") or getpass.getuser()

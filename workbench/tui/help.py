@@ -1,0 +1,87 @@
+"""F1 help: a short how-to per screen; the keys come from the keymap tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench.tui import keymap
+
+
+@dataclass(frozen=True)
+class ScreenHelp:
+    title: str
+    howto: str
+    areas: tuple[str, ...]          # keymap tables whose keys work on the screen
+
+
+SCREENS: dict[str, ScreenHelp] = {
+    "search": ScreenHelp(
+        "Search",
+        "Type words, an IPG number (655) or a code (l804, I50.9). Results mix guidance and "
+        "codes; the first column says which. Up/down (or j/k in the list) move, Enter opens. "
+        "Enter on a guidance opens its text; press c there to start coding.",
+        ("search", "list", "app"),
+    ),
+    "guidance": ScreenHelp(
+        "Guidance",
+        "The guidance text with every code it mentions and its title. The rule pack status says "
+        "whether the coding questions are approved, a draft or only partial. Press c to code an "
+        "episode with it.",
+        ("guidance", "list", "app"),
+    ),
+    "code": ScreenHelp(
+        "Code",
+        "A code with its title, classification and edition, the other codes of its category, "
+        "and the guidance that mention it. Enter on a listed code or guidance opens it.",
+        ("code", "list", "app"),
+    ),
+    "wizard": ScreenHelp(
+        "Coding wizard",
+        "One question at a time. Press an option's number to answer at once, or move with the "
+        "arrows and press Enter. Enter alone takes the default when there is one. Multiple "
+        "choice: space ticks, Enter confirms. Numbers and codes: type, then Enter. Escape goes "
+        "back one question; later answers that still apply are kept. The panel shows the codes "
+        "so far and why each is there. Every answer is saved as a draft.",
+        ("choice", "wizard", "app"),
+    ),
+    "review": ScreenHelp(
+        "Review and save",
+        "Check the codes and the validation messages, then fill in the episode: patient, episode "
+        "reference, date (YYYY-MM-DD) and, if known, the NHS number. Tab moves between fields; "
+        "ctrl+s saves. An error from the checks needs a reason to override it. ctrl+o moves to "
+        "the code list, where x removes and u/d move a code; ctrl+n adds one.",
+        ("review", "sequence", "app"),
+    ),
+    "log": ScreenHelp(
+        "Episode log",
+        "Saved episodes, latest version of each. f filters (patient, code, guidance or status). "
+        "Enter shows an episode's history, where a amends and v voids it. e exports the listed "
+        "episodes to a file.",
+        ("log", "app"),
+    ),
+    "history": ScreenHelp(
+        "Episode history",
+        "Every saved version of the episode, newest last. Amending opens the wizard (or the "
+        "review) with its answers; voiding needs a reason. Nothing is ever deleted.",
+        ("history", "app"),
+    ),
+}
+
+
+def keys_for(areas: tuple[str, ...], user_keys: dict[str, str]) -> list[tuple[str, str]]:
+    """(key, what it does) rows for the help table."""
+    rows: list[tuple[str, str]] = []
+    for area in areas:
+        for key in keymap.TABLES[area]:
+            row = (keymap.shown_key(key, user_keys), key.tooltip)
+            if row not in rows:   # the ten digit keys share one row
+                rows.append(row)
+    return rows
+
+
+def markdown(name: str, user_keys: dict[str, str]) -> str:
+    """The help for one screen as Markdown (also used to write docs/keys.md)."""
+    screen = SCREENS[name]
+    lines = [f"## {screen.title}", "", screen.howto, "", "| key | does |", "|---|---|"]
+    lines += [f"| `{key}` | {does} |" for key, does in keys_for(screen.areas, user_keys)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,167 @@
+"""Every key the app binds, as data.
+
+Each key has a stable id (``area.action``) so a coder can remap it in the config file::
+
+    [keys]
+    "wizard.back" = "backspace"
+    "review.save" = "ctrl+s,f2"
+
+The footer, the F1 help and ``docs/keys.md`` are all built from these tables, so
+they can never disagree with what the keys really do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    key: str
+    action: str
+    description: str
+    tooltip: str
+    show: bool = True
+    priority: bool = False
+    key_display: str | None = None
+
+    def binding(self) -> Binding:
+        return Binding(self.key, self.action, self.description, show=self.show,
+                       key_display=self.key_display, priority=self.priority,
+                       tooltip=self.tooltip, id=self.id)
+
+
+# Keys that work on every screen. `/` is not a priority key, so it still types a
+# slash inside text fields.
+APP = [
+    Key("app.help", "f1", "help", "Help", "Keys and a short how-to for this screen"),
+    Key("app.search", "slash", "go_search", "Search", "Go to the search box from anywhere",
+        key_display="/"),
+    Key("app.log", "ctrl+l", "open_log", "Log", "Browse the saved episodes"),
+    Key("app.palette", "ctrl+p", "command_palette", "Commands",
+        "All the app's commands (search, log, help, theme, quit)", show=False),
+    Key("app.quit", "ctrl+q", "quit", "Quit", "Quit; an unfinished coding is kept as a draft",
+        priority=True),
+]
+
+SEARCH = [
+    Key("search.open", "enter", "screen.open_result", "Open", "Open the highlighted result"),
+    Key("search.down", "down", "screen.move(1)", "Next", "Highlight the next result", show=False),
+    Key("search.up", "up", "screen.move(-1)", "Previous", "Highlight the previous result", show=False),
+    Key("search.clear", "escape", "screen.clear", "Clear", "Clear the search box", show=False),
+]
+
+# j/k on lists (not in text boxes, where they are letters).
+LIST = [
+    Key("list.down", "j", "cursor_down", "Down", "Move down", show=False),
+    Key("list.up", "k", "cursor_up", "Up", "Move up", show=False),
+]
+
+GUIDANCE = [
+    Key("guidance.code", "c", "start_coding", "Code it", "Start coding an episode with this guidance"),
+    Key("guidance.back", "escape", "back", "Back", "Back to the search"),
+]
+
+CODE = [
+    Key("code.back", "escape", "back", "Back", "Back to the previous screen"),
+]
+
+WIZARD = [
+    Key("wizard.back", "escape", "back", "Back", "Back one question; later answers that still apply are kept"),
+    Key("wizard.review", "ctrl+r", "review", "Review", "Go to the review when all questions are answered",
+        show=False),
+]
+
+# Keys of the option list inside the wizard: a digit answers at once (0 is option 10).
+CHOICE = [
+    Key(f"choice.{digit}", str(digit), f"pick({digit})", "Answer",
+        "Press an option's number to answer", show=digit == 1, key_display="1-9")
+    for digit in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)
+] + [
+    Key("choice.toggle", "space", "toggle", "Tick", "Tick or untick the option (multiple choice)",
+        show=False),
+    Key("choice.confirm", "enter", "confirm", "OK", "Take the highlighted option, the ticked ones or the default"),
+]
+
+REVIEW = [
+    # Not priority keys: they must run after the characters typed before them.
+    Key("review.save", "ctrl+s", "save", "Save", "Save the episode to the log"),
+    Key("review.add", "ctrl+n", "add_code", "Add code", "Add a code found by search"),
+    Key("review.back", "escape", "back", "Back", "Back to the wizard"),
+    Key("review.focus_codes", "ctrl+o", "focus_codes", "Codes", "Move to the code list", show=False),
+]
+
+SEQUENCE = [
+    Key("sequence.remove", "delete,x", "screen.remove_code", "Remove", "Remove the highlighted code"),
+    Key("sequence.up", "shift+up,u", "screen.move_code(-1)", "Move up", "Move the highlighted code up"),
+    Key("sequence.down", "shift+down,d", "screen.move_code(1)", "Move down", "Move the highlighted code down"),
+]
+
+LOG = [
+    Key("log.open", "enter", "open_episode", "History", "Show the highlighted episode's history"),
+    Key("log.filter", "f", "focus_filter", "Filter", "Filter by patient, code, guidance or status"),
+    Key("log.export", "e", "export", "Export", "Export the listed episodes to a file"),
+    Key("log.back", "escape", "back", "Back", "Back to the search"),
+]
+
+HISTORY = [
+    Key("history.amend", "a", "amend", "Amend", "Amend this episode (back into the wizard or review)"),
+    Key("history.void", "v", "void", "Void", "Void this episode, giving a reason"),
+    Key("history.back", "escape", "back", "Back", "Back to the log"),
+]
+
+DRAFT = [
+    Key("draft.resume", "enter", "resume", "Resume", "Resume the unfinished coding"),
+    Key("draft.discard", "d", "discard", "Discard", "Throw the draft away"),
+    Key("draft.later", "escape", "later", "Later", "Keep the draft and carry on"),
+]
+
+MODAL = [
+    Key("modal.cancel", "escape", "cancel", "Cancel", "Close without doing anything"),
+]
+
+HELP = [
+    Key("help.close", "escape,f1", "close", "Close", "Close the help"),
+]
+
+TABLES: dict[str, list[Key]] = {
+    "app": APP, "search": SEARCH, "list": LIST, "guidance": GUIDANCE, "code": CODE,
+    "wizard": WIZARD, "choice": CHOICE, "review": REVIEW, "sequence": SEQUENCE, "log": LOG,
+    "history": HISTORY, "draft": DRAFT, "modal": MODAL, "help": HELP,
+}
+
+
+def bindings(*areas: str) -> list[Binding]:
+    return [key.binding() for area in areas for key in TABLES[area]]
+
+
+def all_keys() -> list[Key]:
+    return [key for table in TABLES.values() for key in table]
+
+
+def user_keymap(config: dict) -> tuple[dict[str, str], list[str]]:
+    """The ``[keys]`` table of the config as a Textual keymap, and problems found in it."""
+    table = config.get("keys", {})
+    if not isinstance(table, dict):
+        return {}, ["[keys] in the config file must be a table of binding id = key"]
+    known = {key.id for key in all_keys()}
+    keymap: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, value in table.items():
+        if binding_id not in known:
+            problems.append(f"unknown key id '{binding_id}' in [keys]")
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(f"[keys] {binding_id} must be a key name such as \"ctrl+s\"")
+        else:
+            keymap[binding_id] = value.strip()
+    return keymap, problems
+
+
+def shown_key(key: Key, keymap: dict[str, str]) -> str:
+    """How a key is written in the help: the remapped key when there is one."""
+    if key.id in keymap:
+        return keymap[key.id]
+    return key.key_display or key.key.replace("slash", "/")

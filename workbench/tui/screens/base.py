@@ -1,0 +1,36 @@
+"""What every full screen shares: a compact layout at 80 columns, a wider one beyond."""
+
+from __future__ import annotations
+
+import functools
+
+from textual import events
+from textual.screen import Screen
+
+WIDE = 110   # columns from which side panels sit beside the main content
+
+
+class WorkbenchScreen(Screen):
+    HELP_NAME = "search"
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= WIDE, "-wide")
+
+    def on_screen_resume(self) -> None:
+        self.set_class(self.app.size.width >= WIDE, "-wide")
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+
+def if_attached(method):
+    """For results a worker delivers late: ignore them once the screen has been closed."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self.is_attached:
+            return method(self, *args, **kwargs)
+        return None
+
+    return wrapper

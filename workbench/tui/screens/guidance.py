@@ -1,0 +1,129 @@
+"""One guidance: its text, the codes it mentions with their titles, its rule pack's status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from workbench.tui import keymap
+from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.lists import KIND_LABELS, KeyList
+
+
+@dataclass(frozen=True)
+class GuidanceView:
+    guidance: Any                       # core Guidance
+    codes: list[tuple[str, str, str]]   # (classification, code, title)
+    pack: Any | None                    # core Pack, or None when there is no rule pack
+    pack_problem: str = ""
+
+
+def pack_status(view: GuidanceView) -> str:
+    """The rule pack's status said plainly."""
+    if view.pack is None:
+        extra = f" ({view.pack_problem})" if view.pack_problem else ""
+        return f"No rule pack{extra}: press c to build the codes by hand in the review."
+    pack = view.pack
+    if pack.status == "approved":
+        text = f"Rule pack {pack.id} v{pack.version}: approved."
+    else:
+        text = f"Rule pack {pack.id} v{pack.version}: DRAFT, not yet approved; check every code against the text."
+    if pack.partial or getattr(view.guidance, "partial", False):
+        reason = getattr(pack, "partial_reason", "") or "the source is incomplete"
+        text += f" Partial: {reason}."
+    return text + " Press c to code an episode."
+
+
+class GuidanceScreen(WorkbenchScreen):
+    HELP_NAME = "guidance"
+    BINDINGS = keymap.bindings("guidance")
+
+    def __init__(self, guidance_id: str):
+        super().__init__()
+        self.guidance_id = guidance_id
+        self.view: GuidanceView | None = None
+        self.start_when_loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Static(f"{self.guidance_id}: loading…", id="guidance-title", classes="title")
+        with Vertical(id="guidance-body"):
+            with VerticalScroll(id="guidance-text"):
+                yield Markdown("", id="guidance-markdown")
+            with Vertical(id="guidance-side"):
+                yield Static("", id="pack-status")
+                yield Static("Codes in the guidance", classes="section")
+                yield KeyList(id="guidance-codes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#guidance-text").focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="guidance")
+    def load(self) -> None:
+        context = self.app.context
+        context.ready.wait()
+        try:
+            from workbench.core.guidance import get_guidance
+
+            guidance = get_guidance(context.reference(), self.guidance_id)
+            if guidance is None:
+                self.app.call_from_thread(self.app.notify, f"No guidance called {self.guidance_id}",
+                                          severity="error")
+                return
+            catalog = context.catalog()
+            codes = [(ref.classification, ref.code, catalog.title(ref.classification, ref.code) or "")
+                     for ref in guidance.codes]
+            pack, problem = _find_pack(guidance.id)
+        except Exception as exc:
+            self.app.call_from_thread(self.app.report_error, "The guidance could not be opened", exc)
+            return
+        self.app.call_from_thread(self.show, GuidanceView(guidance, codes, pack, problem))
+
+    @if_attached
+    def show(self, view: GuidanceView) -> None:
+        self.view = view
+        guidance = view.guidance
+        self.query_one("#guidance-title", Static).update(Text(f"{guidance.id}: {guidance.title}"))
+        self.query_one("#guidance-markdown", Markdown).update(guidance.text)
+        self.query_one("#pack-status", Static).update(Text(pack_status(view)))
+        codes = self.query_one("#guidance-codes", OptionList)
+        codes.set_options(
+            Option(Text.assemble((f"{KIND_LABELS.get(c, c):<7}", "dim"), (f"{code:<7} ", "bold"),
+                                 title or "(not in the loaded classification)"))
+            for c, code, title in view.codes
+        )
+        if self.start_when_loaded:
+            self.start_when_loaded = False
+            self.action_start_coding()
+
+    @on(OptionList.OptionSelected, "#guidance-codes")
+    def _open_code(self, event: OptionList.OptionSelected) -> None:
+        if self.view:
+            classification, code, _ = self.view.codes[event.option_index]
+            self.app.open_code(classification, code)
+
+    def action_start_coding(self) -> None:
+        if self.view is None:
+            self.start_when_loaded = True   # "c" typed ahead: start as soon as it loads
+            return
+        from workbench.tui.screens.wizard import start_coding
+
+        start_coding(self.app, self.view.guidance.id, self.view.pack)
+
+
+def _find_pack(guidance_id: str) -> tuple[Any | None, str]:
+    from workbench.core.rules import PackError, find_pack
+
+    try:
+        return find_pack(guidance_id), ""
+    except PackError as exc:
+        return None, f"its pack file is broken: {exc}"

@@ -1,0 +1,129 @@
+"""One episode's history: every saved version; amend or void from here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Header, Static
+
+from workbench.tui import keymap
+from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.screens.log import codes_text
+
+
+class HistoryScreen(WorkbenchScreen):
+    HELP_NAME = "history"
+    BINDINGS = keymap.bindings("history")
+
+    def __init__(self, episode_id: int):
+        super().__init__()
+        self.episode_id = episode_id
+        self.details: Any | None = None
+        self.versions: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Static(f"Episode {self.episode_id}", id="history-title", classes="title")
+        yield DataTable(id="history-table", cursor_type="row")
+        yield Static("", id="history-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#history-table", DataTable)
+        table.add_columns("v", "status", "saved", "coder", "codes", "reason")
+        table.focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="history")
+    def load(self) -> None:
+        try:
+            details, versions = self.app.context.episode_log().history(self.episode_id)
+        except Exception as exc:
+            self.app.call_from_thread(self.app.report_error, "The history could not be read", exc)
+            return
+        self.app.call_from_thread(self._loaded, details, versions)
+
+    @if_attached
+    def _loaded(self, details: Any, versions: list[Any]) -> None:
+        self.details, self.versions = details, versions
+        nhs = f" · NHS {details.nhs_number}" if details.nhs_number else ""
+        self.query_one("#history-title", Static).update(Text(
+            f"Episode {self.episode_id}: patient {details.patient} · episode {details.episode} · {details.date}{nhs}"))
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        for v in versions:
+            table.add_row(str(v.version), v.status, f"{v.saved_at:%Y-%m-%d %H:%M}", v.coder,
+                          codes_text(v.coding, 6), v.reason or v.note or "")
+        if versions:
+            table.move_cursor(row=len(versions) - 1)
+            self._show_version(versions[-1])
+
+    @on(DataTable.RowHighlighted, "#history-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.versions):
+            self._show_version(self.versions[event.cursor_row])
+
+    def _show_version(self, version: Any) -> None:
+        coding = version.coding
+        text = Text()
+        text.append(f"Version {version.version} ({version.status})", style="bold")
+        if coding.guidance_id:
+            text.append(f" · {coding.guidance_id}")
+        if coding.pack_id:
+            text.append(f" · pack {coding.pack_id} v{coding.pack_version}")
+        text.append("\nProcedures: " + (" ".join(e.code for e in coding.procedures) or "none"))
+        text.append("\nDiagnoses: " + (" ".join(e.code for e in coding.diagnoses) or "none"))
+        for override in coding.overrides:
+            text.append(f"\nOverride {override.edit_id}: {override.reason}", style="dim")
+        self.query_one("#history-detail", Static).update(text)
+
+    # ------------------------------------------------------------ amend and void
+
+    def action_amend(self) -> None:
+        if not self.versions or self.details is None:
+            return
+        latest = self.versions[-1]
+        if latest.status == "void":
+            self.notify("This episode is void; it cannot be amended.", severity="warning")
+            return
+        coding, details = latest.coding, self.details
+        state = {
+            "version": 1, "stage": "review", "guidance_id": coding.guidance_id, "pack_id": coding.pack_id,
+            "answers": dict(coding.answers), "reopened": [], "amend_of": self.episode_id,
+            "procedures": [e.code for e in coding.procedures],
+            "diagnoses": [e.code for e in coding.diagnoses],
+            "details": {"patient": details.patient, "episode": details.episode,
+                        "date": str(details.date), "nhs": details.nhs_number or ""},
+        }
+        from workbench.tui.screens.wizard import start_from_state
+
+        start_from_state(self.app, state)
+
+    def action_void(self) -> None:
+        from workbench.tui.screens.modals import TextModal
+
+        if self.versions and self.versions[-1].status == "void":
+            self.notify("This episode is already void.", severity="warning")
+            return
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self.void(reason)
+
+        self.app.push_screen(TextModal("Void episode", f"Why is episode {self.episode_id} void? "
+                                       "It stays in the log with its history.",
+                                       placeholder="reason"), reason_given)
+
+    @work(thread=True, group="void")
+    def void(self, reason: str) -> None:
+        context = self.app.context
+        try:
+            context.episode_log().void(self.episode_id, reason=reason, coder=context.coder())
+        except Exception as exc:
+            self.app.call_from_thread(self.app.report_error, "The episode was not voided", exc)
+            return
+        self.app.call_from_thread(self.app.notify, f"Episode {self.episode_id} is void")
+        self.app.call_from_thread(self.load)

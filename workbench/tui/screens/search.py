@@ -1,0 +1,161 @@
+"""The home screen: one search box over guidance and both classifications.
+
+Results update as the coder types. Each search runs in an exclusive worker, so a
+slow search for "l8" can never overwrite the results for "l804" that came after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from workbench.tui import keymap
+from workbench.tui.widgets.lists import KIND_LABELS, KeyList
+from workbench.tui.widgets.typeahead import ForwardTypeAhead
+
+PLACEHOLDER = "Search: words, an IPG number (655) or a code (l804)"
+HINT = "Type to search guidance and codes. Enter opens. F1 help, ctrl+l log, ctrl+q quit."
+
+
+class SearchInput(ForwardTypeAhead, Input):
+    BINDINGS = keymap.bindings("search")
+
+
+class SearchScreen(Screen):
+    AUTO_FOCUS = "#search"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hits: list[Any] = []
+        self.shown_query = ""
+        self.open_when_ready = False
+        self.loaded_text = "Loading the reference database…"
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield SearchInput(placeholder=PLACEHOLDER, id="search")
+        yield KeyList(id="results")
+        yield Static(HINT, id="search-status", classes="status")
+        yield Footer()
+
+    # ------------------------------------------------------------ called by the app
+
+    def reference_ready(self, loaded: Any) -> None:
+        self.loaded_text = loaded.describe()
+        self._update_status()
+
+    def clear(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self._set_hits("", [])
+
+    def focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    # ------------------------------------------------------------ searching
+
+    @on(Input.Changed, "#search")
+    def _changed(self, event: Input.Changed) -> None:
+        self.open_when_ready = False
+        query = event.value.strip()
+        if not query:
+            self.workers.cancel_group(self, "search")
+            self._set_hits("", [])
+            return
+        self.run_search(query)
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, query: str) -> None:
+        worker = get_current_worker()
+        context = self.app.context
+        while not context.ready.wait(0.05):
+            if worker.is_cancelled:
+                return
+        if worker.is_cancelled:
+            return
+        from workbench.core.search import search
+
+        try:
+            hits = search(context.reference(), query, limit=50)
+        except Exception as exc:  # search promises not to raise; a broken DB still might
+            self.app.call_from_thread(self.app.report_error, "Search failed", exc)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._set_hits, query, hits)
+
+    def _set_hits(self, query: str, hits: list[Any]) -> None:
+        if query and query != self.query_one("#search", Input).value.strip():
+            return  # results for text the coder has already changed
+        self.hits = hits
+        self.shown_query = query
+        results = self.query_one("#results", OptionList)
+        results.set_options(Option(_row(hit)) for hit in hits)
+        if hits:
+            results.highlighted = 0
+        self._update_status()
+        if self.open_when_ready and hits:
+            self.open_when_ready = False
+            self._open(0)
+
+    def _update_status(self) -> None:
+        if not self.shown_query:
+            text = HINT
+        elif not self.hits:
+            text = f"Nothing found for '{self.shown_query}'."
+        else:
+            count = len(self.hits)
+            text = f"{count} result{'s' if count != 1 else ''}."
+        self.query_one("#search-status", Static).update(Text(f"{text}  {self.loaded_text}"))
+
+    # ------------------------------------------------------------ keys
+
+    def action_move(self, step: int) -> None:
+        results = self.query_one("#results", OptionList)
+        if results.option_count:
+            if step > 0:
+                results.action_cursor_down()
+            else:
+                results.action_cursor_up()
+
+    def action_clear(self) -> None:
+        self.clear()
+
+    def action_open_result(self) -> None:
+        query = self.query_one("#search", Input).value.strip()
+        if not query:
+            return
+        if query != self.shown_query:
+            # Enter pressed before the results arrived: open the top one when they do.
+            self.open_when_ready = True
+            return
+        highlighted = self.query_one("#results", OptionList).highlighted
+        self._open(highlighted or 0)
+
+    @on(OptionList.OptionSelected, "#results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._open(event.option_index)
+
+    def _open(self, index: int) -> None:
+        if not 0 <= index < len(self.hits):
+            return
+        hit = self.hits[index]
+        if hit.kind == "guidance":
+            self.app.open_guidance(hit.code)
+        else:
+            self.app.open_code(hit.kind, hit.code)
+
+
+def _row(hit: Any) -> Text:
+    row = Text()
+    row.append(f"{KIND_LABELS.get(hit.kind, hit.kind):<9}", style="bold" if hit.kind == "guidance" else "dim")
+    row.append(f"{hit.code:<8} ", style="bold")
+    row.append(hit.title)
+    if hit.detail:
+        row.append(f"  {hit.detail}", style="dim italic")
+    return row

@@ -1,0 +1,94 @@
+"""The wizard's option list: numbered options, a digit answers at once."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets.option_list import Option
+
+from workbench.tui import keymap
+from workbench.tui.widgets.lists import KeyList
+from workbench.tui.widgets.typeahead import ForwardTypeAhead
+
+
+def number_label(index: int) -> str:
+    """The key for the option at ``index``: 1-9, then 0 for the tenth, then none."""
+    if index < 9:
+        return str(index + 1)
+    return "0" if index == 9 else " "
+
+
+class ChoiceList(ForwardTypeAhead, KeyList):
+    """Single choice (yes/no, choice) or, with ``multi``, several ticked options."""
+
+    BINDINGS = keymap.bindings("choice")
+
+    class Answered(Message):
+        def __init__(self, value: object):
+            super().__init__()
+            self.value = value
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.values: list[str] = []
+        self.labels: list[str] = []
+        self.multi = False
+        self.ticked: set[str] = set()
+        self.default: str | None = None
+
+    def load(self, options: list[tuple[str, str]], *, multi: bool, chosen: object, default: str | None) -> None:
+        """Show ``options`` ((value, label) pairs); highlight the kept answer or the default."""
+        self.values = [v for v, _ in options]
+        self.labels = [label for _, label in options]
+        self.multi = multi
+        self.default = default
+        if multi:
+            self.ticked = set(chosen) if isinstance(chosen, list) else set()
+            start = None
+        else:
+            self.ticked = set()
+            start = chosen if isinstance(chosen, str) else default
+        self._render_options()
+        self.highlighted = self.values.index(start) if start in self.values else None
+
+    def _render_options(self) -> None:
+        keep = self.highlighted
+        rows = []
+        for index, (value, label) in enumerate(zip(self.values, self.labels, strict=True)):
+            row = Text()
+            row.append(f"{number_label(index)} ", style="bold")
+            if self.multi:
+                row.append("[x] " if value in self.ticked else "[ ] ")
+            row.append(label)
+            if value == self.default and not self.multi:
+                row.append("  (Enter)", style="dim")
+            rows.append(Option(row))
+        self.set_options(rows)
+        self.highlighted = keep
+
+    def action_pick(self, digit: int) -> None:
+        index = 9 if digit == 0 else digit - 1
+        if index >= len(self.values):
+            self.app.bell()
+            return
+        if self.multi:
+            self.highlighted = index
+            self._toggle(self.values[index])
+        else:
+            self.post_message(self.Answered(self.values[index]))
+
+    def action_toggle(self) -> None:
+        if self.multi and self.highlighted is not None:
+            self._toggle(self.values[self.highlighted])
+
+    def _toggle(self, value: str) -> None:
+        self.ticked.symmetric_difference_update({value})
+        self._render_options()
+
+    def action_confirm(self) -> None:
+        if self.multi:
+            self.post_message(self.Answered([v for v in self.values if v in self.ticked]))
+        elif self.highlighted is not None:
+            self.post_message(self.Answered(self.values[self.highlighted]))
+        else:
+            self.notify("Press an option's number (this question has no default).", severity="warning")
