@@ -1,5 +1,354 @@
-"""Placeholder: the 'log' command group is being written."""
+"""``workbench log``: add, list, show, amend, void, export and verify coded episodes.
+
+Mirrors :class:`workbench.core.episodes.EpisodeLog`; every data command takes --json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from workbench.commands import UserError, print_json
 
 
-def register(subparsers) -> None:  # noqa: ARG001
-    return None
+def register(subparsers: Any) -> None:
+    log = subparsers.add_parser("log", help="the episode log: add, list, show, amend, void, export, verify",
+                                description="Coded episodes, every version kept.")
+    sub = log.add_subparsers(title="log commands", metavar="ACTION", required=True)
+
+    add = sub.add_parser("add", help="code and save a new episode")
+    add.add_argument("--patient", required=True, help="local patient identifier")
+    add.add_argument("--nhs", help="NHS number (10 digits, check digit verified)")
+    add.add_argument("--episode", required=True, help="spell or consultant episode reference")
+    add.add_argument("--date", required=True, help="episode start date, YYYY-MM-DD")
+    add.add_argument("--specialty", help="specialty (optional)")
+    add.add_argument("--note", help="a note kept with this version")
+    _coding_options(add)
+    add.set_defaults(handler=cmd_add)
+
+    listing = sub.add_parser("list", help="the latest version of matching episodes, newest first")
+    listing.add_argument("--patient")
+    listing.add_argument("--nhs")
+    listing.add_argument("--code", help="a code (L80.4, l804) or a whole category (L80)")
+    listing.add_argument("--guidance", help="e.g. IPG75")
+    listing.add_argument("--coder")
+    listing.add_argument("--since", help="episode date on or after YYYY-MM-DD")
+    listing.add_argument("--until", help="episode date on or before YYYY-MM-DD")
+    listing.add_argument("--status", choices=["final", "amended", "voided"])
+    listing.add_argument("--limit", type=int, help="at most this many episodes")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=cmd_list)
+
+    show = sub.add_parser("show", help="one episode (latest version, or --history for all)")
+    show.add_argument("id", type=int)
+    show.add_argument("--history", action="store_true", help="every version, oldest first")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_show)
+
+    amend = sub.add_parser("amend", help="save new codes for an episode (adds a version)")
+    amend.add_argument("id", type=int)
+    amend.add_argument("--reason", required=True, help="why the episode is amended")
+    amend.add_argument("--note")
+    _coding_options(amend)
+    amend.set_defaults(handler=cmd_amend)
+
+    void = sub.add_parser("void", help="mark an episode void (adds a version; nothing is deleted)")
+    void.add_argument("id", type=int)
+    void.add_argument("--reason", required=True)
+    void.add_argument("--json", action="store_true")
+    void.set_defaults(handler=cmd_void)
+
+    export = sub.add_parser("export", help="write episodes as CSV or JSON (streamed)")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--since")
+    export.add_argument("--until")
+    export.add_argument("--all-versions", action="store_true", help="one row per version, not per episode")
+    export.add_argument("-o", "--output", metavar="FILE", help="file to write (mode 0600); default stdout")
+    export.set_defaults(handler=cmd_export)
+
+    verify = sub.add_parser("verify", help="check the file and the hash chain; exit 1 naming broken episodes")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=cmd_verify)
+
+    drafts = sub.add_parser("drafts", help="your unfinished episodes (wizard drafts)")
+    drafts.add_argument("--discard", type=int, metavar="ID", help="discard this draft")
+    drafts.add_argument("--json", action="store_true")
+    drafts.set_defaults(handler=cmd_drafts)
+
+
+def _coding_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--procedures", help='OPCS-4 codes in order, e.g. "K57.8 Y02.1"')
+    parser.add_argument("--diagnoses", help='ICD-10 codes, primary first, e.g. "I50.0 I10"')
+    parser.add_argument("--guidance", help="code with this guidance's rule pack, e.g. IPG655")
+    parser.add_argument("--answer", action="append", default=[], metavar="QID=VALUE",
+                        help="an answer to the pack's question (repeat; multi/code lists comma-separated)")
+    parser.add_argument("--override", metavar="REASON", help="save despite failing checks, recording why")
+    parser.add_argument("--json", action="store_true")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def open_log(args: argparse.Namespace) -> Any:
+    from workbench.core.episodes import EpisodeLog, LogError
+    from workbench.core.paths import ConfigError, log_path
+
+    try:
+        log = EpisodeLog(log_path(getattr(args, "log", None)))
+    except (LogError, ConfigError) as exc:
+        raise UserError(str(exc)) from None
+    for warning in log.warnings:
+        print(f"workbench: warning: {warning}", file=sys.stderr)
+    return log
+
+
+def _coder() -> str:
+    from workbench.core.episodes import LogError, resolve_coder
+
+    try:
+        return resolve_coder()
+    except LogError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _catalog() -> Any:
+    try:
+        from workbench.core.classifications import Classifications
+        from workbench.core.refdb import open_reference_db
+
+        return Classifications(open_reference_db())
+    except UserError:
+        raise
+    except Exception as exc:  # the reference database is another module's; keep its message
+        raise UserError(f"the code reference database is not available: {exc}") from None
+
+
+def _prepare(args: argparse.Namespace) -> Any:
+    """Rules (with --guidance) or hand-entered codes, then the validation edits."""
+    from workbench.core.episodes.coding import (
+        parse_answer_args,
+        prepare_by_hand,
+        prepare_from_guidance,
+        with_overrides,
+    )
+
+    if args.answer and not args.guidance:
+        raise UserError("--answer needs --guidance (the pack the questions belong to)")
+    if args.guidance and args.procedures:
+        raise UserError("give either --procedures or --guidance with --answer, not both")
+    if not args.guidance and not args.procedures and not args.diagnoses:
+        raise UserError("give the codes: --procedures \"K57.8 Y02.1\" or --guidance ID --answer QID=VALUE")
+    catalog = _catalog()
+    if args.guidance:
+        prepared = prepare_from_guidance(args.guidance, parse_answer_args(args.answer), catalog,
+                                         diagnoses=args.diagnoses)
+    else:
+        prepared = prepare_by_hand(args.procedures, args.diagnoses, catalog)
+    for note in prepared.notes:
+        print(f"workbench: note: {note}", file=sys.stderr)
+    for warning in prepared.warnings:
+        print(f"workbench: warning: {warning.message}", file=sys.stderr)
+    return with_overrides(prepared, args.override)
+
+
+def _run(action: Any) -> Any:
+    from workbench.core.episodes import LogError
+    from workbench.core.episodes.coding import AnswersIncomplete, ChecksFailed
+
+    try:
+        return action()
+    except (ChecksFailed, AnswersIncomplete) as exc:
+        # Refused on coding grounds, not a usage mistake: exit 1, like verify's findings.
+        raise UserError(str(exc), exit_code=1) from None
+    except LogError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _codes(entries: list[Any]) -> str:
+    return " ".join(e.code for e in entries) or "-"
+
+
+def _print_summary(summary: Any, verb: str) -> None:
+    latest = summary.latest
+    print(f"{verb} episode {summary.id}, version {latest.version} ({latest.status}): "
+          f"procedures {_codes(latest.coding.procedures)}; diagnoses {_codes(latest.coding.diagnoses)}")
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from workbench.core.episodes import EpisodeDetails, parse_date
+
+    def action() -> Any:
+        details = EpisodeDetails(patient=args.patient, episode=args.episode,
+                                 date=parse_date(args.date, "--date"), nhs_number=args.nhs,
+                                 specialty=args.specialty)
+        from workbench.core.episodes.validate import checked_details
+
+        checked_details(details)   # refuse bad details before running the rules
+        coding = _prepare(args)
+        with open_log(args) as log:
+            return log.save(details, coding, coder=_coder(), note=args.note)
+
+    summary = _run(action)
+    print_json(summary.as_dict()) if args.json else _print_summary(summary, "saved")
+    return 0
+
+
+def cmd_amend(args: argparse.Namespace) -> int:
+    def action() -> Any:
+        with open_log(args) as log:
+            log.get(args.id)   # an unknown id fails before the rules run
+            coding = _prepare(args)
+            return log.amend(args.id, coding, reason=args.reason, coder=_coder(), note=args.note)
+
+    summary = _run(action)
+    print_json(summary.as_dict()) if args.json else _print_summary(summary, "amended")
+    return 0
+
+
+def cmd_void(args: argparse.Namespace) -> int:
+    def action() -> Any:
+        with open_log(args) as log:
+            return log.void(args.id, reason=args.reason, coder=_coder())
+
+    summary = _run(action)
+    print_json(summary.as_dict()) if args.json else _print_summary(summary, "voided")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    def action() -> Any:
+        with open_log(args) as log:
+            return log.list(patient=args.patient, nhs=args.nhs, code=args.code, guidance=args.guidance,
+                            coder=args.coder, since=args.since, until=args.until, status=args.status,
+                            limit=args.limit)
+
+    summaries = _run(action)
+    if args.json:
+        print_json([s.as_dict() for s in summaries])
+        return 0
+    if not summaries:
+        print("no episodes match", file=sys.stderr)
+        return 0
+    for s in summaries:
+        d, v = s.details, s.latest
+        print(f"{s.id:>7}  {d.date}  {d.patient:<12} {d.episode:<12} {v.status:<8} v{v.version}  "
+              f"{v.coding.guidance_id or '-':<7} {_codes(v.coding.procedures)} | {_codes(v.coding.diagnoses)}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    def action() -> Any:
+        with open_log(args) as log:
+            return log.history(args.id) if args.history else log.get(args.id)
+
+    result = _run(action)
+    if not args.history:
+        if args.json:
+            print_json(result.as_dict())
+        else:
+            _print_summary(result, "")
+        return 0
+    details, versions = result
+    if args.json:
+        print_json({"episode": {"id": args.id, **details.as_dict()},
+                    "versions": [v.as_dict() for v in versions]})
+        return 0
+    print(f"episode {args.id}: patient {details.patient}, episode {details.episode}, date {details.date}")
+    for v in versions:
+        why = f" - {v.reason}" if v.reason else ""
+        print(f"  v{v.version} {v.status:<8} {v.saved_at:%Y-%m-%d %H:%M:%S} {v.coder}: "
+              f"{_codes(v.coding.procedures)} | {_codes(v.coding.diagnoses)}{why}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    report = _run(lambda: _verify(args))
+    if args.json:
+        print_json({"ok": report.ok, "versions_checked": report.versions_checked,
+                    "integrity": report.integrity, "broken_episodes": report.broken_episode_ids,
+                    "problems": [{"episode": b.episode_id, "problem": b.problem} for b in report.broken]})
+    elif report.ok:
+        print(f"the log is intact ({report.versions_checked} versions checked)")
+    else:
+        for line in report.integrity:
+            print(f"integrity: {line}")
+        for problem in report.broken:
+            where = f"episode {problem.episode_id}" if problem.episode_id is not None else "log"
+            print(f"{where}: {problem.problem}")
+        ids = ", ".join(str(i) for i in report.broken_episode_ids) or "none identified"
+        print(f"the log is damaged; broken episodes: {ids}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _verify(args: argparse.Namespace) -> Any:
+    with open_log(args) as log:
+        return log.verify()
+
+
+def cmd_drafts(args: argparse.Namespace) -> int:
+    coder = _coder()
+
+    def action() -> Any:
+        with open_log(args) as log:
+            if args.discard is not None:
+                if args.discard not in {d.id for d in log.drafts(coder)}:
+                    raise UserError(f"you have no draft {args.discard}")
+                log.discard_draft(args.discard)
+                return None
+            return log.drafts(coder)
+
+    drafts = _run(action)
+    if drafts is None:
+        print(f"draft {args.discard} discarded")
+    elif args.json:
+        print_json([{"id": d.id, "coder": d.coder, "updated_at": d.updated_at.isoformat(),
+                     "state": d.state} for d in drafts])
+    else:
+        for d in drafts:
+            print(f"{d.id:>5}  {d.updated_at:%Y-%m-%d %H:%M}  {d.state.get('guidance_id') or '-'}")
+        if not drafts:
+            print("no drafts", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    progress = _progress_bar if sys.stderr.isatty() else None
+
+    def action() -> int:
+        with open_log(args) as log:
+            if not args.output:
+                return log.export(sys.stdout, format=args.format, since=args.since, until=args.until,
+                              all_versions=args.all_versions, progress=progress)
+            target = Path(args.output).expanduser()
+            partial = target.with_name(target.name + ".partial")
+            try:
+                # 0600 from the start: the export holds patient identifiers.
+                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                    count = log.export(out, format=args.format, since=args.since, until=args.until,
+                                   all_versions=args.all_versions, progress=progress)
+                os.replace(partial, target)
+            except OSError as exc:
+                partial.unlink(missing_ok=True)
+                raise UserError(f"{target}: cannot write the export ({exc.strerror})") from None
+            return count
+
+    count = _run(action)
+    if progress:
+        sys.stderr.write("\n")
+    if args.output:
+        print(f"exported {count} row(s) to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total if total else width
+    sys.stderr.write(f"\rexporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.flush()

@@ -85,3 +85,34 @@ def markdown(name: str, user_keys: dict[str, str]) -> str:
     lines = [f"## {screen.title}", "", screen.howto, "", "| key | does |", "|---|---|"]
     lines += [f"| `{key}` | {does} |" for key, does in keys_for(screen.areas, user_keys)]
     return "\n".join(lines) + "\n"
+
+
+def keys_document() -> str:
+    """docs/keys.md: every key a coder needs on one screen (default keys)."""
+    lines = [
+        "# Keys",
+        "",
+        "Everything works from the keyboard. The footer shows the keys of the current screen;",
+        "F1 explains them. Keys can be remapped in the config file's `[keys]` table by id,",
+        "e.g. `\"review.save\" = \"ctrl+s,f2\"` (ids are in `workbench/tui/keymap.py`).",
+        "",
+        "Coding an episode, e.g. IPG655: type `655`, Enter, `c`, answer each question with its",
+        "number, then type the patient, Tab, the episode reference, Tab, the date, ctrl+s.",
+        "",
+        "| screen | keys |",
+        "|---|---|",
+    ]
+    for screen in SCREENS.values():
+        areas = tuple(a for a in screen.areas if a != "app")
+        cells = [f"`{key}` {_short(does)}" for key, does in keys_for(areas, {})]
+        lines.append(f"| {screen.title} | {' · '.join(cells)} |")
+    everywhere = [f"`{key}` {_short(does)}" for key, does in keys_for(("app",), {})]
+    lines.append(f"| Everywhere | {' · '.join(everywhere)} |")
+    lines += ["", "Never ctrl+enter (tmux drops it). `NO_COLOR=1` and `--theme textual-ansi` suit",
+              "terminals without true colour."]
+    return "\n".join(lines) + "\n"
+
+
+def _short(text: str) -> str:
+    """The first clause of a tooltip, for the one-screen table."""
+    return text.split(";")[0].split(" (")[0].lower()

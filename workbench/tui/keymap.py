@@ -71,8 +71,6 @@ CODE = [
 
 WIZARD = [
     Key("wizard.back", "escape", "back", "Back", "Back one question; later answers that still apply are kept"),
-    Key("wizard.review", "ctrl+r", "review", "Review", "Go to the review when all questions are answered",
-        show=False),
 ]
 
 # Keys of the option list inside the wizard: a digit answers at once (0 is option 10).

@@ -18,7 +18,15 @@ Procedures are always OPCS-4 and diagnoses always ICD-10, so OPCS-4 Z94.2
 
 from __future__ import annotations
 
-from workbench.core.rules.codes import ICD10, OPCS4, CodeCatalog, category_of, chapter_of, is_category, normalise_code
+from workbench.core.rules.codes import (
+    ICD10,
+    OPCS4,
+    CodeCatalog,
+    category_of,
+    chapter_of,
+    is_category,
+    normalise_code,
+)
 from workbench.core.rules.model import EditResult, Pack
 
 LATERALITY = "Z94"
@@ -96,11 +104,10 @@ def _order(procs: list[tuple[int, str]], pack: Pack | None, results: list[EditRe
     extra_sites = set(pack.site_codes) if pack else set()
     previous: str | None = None
     for position, code in procs:
-        if category_of(code) == LATERALITY:
-            if previous is None or not _is_site(previous, extra_sites):
-                results.append(EditResult(
-                    "laterality-position", "error",
-                    f"OPCS-4 {code} (laterality) must come directly after a site code", position, OPCS4))
+        if category_of(code) == LATERALITY and (previous is None or not _is_site(previous, extra_sites)):
+            results.append(EditResult(
+                "laterality-position", "error",
+                f"OPCS-4 {code} (laterality) must come directly after a site code", position, OPCS4))
         previous = code
 
 

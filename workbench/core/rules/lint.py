@@ -14,7 +14,7 @@ from workbench.core.rules.conditions import referenced
 from workbench.core.rules.edits import run_edits
 from workbench.core.rules.loader import load_pack, pack_files
 from workbench.core.rules.model import Each, Pack, PackError, Question, Table
-from workbench.core.rules.paths import AnswerPath, TooManyPaths, enumerate_paths
+from workbench.core.rules.paths import AnswerPath, StuckPath, TooManyPaths, enumerate_paths
 
 _NAMES = {"opcs4": "OPCS-4", "icd10": "ICD-10"}
 
@@ -72,6 +72,9 @@ def lint_pack(pack: Pack, catalog: CodeCatalog | None) -> list[LintMessage]:
         paths = enumerate_paths(pack, catalog)
     except TooManyPaths as exc:
         say(1, "error", f"{exc}: split the pack or simplify its questions")
+        return out
+    except StuckPath as exc:
+        say(1, "error", f"an answer path cannot go on: {exc}")
         return out
     if not paths:
         say(1, "error", "no answer path completes")
@@ -166,18 +169,21 @@ def _frozen(value: object) -> object:
 
 def _path_edits(pack: Pack, paths: list[AnswerPath], catalog: CodeCatalog | None, say) -> None:
     line = _codes_line(pack)
-    problems: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    # Grouped by problem kind, so one mistake gives one message with a count and an example.
+    problems: dict[tuple[str, str], list[tuple[str, dict]]] = defaultdict(list)
     for path in paths:
         for code in path.procedures + path.diagnoses:
             if is_category(code):
-                problems[("error", f"leaves the placeholder {code} unresolved")].append(path.answers)
+                problems[("error", f"leave the placeholder {code} unresolved")].append(("", path.answers))
         for result in run_edits(path.procedures, path.diagnoses, catalog, pack):
             if result.id == "unknown-code":
                 continue  # already reported at the line that names the code
-            problems[(result.severity, f"fails edit {result.id}: {result.message}")].append(path.answers)
-    for (severity, message), examples in problems.items():
+            problems[(result.severity, f"fail edit {result.id}")].append((result.message, path.answers))
+    for (severity, what), examples in problems.items():
+        detail, answers = examples[0]
         count = f"{len(examples)} path{'s' if len(examples) != 1 else ''}"
-        say(line, severity, f"{count} {message} (e.g. answers {_answers_text(examples[0])})")
+        detail = f": {detail}" if detail else ""
+        say(line, severity, f"{count} {what}{detail} (e.g. answers {_answers_text(answers)})")
 
 
 def _codes_line(pack: Pack) -> int:

@@ -8,7 +8,6 @@ name ``file:line``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 # ---------------------------------------------------------------- errors
 
@@ -62,7 +61,7 @@ class Not:
     item: Condition
 
 
-Condition = Union[Is, InRange, AllOf, AnyOf, Not]
+Condition = Is | InRange | AllOf | AnyOf | Not
 
 # ---------------------------------------------------------------- questions
 
@@ -171,7 +170,7 @@ class Each:
     line: int = 0
 
 
-Item = Union[Fixed, FromAnswer, Table, Each]
+Item = Fixed | FromAnswer | Table | Each
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,10 @@ class TooManyPaths(Exception):
     pass
 
 
+class StuckPath(Exception):
+    """A question none of whose candidate answers is accepted: no path goes on from it."""
+
+
 @dataclass(frozen=True)
 class AnswerPath:
     answers: dict[str, object]
@@ -68,8 +72,14 @@ def enumerate_paths(pack: Pack, catalog: CodeCatalog | None = None, repeat_cap: 
                 raise TooManyPaths(f"{pack.id} has more than {limit} answer paths")
             continue
         question = result.next_question
-        assert question is not None  # incomplete always names the next question
+        if question is None or question.id in answers:
+            # The answer given was refused: enumerating on would loop for ever.
+            why = result.rejected.get(question.id, "") if question else "no next question"
+            raise StuckPath(f"question '{question.id if question else '?'}' refuses its answer {why}".strip())
+        candidates = candidate_answers(question, repeat_cap)
+        if not candidates:
+            raise StuckPath(f"question '{question.id}' has no answer to try (no options left or no examples)")
         # Reversed so that popping from the stack visits options in their declared order.
-        for value in reversed(candidate_answers(question, repeat_cap)):
+        for value in reversed(candidates):
             stack.append({**result.answers, question.id: value})
     return paths

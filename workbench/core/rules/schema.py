@@ -56,6 +56,9 @@ class PackBuilder:
         self.code_lines: list[tuple[str, str, int]] = []
         self.top: dict[str, Question] = {}          # top-level questions by id
         self.groups: dict[str, Group] = {}
+        # Where each question's option codes sit in code_lines: a `from:` entry in the
+        # diagnoses list re-labels them ICD-10 (options do not know which list uses them).
+        self.option_code_lines: dict[str, list[int]] = {}
 
     # ------------------------------------------------------------ pack
 
@@ -176,7 +179,9 @@ class PackBuilder:
         classification = r.text(f["classification"], "classification") if "classification" in f else OPCS4
         if classification not in (OPCS4, ICD10):
             raise r.fail(f["classification"], f"{what}: classification should be opcs4 or icd10")
+        first = len(self.code_lines)
         options = self.options(f, kind, what, classification)
+        self.option_code_lines[(group or "") + "." + qid] = list(range(first, len(self.code_lines)))
         minimum = r.integer(f["min"], f"{what}: min") if "min" in f else None
         maximum = r.integer(f["max"], f"{what}: max") if "max" in f else None
         if kind != "number" and (minimum is not None or maximum is not None):
@@ -264,6 +269,8 @@ class PackBuilder:
             except AnswerError as exc:
                 raise self.r.fail(node, f"{what}: example '{raw}': {exc}") from None
             if question.kind == "code":
+                # One code per example; several-code questions also get all examples together.
+                value = value[0] if isinstance(value, list) else value
                 self.code_lines.append((question.classification, str(value), line_of(node)))
             out.append(value)
         return out
@@ -362,6 +369,9 @@ class PackBuilder:
             raise r.fail(f["from"], f"{what}: 'from' needs a choice, multi or code question, not {question.kind}")
         if question.kind == "code" and question.classification != classification:
             raise r.fail(f["from"], f"{what}: question '{qid}' asks for {question.classification} codes")
+        for index in self.option_code_lines.get((question.group or "") + "." + qid, []):
+            _, code, code_line = self.code_lines[index]
+            self.code_lines[index] = (classification, code, code_line)
         within = tuple(self.code(n, classification, "within", allow_category=True)
                        for n in r.seq(f["within"], "within", allow_single=True)) if "within" in f else ()
         for option in question.options:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from textual import events
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 WIDE = 110   # columns from which side panels sit beside the main content
@@ -29,8 +30,11 @@ def if_attached(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        if self.is_attached:
+        if not self.is_attached:
+            return None
+        try:
             return method(self, *args, **kwargs)
-        return None
+        except NoMatches:
+            return None   # the screen is being taken down while the result arrived
 
     return wrapper

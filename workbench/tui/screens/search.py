@@ -21,7 +21,7 @@ from workbench.tui.widgets.lists import KIND_LABELS, KeyList
 from workbench.tui.widgets.typeahead import ForwardTypeAhead
 
 PLACEHOLDER = "Search: words, an IPG number (655) or a code (l804)"
-HINT = "Type to search guidance and codes. Enter opens. F1 help, ctrl+l log, ctrl+q quit."
+HINT = "Type to search guidance and codes; Enter opens. F1: help."
 
 
 class SearchInput(ForwardTypeAhead, Input):
@@ -42,7 +42,7 @@ class SearchScreen(Screen):
         yield Header(icon="≡")
         yield SearchInput(placeholder=PLACEHOLDER, id="search")
         yield KeyList(id="results")
-        yield Static(HINT, id="search-status", classes="status")
+        yield Static(HINT, id="search-status")
         yield Footer()
 
     # ------------------------------------------------------------ called by the app
@@ -111,7 +111,9 @@ class SearchScreen(Screen):
         else:
             count = len(self.hits)
             text = f"{count} result{'s' if count != 1 else ''}."
-        self.query_one("#search-status", Static).update(Text(f"{text}  {self.loaded_text}"))
+        status = Text(text)
+        status.append(f"\nLoaded: {self.loaded_text}", style="dim")
+        self.query_one("#search-status", Static).update(status)
 
     # ------------------------------------------------------------ keys
 

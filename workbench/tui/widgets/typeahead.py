@@ -41,7 +41,7 @@ class ForwardTypeAhead:
         if keymap:
             bindings.apply_keymap(keymap)
         for binding in bindings.key_to_bindings.get(event.key, []):
-            if await self.run_action(binding.action):  # type: ignore[attr-defined]
+            if await self.app.run_action(binding.action, self):  # type: ignore[attr-defined]
                 return True
         return False
 

@@ -1,0 +1,188 @@
+"""The linter: file:line messages for broken packs, never a traceback, and path checks."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.test_rules_support import code_catalog
+from workbench.core.rules import PackError, load_pack
+from workbench.core.rules.lint import lint_file, lint_files
+from workbench.core.rules.loader import PACKS_DIR, pack_files
+
+IPG75_TEXT = (PACKS_DIR / "IPG75.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def catalog(request: pytest.FixtureRequest):
+    return code_catalog(request)
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "IPG999.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if fragment in line)
+
+
+def errors(messages) -> list:
+    return [m for m in messages if m.severity == "error"]
+
+
+def test_shipped_packs_are_clean(catalog) -> None:
+    count, messages = lint_files(None, catalog)
+    assert count == len(pack_files()) >= 14
+    assert messages == []
+
+
+def test_misspelt_key_names_the_line_and_suggests(tmp_path, catalog) -> None:
+    text = IPG75_TEXT.replace("    prompt: Was a stent inserted?", "    promt: Was a stent inserted?")
+    [message] = lint_file(write(tmp_path, text), catalog)
+    assert message.line == line_of(text, "promt:")
+    assert "unknown key 'promt'" in message.message and "did you mean 'prompt'" in message.message
+    assert re.match(r".+IPG999\.yaml:\d+: error: ", str(message))
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path, catalog) -> None:
+    text = IPG75_TEXT.replace("  - id: cutting_balloon", "  - id: [cutting_balloon")
+    [message] = lint_file(write(tmp_path, text), catalog)
+    assert message.severity == "error" and "YAML syntax error" in message.message
+    assert message.line >= line_of(text, "[cutting_balloon")
+
+
+def test_unknown_code_names_the_line(tmp_path, catalog) -> None:
+    text = IPG75_TEXT.replace("other_eluting_coated: L89.8", "other_eluting_coated: L89.7")
+    messages = errors(lint_file(write(tmp_path, text), catalog))
+    assert [(m.line, "L89.7" in m.message) for m in messages] == [(line_of(text, "L89.7"), True)]
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("", "empty"),
+    ("# only a comment\n", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a text file"),
+    (b"id: \xff\xfe\n", "not UTF-8"),
+    ("- just\n- a list\n", "should be a mapping"),
+    ("id: IPG1\nguidance: IPG1\ntitle: t\nversion: '1'\nstatus: done\nprocedures: []\n", "draft or approved"),
+    ("id: IPG1\nguidance: IPG1\ntitle: t\nversion: '1'\nstatus: draft\n", "neither"),
+    ("id: IPG1\nguidance: IPG1\ntitle: t\nversion: '1'\nstatus: draft\nprocedures:\n  - code: Y53.-\n", "category"),
+    ("id: IPG1\nguidance: IPG1\ntitle: t\nversion: '1'\nstatus: draft\nprocedures:\n  - code: banana\n", "not a code"),
+    ("id: IPG1\nguidance: IPG1\ntitle: t\nversion: '1'\nstatus: draft\nprocedures: 7\n", "should be a list"),
+    ("a: &x [*x]\n", "unknown key 'a'"),
+    ("id: I\nguidance: I\ntitle: t\nversion: '1'\nstatus: draft\nquestions:\n  - id: q\n    kind: yesno\n"
+     "    prompt: p\nprocedures:\n  - code: K57.8\n    when: &c {all: [*c]}\n", "nested too deeply"),
+])
+def test_broken_files_get_a_plain_message(tmp_path, catalog, content, expected) -> None:
+    [message] = lint_file(write(tmp_path, content), catalog)
+    assert message.severity == "error" and message.line >= 1
+    assert expected in message.message
+
+
+def test_conditions_must_use_earlier_questions(tmp_path, catalog) -> None:
+    text = IPG75_TEXT.replace("    when: {stent: \"no\"}\n    default: \"no\"", "    when: {image_control: ct}\n    default: \"no\"")
+    [message] = lint_file(write(tmp_path, text), catalog)
+    assert "'image_control' is not a question asked before this point" in message.message
+
+
+def test_misspelt_option_value_in_a_table(tmp_path, catalog) -> None:
+    text = IPG75_TEXT.replace("          plastic: {one: L76.2", "          plastik: {one: L76.2")
+    [message] = lint_file(write(tmp_path, text), catalog)
+    assert message.line == line_of(text, "plastik:") and "did you mean 'plastic'" in message.message
+
+
+def test_unreachable_question(tmp_path, catalog) -> None:
+    text = IPG75_TEXT.replace("    when: {stent: \"no\"}\n    default: \"no\"",
+                              "    when: {all: [{stent: \"no\"}, stent]}\n    default: \"no\"")
+    messages = errors(lint_file(write(tmp_path, text), catalog))
+    assert any("'cutting_balloon' is never asked" in m.message and m.line == line_of(text, "id: cutting_balloon")
+               for m in messages)
+
+
+def test_option_that_leads_nowhere(tmp_path, catalog) -> None:
+    text = IPG75_TEXT.replace("{value: video, label: Video, code: Y53.6}", "{value: video, label: Video, code: Y53.5}")
+    messages = errors(lint_file(write(tmp_path, text), catalog))
+    assert any("option 'video' of 'image_control' changes nothing" in m.message
+               and m.line == line_of(text, "value: video") for m in messages)
+
+
+def test_paths_that_fail_the_edits_are_reported(tmp_path, catalog) -> None:
+    # Moving the image control code first breaks y-z-first on every path.
+    text = IPG75_TEXT.replace("procedures:\n  - code: L80.4", "procedures:\n  - from: image_control\n  - code: L80.4")
+    text = text.replace("  - from: image_control\n    within: Y53.-\n", "")
+    messages = errors(lint_file(write(tmp_path, text), catalog))
+    assert any("2106 paths fail edit y-z-first" in m.message for m in messages)
+
+
+def test_paths_that_break_a_declared_exclusion(tmp_path, catalog) -> None:
+    text = IPG75_TEXT.replace("    when: {stent: \"no\", cutting_balloon: \"no\"}", "    when: {not: {cutting_balloon: \"yes\"}}")
+    messages = errors(lint_file(write(tmp_path, text), catalog))
+    assert any("paths fail edit excluded-pair" in m.message for m in messages)
+
+
+def test_unresolved_placeholder(tmp_path, catalog) -> None:
+    text = IPG75_TEXT.replace("    default: not_stated\n", "    when: {stent: \"no\"}\n", 1)
+    messages = errors(lint_file(write(tmp_path, text), catalog))
+    assert any("paths leave the placeholder Y53.- unresolved" in m.message for m in messages)
+
+
+def test_load_pack_raises_pack_error_with_path_and_line(tmp_path) -> None:
+    path = write(tmp_path, "id: x\nkind: 1\n")
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    assert caught.value.line == 2 and str(caught.value).startswith(f"{path}:2: ")
+
+
+def _mutate(text: str, rng: random.Random) -> str:
+    lines = text.splitlines(keepends=True)
+    index = rng.randrange(len(lines))
+    action = rng.choice(["delete", "duplicate", "char", "dedent", "indent", "truncate", "swap"])
+    if action == "delete":
+        del lines[index]
+    elif action == "duplicate":
+        lines.insert(index, lines[index])
+    elif action == "char" and lines[index].strip():
+        line = lines[index]
+        at = rng.randrange(len(line))
+        lines[index] = line[:at] + rng.choice(":-{}[]#'\"x7 \t|>&*!") + line[at + 1:]
+    elif action == "dedent":
+        lines[index] = lines[index][2:]
+    elif action == "indent":
+        lines[index] = "  " + lines[index]
+    elif action == "truncate":
+        lines = lines[:index]
+    elif action == "swap" and index + 1 < len(lines):
+        lines[index], lines[index + 1] = lines[index + 1], lines[index]
+    return "".join(lines)
+
+
+def _check_mutations(tmp_path: Path, catalog, per_pack: int, seed: int) -> int:
+    rng = random.Random(seed)
+    checked = 0
+    for source in pack_files():
+        text = source.read_text(encoding="utf-8")
+        for number in range(per_pack):
+            mutated = _mutate(text, rng)
+            path = write(tmp_path, mutated, f"{source.stem}-{number}.yaml")
+            for message in lint_file(path, catalog):   # must never raise
+                assert message.line >= 1 and message.path == str(path)
+                assert message.message and "Traceback" not in message.message
+                assert "could not be checked" not in message.message, (source.name, mutated)
+            checked += 1
+    return checked
+
+
+def test_mutated_packs_give_line_numbers_or_pass(tmp_path, catalog) -> None:
+    assert _check_mutations(tmp_path, catalog, per_pack=5, seed=20240603) == 5 * len(pack_files())
+
+
+@pytest.mark.slow
+def test_many_mutated_packs(tmp_path, catalog) -> None:
+    _check_mutations(tmp_path, catalog, per_pack=150, seed=7)

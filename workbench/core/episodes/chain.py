@@ -1,0 +1,143 @@
+"""The hash chain: every version row carries sha256(canonical content + previous row's hash).
+
+The content covers the episode's details (patient, NHS number, reference, date,
+specialty), the version's codes in order with classification and edition, the
+guidance/pack/answers/overrides, coder, time, note and reason, and the row's own
+ids. Changing any of them outside the app, deleting or inserting a version row,
+breaks the chain at that row; :func:`verify` recomputes it in one streaming pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from workbench.core.episodes.model import BrokenEpisode, VerifyReport
+
+GENESIS = "0" * 64
+
+VERSION_COLUMNS = ("v.id, v.episode_id, v.version, v.status, v.guidance_id, v.pack_id, "
+                   "v.pack_version, v.answers, v.overrides, v.coder, v.saved_at, v.note, v.reason, "
+                   "v.prev_hash, v.hash, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty")
+
+
+def canonical(episode: dict[str, Any], version: dict[str, Any],
+              codes: list[tuple[str, int, str, str, str]]) -> bytes:
+    """One byte string per version; key order and spacing fixed so hashes are reproducible.
+
+    ``codes`` are (kind, position, code, classification, edition) rows.
+    ``version['answers']`` and ``['overrides']`` are the JSON texts as stored.
+    """
+    content = {
+        "episode": episode,
+        "version": version,
+        "codes": [list(c) for c in sorted(codes, key=lambda c: (c[0], c[1]))],
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def version_hash(content: bytes, prev_hash: str) -> str:
+    return hashlib.sha256(content + b"\n" + prev_hash.encode("ascii")).hexdigest()
+
+
+def row_content(row: tuple, codes: list[tuple[str, int, str, str, str]]) -> bytes:
+    """Canonical content of a row selected with VERSION_COLUMNS."""
+    (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides,
+     coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty) = row
+    episode = {"id": episode_id, "patient": patient, "nhs_number": nhs, "episode": ref,
+               "date": date, "specialty": specialty}
+    version = {"id": vid, "version": number, "status": status, "guidance_id": guidance_id,
+               "pack_id": pack_id, "pack_version": pack_version, "answers": answers,
+               "overrides": overrides, "coder": coder, "saved_at": saved_at, "note": note,
+               "reason": reason}
+    return canonical(episode, version, codes)
+
+
+def _codes_by_version(conn: sqlite3.Connection) -> Iterator[tuple[int, list[tuple]]]:
+    """(version id, its codes) in version id order, streamed from the primary key."""
+    cursor = conn.execute("SELECT version_id, kind, position, code, classification, edition "
+                          "FROM version_code ORDER BY version_id, kind, position")
+    current, bucket = None, []
+    for version_id, *code in cursor:
+        if version_id != current:
+            if current is not None:
+                yield current, bucket
+            current, bucket = version_id, []
+        bucket.append(tuple(code))
+    if current is not None:
+        yield current, bucket
+
+
+def verify(conn: sqlite3.Connection) -> VerifyReport:
+    """PRAGMA integrity_check, then the whole chain and the code index, in one read snapshot."""
+    conn.execute("BEGIN")
+    try:
+        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        integrity = [] if integrity == ["ok"] else integrity
+        broken = _check_chain(conn)
+        broken += _check_structure(conn)
+        checked = conn.execute("SELECT count(*) FROM version").fetchone()[0]
+    finally:
+        conn.execute("COMMIT")
+    return VerifyReport(integrity=integrity, broken=_dedupe(broken), versions_checked=checked)
+
+
+def _check_chain(conn: sqlite3.Connection) -> list[BrokenEpisode]:
+    broken: list[BrokenEpisode] = []
+    codes = _codes_by_version(conn)
+    pending = next(codes, None)
+    previous = GENESIS
+    # LEFT JOIN: a version whose episode row was deleted is still checked (and fails).
+    rows = conn.execute(f"SELECT {VERSION_COLUMNS} FROM version v "
+                        "LEFT JOIN episode e ON e.id = v.episode_id ORDER BY v.id")
+    for row in rows:
+        vid, episode_id, prev_hash, stored = row[0], row[1], row[13], row[14]
+        while pending is not None and pending[0] < vid:
+            broken.append(BrokenEpisode(None, f"codes belong to missing version {pending[0]}"))
+            pending = next(codes, None)
+        mine: list[tuple] = []
+        if pending is not None and pending[0] == vid:
+            mine = pending[1]
+            pending = next(codes, None)
+        if prev_hash != previous:
+            broken.append(BrokenEpisode(episode_id, f"the chain is broken before version row {vid} "
+                                                    "(a version was removed or inserted)"))
+        if row[15] is None:
+            broken.append(BrokenEpisode(episode_id, "the episode's details are missing"))
+        if version_hash(row_content(row, mine), prev_hash) != stored:
+            broken.append(BrokenEpisode(episode_id, f"version {row[2]} was changed outside the app"))
+        previous = stored
+    if pending is not None:
+        broken.append(BrokenEpisode(None, f"codes belong to missing version {pending[0]}"))
+    return broken
+
+
+def _check_structure(conn: sqlite3.Connection) -> list[BrokenEpisode]:
+    """Episodes without versions, gaps in version numbers, a code index that disagrees."""
+    broken = [BrokenEpisode(eid, "the episode has no versions") for (eid,) in conn.execute(
+        "SELECT id FROM episode WHERE NOT EXISTS (SELECT 1 FROM version v WHERE v.episode_id = episode.id)")]
+    broken += [BrokenEpisode(eid, "its version numbers have a gap") for (eid,) in conn.execute(
+        "SELECT episode_id FROM version GROUP BY episode_id HAVING max(version) != count(*)")]
+    missing = conn.execute(
+        "SELECT DISTINCT v.episode_id FROM version_code c JOIN version v ON v.id = c.version_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM code_index i WHERE i.code = c.code "
+        "AND i.episode_id = v.episode_id AND i.version_id = c.version_id)")
+    broken += [BrokenEpisode(eid, "the code search index is missing its codes") for (eid,) in missing]
+    extra = conn.execute(
+        "SELECT DISTINCT i.episode_id FROM code_index i WHERE NOT EXISTS (SELECT 1 FROM version_code c "
+        "JOIN version v ON v.id = c.version_id WHERE c.version_id = i.version_id AND c.code = i.code "
+        "AND v.episode_id = i.episode_id)")
+    broken += [BrokenEpisode(eid, "the code search index lists codes it does not have") for (eid,) in extra]
+    return broken
+
+
+def _dedupe(items: list[BrokenEpisode]) -> list[BrokenEpisode]:
+    seen, out = set(), []
+    for item in items:
+        if (item.episode_id, item.problem) not in seen:
+            seen.add((item.episode_id, item.problem))
+            out.append(item)
+    return out

@@ -1,0 +1,163 @@
+"""From what a coder typed to a :class:`Coding` ready to save: rules, then validation edits.
+
+Shared by ``workbench log add/amend`` and usable by the app. Kept out of the
+package's ``__init__`` so that importing the log never imports the rules engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.core.episodes.model import CodedEntry, Coding, LogError, Override
+
+OPCS4, ICD10 = "opcs4", "icd10"
+
+
+class CodingRefused(LogError):
+    """The codes cannot be saved as they stand; the message says why and what to do."""
+
+
+class ChecksFailed(CodingRefused):
+    """Validation edits found errors and no override reason was given (CLI exit 1)."""
+
+
+class AnswersIncomplete(CodingRefused):
+    """The rule pack still has a question to ask (CLI exit 1); the message names it."""
+
+
+@dataclass(frozen=True)
+class PreparedCoding:
+    """Codes and answers ready to save, with the validation edits they raised."""
+
+    coding: Coding
+    edits: list[Any] = field(default_factory=list)      # rules.EditResult
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Any]:
+        return [e for e in self.edits if e.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Any]:
+        return [e for e in self.edits if e.severity != "error"]
+
+
+def split_codes(text: str | Iterable[str] | None) -> list[str]:
+    """'K57.8 Y02.1', 'K57.8,Y02.1' or a list -> ['K57.8', 'Y02.1']."""
+    if text is None:
+        return []
+    parts = [text] if isinstance(text, str) else list(text)
+    return [p for part in parts for p in part.replace(",", " ").split() if p]
+
+
+def parse_codes(texts: list[str], classification: str) -> list[str]:
+    """Normalised codes; a token that is not a code refuses, naming it (codes are not identifiers)."""
+    from workbench.core.classifications import CodeError, parse_code
+
+    codes = []
+    for position, text in enumerate(texts, start=1):
+        try:
+            codes.append(parse_code(text, classification).code)
+        except CodeError as exc:
+            kind = "procedure" if classification == OPCS4 else "diagnosis"
+            raise CodingRefused(f"{kind} {position} ('{text}'): {exc}") from None
+    return codes
+
+
+def _entries(codes: list[str], classification: str, catalog: Any) -> list[CodedEntry]:
+    edition = catalog.edition(classification) if catalog is not None else "unknown"
+    return [CodedEntry(code, classification, edition) for code in codes]
+
+
+def prepare_by_hand(procedures: str | Iterable[str] | None, diagnoses: str | Iterable[str] | None,
+                    catalog: Any, *, guidance_id: str | None = None) -> PreparedCoding:
+    """Codes typed by the coder, checked by the validation edits (no rule pack)."""
+    from workbench.core.rules import run_edits
+
+    procs = parse_codes(split_codes(procedures), OPCS4)
+    diags = parse_codes(split_codes(diagnoses), ICD10)
+    if not procs and not diags:
+        raise CodingRefused("codes: give at least one procedure or diagnosis code")
+    pack = None
+    if guidance_id:
+        from workbench.core.rules import find_pack
+
+        pack = find_pack(guidance_id)
+    edits = run_edits(procs, diags, catalog, pack)
+    coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog),
+                    guidance_id=pack.guidance_id if pack else None,
+                    pack_id=pack.id if pack else None, pack_version=pack.version if pack else None)
+    return PreparedCoding(coding=coding, edits=list(edits))
+
+
+def parse_answer_args(pairs: Iterable[str]) -> dict[str, str]:
+    """['stent=yes', 'count=2'] -> {'stent': 'yes', 'count': '2'}."""
+    answers: dict[str, str] = {}
+    for pair in pairs:
+        qid, sep, value = pair.partition("=")
+        if not sep or not qid.strip():
+            raise CodingRefused(f"answer '{pair}': write it as QUESTION=VALUE")
+        answers[qid.strip()] = value.strip()
+    return answers
+
+
+def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catalog: Any,
+                          *, diagnoses: str | Iterable[str] | None = None) -> PreparedCoding:
+    """Run the guidance's rule pack on the answers; refuse while a question is still open."""
+    from workbench.core.rules import AnswerError, check_answer, evaluate, find_pack, run_edits
+
+    pack = find_pack(guidance_id)
+    if pack is None:
+        raise CodingRefused(f"guidance: there is no rule pack for {guidance_id} "
+                            "(see 'workbench rules list')")
+    typed: dict[str, object] = {}
+    for qid, value in answers.items():
+        question = pack.find_question(qid)
+        if question is None:
+            raise CodingRefused(f"answer {qid}: {pack.guidance_id} has no question with that id")
+        try:
+            typed[qid] = check_answer(question, value)
+        except AnswerError as exc:
+            raise CodingRefused(f"answer {qid}: {exc}") from None
+    result = evaluate(pack, typed, catalog)
+    if not result.complete:
+        raise AnswersIncomplete(_next_question_message(result.next_question))
+    rejected = getattr(result, "rejected", {}) or {}
+    if rejected:
+        qid, why = next(iter(rejected.items()))
+        raise CodingRefused(f"answer {qid}: {why}")
+    procs = [e.code for e in result.procedures]
+    diags = [e.code for e in result.diagnoses] + parse_codes(split_codes(diagnoses), ICD10)
+    edits = run_edits(procs, diags, catalog, pack)
+    coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog),
+                    guidance_id=pack.guidance_id, pack_id=pack.id, pack_version=pack.version,
+                    answers=dict(result.answers))
+    return PreparedCoding(coding=coding, edits=list(edits), notes=list(result.notes))
+
+
+def _next_question_message(question: Any) -> str:
+    if question is None:
+        return "the answers are incomplete"
+    options = ", ".join(o.value for o in question.options)
+    hint = f" (one of: {options})" if options else ""
+    return (f"more answers are needed: next is --answer {question.id}=...{hint}: "
+            f"{question.prompt}")
+
+
+def with_overrides(prepared: PreparedCoding, reason: str | None) -> Coding:
+    """The coding to save: errors refuse unless a reason is given, recorded per edit."""
+    errors = prepared.errors
+    if not errors:
+        return prepared.coding
+    if not reason or not reason.strip():
+        listed = "".join(f"\n  - {e.id}: {e.message}" for e in errors)
+        raise ChecksFailed(f"the codes fail {len(errors)} check(s):{listed}\n"
+                           "Fix them, or save anyway with --override \"reason\"")
+    # One override per kind of edit: the reason covers every failure of that edit.
+    overrides = [Override(edit_id, reason.strip()) for edit_id in dict.fromkeys(e.id for e in errors)]
+    return Coding(procedures=prepared.coding.procedures, diagnoses=prepared.coding.diagnoses,
+                  guidance_id=prepared.coding.guidance_id, pack_id=prepared.coding.pack_id,
+                  pack_version=prepared.coding.pack_version, answers=prepared.coding.answers,
+                  overrides=overrides)

@@ -1,0 +1,211 @@
+"""The episode log: one SQLite file, append-only versions in a hash chain, plus drafts.
+
+One :class:`EpisodeLog` holds one connection; use one per thread (the app keeps one
+per worker thread). Many processes may share the file: every write is a single
+BEGIN IMMEDIATE transaction, retried with backoff while another writer holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from workbench.core.episodes import chain, queries, storage
+from workbench.core.episodes.model import (
+    AMENDED,
+    FINAL,
+    VOIDED,
+    Coding,
+    Draft,
+    EpisodeDetails,
+    EpisodeNotFound,
+    EpisodeSummary,
+    EpisodeVersion,
+    LogError,
+    VerifyReport,
+)
+from workbench.core.episodes.rows import to_json, utc_now
+from workbench.core.episodes.validate import checked_details
+from workbench.core.episodes.writer import append_version, check_coding, episode_dict
+
+
+class EpisodeLog:
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL"):
+        """Open (creating mode 0600 in a 0700 folder, and migrating) the log at ``path``.
+
+        Raises LogError, leaving the file untouched, when it is not writable, not an
+        SQLite file, another SQLite database, or from a newer workbench.
+        ``synchronous`` is FULL so a saved episode survives a power cut; NORMAL is
+        only for benchmark comparison.
+        """
+        self.path = Path(path).expanduser()
+        #: Problems worth telling the user that do not stop the log opening.
+        self.warnings: list[str] = storage.prepare_file(self.path)
+        self._conn: sqlite3.Connection = storage.connect(self.path, synchronous=synchronous)
+        try:
+            storage.migrate(self._conn, self.path)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # ------------------------------------------------------------ life cycle
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> EpisodeLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The underlying connection, for export, bulk loading and benchmarks."""
+        return self._conn
+
+    def _write(self, work: Any) -> Any:
+        return storage.write(self._conn, self.path, work)
+
+    def _read(self, work: Any) -> Any:
+        try:
+            return storage.retrying(lambda: work(self._conn), self.path)
+        except sqlite3.Error as exc:
+            raise storage.translate(exc, self.path) from None
+
+    # ------------------------------------------------------------ writes
+
+    def save(self, details: EpisodeDetails, coding: Coding, *, coder: str, note: str | None = None,
+             draft_id: int | None = None) -> EpisodeSummary:
+        """A new episode with version 1 (status final); its draft, if given, is removed."""
+        details = checked_details(details)
+        check_coding(coding)
+        coder = _required(coder, "coder")
+
+        def work(conn: sqlite3.Connection) -> int:
+            from workbench.core.episodes.writer import insert_episode
+
+            episode_id = insert_episode(conn, details)
+            append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
+                           coder=coder, note=_blank_none(note))
+            if draft_id is not None:
+                conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
+            return episode_id
+
+        return self.get(self._write(work))
+
+    def amend(self, episode_id: int, coding: Coding, *, reason: str, coder: str,
+              note: str | None = None, draft_id: int | None = None) -> EpisodeSummary:
+        """A new version with new codes; the earlier versions stay as they were."""
+        check_coding(coding)
+        reason = _required(reason, "reason")
+        coder = _required(coder, "coder")
+        self._append(episode_id, AMENDED, lambda latest: coding, reason, coder, note, draft_id)
+        return self.get(episode_id)
+
+    def void(self, episode_id: int, *, reason: str, coder: str) -> EpisodeSummary:
+        """A final version marking the episode void; its codes are kept for the record."""
+        reason = _required(reason, "reason")
+        coder = _required(coder, "coder")
+        self._append(episode_id, VOIDED, lambda latest: latest.coding, reason, coder, None, None)
+        return self.get(episode_id)
+
+    def _append(self, episode_id: int, status: str, coding_from: Any, reason: str, coder: str,
+                note: str | None, draft_id: int | None) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            # Read the latest state inside the write lock so two amends cannot race.
+            details, versions = queries.history(conn, episode_id)
+            latest = versions[-1]
+            if latest.status == VOIDED:
+                raise LogError(f"episode {episode_id} is void; it cannot be amended or voided again")
+            append_version(conn, episode_dict(episode_id, details), latest.version + 1, status,
+                           coding_from(latest), coder=coder, note=_blank_none(note), reason=reason)
+            if draft_id is not None:
+                conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
+
+        self._write(work)
+
+    # ------------------------------------------------------------ reads
+
+    def get(self, episode_id: int) -> EpisodeSummary:
+        return self._read(lambda c: queries.get_summary(c, int(episode_id)))
+
+    def list(self, *, patient: str | None = None, nhs: str | None = None, code: str | None = None,
+             guidance: str | None = None, coder: str | None = None,
+             since: dt.date | str | None = None, until: dt.date | str | None = None,
+             status: str | None = None, limit: int | None = None) -> list[EpisodeSummary]:
+        """The latest version of each matching episode, newest episode first."""
+        return self._read(lambda c: queries.list_episodes(
+            c, patient=patient, nhs=nhs, code=code, guidance=guidance, coder=coder,
+            since=since, until=until, status=status, limit=limit))
+
+    def history(self, episode_id: int) -> tuple[EpisodeDetails, list[EpisodeVersion]]:
+        return self._read(lambda c: queries.history(c, int(episode_id)))
+
+    def count(self) -> int:
+        return self._read(lambda c: c.execute("SELECT count(*) FROM episode").fetchone()[0])
+
+    def export(self, out: Any, *, format: str = "csv", since: dt.date | str | None = None,
+               until: dt.date | str | None = None, all_versions: bool = False,
+               progress: Any = None) -> int:
+        """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written."""
+        from workbench.core.episodes.export import export_csv, export_json
+
+        writer = export_csv if format == "csv" else export_json
+        try:
+            return writer(self._conn, out, since=since, until=until, all_versions=all_versions,
+                          progress=progress)
+        except sqlite3.Error as exc:
+            raise storage.translate(exc, self.path) from None
+
+    def verify(self) -> VerifyReport:
+        """PRAGMA integrity_check plus a full recomputation of the hash chain."""
+        return self._read(chain.verify)
+
+    # ------------------------------------------------------------ drafts
+
+    def save_draft(self, coder: str, state: dict, draft_id: int | None = None) -> int:
+        """Store the wizard state (one small durable transaction); returns the draft's id."""
+        coder = _required(coder, "coder")
+        text = to_json(state)
+
+        def work(conn: sqlite3.Connection) -> int:
+            now = utc_now()
+            if draft_id is not None:
+                updated = conn.execute("UPDATE draft SET state = ?, updated_at = ? WHERE id = ?",
+                                       (text, now, draft_id))
+                if updated.rowcount:
+                    return int(draft_id)
+            cursor = conn.execute("INSERT INTO draft (coder, state, created_at, updated_at) "
+                                  "VALUES (?, ?, ?, ?)", (coder, text, now, now))
+            return int(cursor.lastrowid)
+
+        return self._write(work)
+
+    def drafts(self, coder: str) -> list[Draft]:
+        """The coder's unfinished episodes, most recently touched first."""
+        rows = self._read(lambda c: c.execute(
+            "SELECT id, coder, state, updated_at FROM draft WHERE coder = ? "
+            "ORDER BY updated_at DESC, id DESC", (coder,)).fetchall())
+        return [Draft(id=r[0], coder=r[1], state=json.loads(r[2]),
+                      updated_at=dt.datetime.fromisoformat(r[3])) for r in rows]
+
+    def discard_draft(self, draft_id: int) -> None:
+        """Remove a draft; a draft already gone is not an error."""
+        self._write(lambda c: c.execute("DELETE FROM draft WHERE id = ?", (draft_id,)))
+
+
+def _required(value: str | None, field: str) -> str:
+    if value is None or not str(value).strip():
+        raise LogError(f"{field}: required")
+    return str(value).strip()
+
+
+def _blank_none(value: str | None) -> str | None:
+    return value.strip() or None if value else None
+
+
+__all__ = ["EpisodeLog", "EpisodeNotFound"]

@@ -1,0 +1,125 @@
+"""Domain objects of the episode log: what callers give it and what queries return."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+FINAL, AMENDED, VOIDED = "final", "amended", "voided"
+STATUSES = (FINAL, AMENDED, VOIDED)
+
+
+class LogError(Exception):
+    """The log cannot do what was asked; ``str(exc)`` is a plain sentence for the user.
+
+    Messages never contain patient identifiers.
+    """
+
+
+class EpisodeNotFound(LogError):
+    """No episode has the id asked for."""
+
+
+@dataclass(frozen=True)
+class EpisodeDetails:
+    patient: str                          # local patient identifier
+    episode: str                          # spell or consultant episode reference
+    date: dt.date                         # episode start date
+    nhs_number: str | None = None         # 10 digits, check digit verified
+    specialty: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"patient": self.patient, "nhs_number": self.nhs_number, "episode": self.episode,
+                "date": self.date.isoformat(), "specialty": self.specialty}
+
+
+@dataclass(frozen=True)
+class CodedEntry:
+    code: str                             # "L80.4", "I50.9"
+    classification: str                   # "opcs4" | "icd10"
+    edition: str                          # the classification edition it was coded against
+
+
+@dataclass(frozen=True)
+class Override:
+    edit_id: str                          # the validation edit that was overridden
+    reason: str
+
+
+@dataclass(frozen=True)
+class Coding:
+    procedures: list[CodedEntry]
+    diagnoses: list[CodedEntry]
+    guidance_id: str | None = None
+    pack_id: str | None = None
+    pack_version: str | None = None
+    answers: dict[str, object] = field(default_factory=dict)
+    overrides: list[Override] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "procedures": [e.code for e in self.procedures],
+            "diagnoses": [e.code for e in self.diagnoses],
+            "codes": [{"code": e.code, "classification": e.classification, "edition": e.edition}
+                      for e in (*self.procedures, *self.diagnoses)],
+            "guidance": self.guidance_id, "pack_id": self.pack_id, "pack_version": self.pack_version,
+            "answers": dict(self.answers),
+            "overrides": [{"edit": o.edit_id, "reason": o.reason} for o in self.overrides],
+        }
+
+
+@dataclass(frozen=True)
+class EpisodeVersion:
+    version: int                          # 1, 2, ... within the episode
+    status: str                           # final | amended | voided
+    coding: Coding
+    coder: str
+    saved_at: dt.datetime                 # UTC, timezone-aware
+    note: str | None = None
+    reason: str | None = None             # why it was amended or voided
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "status": self.status, **self.coding.as_dict(),
+                "coder": self.coder, "saved_at": self.saved_at.isoformat(),
+                "note": self.note, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class EpisodeSummary:
+    id: int
+    details: EpisodeDetails
+    latest: EpisodeVersion
+
+    def as_dict(self) -> dict[str, Any]:
+        """Flat JSON-ready form: episode fields, then the latest version's."""
+        return {"id": self.id, **self.details.as_dict(), **self.latest.as_dict()}
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: int
+    coder: str
+    state: dict[str, Any]                 # the wizard's state, as it gave it
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class BrokenEpisode:
+    episode_id: int | None                # None when the damage cannot be tied to an episode
+    problem: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    integrity: list[str]                  # PRAGMA integrity_check lines other than "ok"
+    broken: list[BrokenEpisode]
+    versions_checked: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.integrity and not self.broken
+
+    @property
+    def broken_episode_ids(self) -> list[int]:
+        return sorted({b.episode_id for b in self.broken if b.episode_id is not None})

@@ -1,0 +1,179 @@
+"""Read queries: the latest version of matching episodes, and one episode's history.
+
+How each filter finds its rows quickly on a large log (see db/log/README.md):
+- patient / NHS number / date: indexes on the episode table;
+- code: ``code_index`` (code, episode_id, version_id), walked backwards so the newest
+  episodes come first and a LIMIT stops early;
+- "latest version": ``max(version.id)`` per episode, one seek in ``version_episode``.
+Results are always newest episode first (episode id descending).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+
+from workbench.core.episodes.model import (
+    STATUSES,
+    EpisodeDetails,
+    EpisodeNotFound,
+    EpisodeSummary,
+    EpisodeVersion,
+    LogError,
+)
+from workbench.core.episodes.rows import (
+    EPISODE_COLS,
+    VERSION_COLS,
+    codes_for,
+    details_from,
+    summaries_from,
+    version_from,
+)
+from workbench.core.episodes.validate import normalise_nhs_number, parse_date
+
+_LATEST = "(SELECT max(id) FROM version WHERE episode_id = {})"
+_CODE = re.compile(r"([A-Z])(\d{2})(?:\.?(\d[0-9A-Z]?|-))?")   # ICD-10 may have a 5th character
+
+
+def normalise_code_filter(text: str) -> tuple[str, bool]:
+    """'l804' -> ('L80.4', False); 'L80', 'L80.-' -> ('L80', True) meaning the whole category."""
+    cleaned = "".join(str(text).split()).upper()
+    match = _CODE.fullmatch(cleaned)
+    if not match:
+        raise LogError("code: not a code (expected e.g. L80.4, l804, L80 or I50.9)")
+    letter, digits, tail = match.groups()
+    if tail is None or tail == "-":
+        return f"{letter}{digits}", True
+    return f"{letter}{digits}.{tail}", False
+
+
+def normalise_guidance(text: str) -> str:
+    cleaned = "".join(str(text).split()).upper()
+    if cleaned.isdigit():
+        return f"IPG{int(cleaned)}"
+    if cleaned.startswith("IPG") and cleaned[3:].isdigit():
+        return f"IPG{int(cleaned[3:])}"
+    return cleaned
+
+
+def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: str | None = None,
+                  code: str | None = None, guidance: str | None = None, coder: str | None = None,
+                  since: dt.date | str | None = None, until: dt.date | str | None = None,
+                  status: str | None = None, limit: int | None = None) -> list[EpisodeSummary]:
+    where: list[str] = []
+    params: list[object] = []
+    codes: list[str] = []
+    if code:
+        wanted, whole_category = normalise_code_filter(code)
+        # A category ("L80") matches every code under it that the log holds.
+        codes = _codes_in_category(conn, wanted) if whole_category else [wanted]
+        if not codes:
+            return []
+        source = ("code_index ci JOIN episode e ON e.id = ci.episode_id "
+                  "JOIN version v ON v.id = ci.version_id")
+        where.append(f"ci.version_id = {_LATEST.format('ci.episode_id')}")
+    else:
+        source = f"episode e JOIN version v ON v.id = {_LATEST.format('e.id')}"
+    if patient is not None:
+        where.append("e.patient = ?")
+        params.append(patient.strip())
+    if nhs:
+        where.append("e.nhs_number = ?")
+        params.append(normalise_nhs_number(nhs))
+    dates = _date_bounds(since, until)
+    if dates:
+        # A wide date range with a LIMIT is quicker walking episodes newest first and
+        # skipping the rest than reading the whole range from the date index and
+        # sorting it; "+" stops SQLite using the index in that case.
+        wide = (not codes and not patient and not nhs and limit is not None
+                and _range_is_wide(conn, dates))
+        column = "+e.start_date" if wide else "e.start_date"
+        for op, value in dates:
+            where.append(f"{column} {op} ?")
+            params.append(value)
+    if guidance:
+        where.append("v.guidance_id = ?")
+        params.append(normalise_guidance(guidance))
+    if coder:
+        where.append("v.coder = ?")
+        params.append(coder)
+    if status:
+        if status not in STATUSES:
+            raise LogError(f"status: must be one of {', '.join(STATUSES)}")
+        where.append("v.status = ?")
+        params.append(status)
+    tail = ""
+    if limit is not None:
+        tail = " LIMIT ?"
+    if not codes:
+        sql = (f"SELECT {EPISODE_COLS}, {VERSION_COLS} FROM {source}"
+               + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY e.id DESC" + tail)
+        args = params
+    else:
+        # Select (and order by) ci.episode_id, not e.id: only then does SQLite see that
+        # walking code_index backwards already gives newest-first order and stop at LIMIT.
+        # A category gets one arm per code; UNION with ORDER BY merges the ordered arms
+        # instead of sorting every match.
+        columns = "ci.episode_id" + EPISODE_COLS.removeprefix("e.id")
+        arms = [f"SELECT {columns}, {VERSION_COLS} FROM {source} "
+                f"WHERE ci.code = ? AND {' AND '.join(where)}" for _ in codes]
+        order = " ORDER BY 1 DESC" if len(arms) > 1 else " ORDER BY ci.episode_id DESC"
+        sql = " UNION ".join(arms) + order + tail
+        args = [value for one in codes for value in (one, *params)]
+    if limit is not None:
+        args = [*args, int(limit)]
+    return summaries_from(conn, conn.execute(sql, args).fetchall())
+
+
+WIDE_RANGE_ROWS = 2000
+
+
+def _codes_in_category(conn: sqlite3.Connection, category: str) -> list[str]:
+    """The distinct codes under ``category`` in the log: one index seek per code found."""
+    found: list[str] = []
+    low, high = category, category + "/"       # "L80", "L80.0" ... "L80.9Z" sort before "L80/"
+    row = conn.execute("SELECT code FROM code_index WHERE code >= ? AND code < ? ORDER BY code LIMIT 1",
+                       (low, high)).fetchone()
+    while row is not None:
+        found.append(row[0])
+        row = conn.execute("SELECT code FROM code_index WHERE code > ? AND code < ? "
+                           "ORDER BY code LIMIT 1", (row[0], high)).fetchone()
+    return found
+
+
+def _date_bounds(since: dt.date | str | None, until: dt.date | str | None) -> list[tuple[str, str]]:
+    bounds = []
+    if since:
+        bounds.append((">=", parse_date(since, "since").isoformat()))
+    if until:
+        bounds.append(("<=", parse_date(until, "until").isoformat()))
+    return bounds
+
+
+def _range_is_wide(conn: sqlite3.Connection, bounds: list[tuple[str, str]]) -> bool:
+    """More than WIDE_RANGE_ROWS episodes in range? Counts at most that many index entries."""
+    clause = " AND ".join(f"start_date {op} ?" for op, _ in bounds)
+    found = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM episode WHERE {clause} LIMIT ?)",
+                         [v for _, v in bounds] + [WIDE_RANGE_ROWS + 1]).fetchone()[0]
+    return found > WIDE_RANGE_ROWS
+
+
+def get_summary(conn: sqlite3.Connection, episode_id: int) -> EpisodeSummary:
+    rows = conn.execute(f"SELECT {EPISODE_COLS}, {VERSION_COLS} FROM episode e "
+                        f"JOIN version v ON v.id = {_LATEST.format('e.id')} WHERE e.id = ?",
+                        (episode_id,)).fetchall()
+    if not rows:
+        raise EpisodeNotFound(f"there is no episode {episode_id} in the log")
+    return summaries_from(conn, rows)[0]
+
+
+def history(conn: sqlite3.Connection, episode_id: int) -> tuple[EpisodeDetails, list[EpisodeVersion]]:
+    """The episode's details and every version, oldest first."""
+    row = conn.execute(f"SELECT {EPISODE_COLS} FROM episode e WHERE e.id = ?", (episode_id,)).fetchone()
+    if row is None:
+        raise EpisodeNotFound(f"there is no episode {episode_id} in the log")
+    versions = conn.execute(f"SELECT {VERSION_COLS} FROM version v WHERE v.episode_id = ? "
+                            "ORDER BY v.version", (episode_id,)).fetchall()
+    codes = codes_for(conn, (v[0] for v in versions))
+    return details_from(row), [version_from(v, codes.get(v[0], [])) for v in versions]

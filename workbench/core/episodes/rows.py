@@ -1,0 +1,86 @@
+"""Turning rows into domain objects, and domain objects into rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from workbench.core.episodes.model import (
+    CodedEntry,
+    Coding,
+    EpisodeDetails,
+    EpisodeSummary,
+    EpisodeVersion,
+    Override,
+)
+
+# Columns every summary/version query selects, in this order.
+EPISODE_COLS = "e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty"
+VERSION_COLS = ("v.id, v.version, v.status, v.guidance_id, v.pack_id, v.pack_version, v.answers, "
+                "v.overrides, v.coder, v.saved_at, v.note, v.reason")
+N_EPISODE = 6
+
+
+def to_json(value: Any) -> str:
+    """Stored JSON: stable key order so the same answers always hash the same."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def details_from(row: tuple) -> EpisodeDetails:
+    _id, patient, nhs, ref, date, specialty = row[:N_EPISODE]
+    return EpisodeDetails(patient=patient, episode=ref, date=dt.date.fromisoformat(date),
+                          nhs_number=nhs, specialty=specialty)
+
+
+def version_from(row: tuple, codes: list[tuple]) -> EpisodeVersion:
+    """``row`` is VERSION_COLS; ``codes`` are (kind, position, code, classification, edition)."""
+    (_vid, number, status, guidance_id, pack_id, pack_version, answers, overrides, coder,
+     saved_at, note, reason) = row
+    procedures = [CodedEntry(c[2], c[3], c[4]) for c in codes if c[0] == "procedure"]
+    diagnoses = [CodedEntry(c[2], c[3], c[4]) for c in codes if c[0] == "diagnosis"]
+    coding = Coding(procedures=procedures, diagnoses=diagnoses, guidance_id=guidance_id,
+                    pack_id=pack_id, pack_version=pack_version,
+                    answers=json.loads(answers) if answers != "{}" else {},
+                    overrides=[Override(str(e), str(r)) for e, r in json.loads(overrides)]
+                    if overrides != "[]" else [])
+    return EpisodeVersion(version=number, status=status, coding=coding, coder=coder,
+                          saved_at=dt.datetime.fromisoformat(saved_at), note=note, reason=reason)
+
+
+def codes_for(conn: sqlite3.Connection, version_ids: Iterable[int]) -> dict[int, list[tuple]]:
+    """Codes of many versions, ordered by kind and position, in a few queries."""
+    ids = list(version_ids)
+    found: dict[int, list[tuple]] = defaultdict(list)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(
+                "SELECT version_id, kind, position, code, classification, edition FROM version_code "
+                f"WHERE version_id IN ({marks}) ORDER BY version_id, kind, position", chunk):
+            found[row[0]].append(row[1:])
+    return found
+
+
+def summaries_from(conn: sqlite3.Connection, rows: list[tuple]) -> list[EpisodeSummary]:
+    """Rows of EPISODE_COLS + VERSION_COLS -> summaries, codes fetched in bulk."""
+    codes = codes_for(conn, (r[N_EPISODE] for r in rows))
+    return [EpisodeSummary(id=r[0], details=details_from(r),
+                           latest=version_from(r[N_EPISODE:], codes.get(r[N_EPISODE], [])))
+            for r in rows]
+
+
+def code_rows(coding: Coding) -> list[tuple[str, int, str, str, str]]:
+    """(kind, position, code, classification, edition) for storage and hashing."""
+    rows = [("procedure", i, e.code, e.classification, e.edition)
+            for i, e in enumerate(coding.procedures, start=1)]
+    rows += [("diagnosis", i, e.code, e.classification, e.edition)
+             for i, e in enumerate(coding.diagnoses, start=1)]
+    return rows

@@ -1,0 +1,227 @@
+"""Opening the log file safely, and running writes that survive other writers.
+
+The order of checks matters: everything that could lead to a refusal (not SQLite,
+too new, not writable) is decided from the file's header bytes and permissions
+before SQLite opens it, so a refused file is never written to.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import sqlite3
+import stat
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from workbench.core.episodes.model import LogError
+
+T = TypeVar("T")
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: Written to the header's application_id field so another SQLite file is not mistaken for a log.
+APPLICATION_ID = 0x4E434557  # "NCEW"
+BUSY_TIMEOUT_MS = 2000
+WRITE_ATTEMPTS = 8
+
+_BUSY, _LOCKED, _READONLY, _FULL, _NOTADB, _CORRUPT, _CANTOPEN, _IOERR, _PERM = 5, 6, 8, 13, 26, 11, 14, 10, 3
+
+
+def schema_dir() -> Path:
+    from workbench.core.paths import SCHEMA_DIR
+
+    return SCHEMA_DIR / "log"
+
+
+def migrations() -> list[tuple[int, Path]]:
+    """(version, file) for db/log/NNN_*.sql, in order."""
+    found = []
+    for path in schema_dir().glob("[0-9][0-9][0-9]_*.sql"):
+        found.append((int(path.name[:3]), path))
+    return sorted(found)
+
+
+def latest_schema_version() -> int:
+    known = migrations()
+    return known[-1][0] if known else 0
+
+
+def prepare_file(path: Path) -> list[str]:
+    """Check (or create, mode 0600) the log file before SQLite touches it; returns warnings."""
+    from workbench.core.paths import ensure_private_dir
+
+    warnings: list[str] = []
+    if path.is_dir():
+        raise LogError(f"{path} is a folder, not an episode log")
+    if not path.exists():
+        try:
+            ensure_private_dir(path.parent)
+            # O_EXCL: if another process creates it first we simply use theirs.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise _os_refusal(path, exc) from None
+    try:
+        info = path.stat()
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    except OSError as exc:
+        raise _os_refusal(path, exc) from None
+    if header:
+        if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+            raise LogError(f"{path} is not an episode log (it is not an SQLite database); "
+                           "it was left untouched")
+        user_version = int.from_bytes(header[60:64], "big")
+        app_id = int.from_bytes(header[68:72], "big")
+        if user_version > latest_schema_version():
+            raise LogError(too_new_message(path, user_version))
+        # Ours carry our application id. A file of one page has no tables yet: a log
+        # whose first migration is still in the WAL, or an empty database to start from.
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        if app_id != APPLICATION_ID and (user_version or info.st_size > page_size):
+            raise LogError(f"{path} is an SQLite database but not an episode log; it was left untouched")
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warnings.append(f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}); "
+                        f"it holds patient identifiers: run chmod 600 on it")
+    # WAL needs the file and its folder writable (for the -wal and -shm files).
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise LogError(f"{path} is on a read-only path: the log needs to be writable (file and folder)")
+    return warnings
+
+
+def too_new_message(path: Path, version: int) -> str:
+    return (f"{path} was written by a newer workbench (log schema {version}, this one knows up to "
+            f"{latest_schema_version()}); upgrade the workbench. The log was left untouched")
+
+
+def connect(path: Path, *, synchronous: str = "FULL") -> sqlite3.Connection:
+    """A connection in WAL mode, autocommit (we issue BEGIN IMMEDIATE ourselves)."""
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        retrying(lambda: _enable_wal(conn), path)
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        conn.close()
+        raise translate(exc, path) from None
+    except LogError:
+        conn.close()
+        raise
+    return conn
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise LogError("the episode log could not be switched to WAL mode (is it on a network drive?)")
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema up to date; concurrent openers serialise on BEGIN IMMEDIATE."""
+    target = latest_schema_version()
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current == target:
+        return
+    if current > target:
+        raise LogError(too_new_message(path, current))
+
+    def apply(c: sqlite3.Connection) -> None:
+        have = c.execute("PRAGMA user_version").fetchone()[0]  # re-read under the lock
+        if have == 0 and c.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise LogError(f"{path} is an SQLite database but not an episode log; it was left untouched")
+        for version, script in migrations():
+            if version > have:
+                for statement in split_statements(script.read_text(encoding="utf-8")):
+                    c.execute(statement)
+                c.execute(f"PRAGMA user_version = {version}")
+        c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    write(conn, path, apply)
+
+
+def split_statements(script: str) -> list[str]:
+    """A .sql file as single statements, so a migration runs inside our own transaction."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip() and not all(ln.strip().startswith("--") or not ln.strip()
+                                   for ln in pending.splitlines()):
+        raise LogError("a log migration file ends with an incomplete statement")
+    return statements
+
+
+def write(conn: sqlite3.Connection, path: Path, work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``work`` in one BEGIN IMMEDIATE transaction, retrying while the log is busy."""
+
+    def attempt() -> T:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
+
+    return retrying(attempt, path)
+
+
+def retrying(action: Callable[[], T], path: Path) -> T:
+    """Bounded retry with jittered exponential backoff on SQLITE_BUSY / SQLITE_LOCKED."""
+    delay = 0.01
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or attempt == WRITE_ATTEMPTS - 1:
+                raise translate(exc, path) from None
+        time.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, 0.5)
+    raise AssertionError("unreachable")
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_BUSY, _LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def translate(exc: sqlite3.Error, path: Path) -> LogError:
+    """A plain sentence for an SQLite failure; the raw message could be confusing."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_BUSY, _LOCKED):
+        return LogError(f"{path} is busy: other programs were writing to it for too long; "
+                        "nothing was changed, try again")
+    if code == _FULL:
+        return LogError(f"{path}: the disk is full; nothing was saved. Free some space and try again")
+    if code in (_READONLY, _PERM, _CANTOPEN):
+        return LogError(f"{path} is on a read-only path or cannot be opened for writing; nothing was saved")
+    if code in (_NOTADB, _CORRUPT):
+        return LogError(f"{path} is damaged or not an episode log; run 'workbench log verify'")
+    if code == _IOERR:
+        return LogError(f"{path}: the disk reported an input/output error; nothing was saved")
+    return LogError(f"{path}: the episode log failed ({getattr(exc, 'sqlite_errorname', 'error')})")
+
+
+def _os_refusal(path: Path, exc: OSError) -> LogError:
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return LogError(f"{path} is on a read-only path: the log cannot be created or opened there")
+    if exc.errno == errno.ENOSPC:
+        return LogError(f"{path}: the disk is full; the log cannot be created")
+    return LogError(f"{path}: cannot open the episode log ({exc.strerror})")

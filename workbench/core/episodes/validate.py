@@ -1,0 +1,92 @@
+"""Checks on what a coder types: NHS numbers, dates, who is coding.
+
+Messages name the field that is wrong and never repeat what was typed, because
+what was typed may identify a patient.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import re
+
+from workbench.core.episodes.model import EpisodeDetails, LogError
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """The modulus-11 check: weights 10..2 over the first nine digits give the tenth."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def normalise_nhs_number(text: str | None) -> str | None:
+    """"943 476 5919" -> "9434765919"; blank -> None; anything invalid raises LogError."""
+    if text is None:
+        return None
+    digits = re.sub(r"[\s-]", "", text)
+    if not digits:
+        return None
+    if len(digits) != 10 or not digits.isdigit():
+        raise LogError("NHS number: must be 10 digits")
+    if not nhs_number_is_valid(digits):
+        raise LogError("NHS number: the check digit does not match (mistyped?)")
+    return digits
+
+
+def parse_date(text: str | dt.date, field: str = "date") -> dt.date:
+    """A calendar date written YYYY-MM-DD."""
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    value = str(text).strip()
+    if not _DATE.fullmatch(value):
+        raise LogError(f"{field}: must be a date written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise LogError(f"{field}: not a real calendar date") from None
+
+
+def checked_details(details: EpisodeDetails) -> EpisodeDetails:
+    """The details with text trimmed and the NHS number normalised; LogError names a bad field."""
+    patient = (details.patient or "").strip()
+    episode = (details.episode or "").strip()
+    if not patient:
+        raise LogError("patient: a local patient identifier is required")
+    if not episode:
+        raise LogError("episode: an episode reference is required")
+    specialty = (details.specialty or "").strip() or None
+    return EpisodeDetails(patient=patient, episode=episode,
+                          date=parse_date(details.date, "date"),
+                          nhs_number=normalise_nhs_number(details.nhs_number),
+                          specialty=specialty)
+
+
+def resolve_coder(explicit: str | None = None) -> str:
+    """Who is coding: an explicit name, $WORKBENCH_CODER, config ``[coder] name``, the OS user."""
+    if explicit and explicit.strip():
+        return explicit.strip()
+    env = os.environ.get("WORKBENCH_CODER", "").strip()
+    if env:
+        return env
+    from workbench.core.paths import ConfigError, load_config
+
+    try:
+        configured = load_config().get("coder", {}).get("name")
+    except ConfigError as exc:
+        raise LogError(str(exc)) from None
+    if isinstance(configured, str) and configured.strip():
+        return configured.strip()
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (e.g. a container without a passwd entry)
+        return f"uid-{os.getuid()}"

@@ -1,0 +1,81 @@
+"""Appending versions to the chain. Runs inside a BEGIN IMMEDIATE transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from workbench.core.episodes import chain
+from workbench.core.episodes.model import Coding, EpisodeDetails, LogError
+from workbench.core.episodes.rows import code_rows, to_json
+
+
+def check_coding(coding: Coding) -> None:
+    if not coding.procedures and not coding.diagnoses:
+        raise LogError("codes: an episode needs at least one procedure or diagnosis code")
+    for entry in (*coding.procedures, *coding.diagnoses):
+        if not entry.code or not entry.code.strip():
+            raise LogError("codes: an empty code cannot be saved")
+        if not entry.classification:
+            raise LogError("codes: every code needs its classification")
+    for override in coding.overrides:
+        if not override.reason or not override.reason.strip():
+            raise LogError("override: every overridden check needs a reason")
+
+
+def chain_head(conn: sqlite3.Connection) -> tuple[int, str]:
+    """(last version row id, its hash), or (0, genesis) for an empty log."""
+    row = conn.execute("SELECT id, hash FROM version ORDER BY id DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else (0, chain.GENESIS)
+
+
+def insert_episode(conn: sqlite3.Connection, details: EpisodeDetails) -> int:
+    cursor = conn.execute(
+        "INSERT INTO episode (patient, nhs_number, episode_ref, start_date, specialty) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (details.patient, details.nhs_number, details.episode, details.date.isoformat(),
+         details.specialty))
+    return int(cursor.lastrowid)
+
+
+def episode_dict(episode_id: int, details: EpisodeDetails) -> dict:
+    return {"id": episode_id, "patient": details.patient, "nhs_number": details.nhs_number,
+            "episode": details.episode, "date": details.date.isoformat(),
+            "specialty": details.specialty}
+
+
+def version_record(version_id: int, number: int, status: str, coding: Coding, *, coder: str,
+                   saved_at: str, note: str | None, reason: str | None) -> dict:
+    """The version's stored fields, exactly as hashed."""
+    return {"id": version_id, "version": number, "status": status,
+            "guidance_id": coding.guidance_id, "pack_id": coding.pack_id,
+            "pack_version": coding.pack_version, "answers": to_json(coding.answers),
+            "overrides": to_json([[o.edit_id, o.reason] for o in coding.overrides]),
+            "coder": coder, "saved_at": saved_at, "note": note, "reason": reason}
+
+
+def append_version(conn: sqlite3.Connection, episode: dict, number: int, status: str,
+                   coding: Coding, *, coder: str, note: str | None = None,
+                   reason: str | None = None, head: tuple[int, str] | None = None,
+                   saved_at: str | None = None) -> tuple[int, str]:
+    """Insert one version (+ its codes and index rows); returns the new chain head."""
+    last_id, prev_hash = head or chain_head(conn)
+    version_id = last_id + 1
+    # Taken under the write lock, so saved_at never runs backwards along the chain.
+    saved_at = saved_at or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    record = version_record(version_id, number, status, coding, coder=coder, saved_at=saved_at,
+                            note=note, reason=reason)
+    codes = code_rows(coding)
+    digest = chain.version_hash(chain.canonical(episode, record, codes), prev_hash)
+    conn.execute(
+        "INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, pack_version, "
+        "answers, overrides, coder, saved_at, note, reason, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (version_id, episode["id"], number, status, record["guidance_id"], record["pack_id"],
+         record["pack_version"], record["answers"], record["overrides"], coder, saved_at, note,
+         reason, prev_hash, digest))
+    conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
+                     "edition) VALUES (?, ?, ?, ?, ?, ?)", [(version_id, *c) for c in codes])
+    conn.executemany("INSERT OR IGNORE INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?)",
+                     [(c[2], episode["id"], version_id) for c in codes])
+    return version_id, digest
