@@ -14,10 +14,10 @@ import pytest
 
 LEAD_NOTICE = """*** NOTICE FROM THE LEAD (05:07) ***
 Two engineers are now working on the episode log (workbench/core/episodes, db/log, commands/log.py),
-and possibly two on the foundation (classifications/refdb/guidance/search) and two on the guidance library (fixtures/guidance docs for the 53 records + 41 packs).
+and possibly two on the foundation (classifications/refdb/guidance/search) two on the guidance library (fixtures/guidance docs for the 53 records + 41 packs), and two on the benchmarks (benchmarks/, tests/test_faults_*, tests/test_fuzz_*).
 If your brief said "An engineer assigned this work earlier appears to have stalled ... you take it over NOW",
 you own that area: carry on.
-If your brief did NOT say that and your area is the episode log, the foundation or the guidance library: STOP NOW, make no further
+If your brief did NOT say that and your area is the episode log, the foundation, the guidance library or the benchmarks: STOP NOW, make no further
 edits to any file, and end your turn with a one-paragraph report of what you wrote."""
 sys.stderr.write(LEAD_NOTICE + "\n")
 

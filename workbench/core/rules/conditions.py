@@ -139,7 +139,7 @@ def describe(condition: Condition | None, prompts: Callable[[str], str]) -> str:
     if condition is None:
         return "always"
     if isinstance(condition, Is):
-        return f"{prompts(condition.question)} {' or '.join(condition.values)}"
+        return said_text(prompts(condition.question), " or ".join(condition.values))
     if isinstance(condition, InRange):
         low = "" if condition.minimum is None else f"at least {condition.minimum}"
         high = "" if condition.maximum is None else f"at most {condition.maximum}"
@@ -148,6 +148,12 @@ def describe(condition: Condition | None, prompts: Callable[[str], str]) -> str:
         return f"not ({describe(condition.item, prompts)})"
     joiner = "; " if isinstance(condition, AllOf) else "; or "
     return joiner.join(describe(i, prompts) for i in condition.items)
+
+
+def said_text(prompt: str, answer: str) -> str:
+    """'Was a stent inserted? yes', 'Image control: Fluoroscopy'."""
+    prompt = prompt.strip()
+    return f"{prompt} {answer}" if prompt.endswith("?") else f"{prompt}: {answer}"
 
 
 def referenced(condition: Condition | None) -> list[Is | InRange]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from workbench.core.rules.answers import check_answer
 from workbench.core.rules.codes import ICD10, OPCS4, CodeCatalog, catalog_title
-from workbench.core.rules.conditions import describe, holds
+from workbench.core.rules.conditions import describe, holds, said_text
 from workbench.core.rules.model import (
     AnswerError,
     Each,
@@ -218,7 +218,7 @@ class _Emitter:
             out = []
             for option in question.options:
                 if option.value in chosen:
-                    reason = option.reason or item.reason or f"{question.prompt} {option.label}"
+                    reason = option.reason or item.reason or said_text(question.prompt, option.label)
                     out.extend(_Draft(c, reason, source, item.mark) for c in option.codes)
             return out
         if status == "skipped" and item.default:
@@ -233,6 +233,7 @@ class _Emitter:
     def table(self, item: Table, scope: Mapping[str, str]) -> list[_Draft]:
         node: object = item.rows
         said: list[str] = []
+        said_answer = said_text
         for key in item.keys:
             real = scope.get(key, key)
             if self.walk.status.get(real) != "answered" or not isinstance(node, dict):
@@ -240,7 +241,7 @@ class _Emitter:
             answer = self.walk.accepted[real]
             question = self.walk.questions[real]
             option = question.option(str(answer))
-            said.append(f"{question.prompt} {option.label if option else answer}")
+            said.append(said_answer(question.prompt, option.label if option else str(answer)))
             node = node.get(answer)
             if node is None:
                 return []
