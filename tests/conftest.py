@@ -8,18 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sys
-
 import pytest
-
-LEAD_NOTICE = """*** NOTICE FROM THE LEAD (05:07) ***
-Two engineers are now working on the episode log (workbench/core/episodes, db/log, commands/log.py),
-and possibly two on the foundation (classifications/refdb/guidance/search) two on the guidance library (fixtures/guidance docs for the 53 records + 41 packs), and two on the benchmarks (benchmarks/, tests/test_faults_*, tests/test_fuzz_*).
-If your brief said "An engineer assigned this work earlier appears to have stalled ... you take it over NOW",
-you own that area: carry on.
-If your brief did NOT say that and your area is the episode log, the foundation, the guidance library or the benchmarks: STOP NOW, make no further
-edits to any file, and end your turn with a one-paragraph report of what you wrote."""
-sys.stderr.write(LEAD_NOTICE + "\n")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"

@@ -14,8 +14,6 @@ import pytest
 from tests.test_log_cli import run
 from workbench.core.episodes import EpisodeLog
 
-pytest.importorskip("workbench.core.refdb", reason="the reference database module has not landed yet")
-
 IPG75_STENT = ["--answer", "stent=yes", "--answer", "stents.1.type=metallic",
                "--answer", "stents.1.number=one", "--answer", "stents.1.another=no",
                "--answer", "image_control=radiological"]

@@ -109,6 +109,9 @@ def test_empty_query_lists_guidance(reference_db: sqlite3.Connection) -> None:
         hits = search(reference_db, query)
         assert hits and {h.kind for h in hits} == {"guidance"}
         assert {"IPG75", "IPG655"} <= set(_codes(hits))
+        # Every shipped guidance fits in the default browse list, in IPG number order.
+        numbers = [int(code[3:]) for code in _codes(hits)]
+        assert numbers == sorted(numbers) and len(numbers) >= 54
 
 
 def test_limit(reference_db: sqlite3.Connection) -> None:

@@ -16,7 +16,7 @@ def register(subparsers) -> None:
         "or code (l804, L80.-, I50). An empty query lists the guidance.")
     parser.add_argument("query", nargs="?", default="", help="words, a guidance number or a code")
     parser.add_argument("--kind", choices=("guidance", "opcs4", "icd10"), help="only this kind of hit")
-    parser.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N hits (default 50)")
+    parser.add_argument("--limit", type=_positive, default=100, metavar="N", help="at most N hits (default 100)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of hits")
     parser.set_defaults(handler=run)
 

@@ -40,7 +40,7 @@ class Hit:
     detail: str = ""   # why it matched
 
 
-def search(conn: sqlite3.Connection, query: str, *, kind: str | None = None, limit: int = 50) -> list[Hit]:
+def search(conn: sqlite3.Connection, query: str, *, kind: str | None = None, limit: int = 100) -> list[Hit]:
     """Guidance and code hits for ``query``; never raises for any user string."""
     if kind is not None and kind not in KINDS:
         return []

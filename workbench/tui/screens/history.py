@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
+from workbench.core.episodes import VOIDED
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 from workbench.tui.screens.log import codes_text
@@ -86,7 +87,7 @@ class HistoryScreen(WorkbenchScreen):
         if not self.versions or self.details is None:
             return
         latest = self.versions[-1]
-        if latest.status == "void":
+        if latest.status == VOIDED:
             self.notify("This episode is void; it cannot be amended.", severity="warning")
             return
         coding, details = latest.coding, self.details
@@ -105,7 +106,7 @@ class HistoryScreen(WorkbenchScreen):
     def action_void(self) -> None:
         from workbench.tui.screens.modals import TextModal
 
-        if self.versions and self.versions[-1].status == "void":
+        if self.versions and self.versions[-1].status == VOIDED:
             self.notify("This episode is already void.", severity="warning")
             return
 

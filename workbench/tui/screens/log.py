@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from workbench.core.episodes import VOIDED
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 
@@ -86,7 +87,7 @@ class LogScreen(WorkbenchScreen):
         table = self.query_one("#log-table", DataTable)
         table.clear()
         for s in self.shown:
-            status = Text(s.latest.status, style="bold red" if s.latest.status == "void" else "")
+            status = Text(s.latest.status, style="bold red" if s.latest.status == VOIDED else "")
             table.add_row(str(s.id), str(s.details.date), s.details.patient, s.details.episode,
                           s.latest.coding.guidance_id or "", codes_text(s.latest.coding), status,
                           str(s.latest.version), key=str(s.id))

@@ -82,7 +82,7 @@ class SearchScreen(Screen):
         from workbench.core.search import search
 
         try:
-            hits = search(context.reference(), query, limit=50)
+            hits = search(context.reference(), query, limit=100)
         except Exception as exc:  # search promises not to raise; a broken DB still might
             self.app.call_from_thread(self.app.report_error, "Search failed", exc)
             return

@@ -1,0 +1,1 @@
+"""Benchmarks of the NICE coding workbench: ``python -m benchmarks`` (see README.md)."""

@@ -1,0 +1,77 @@
+"""Many writers: 32 processes x 100 saves into one log; throughput and zero loss.
+
+Every writer opens the log first, then all start together (a go file), so process
+start-up is not counted. Baseline: one writer process saving on its own into a
+fresh log (the same code path without contention). Loss check: every (writer,
+reference) pair is in the log exactly once, no writer saw an error, verify() passes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+from benchmarks.common import REPO_ROOT, Result, child_env, python, ratio
+
+
+def _writers(folder: Path, home: Path, writers: int, saves: int) -> tuple[float, list[dict]]:
+    log = folder / "shared.db"
+    go = folder / "go"
+    go.unlink(missing_ok=True)
+    env = child_env(home)
+    procs = [subprocess.Popen([python(), "-m", "benchmarks.writer", str(log), f"W{w:02d}", str(saves), str(go)],
+                              cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for w in range(writers)]
+    for proc in procs:                              # every writer has the log open
+        line = proc.stdout.readline().strip()
+        if line != "ready":
+            raise RuntimeError(f"writer did not start: {line} {proc.stderr.read()[-2000:]}")
+    start = time.monotonic()
+    go.touch()
+    summaries = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        if proc.returncode != 0:
+            raise RuntimeError(f"writer failed: {err[-2000:]}")
+        summaries.append(json.loads(out.strip().splitlines()[-1]))
+    return max(s["end"] for s in summaries) - start, summaries
+
+
+def _loss(log_path: Path, writers: int, saves: int) -> tuple[int, bool]:
+    """(episodes missing or duplicated, chain verifies)."""
+    from workbench.core.episodes import EpisodeLog
+
+    with EpisodeLog(log_path) as log:
+        rows = log.connection.execute("SELECT patient, episode_ref, count(*) FROM episode"
+                                      " GROUP BY patient, episode_ref").fetchall()
+        ok = log.verify().ok
+    seen = {(p, e): n for p, e, n in rows}
+    wanted = {(f"W{w:02d}", str(i)) for w in range(writers) for i in range(saves)}
+    bad = sum(1 for key in wanted if seen.get(key) != 1) + len(set(seen) - wanted)
+    return bad, ok
+
+
+def run(work: Path, *, writers: int = 32, saves: int = 100) -> list[Result]:
+    folder = work / "concurrency"
+    folder.mkdir(parents=True, exist_ok=True)
+    home = work / "concurrency-home"
+    solo_folder = folder / "solo"
+    solo_folder.mkdir(exist_ok=True)
+    solo_saves = saves * 2
+    solo_seconds, _ = _writers(solo_folder, home, 1, solo_saves)
+    seconds, summaries = _writers(folder, home, writers, saves)
+    errors = sum(s["error_count"] for s in summaries)
+    bad, verified = _loss(folder / "shared.db", writers, saves)
+    rate = writers * saves / seconds
+    solo_rate = solo_saves / solo_seconds
+    lost = bad + errors
+    note = (f"{writers} processes x {saves} saves in {seconds:.1f} s; baseline: one process alone "
+            f"({solo_saves} saves)")
+    return [
+        Result("concurrent saves throughput", rate, "saves/s", solo_rate, ratio(rate, solo_rate), "", None, note),
+        Result("concurrent saves lost or failed", float(lost), "episodes", None, None, "== 0 and verify ok",
+               lost == 0 and verified,
+               f"{errors} writer errors, {bad} missing/duplicated, verify {'ok' if verified else 'FAILED'}"),
+    ]

@@ -1,0 +1,29 @@
+"""Keystrokes from launch to saved for the two seed episodes, counted by the TUI's Pilot flows.
+
+Reuses tests/tui_flows.py (the same driver the app's flow tests use), which counts
+every key pressed except the characters of the identifiers (patient, episode
+reference, date). No baseline: the goal is an absolute count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from benchmarks.common import Result, at_most
+
+KEY_GOAL = 12
+
+
+def run(work: Path) -> list[Result]:
+    from tests.tui_flows import FLOWS, run_flow
+
+    log = work / "keystrokes" / "log.db"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    results = []
+    for name in FLOWS:
+        keys = asyncio.run(run_flow(name, log=str(log)))
+        results.append(Result(f"keystrokes to code and save {name}", float(keys), "keys", None, None,
+                              f"<= {KEY_GOAL}", at_most(keys, KEY_GOAL),
+                              "tests/tui_flows.py Pilot flow, identifiers not counted"))
+    return results

@@ -1,0 +1,184 @@
+"""The episode log at scale: filters, one durable save, CSV export.
+
+Filters (patient, code, date range) run through ``EpisodeLog.list`` on a log built
+with the log's bulk loader, each interleaved with a baseline: the plain indexed SQL
+query for the same filter (ids only), i.e. what the index alone costs. Code and date
+filters ask for one screenful (limit 100), as the app's log screen and a coder's
+``log list`` would; a patient has a handful of episodes, so no limit.
+
+Durable save: ``EpisodeLog.save`` (synchronous=FULL, BEGIN IMMEDIATE, hash chain)
+against a bare one-row INSERT committed with synchronous=FULL in WAL in another file
+in the same folder: the fsync floor of this disk.
+
+Export: ``workbench log export`` as a child process (wall time, own peak RSS from
+wait4), against a child that streams the same episodes with csv.writer from one
+plain SELECT (no workbench import).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+import time
+from pathlib import Path
+
+from benchmarks import logdata
+from benchmarks.common import (
+    Result,
+    at_least,
+    at_most,
+    child_env,
+    median,
+    percentile,
+    python,
+    ratio,
+    run_child,
+)
+from benchmarks.startup import workbench_argv
+
+FILTER_GOAL_MS = 20.0
+SAVE_GOAL_MS = 5.0
+EXPORT_RATE_GOAL = 100_000
+EXPORT_RSS_GOAL_MB = 100.0
+PAGE = 100
+
+BASELINE_EXPORT = r"""
+import csv, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+out = open(sys.argv[2], "w", newline="")
+w = csv.writer(out)
+rows = conn.execute(
+    "SELECT e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, v.version,"
+    " v.status, v.guidance_id, v.coder, v.saved_at, group_concat(c.code, ' ')"
+    " FROM episode e JOIN version v ON v.id = (SELECT max(id) FROM version WHERE episode_id = e.id)"
+    " JOIN version_code c ON c.version_id = v.id GROUP BY e.id ORDER BY e.id")
+n = 0
+for row in rows:
+    w.writerow(row); n += 1
+print(n)
+"""
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000
+
+
+def filters(path: Path, count: int, samples: int, seed: int = 20) -> list[Result]:
+    from workbench.core.episodes import EpisodeLog
+
+    rng = random.Random(seed)
+    raw = sqlite3.connect(path)
+    patients = max(1, count // 5)
+    cases = {"patient": [], "code": [], "date range": []}
+    for _ in range(samples):
+        cases["patient"].append(logdata.patient_id(rng.randrange(patients)))
+        cases["code"].append(rng.choice(logdata.PROCEDURES + logdata.DIAGNOSES))
+        start = logdata.FIRST_DAY + dt.timedelta(days=rng.randrange(logdata.DAYS - 31))
+        cases["date range"].append((start, start + dt.timedelta(days=rng.randint(1, 30))))
+    baseline_sql = {
+        "patient": ("SELECT id FROM episode WHERE patient = ?", lambda v: (v,)),
+        "code": ("SELECT episode_id FROM code_index WHERE code = ? ORDER BY episode_id DESC LIMIT ?",
+                 lambda v: (v, PAGE)),
+        "date range": ("SELECT id FROM episode WHERE start_date BETWEEN ? AND ? ORDER BY id DESC LIMIT ?",
+                       lambda v: (v[0].isoformat(), v[1].isoformat(), PAGE)),
+    }
+    results = []
+    with EpisodeLog(path) as log:
+        calls = {
+            "patient": lambda v: log.list(patient=v),
+            "code": lambda v: log.list(code=v, limit=PAGE),
+            "date range": lambda v: log.list(since=v[0], until=v[1], limit=PAGE),
+        }
+        for name, values in cases.items():
+            sql, args = baseline_sql[name]
+            ours, base = [], []
+            for v in values[:5]:               # warm-up
+                calls[name](v)
+            call = calls[name]
+            for v in values:
+                ours.append(_timed(lambda v=v, call=call: call(v)))
+                base.append(_timed(lambda v=v, sql=sql, args=args: raw.execute(sql, args(v)).fetchall()))
+            p95, b95 = percentile(ours, 0.95), percentile(base, 0.95)
+            limit = "" if name == "patient" else f", limit {PAGE}"
+            results.append(Result(
+                f"log filter by {name} p95", p95, "ms", b95, ratio(p95, b95),
+                f"p95 <= {FILTER_GOAL_MS:g} ms", at_most(p95, FILTER_GOAL_MS),
+                f"{count:,} episodes, {samples} filters{limit}, median {median(ours):.2f} ms; "
+                "baseline: the plain indexed SELECT of ids"))
+    raw.close()
+    return results
+
+
+def durable_save(folder: Path, path: Path, samples: int) -> list[Result]:
+    from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, EpisodeLog
+
+    floor = sqlite3.connect(folder / "fsync-floor.db", isolation_level=None)
+    floor.execute("PRAGMA journal_mode = WAL")
+    floor.execute("PRAGMA synchronous = FULL")
+    floor.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT)")
+    coding = Coding([CodedEntry("L80.4", "opcs4", "OPCS-4.10"), CodedEntry("Y53.4", "opcs4", "OPCS-4.10")],
+                    [CodedEntry("I70.2", "icd10", "ICD-10 WHO 2019")])
+
+    def bare_insert() -> None:
+        floor.execute("BEGIN IMMEDIATE")
+        floor.execute("INSERT INTO t (body) VALUES (?)", ("x" * 300,))
+        floor.execute("COMMIT")
+
+    ours, base = [], []
+    with EpisodeLog(path) as log:
+        for i in range(samples):
+            details = EpisodeDetails(patient=f"SAVE{i}", episode=f"S{i}", date=dt.date(2024, 5, 1))
+            ours.append(_timed(lambda d=details: log.save(d, coding, coder=logdata.CODER)))
+            base.append(_timed(bare_insert))
+    floor.close()
+    p95, b95 = percentile(ours, 0.95), percentile(base, 0.95)
+    return [Result("log durable save p95", p95, "ms", b95, ratio(p95, b95),
+                   f"p95 <= {SAVE_GOAL_MS:g} ms", at_most(p95, SAVE_GOAL_MS),
+                   f"{samples} saves into the big log, median {median(ours):.2f} ms; baseline: bare "
+                   "one-row INSERT, WAL + synchronous=FULL, same folder")]
+
+
+def export(folder: Path, path: Path, home: Path) -> list[Result]:
+    env = child_env(home)
+    out, base_out = folder / "export.csv", folder / "export-baseline.csv"
+    # Alternate: baseline, ours, baseline, ours; the best of two of each (page cache warm).
+    runs, base_runs = [], []
+    for _ in range(2):
+        base_runs.append(run_child([python(), "-c", BASELINE_EXPORT, str(path), str(base_out)],
+                                   env=env, timeout=600))
+        runs.append(run_child([*workbench_argv(), "--log", str(path), "log", "export", "--format", "csv",
+                               "-o", str(out)], env=env, timeout=600))
+    for run in runs + base_runs:
+        if run.returncode != 0:
+            raise RuntimeError(f"export child failed: {run.stderr[-2000:]}")
+    rows = sum(1 for _ in out.open(encoding="utf-8")) - 1
+    base_rows = int(base_runs[0].stdout.strip() or 0)
+    rate = rows / min(r.wall for r in runs)
+    base_rate = base_rows / min(r.wall for r in base_runs)
+    rss = max(r.max_rss_kb for r in runs) / 1024
+    base_rss = max(r.max_rss_kb for r in base_runs) / 1024
+    note = f"{rows:,} rows via `workbench log export` in a child (best of 2, process start included)"
+    return [
+        Result("log CSV export rate", rate, "rows/s", base_rate, ratio(rate, base_rate),
+               f">= {EXPORT_RATE_GOAL:,} rows/s", at_least(rate, EXPORT_RATE_GOAL),
+               note + "; baseline: plain SELECT + csv.writer child"),
+        Result("log CSV export peak RSS", rss, "MB", base_rss, ratio(rss, base_rss),
+               f"< {EXPORT_RSS_GOAL_MB:g} MB", rss < EXPORT_RSS_GOAL_MB,
+               note + "; own ru_maxrss from wait4"),
+    ]
+
+
+def run(work: Path, *, episodes: int, samples: int = 200, saves: int = 200) -> list[Result]:
+    folder = work / "log"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "episodes.db"
+    seconds = logdata.build_log(path, episodes)
+    results = [Result("log bulk build (setup)", episodes / seconds, "episodes/s", None, None, "", None,
+                      f"{episodes:,} episodes in {seconds:.1f} s with episodes.bulk_load")]
+    results += filters(path, episodes, samples)
+    results += durable_save(folder, path, saves)
+    results += export(folder, path, work / "log-home")
+    return results

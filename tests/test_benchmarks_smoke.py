@@ -1,0 +1,108 @@
+"""The benchmark harness's pieces run at tiny sizes and give well-formed rows.
+
+No timing is asserted (machines are noisy; the figures live in benchmarks/RESULTS.md):
+only that each piece runs, measures what it says, and reports rows of the promised shape.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import common, concurrency, corpus, logscale, search, startup
+from tests.conftest import REPO_ROOT
+
+FIELDS = {"name", "value", "unit", "baseline", "ratio", "goal", "pass"}
+
+
+def assert_well_formed(rows: list[common.Result], names: list[str]) -> None:
+    assert [r.name for r in rows] == names
+    for row in rows:
+        data = row.as_json()
+        assert set(data) >= FIELDS, data
+        json.dumps(data)                                   # serialisable as it stands
+        assert isinstance(row.value, float | int) and not math.isnan(row.value), row
+        assert row.unit
+        if row.baseline is not None and row.ratio is not None:
+            assert row.ratio == pytest.approx(row.value / row.baseline)
+        assert row.passed in (True, False, None)
+        assert bool(row.goal) == (row.passed is not None), row
+
+
+def test_statistics_and_table() -> None:
+    assert common.percentile(list(range(1, 21)), 0.95) == 19
+    assert common.percentile([5.0], 0.95) == 5.0
+    assert common.median([3, 1, 2]) == 2
+    assert common.ratio(3.0, 2.0) == 1.5 and common.ratio(1.0, 0.0) is None
+    rows = [common.Result("a figure", 12.5, "ms", 10.0, 1.25, "ratio <= 1.25", True),
+            common.Result("info", 3.0, "keys")]
+    text = common.table(rows)
+    assert "a figure" in text and "PASS" in text and "info" in text and "1.25" in text
+
+
+def test_results_json_shape(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    common.write_results([common.Result("x", 1.0, "ms", 2.0, 0.5, "p95 <= 16 ms", True)], out)
+    rows = json.loads(out.read_text())
+    assert rows == [{"name": "x", "value": 1.0, "unit": "ms", "baseline": 2.0, "ratio": 0.5,
+                     "goal": "p95 <= 16 ms", "pass": True, "note": ""}]
+
+
+def test_run_child_reports_the_childs_own_peak_memory() -> None:
+    ballast = bytearray(200 * 1024 * 1024)          # make this process much bigger than the child
+    ballast[::4096] = b"1" * len(ballast[::4096])    # touch every page so it is resident
+    child = common.run_child([sys.executable, "-c",
+                              "x = bytearray(60 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096])"])
+    assert child.returncode == 0
+    # The child's 60 MB and its interpreter, not this process's 200 MB carried over by fork.
+    assert 60 * 1024 < child.max_rss_kb < 120 * 1024
+    del ballast
+
+
+def test_startup_rows(tmp_path: Path) -> None:
+    rows = startup.run(repeats=1, work=tmp_path)
+    assert_well_formed(rows, ["startup wall median", "startup peak RSS median", "startup wall p95",
+                              "startup wall cold (first launch, empty home)"])
+
+
+def test_queries_include_every_prefix() -> None:
+    assert corpus.as_typed("l8 4") == ["l", "l8", "l8 ", "l8 4"]
+    assert corpus.as_typed(" a") == [" a"]
+
+
+def test_search_rows(tmp_path: Path) -> None:
+    rows = search.run(tmp_path, queries=12, pilot_queries=2, rounds=1, guidance=15)
+    assert_well_formed(rows, ["search core p50", "search core p95", "search keystroke->results p50 (Pilot)",
+                              "search keystroke->results p95 (Pilot)"])
+
+
+def test_log_rows(tmp_path: Path) -> None:
+    rows = logscale.run(tmp_path, episodes=300, samples=5, saves=5)
+    assert_well_formed(rows, ["log bulk build (setup)", "log filter by patient p95", "log filter by code p95",
+                              "log filter by date range p95", "log durable save p95", "log CSV export rate",
+                              "log CSV export peak RSS"])
+
+
+def test_concurrency_rows_and_no_loss(tmp_path: Path) -> None:
+    rows = concurrency.run(tmp_path, writers=3, saves=4)
+    assert_well_formed(rows, ["concurrent saves throughput", "concurrent saves lost or failed"])
+    assert rows[1].value == 0 and rows[1].passed is True
+
+
+def test_command_writes_results_json(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "concurrency",
+                             "--output", str(out)], cwd=REPO_ROOT, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "figure" in result.stdout and "concurrent saves throughput" in result.stdout
+    rows = json.loads(out.read_text())
+    assert [r["name"] for r in rows] == ["concurrent saves throughput", "concurrent saves lost or failed"]
+    assert all(set(r) >= FIELDS for r in rows)
