@@ -174,3 +174,20 @@ def test_index_packs_and_summaries(refdb) -> None:
     assert ids.index("IPG75") < ids.index("IPG655") and len(ids) >= 14
     ipg75 = next(s for s in summaries if s.id == "IPG75")
     assert (ipg75.status, ipg75.partial, ipg75.version) == ("approved", False, "1.0")
+
+
+def test_code_says_plainly_when_a_pack_is_partial(capsys, refdb) -> None:
+    code, out, _ = run(capsys, "code", "IPG147", "--answer", "node_procedure=sampling")
+    assert code == 0
+    assert "Caution: PARTIAL pack" in out and "Caution: DRAFT pack" in out
+    code, out, _ = run(capsys, "code", "IPG147", "--answer", "node_procedure=sampling", "--json")
+    flags = json.loads(out)["pack"]
+    assert flags["partial"] is True and flags["status"] == "draft"
+    assert flags["partial_reason"] and len(flags["cautions"]) == 2
+
+
+def test_code_has_no_caution_for_an_approved_complete_pack(capsys, refdb) -> None:
+    code, out, _ = run(capsys, "code", "IPG655", *IPG655_ACCEPTANCE)
+    assert code == 0 and "Caution" not in out
+    _, out, _ = run(capsys, "code", "IPG655", *IPG655_ACCEPTANCE, "--json")
+    assert json.loads(out)["pack"]["cautions"] == []

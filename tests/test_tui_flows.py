@@ -478,3 +478,33 @@ async def test_a_broken_log_is_a_notification_not_a_traceback(make_app, tmp_path
         await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications),
                        what="the error notification")
         assert screen_name(app) == "LogScreen"
+
+
+# ------------------------------------------------------------------ partial and draft packs
+
+
+async def test_a_partial_pack_says_so_in_the_wizard_and_the_review(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        keys = Keys(pilot)
+        await open_guidance(pilot, keys, "ipg147")
+        await start_wizard(pilot, keys)
+        caution = app.screen.query_one("#wizard-caution")
+        assert caution.display
+        assert "PARTIAL" in str(caution.render()) and "DRAFT" in str(caution.render())
+        await keys.press("1")
+        await wait_for_screen(pilot, "ReviewScreen")
+        review_caution = app.screen.query_one("#review-caution")
+        await wait_for(pilot, lambda: review_caution.display, what="the review's caution")
+        assert "PARTIAL" in str(review_caution.render())
+
+
+async def test_an_approved_complete_pack_shows_no_caution(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        keys = Keys(pilot)
+        await open_guidance(pilot, keys, "ipg655")
+        await start_wizard(pilot, keys)
+        assert not app.screen.query_one("#wizard-caution").display

@@ -48,7 +48,7 @@ def parse_answers(pack, texts: list[str]) -> dict[str, object]:
 
 def code(args: argparse.Namespace) -> int:
     from workbench.commands.rules import get_pack, open_catalog
-    from workbench.core.rules import evaluate, run_edits
+    from workbench.core.rules import evaluate, pack_flags, run_edits
     from workbench.core.rules.export import evaluation_as_dict
 
     pack = get_pack(args.guidance)
@@ -62,14 +62,18 @@ def code(args: argparse.Namespace) -> int:
     if result.complete:
         edits = run_edits([e.code for e in result.procedures], [e.code for e in result.diagnoses], catalog, pack)
     if args.json:
-        print_json(evaluation_as_dict(result, edits))
+        print_json({**evaluation_as_dict(result, edits), "pack": pack_flags(pack)})
         return 0
     _print_result(pack, result, edits)
     return 0
 
 
 def _print_result(pack, result, edits) -> None:
+    from workbench.core.rules import pack_cautions
+
     print(f"{pack.id}: {pack.title}" + ("" if pack.status == "approved" else f" [{pack.status}]"))
+    for caution in pack_cautions(pack):
+        print(f"Caution: {caution}")
     for name, entries in (("Procedures (OPCS-4)", result.procedures), ("Diagnoses (ICD-10)", result.diagnoses)):
         if entries:
             print(name + ":")

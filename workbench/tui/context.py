@@ -8,8 +8,6 @@ thread that opened them).
 
 from __future__ import annotations
 
-import getpass
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -104,4 +102,7 @@ class Context:
 
     @staticmethod
     def coder() -> str:
-        return os.environ.get("WORKBENCH_CODER") or getpass.getuser()
+        """Who is coding, resolved the same way as the CLI (env, config, OS user)."""
+        from workbench.core.episodes import resolve_coder
+
+        return resolve_coder()

@@ -106,7 +106,14 @@ def parse_answer_args(pairs: Iterable[str]) -> dict[str, str]:
 def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catalog: Any,
                           *, diagnoses: str | Iterable[str] | None = None) -> PreparedCoding:
     """Run the guidance's rule pack on the answers; refuse while a question is still open."""
-    from workbench.core.rules import AnswerError, check_answer, evaluate, find_pack, run_edits
+    from workbench.core.rules import (
+        AnswerError,
+        check_answer,
+        evaluate,
+        find_pack,
+        pack_cautions,
+        run_edits,
+    )
 
     pack = find_pack(guidance_id)
     if pack is None:
@@ -122,19 +129,20 @@ def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catal
         except AnswerError as exc:
             raise CodingRefused(f"answer {qid}: {exc}") from None
     result = evaluate(pack, typed, catalog)
-    if not result.complete:
-        raise AnswersIncomplete(_next_question_message(result.next_question))
+    # A rejected answer first: otherwise its question looks merely unanswered.
     rejected = getattr(result, "rejected", {}) or {}
     if rejected:
         qid, why = next(iter(rejected.items()))
         raise CodingRefused(f"answer {qid}: {why}")
+    if not result.complete:
+        raise AnswersIncomplete(_next_question_message(result.next_question))
     procs = [e.code for e in result.procedures]
     diags = [e.code for e in result.diagnoses] + parse_codes(split_codes(diagnoses), ICD10)
     edits = run_edits(procs, diags, catalog, pack)
     coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog),
                     guidance_id=pack.guidance_id, pack_id=pack.id, pack_version=pack.version,
                     answers=dict(result.answers))
-    return PreparedCoding(coding=coding, edits=list(edits), notes=list(result.notes))
+    return PreparedCoding(coding=coding, edits=list(edits), notes=pack_cautions(pack) + list(result.notes))
 
 
 def _next_question_message(question: Any) -> str:

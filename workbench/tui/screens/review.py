@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.typeahead import FormInput
 
@@ -112,6 +113,7 @@ class ReviewScreen(WorkbenchScreen):
         what = self.pack.guidance_id if self.pack else (self.state.get("guidance_id") or "coding by hand")
         title = f"Review {what}" + (f" · amending episode {self.amend_of}" if self.amend_of else "")
         yield Static(Text(title), id="review-title", classes="title")
+        yield PackCaution(id="review-caution")
         with Vertical(id="review-body"):
             yield SequenceList(id="sequence")
             yield Static("Checking…", id="edits")
@@ -124,6 +126,7 @@ class ReviewScreen(WorkbenchScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#review-caution", PackCaution).show_pack(self.pack)
         details = self.state.get("details")
         if self.amend_of and details:
             for field in ("patient", "episode", "date", "nhs"):
@@ -372,7 +375,14 @@ class ReviewScreen(WorkbenchScreen):
                 details = EpisodeDetails(patient=values["patient"], episode=values["episode"],
                                          date=dt.date.fromisoformat(values["date"]),
                                          nhs_number=values["nhs"].replace(" ", "") or None)
-                summary = log.save(details, coding, coder=coder)
+                # The draft goes in the same transaction as the episode, so a crash
+                # between the two can never offer an already-saved episode for resume.
+                draft_id = self.wizard.claim_draft()
+                try:
+                    summary = log.save(details, coding, coder=coder, draft_id=draft_id)
+                except Exception:
+                    self.wizard.release_draft(draft_id)
+                    raise
             self.wizard.finish(log)
         except Exception as exc:
             self.app.call_from_thread(self._save_failed, exc)

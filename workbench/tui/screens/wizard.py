@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Header, Input, OptionList, Static
@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.choices import ChoiceList
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.sequence import sequence_table
@@ -80,6 +81,7 @@ class WizardScreen(WorkbenchScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static(Text(self.state.get("guidance_id") or ""), id="wizard-title", classes="title")
+        yield PackCaution(id="wizard-caution")
         with Vertical(id="wizard-body"):
             with Vertical(id="question-panel"):
                 yield Static("", id="progress")
@@ -124,6 +126,7 @@ class WizardScreen(WorkbenchScreen):
             self.open_review()
             return
         self.query_one("#wizard-title", Static).update(Text(f"{pack.guidance_id}: {pack.title}"))
+        self.query_one("#wizard-caution", PackCaution).show_pack(pack)
         self.fetch_titles([(c, code) for c, code, _ in pack.code_lines])
         self.advance(save=False)
 
@@ -212,9 +215,14 @@ class WizardScreen(WorkbenchScreen):
         if active is not None:
             active.focus()
 
+    def on_resize(self, event: events.Resize) -> None:
+        super().on_resize(event)
+        if self.evaluation is not None:
+            self._show_sequence()   # the side panel and the compact strip lay codes out differently
+
     def _show_sequence(self) -> None:
         evaluation = self.evaluation
-        table = sequence_table(evaluation.procedures, evaluation.diagnoses)
+        table = sequence_table(evaluation.procedures, evaluation.diagnoses, stacked=self.has_class("-wide"))
         self.query_one("#sequence-panel", Static).update(table)
 
     # ------------------------------------------------------------ answering
@@ -369,6 +377,19 @@ class WizardScreen(WorkbenchScreen):
                 self._draft_saved_seq = seq
             except Exception as exc:
                 self.app.call_from_thread(self.app.report_error, "The draft could not be saved", exc)
+
+    def claim_draft(self) -> int | None:
+        """The draft id the save removes; no further draft writes after this."""
+        with self._draft_lock:
+            self.finished = True
+            draft_id, self.draft_id = self.draft_id, None
+            return draft_id
+
+    def release_draft(self, draft_id: int | None) -> None:
+        """The save failed: keep the draft and go on saving it."""
+        with self._draft_lock:
+            self.finished = False
+            self.draft_id = draft_id
 
     def finish(self, log: Any) -> None:
         """The episode is saved (worker thread): drop the draft, save no more."""
