@@ -83,7 +83,11 @@ def kill_mid_stream(path: Path, rng: random.Random, tag: str) -> set[int]:
         time.sleep(rng.random() * 0.01)        # land anywhere inside a later transaction
     finally:
         proc.send_signal(signal.SIGKILL)
-        rest, _err = proc.communicate(timeout=30)
+        # Read what is left through the same buffered reader: communicate() would read the
+        # pipe directly and miss lines readline() had already buffered (confirmed ids).
+        rest = proc.stdout.read()
+        proc.stderr.read()
+        proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     lines += rest.splitlines()
     return {int(line) for line in lines if line.strip().isdigit()}
