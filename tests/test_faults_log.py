@@ -279,20 +279,20 @@ def test_read_only_log_refused_untouched(read_only_log: Path) -> None:
 # ------------------------------------------------------------------ arguments that are not UTF-8
 
 # A shell passes any bytes; Python turns undecodable ones into lone surrogates, which
-# SQLite cannot take. Found by this suite: these paths reached SQLite and gave a
-# traceback. Strict xfail: when fixed, these turn into failures, so remove the marks.
+# SQLite cannot take. Found by this suite (log list and add reached SQLite and gave a
+# traceback); the CLI now refuses such text up front, naming the option, not the value.
 UNDECODABLE = os.fsdecode(b"P\xff")
-NOT_UTF8_KNOWN = pytest.mark.xfail(strict=True, reason="log list/add pass undecodable argv text to SQLite "
-                                   "(UnicodeEncodeError traceback); reported to the log engineer")
 
 
 @pytest.mark.parametrize("args", [
     ["search", UNDECODABLE, "--json"],
     ["log", "add", "--patient", "P1", "--episode", "E", "--date", "2024-01-01", "--procedures", UNDECODABLE],
-    pytest.param(["log", "list", "--patient", UNDECODABLE], marks=NOT_UTF8_KNOWN),
-    pytest.param(["log", "list", "--coder", UNDECODABLE], marks=NOT_UTF8_KNOWN),
-    pytest.param(add_args(1)[:3] + [UNDECODABLE] + add_args(1)[4:], marks=NOT_UTF8_KNOWN),
+    ["log", "list", "--patient", UNDECODABLE],
+    ["log", "list", "--coder", UNDECODABLE],
+    add_args(1)[:3] + [UNDECODABLE] + add_args(1)[4:],
 ])
 def test_undecodable_arguments_give_a_message_not_a_traceback(tmp_path: Path, args: list[str]) -> None:
     result = cli(*args, log=tmp_path / "episodes.db")
     assert "Traceback" not in result.stderr, result.stderr[-600:]
+    assert result.returncode == 2 and "not valid UTF-8" in result.stderr
+    assert UNDECODABLE not in result.stderr

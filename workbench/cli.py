@@ -35,6 +35,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options that name files may hold any bytes the file system allows; every other
+# argument is text that ends up in SQLite, JSON or the terminal and must be valid.
+_PATH_OPTIONS = {"log", "file", "output", "paths"}
+
+
+def _refuse_undecodable_text(args: argparse.Namespace) -> None:
+    """Python keeps bytes that are not valid UTF-8 as lone surrogates; say so plainly."""
+    from workbench.commands import UserError
+
+    for name, value in vars(args).items():
+        if name in _PATH_OPTIONS or name == "handler":
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and any("\udc80" <= ch <= "\udcff" for ch in item):
+                # The value itself is not echoed: it may be a patient identifier.
+                raise UserError(f"{name.replace('_', '-')}: the text is not valid UTF-8 "
+                                "(check the terminal's encoding)")
+
+
 def main(argv: list[str] | None = None) -> int:
     from workbench.commands import UserError, report_error
 
@@ -42,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     try:
+        _refuse_undecodable_text(args)
         if handler is None:
             from workbench.tui import run_app
 
