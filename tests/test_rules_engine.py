@@ -211,3 +211,26 @@ def test_guidance_ids_are_forgiving() -> None:
     assert normalise_guidance_id("ipg 75") == normalise_guidance_id("75") == "IPG75"
     assert find_pack("ipg655").id == "IPG655"
     assert find_pack("IPG99999") is None
+
+
+def test_reasons_show_the_option_the_coder_chose_not_its_value() -> None:
+    pack = small("""
+        id: T1
+        guidance: IPG1
+        title: t
+        version: "1"
+        status: draft
+        questions:
+          - id: done
+            kind: multi
+            prompt: What was done?
+            options:
+              - {value: shave_cartilage, label: Shaving of cartilage}
+              - {value: washout, label: Washout}
+        procedures:
+          - code: W83.3
+            when: {done: shave_cartilage}
+        """)
+    result = evaluate(pack, {"done": ["shave_cartilage"]})
+    [entry] = result.procedures
+    assert entry.reason == "Because: What was done? Shaving of cartilage"

@@ -134,20 +134,26 @@ def holds(condition: Condition | None, lookup: Lookup) -> bool | None:
     return None if any(r is None for r in results) else False
 
 
-def describe(condition: Condition | None, prompts: Callable[[str], str]) -> str:
-    """Plain words for a condition, used in the reasons shown beside codes."""
+def describe(condition: Condition | None, prompts: Callable[[str], str],
+             labels: Callable[[str, str], str] | None = None) -> str:
+    """Plain words for a condition, used in the reasons shown beside codes.
+
+    ``labels`` turns an answer value into the words the coder chose ("Drug-eluting"
+    rather than "drug_eluting"); without it the values are shown as written in the pack.
+    """
     if condition is None:
         return "always"
     if isinstance(condition, Is):
-        return said_text(prompts(condition.question), " or ".join(condition.values))
+        shown = [labels(condition.question, v) if labels else v for v in condition.values]
+        return said_text(prompts(condition.question), " or ".join(shown))
     if isinstance(condition, InRange):
         low = "" if condition.minimum is None else f"at least {condition.minimum}"
         high = "" if condition.maximum is None else f"at most {condition.maximum}"
         return f"{prompts(condition.question)} {' and '.join(p for p in (low, high) if p)}"
     if isinstance(condition, Not):
-        return f"not ({describe(condition.item, prompts)})"
+        return f"not ({describe(condition.item, prompts, labels)})"
     joiner = "; " if isinstance(condition, AllOf) else "; or "
-    return joiner.join(describe(i, prompts) for i in condition.items)
+    return joiner.join(describe(i, prompts, labels) for i in condition.items)
 
 
 def said_text(prompt: str, answer: str) -> str:

@@ -174,6 +174,14 @@ class _Emitter:
 
         return text
 
+    def label(self, scope: Mapping[str, str]):
+        def text(question_id: str, value: str) -> str:
+            question = self.walk.questions.get(scope.get(question_id, question_id))
+            option = question.option(value) if question is not None and question.options else None
+            return option.label if option is not None and option.label else value
+
+        return text
+
     def emit(self, items: tuple[Item, ...], scope: Mapping[str, str]) -> list[_Draft]:
         out: list[_Draft] = []
         lookup = self.walk.lookup(scope)
@@ -201,7 +209,7 @@ class _Emitter:
     def because(self, when, scope) -> str:
         if when is None:
             return "Always coded for this procedure"
-        return "Because: " + describe(when, self.prompt(scope))
+        return "Because: " + describe(when, self.prompt(scope), self.label(scope))
 
     def from_answer(self, item: FromAnswer, scope: Mapping[str, str]) -> list[_Draft]:
         real = scope.get(item.question, item.question)

@@ -30,14 +30,12 @@ def pack_status(view: GuidanceView) -> str:
     if view.pack is None:
         extra = f" ({view.pack_problem})" if view.pack_problem else ""
         return f"No rule pack{extra}: press c to build the codes by hand in the review."
+    from workbench.core.rules import pack_cautions
+
     pack = view.pack
-    if pack.status == "approved":
-        text = f"Rule pack {pack.id} v{pack.version}: approved."
-    else:
-        text = f"Rule pack {pack.id} v{pack.version}: DRAFT, not yet approved; check every code against the text."
-    if pack.partial or getattr(view.guidance, "partial", False):
-        reason = getattr(pack, "partial_reason", "") or "the source is incomplete"
-        text += f" Partial: {reason}."
+    text = f"Rule pack {pack.id} v{pack.version}: {pack.status}."
+    for caution in pack_cautions(pack):
+        text += f" {caution}"
     return text + " Press c to code an episode."
 
 

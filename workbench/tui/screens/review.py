@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from rich.table import Table
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -159,11 +160,14 @@ class ReviewScreen(WorkbenchScreen):
                 options.append(Option(Text("  none (ctrl+n adds a code)", style="dim"), disabled=True))
                 self.index.append(None)
             for position, row in enumerate(self.rows[classification], start=1):
-                text = Text()
-                text.append(f"{position:>2} {row.code:<7} ", style="bold")
-                text.append(row.title or "(title not loaded)")
-                text.append(f"\n           {row.reason}", style="dim")
-                options.append(Option(text))
+                # A grid, so that long titles and reasons wrap under themselves, not under the code.
+                grid = Table.grid(expand=True)
+                grid.add_column(width=11, no_wrap=True)
+                grid.add_column(ratio=1)
+                grid.add_row(Text(f"{position:>2} {row.code:<7} ", style="bold"),
+                             Text(row.title or "(title not loaded)"))
+                grid.add_row("", Text(row.reason, style="dim"))
+                options.append(Option(grid))
                 self.index.append((classification, position - 1))
         sequence = self.query_one("#sequence", OptionList)
         sequence.set_options(options)
