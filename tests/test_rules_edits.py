@@ -102,3 +102,11 @@ def test_forbidden_code_from_the_pack(catalog) -> None:
 
 def test_no_catalog_still_checks_order_and_shape() -> None:
     assert ids(run_edits(["Y53.4", "L80"], [], None)) == [("missing-4th-character", 2), ("y-z-first", 1)]
+
+
+def test_an_unknown_code_against_the_embedded_subset_says_how_to_check_it(reference_db) -> None:
+    from workbench.core.classifications import Classifications
+
+    [result] = run_edits(["K25.1"], [], Classifications(reference_db))
+    assert result.id == "unknown-code"
+    assert "embedded subset" in result.message and "workbench import opcs4 FILE" in result.message

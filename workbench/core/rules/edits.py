@@ -72,7 +72,8 @@ def _checked(codes: list[str], classification: str, catalog: CodeCatalog | None,
                 f"{name} {shown} is a category: choose the code with its 4th character", position, classification))
         elif catalog is not None and not _exists(catalog, classification, code):
             results.append(EditResult("unknown-code", "error",
-                                      f"{name} {code} is not in the loaded {name} classification",
+                                      f"{name} {code} is not in the loaded {name} classification"
+                                      + _subset_hint(catalog, classification),
                                       position, classification))
     return out
 
@@ -86,6 +87,19 @@ def _needs_fourth(catalog: CodeCatalog | None, classification: str, code: str) -
     except Exception:
         return False
     return bool(getattr(info, "needs_fourth_character", False))
+
+
+def _subset_hint(catalog: CodeCatalog, classification: str) -> str:
+    """When only the embedded subset is loaded, a real code may simply be missing from it."""
+    try:
+        edition = str(catalog.edition(classification))   # type: ignore[attr-defined]
+    except Exception:
+        return ""
+    if "subset" not in edition:
+        return ""
+    command = "opcs4" if classification == OPCS4 else "icd10"
+    return (f" ({edition} holds only the codes the shipped guidance uses; import the full release "
+            f"with 'workbench import {command} FILE' to check any other code)")
 
 
 def _exists(catalog: CodeCatalog, classification: str, code: str) -> bool:
