@@ -76,3 +76,24 @@ def catalog(reference_db):
     from workbench.core.classifications import Classifications
 
     return Classifications(reference_db)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A 256 KiB tmpfs: a really full disk (ENOSPC). Needs root and permission to mount;
+    where that is missing the tests skip and say so (the max_page_count and RLIMIT_FSIZE
+    tests cover the same code paths everywhere)."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("a real full disk needs a tmpfs mount, which needs root")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
+                      capture_output=True).returncode:
+        pytest.skip("this machine does not allow mounting a tmpfs")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True, capture_output=True)

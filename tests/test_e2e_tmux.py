@@ -7,86 +7,25 @@ user's tmux. CI installs tmux; without it the tests skip and say why.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.tmux_terminal import Terminal
 
 pytestmark = [
     pytest.mark.tmux,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)"),
 ]
 
-WORKBENCH = Path(sys.executable).parent / "workbench"
-
-
-class Terminal:
-    def __init__(self, home: Path):
-        self.socket = f"wb-test-{uuid.uuid4().hex[:8]}"
-        self.session = f"wb-{uuid.uuid4().hex[:8]}"
-        self.env = {**os.environ, "WORKBENCH_HOME": str(home), "WORKBENCH_CODER": "tmux.coder",
-                    "TERM": "xterm-256color"}
-        for name in ("WORKBENCH_EXIT_ON_READY", "WORKBENCH_HEADLESS", "WORKBENCH_LOG"):
-            self.env.pop(name, None)
-
-    def tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["tmux", "-L", self.socket, *args], env=self.env, check=check,
-                              capture_output=True, text=True, timeout=10)
-
-    def launch(self) -> None:
-        command = f"{WORKBENCH}"
-        self.tmux("new-session", "-d", "-s", self.session, "-x", "80", "-y", "24", command)
-
-    def screen(self) -> str:
-        result = self.tmux("capture-pane", "-p", "-t", self.session, check=False)
-        return result.stdout
-
-    def alive(self) -> bool:
-        return self.tmux("has-session", "-t", self.session, check=False).returncode == 0
-
-    def wait_for(self, text: str, timeout: float = 15.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"'{text}' never appeared; the screen was:\n{self.screen()}")
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", self.session, *keys)
-
-    def type(self, text: str) -> None:
-        self.tmux("send-keys", "-t", self.session, "-l", text)
-
-    def wait_closed(self, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.alive():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the app did not exit; the screen was:\n{self.screen()}")
-            time.sleep(0.1)
-
-    def kill_server(self) -> None:
-        self.tmux("kill-server", check=False)
-
-
 @pytest.fixture
 def terminal(isolated_home: Path) -> Iterator[Terminal]:
     term = Terminal(isolated_home)
     yield term
     term.kill_server()
-
-
-def workbench_json(term: Terminal, *args: str) -> object:
-    result = subprocess.run([str(WORKBENCH), *args], env=term.env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def test_code_ipg655_in_a_real_terminal_and_find_it_in_the_log(terminal: Terminal) -> None:
@@ -115,7 +54,7 @@ def test_code_ipg655_in_a_real_terminal_and_find_it_in_the_log(terminal: Termina
     terminal.keys("C-q")
     terminal.wait_closed()
 
-    listed = workbench_json(terminal, "log", "list", "--json")
+    listed = terminal.workbench_json("log", "list", "--json")
     text = json.dumps(listed)
     for code in ("K57.8", "Y02.1", "Y53.4", "Z33.2", "Z33.6", "Z94.2", "I50.0"):
         assert code in text, f"{code} missing from `workbench log list --json`: {text}"

@@ -175,23 +175,6 @@ def test_busy_log_gives_up_with_a_plain_message(tmp_path: Path, monkeypatch: pyt
     log.close()
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path):
-    """A 512 KiB tmpfs: a real full disk (needs root and permission to mount)."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("a real full disk needs a tmpfs mount (root); the max_page_count test covers the code path")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(folder)],
-                             capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip("no permission to mount a tmpfs here; the max_page_count test covers the code path")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True, capture_output=True)
-
-
 def test_real_full_disk(tiny_disk: Path) -> None:
     path = tiny_disk / "episodes.db"
     saved = 0

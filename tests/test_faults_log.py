@@ -160,22 +160,6 @@ def test_disk_full_gives_a_clear_error_and_keeps_earlier_episodes(tmp_path: Path
     assert verify.returncode == 0 and "Traceback" not in verify.stderr
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path):
-    """A 256 KiB tmpfs: a really full disk (ENOSPC). Needs root and permission to mount."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("a real full disk needs a tmpfs mount, which needs root (the RLIMIT test still runs)")
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
-                      capture_output=True).returncode:
-        pytest.skip("this machine does not allow mounting a tmpfs (the RLIMIT test still runs)")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True, capture_output=True)
-
-
 def test_really_full_disk_cli(tiny_disk: Path) -> None:
     path = tiny_disk / "episodes.db"
     saved = 0

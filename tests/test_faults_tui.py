@@ -9,18 +9,16 @@ with the reason when tmux is missing.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.tmux_terminal import Terminal
 
 pytestmark = [
     pytest.mark.tmux,
@@ -28,88 +26,15 @@ pytestmark = [
     pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the app's process in /proc (Linux only)"),
 ]
 
-WORKBENCH = Path(sys.executable).parent / "workbench"
-
-
-class Terminal:
-    """One private tmux server at 80x24 running `workbench` (Linux: finds its pid in /proc)."""
-
-    def __init__(self, home: Path):
-        self.status_file = home / "app-exit-status"
-        self.socket = f"wb-fault-{uuid.uuid4().hex[:8]}"
-        self.session = "app"
-        self.env = {**os.environ, "WORKBENCH_HOME": str(home), "WORKBENCH_CODER": "fault.coder",
-                    "TERM": "xterm-256color"}
-        for name in ("WORKBENCH_EXIT_ON_READY", "WORKBENCH_HEADLESS", "WORKBENCH_LOG"):
-            self.env.pop(name, None)
-
-    def tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["tmux", "-L", self.socket, *args], env=self.env, check=check,
-                              capture_output=True, text=True, timeout=10)
-
-    def launch(self) -> int:
-        """Start the app; returns its process id. A shell around it records its exit status
-        (128 + N when signal N ended it) in self.status_file."""
-        self.status_file.unlink(missing_ok=True)
-        command = f"{WORKBENCH}; echo $? > {self.status_file}"
-        self.tmux("new-session", "-d", "-s", self.session, "-x", "80", "-y", "24", command)
-        shell = int(self.tmux("display-message", "-p", "-t", self.session, "#{pane_pid}").stdout)
-        children = Path(f"/proc/{shell}/task/{shell}/children")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            pids = children.read_text().split() if children.exists() else []
-            if pids:
-                return int(pids[0])
-            time.sleep(0.02)
-        raise AssertionError("the app's process never started")
-
-    def exit_status(self, timeout: float = 10.0) -> int:
-        """The app's exit status, once it has ended."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.status_file.read_text().strip() if self.status_file.exists() else ""
-            if text:
-                return int(text)
-            time.sleep(0.05)
-        raise AssertionError(f"the app did not end; the screen was:\n{self.screen()}")
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.session, check=False).stdout
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"'{text}' never appeared; the screen was:\n{self.screen()}")
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", self.session, *keys)
-
-    def type(self, text: str) -> None:
-        self.tmux("send-keys", "-t", self.session, "-l", text)
-
-    def close(self) -> None:
-        self.tmux("kill-session", "-t", self.session, check=False)
-
-    def kill_server(self) -> None:
-        self.tmux("kill-server", check=False)
-
-
 @pytest.fixture
 def terminal(isolated_home: Path) -> Iterator[Terminal]:
-    term = Terminal(isolated_home)
+    term = Terminal(isolated_home, coder="fault.coder", record_exit=True)
     yield term
     term.kill_server()
 
 
 def drafts(term: Terminal) -> list[dict]:
-    result = subprocess.run([str(WORKBENCH), "log", "drafts", "--json"], env=term.env,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
-    return json.loads(result.stdout)
+    return term.workbench_json("log", "drafts", "--json")
 
 
 def to_question_3_of_ipg655(term: Terminal) -> int:
