@@ -41,7 +41,9 @@ SCREENS: dict[str, ScreenHelp] = {
         "arrows and press Enter. Enter alone takes the default when there is one. Multiple "
         "choice: space ticks, Enter confirms. Numbers and codes: type, then Enter. Escape goes "
         "back one question; later answers that still apply are kept. The panel shows the codes "
-        "so far and why each is there. Every answer is saved as a draft.",
+        "so far and why each is there. Every answer is saved as a draft. A highlighted line at "
+        "the top warns when the rule pack is a draft or was built from an incomplete source: "
+        "check those codes against the guidance.",
         ("choice", "wizard", "app"),
     ),
     "review": ScreenHelp(
