@@ -24,6 +24,12 @@ PLACEHOLDER = "Search: words, an IPG number (655) or a code (l804)"
 HINT = "Type to search guidance and codes; Enter opens. F1: help."
 
 
+# Hits asked for per search: typed text needs a screenful or two (fewer rows render
+# faster on every key); the empty query browses all the guidance.
+TYPED_LIMIT = 40
+BROWSE_LIMIT = 200
+
+
 class SearchInput(ForwardTypeAhead, Input):
     BINDINGS = keymap.bindings("search")
 
@@ -82,7 +88,7 @@ class SearchScreen(Screen):
         from workbench.core.search import search
 
         try:
-            hits = search(context.reference(), query, limit=100)
+            hits = search(context.reference(), query, limit=BROWSE_LIMIT if not query.strip() else TYPED_LIMIT)
         except Exception as exc:  # search promises not to raise; a broken DB still might
             self.app.call_from_thread(self.app.report_error, "Search failed", exc)
             return
