@@ -511,3 +511,13 @@ async def test_an_approved_complete_pack_shows_no_caution(make_app) -> None:
         await open_guidance(pilot, keys, "ipg655")
         await start_wizard(pilot, keys)
         assert not app.screen.query_one("#wizard-caution").display
+
+
+async def test_no_color_marks_the_highlighted_row_by_style(make_app, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        results = app.screen.query_one("#results")
+        style = results.get_component_styles("option-list--option-highlighted").text_style
+        assert style.underline and style.bold
