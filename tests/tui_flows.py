@@ -176,6 +176,15 @@ async def to_wizard(pilot: Pilot) -> None:
     await quiet(pilot)
 
 
+async def to_partial_wizard(pilot: Pilot) -> None:
+    """IPG147, a draft pack from a cut-short source: the caution line above the question."""
+    await wait_ready(pilot)
+    keys = Keys(pilot)
+    await open_guidance(pilot, keys, "147")
+    await start_wizard(pilot, keys)
+    await quiet(pilot)
+
+
 async def to_review(pilot: Pilot) -> None:
     await wait_ready(pilot)
     keys = Keys(pilot)
@@ -205,7 +214,7 @@ async def to_help(pilot: Pilot) -> None:
 
 
 SCREENS = {"search": to_search, "guidance": to_guidance, "code": to_code, "wizard": to_wizard,
-           "review": to_review, "log": to_log, "help": to_help}
+           "partial_wizard": to_partial_wizard, "review": to_review, "log": to_log, "help": to_help}
 
 
 async def run_flow(name: str, log: str | None = None, reference: Path | None = None) -> int:
