@@ -138,7 +138,7 @@ EXPECTED.update({
     "IPG293": lens(("H53.2",)),
     "IPG327": ipg327(),
 })
-PARTIAL |= {"IPG147", "IPG154"}
+PARTIAL |= {"IPG147", "IPG154", "IPG251"}  # IPG251: text from a third-party copy of the 2012 list
 DRAFT |= {"IPG188"}
 
 
@@ -214,7 +214,8 @@ def ipg366() -> Expected:
 
 def ipg401() -> Expected:
     y89 = {"high_dose": ("Y89.1",), "pulsed_dose": ("Y89.2",), "other": ("Y89.8",), "none": ()}
-    return {key(brachytherapy=b, colon_site=s): (("J12.3", "X65.3", "Y36.4", "Y53.4", *y), ("C78.7", c))
+    # the record lists Y89.- (where necessary) between Y36.4 and Y53.4
+    return {key(brachytherapy=b, colon_site=s): (("J12.3", "X65.3", "Y36.4", *y, "Y53.4"), ("C78.7", c))
             for b, y in y89.items() for s, c in C18.items()}
 
 
