@@ -20,7 +20,8 @@ from workbench.core.guidance import load_guidance_file
 GUIDANCE_DIR = REPO_ROOT / "fixtures" / "guidance"
 SEEDS = {"IPG75", "IPG655"}
 # Written by hand from each record's notes: source cut short, title missing, or a copy of the page.
-PARTIAL = {"IPG147", "IPG154", "IPG230", "IPG287", "IPG388", "IPG403", "IPG406", "IPG504", "IPG510"}
+PARTIAL = {"IPG147", "IPG154", "IPG230", "IPG251", "IPG252", "IPG287", "IPG388", "IPG403", "IPG406", "IPG504",
+           "IPG510"}
 # Placeholders the records write instead of a code, as the documents list them.
 PLACEHOLDERS = {"Z (chapter)": "Z", "K (chapter)": "K"}
 SECTION = {"## Procedure codes": "procedure_codes", "## Diagnosis codes": "diagnosis_codes"}
@@ -117,3 +118,11 @@ def test_documents_do_not_copy_the_source_text(ipg: str) -> None:
         words = sentence.split()
         if len(words) >= 12 and not re.match(r"^[A-Z]\d\d", sentence.strip()):
             assert " ".join(words).lower() not in " ".join(text.split()), sentence
+
+
+@pytest.mark.parametrize("ipg", sorted(PARTIAL))
+def test_a_partial_guidance_document_has_a_partial_pack(ipg: str) -> None:
+    from workbench.core.rules import find_pack
+
+    loaded = find_pack(ipg)
+    assert loaded is not None and loaded.partial and loaded.status == "draft"
