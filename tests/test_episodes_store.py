@@ -297,3 +297,29 @@ def test_wide_and_narrow_date_plans_agree(log: EpisodeLog, monkeypatch: pytest.M
     wide = [s.id for s in log.list(since="2024-01-05", until="2024-01-20", limit=7)]
     # Episodes 5..20 (n = 4..19) fall in the range; the newest seven are 20 down to 14.
     assert narrow == wide == [20, 19, 18, 17, 16, 15, 14]
+
+
+def test_an_episode_dated_in_the_future_is_refused(log: EpisodeLog) -> None:
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    with pytest.raises(LogError, match="date: .*future"):
+        log.save(details(date=tomorrow), coding(), coder="c")
+    assert log.count() == 0
+
+
+@pytest.mark.parametrize(("field", "value", "problem"), [
+    ("patient", "  ", "required"),
+    ("patient", "P1", ""),
+    ("date", "", "required (YYYY-MM-DD)"),
+    ("date", "2024-02-30", "not a date: use YYYY-MM-DD"),
+    ("date", "1/3/2024", "not a date: use YYYY-MM-DD"),
+    ("date", "2024-03-02", "in the future"),
+    ("date", "2024-03-01", ""),
+    ("nhs", "", ""),
+    ("nhs", "943 476 591", "10 digits"),
+    ("nhs", "943 476 5918", "check digit is wrong"),
+    ("nhs", "943 476 5919", ""),
+])
+def test_form_field_problems(field: str, value: str, problem: str) -> None:
+    from workbench.core.episodes.validate import detail_problem
+
+    assert detail_problem(field, value, today=dt.date(2024, 3, 1)) == problem

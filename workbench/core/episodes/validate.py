@@ -56,6 +56,32 @@ def parse_date(text: str | dt.date, field: str = "date") -> dt.date:
         raise LogError(f"{field}: not a real calendar date") from None
 
 
+def detail_problem(field: str, value: str, today: dt.date | None = None) -> str:
+    """A short message for one field of the episode form as it is typed; empty when usable.
+
+    ``field`` is one of patient, episode, date, nhs. The same rules as checked_details,
+    worded for a message beside the field.
+    """
+    value = value.strip()
+    if field in ("patient", "episode"):
+        return "" if value else "required"
+    if field == "date":
+        if not value:
+            return "required (YYYY-MM-DD)"
+        try:
+            when = parse_date(value)
+        except LogError:
+            return "not a date: use YYYY-MM-DD"
+        return "in the future" if when > (today or dt.date.today()) else ""
+    if field == "nhs" and value:
+        digits = re.sub(r"[\s-]", "", value)
+        if len(digits) != 10 or not digits.isdigit():
+            return "10 digits"
+        if not nhs_number_is_valid(digits):
+            return "check digit is wrong"
+    return ""
+
+
 def checked_details(details: EpisodeDetails) -> EpisodeDetails:
     """The details with text trimmed and the NHS number normalised; LogError names a bad field."""
     patient = (details.patient or "").strip()
@@ -65,8 +91,11 @@ def checked_details(details: EpisodeDetails) -> EpisodeDetails:
     if not episode:
         raise LogError("episode: an episode reference is required")
     specialty = (details.specialty or "").strip() or None
+    when = parse_date(details.date, "date")
+    if when > dt.date.today():
+        raise LogError("date: the episode start date is in the future")
     return EpisodeDetails(patient=patient, episode=episode,
-                          date=parse_date(details.date, "date"),
+                          date=when,
                           nhs_number=normalise_nhs_number(details.nhs_number),
                           specialty=specialty)
 

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from workbench.core.episodes.validate import detail_problem
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 from workbench.tui.widgets.caution import PackCaution
@@ -43,35 +44,6 @@ class Row:
 
 class SequenceList(KeyList):
     BINDINGS = keymap.bindings("sequence")
-
-
-def field_problem(field: str, value: str, today: dt.date | None = None) -> str:
-    """A plain message when a form field is not usable yet; empty when it is fine."""
-    value = value.strip()
-    if field in ("patient", "episode"):
-        return "" if value else "required"
-    if field == "date":
-        if not value:
-            return "required (YYYY-MM-DD)"
-        try:
-            when = dt.date.fromisoformat(value)
-        except ValueError:
-            return "not a date: use YYYY-MM-DD"
-        if len(value) != 10:
-            return "use YYYY-MM-DD"
-        if when > (today or dt.date.today()):
-            return "in the future"
-        return ""
-    if field == "nhs" and value:
-        digits = value.replace(" ", "")
-        if not (digits.isdigit() and len(digits) == 10):
-            return "10 digits"
-        total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-        check = 11 - total % 11
-        check = 0 if check == 11 else check
-        if check == 10 or check != int(digits[9]):
-            return "check digit is wrong"
-    return ""
 
 
 class ReviewScreen(WorkbenchScreen):
@@ -281,7 +253,7 @@ class ReviewScreen(WorkbenchScreen):
     def _field_changed(self, event: Input.Changed) -> None:
         field = event.input.id or ""
         if field in dict((f, 1) for f, _, _ in FIELDS) and event.value:
-            self.query_one(f"#{field}-message", Static).update(field_problem(field, event.value))
+            self.query_one(f"#{field}-message", Static).update(detail_problem(field, event.value))
 
     @on(Input.Submitted)
     def _field_submitted(self, event: Input.Submitted) -> None:
@@ -290,7 +262,7 @@ class ReviewScreen(WorkbenchScreen):
     def _form_problems(self) -> dict[str, str]:
         problems = {}
         for field, _, _ in FIELDS:
-            problem = field_problem(field, self.query_one(f"#{field}", Input).value)
+            problem = detail_problem(field, self.query_one(f"#{field}", Input).value)
             self.query_one(f"#{field}-message", Static).update(problem)
             if problem:
                 problems[field] = problem
