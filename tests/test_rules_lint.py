@@ -186,3 +186,14 @@ def test_mutated_packs_give_line_numbers_or_pass(tmp_path, catalog) -> None:
 @pytest.mark.slow
 def test_many_mutated_packs(tmp_path, catalog) -> None:
     _check_mutations(tmp_path, catalog, per_pack=150, seed=7)
+
+
+def test_a_table_with_no_question_is_a_plain_error(tmp_path, catalog) -> None:
+    # Found by the long mutation run: an empty 'table:' list was an IndexError.
+    import re
+
+    text, count = re.subn(r"table: \[[^\]]*\]", "table: []", IPG75_TEXT, count=1)
+    assert count == 1
+    [message] = lint_file(write(tmp_path, text), catalog)
+    assert message.severity == "error" and message.line == line_of(text, "table: []")
+    assert "should name the question" in message.message

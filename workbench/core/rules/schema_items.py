@@ -99,6 +99,8 @@ class ItemParser:
     def table(self, f, known, classification, what, when, reason, source, line) -> Table:
         r = self.r
         keys = tuple(r.text(n, "table") for n in r.seq(f["table"], "table", allow_single=True))
+        if not keys:
+            raise r.fail(f["table"], f"{what}: 'table' should name the question(s) whose answers pick the code")
         for key, key_node in zip(keys, r.seq(f["table"], "table", allow_single=True), strict=True):
             if key not in known or known[key].kind not in ("choice", "yesno"):
                 raise r.fail(key_node, f"{what}: table key '{key}' should name an earlier choice or yesno question")
