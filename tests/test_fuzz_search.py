@@ -54,7 +54,7 @@ def check_code(text: str, classification: str | None) -> None:
         ref = parse_code(text, classification)
     except CodeError as exc:
         reason = str(exc)
-        assert reason and "Traceback" not in reason
+        assert reason and "Traceback (most recent call last)" not in reason
         assert try_parse_code(text, classification) is None
         return
     assert isinstance(ref, CodeRef) and NORMALISED.match(ref.code), ref
