@@ -246,7 +246,7 @@ DRAFT |= {"IPG337"}
 # ---- batch 4: menus, partial records, stent type and number, one-approach-only ------------------
 
 def ipg230() -> Expected:
-    # menu in the record's order; W80.- brings Y76.7 + Z84.6, W83.3 brings Z84.6 (once only)
+    # menu in the record's order; W80.- brings Y76.7 + Z84.6, W83.3 brings its own Z84.6
     w80 = {"debridement_irrigation": "W80.1", "debridement": "W80.2", "irrigation": "W80.3", "other": "W80.8"}
     menu = ["loose_body", "irrigation", "debridement", "other_endoscopic", "shaving", "meniscal"]
     out: Expected = {}
@@ -263,9 +263,7 @@ def ipg230() -> Expected:
                 if "other_endoscopic" in chosen:
                     codes.append("W85.8")
                 if "shaving" in chosen:
-                    codes.append("W83.3")
-                    if "debridement" not in chosen:
-                        codes.append("Z84.6")
+                    codes += ["W83.3", "Z84.6"]
                 if "meniscal" in chosen:
                     codes.append("W82.2")
                 answers = {"done": list(chosen)}

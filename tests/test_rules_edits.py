@@ -110,3 +110,11 @@ def test_an_unknown_code_against_the_embedded_subset_says_how_to_check_it(refere
     [result] = run_edits(["K25.1"], [], Classifications(reference_db))
     assert result.id == "unknown-code"
     assert "embedded subset" in result.message and "workbench import opcs4 FILE" in result.message
+
+
+def test_a_site_code_may_follow_each_procedure_it_qualifies(catalog) -> None:
+    # W80.2 + Y76.7 + Z84.6, then W83.3 + Z84.6: each knee operation carries its site code.
+    assert run_edits(["W80.2", "Y76.7", "Z84.6", "W83.3", "Z84.6"], [], catalog) == []
+    results = run_edits(["W80.2", "Z84.6", "Z84.6"], [], catalog)
+    assert ids(results) == [("duplicate-code", 3)] and "same procedure" in results[0].message
+    assert ids(run_edits(["W80.2", "Z84.6", "W80.2"], [], catalog)) == [("duplicate-code", 3)]

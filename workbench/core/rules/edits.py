@@ -10,7 +10,7 @@ Procedures are always OPCS-4 and diagnoses always ICD-10, so OPCS-4 Z94.2
 | missing-4th-character | error | a category ("L80", "Y53.-") where a full code is needed |
 | y-z-first | error | an OPCS-4 chapter Y or Z code in first position |
 | laterality-position | error | OPCS-4 Z94 not directly after a site code |
-| duplicate-code | warning | the same code twice in one list |
+| duplicate-code | warning | the same code twice in one list (a Y/Z code: twice after the same procedure) |
 | excluded-pair | error | two codes the pack says never go together |
 | forbidden-code | error | a code the pack says never to use with this procedure |
 | missing-diagnosis | error | the pack needs a diagnosis and there is none |
@@ -41,16 +41,30 @@ def run_edits(procedures: list[str], diagnoses: list[str], catalog: CodeCatalog 
     diags = _checked(diagnoses, ICD10, catalog, results)
     _order(procs, pack, results)
     for codes, classification in ((procs, OPCS4), (diags, ICD10)):
-        seen: set[str] = set()
-        for position, code in codes:
-            if code in seen:
-                results.append(EditResult("duplicate-code", "warning",
-                                          f"{_NAMES[classification]} {code} is listed twice",
-                                          position, classification))
-            seen.add(code)
+        _duplicates(codes, classification, results)
     if pack is not None:
         _pack_rules(pack, procs, diags, results)
     return results
+
+
+def _duplicates(codes: list[tuple[int, str]], classification: str, results: list[EditResult]) -> None:
+    """The same code twice. An OPCS-4 chapter Y or Z code qualifies the procedure code before
+    it, so it may repeat after another procedure (knee site Z84.6 after each knee operation);
+    twice for the same procedure is still a duplicate."""
+    seen: set[str] = set()
+    seen_in_group: set[str] = set()
+    for position, code in codes:
+        supplementary = classification == OPCS4 and chapter_of(code) in ("Y", "Z")
+        if not supplementary:
+            seen_in_group = set()          # a new procedure code starts a new group
+        repeated = code in seen_in_group if supplementary else code in seen
+        if repeated:
+            results.append(EditResult("duplicate-code", "warning",
+                                      f"{_NAMES[classification]} {code} is listed twice"
+                                      + (" for the same procedure" if supplementary else ""),
+                                      position, classification))
+        seen.add(code)
+        seen_in_group.add(code)
 
 
 def _checked(codes: list[str], classification: str, catalog: CodeCatalog | None,
