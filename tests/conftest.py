@@ -6,6 +6,7 @@ reads or writes the real user data folder.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -95,5 +96,37 @@ def tiny_disk(tmp_path: Path):
         pytest.skip("this machine does not allow mounting a tmpfs")
     try:
         yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True, capture_output=True)
+
+
+@contextlib.contextmanager
+def read_only_folder_of(path: Path):
+    """Make the folder holding a finished log read-only for the duration: file modes, or for
+    root (who ignores modes) a read-only bind mount; skips with the reason when neither works.
+    The log is checkpointed first so it is one self-contained file."""
+    import os
+    import sqlite3
+    import subprocess
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for side in ("-wal", "-shm"):
+        Path(f"{path}{side}").unlink(missing_ok=True)
+    folder = path.parent
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True).returncode:
+        pytest.skip("root ignores file modes, and this machine does not allow a read-only bind mount")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True, capture_output=True)
+        yield
     finally:
         subprocess.run(["umount", str(folder)], check=True, capture_output=True)

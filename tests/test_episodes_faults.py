@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, read_only_folder_of
 from workbench.core.episodes import (
     CodedEntry,
     Coding,
@@ -102,23 +102,8 @@ def read_only_folder(tmp_path: Path):
     path = folder / "episodes.db"
     with EpisodeLog(path) as log:
         log.save(DETAILS, CODING, coder="c")
-        log.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    for side in ("-wal", "-shm"):
-        Path(f"{path}{side}").unlink(missing_ok=True)
-    if os.geteuid() != 0:
-        path.chmod(0o444)
-        folder.chmod(0o555)
+    with read_only_folder_of(path):
         yield folder
-        folder.chmod(0o755)
-        return
-    mounted = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip("running as root, which ignores file modes, without permission to mount read-only")
-    try:
-        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True, capture_output=True)
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True, capture_output=True)
 
 
 @pytest.mark.parametrize("name", ["episodes.db", "new.db"])

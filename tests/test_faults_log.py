@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, read_only_folder_of
 
 CODES_PER_WRITER_EPISODE = 4          # benchmarks/writer.py saves K57.8 Y02.1 Z94.2 + I50.0
 
@@ -236,24 +236,8 @@ def read_only_log(tmp_path: Path):
     folder.mkdir()
     path = folder / "episodes.db"
     assert cli(*add_args(1), log=path).returncode == 0
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    for side in ("-wal", "-shm"):
-        Path(f"{path}{side}").unlink(missing_ok=True)
-    if os.geteuid() != 0:
-        path.chmod(0o444)
-        folder.chmod(0o555)
+    with read_only_folder_of(path):
         yield path
-        folder.chmod(0o755)
-        return
-    if subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True).returncode:
-        pytest.skip("root ignores file modes, and this machine does not allow a read-only bind mount")
-    try:
-        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True, capture_output=True)
-        yield path
-    finally:
-        subprocess.run(["umount", str(folder)], check=True, capture_output=True)
 
 
 def test_read_only_log_refused_untouched(read_only_log: Path) -> None:

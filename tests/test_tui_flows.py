@@ -328,13 +328,17 @@ async def _saved_ipg655(app, pilot) -> None:
     await wait_for(pilot, lambda: app.screen.shown, what="the log rows")
 
 
+async def _history_of_saved_ipg655(app, pilot) -> None:
+    await _saved_ipg655(app, pilot)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "HistoryScreen")
+    await wait_for(pilot, lambda: app.screen.versions, what="the history")
+
+
 async def test_amend_goes_back_into_the_review_with_its_answers(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await _saved_ipg655(app, pilot)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "HistoryScreen")
-        await wait_for(pilot, lambda: app.screen.versions, what="the history")
+        await _history_of_saved_ipg655(app, pilot)
         await pilot.press("a")
         await wait_for_screen(pilot, "ReviewScreen")
         assert [r.code for r in app.screen.rows["icd10"]] == ["I50.0"]
@@ -355,10 +359,7 @@ async def test_amend_goes_back_into_the_review_with_its_answers(make_app) -> Non
 async def test_void_with_a_reason(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await _saved_ipg655(app, pilot)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "HistoryScreen")
-        await wait_for(pilot, lambda: app.screen.versions, what="the history")
+        await _history_of_saved_ipg655(app, pilot)
         await pilot.press("v")
         await wait_for_screen(pilot, "TextModal")
         await pilot.press(*"wrong patient", "enter")
