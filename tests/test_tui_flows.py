@@ -14,12 +14,11 @@ from tests.tui_flows import (
     Keys,
     code_ipg75,
     code_ipg655,
-    open_guidance,
     screen_name,
-    start_wizard,
     wait_for,
     wait_for_screen,
     wait_ready,
+    wizard_from_launch,
 )
 from workbench.core.episodes import VOIDED
 from workbench.tui.app import WorkbenchApp
@@ -134,10 +133,7 @@ async def test_ipg75_two_drug_eluting_stents_within_the_key_budget(make_app) -> 
 async def test_going_back_changes_the_sequence(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        keys = Keys(pilot)
-        await open_guidance(pilot, keys, "655")
-        await start_wizard(pilot, keys)
+        await wizard_from_launch(pilot, "655")
         wizard = app.screen
         await pilot.press("5")                       # fluoroscopy
         await pilot.pause()
@@ -157,10 +153,7 @@ async def test_going_back_changes_the_sequence(make_app) -> None:
 async def test_going_back_keeps_later_answers_that_still_apply(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        keys = Keys(pilot)
-        await open_guidance(pilot, keys, "655")
-        await start_wizard(pilot, keys)
+        await wizard_from_launch(pilot, "655")
         wizard = app.screen
         await pilot.press("5", "1")                  # fluoroscopy, right-atrial lead
         await pilot.pause()
@@ -260,10 +253,7 @@ procedures:
 
 async def review_ipg655(pilot, *answers: str):
     """From launch to IPG655's review screen with the given answer keys; returns the screen."""
-    await wait_ready(pilot)
-    keys = Keys(pilot)
-    await open_guidance(pilot, keys, "655")
-    await start_wizard(pilot, keys)
+    await wizard_from_launch(pilot, "655")
     await pilot.press(*answers)
     await wait_for_screen(pilot, "ReviewScreen")
     return pilot.app.screen
@@ -408,10 +398,7 @@ async def test_log_filter(make_app) -> None:
 async def test_resume_a_draft_after_an_abrupt_exit(make_app) -> None:
     first = make_app()
     async with first.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        keys = Keys(pilot)
-        await open_guidance(pilot, keys, "655")
-        await start_wizard(pilot, keys)
+        await wizard_from_launch(pilot, "655")
         wizard = first.screen
         await pilot.press("5")
         await wait_for(pilot, lambda: wizard._draft_saved_seq >= 1, what="the draft")
@@ -490,10 +477,7 @@ async def test_a_broken_log_is_a_notification_not_a_traceback(make_app, tmp_path
 async def test_a_partial_pack_says_so_in_the_wizard_and_the_review(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        keys = Keys(pilot)
-        await open_guidance(pilot, keys, "ipg147")
-        await start_wizard(pilot, keys)
+        keys = await wizard_from_launch(pilot, "ipg147")
         caution = app.screen.query_one("#wizard-caution")
         assert caution.display
         assert "PARTIAL" in str(caution.render()) and "DRAFT" in str(caution.render())
@@ -507,10 +491,7 @@ async def test_a_partial_pack_says_so_in_the_wizard_and_the_review(make_app) -> 
 async def test_an_approved_complete_pack_shows_no_caution(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        keys = Keys(pilot)
-        await open_guidance(pilot, keys, "ipg655")
-        await start_wizard(pilot, keys)
+        await wizard_from_launch(pilot, "ipg655")
         assert not app.screen.query_one("#wizard-caution").display
 
 

@@ -166,30 +166,30 @@ async def to_code(pilot: Pilot) -> None:
     await quiet(pilot)
 
 
-async def to_wizard(pilot: Pilot) -> None:
-    """IPG75 after 'stent: yes': the type-of-stent question, L80.4 in the panel."""
+async def wizard_from_launch(pilot: Pilot, query: str) -> Keys:
+    """Launch, open the guidance the query finds first, start coding; returns the key counter."""
     await wait_ready(pilot)
     keys = Keys(pilot)
-    await open_guidance(pilot, keys, "75")
+    await open_guidance(pilot, keys, query)
     await start_wizard(pilot, keys)
+    return keys
+
+
+async def to_wizard(pilot: Pilot) -> None:
+    """IPG75 after 'stent: yes': the type-of-stent question, L80.4 in the panel."""
+    keys = await wizard_from_launch(pilot, "75")
     await answer(pilot, keys, "1")
     await quiet(pilot)
 
 
 async def to_partial_wizard(pilot: Pilot) -> None:
     """IPG147, a draft pack from a cut-short source: the caution line above the question."""
-    await wait_ready(pilot)
-    keys = Keys(pilot)
-    await open_guidance(pilot, keys, "147")
-    await start_wizard(pilot, keys)
+    await wizard_from_launch(pilot, "147")
     await quiet(pilot)
 
 
 async def to_review(pilot: Pilot) -> None:
-    await wait_ready(pilot)
-    keys = Keys(pilot)
-    await open_guidance(pilot, keys, "655")
-    await start_wizard(pilot, keys)
+    keys = await wizard_from_launch(pilot, "655")
     await answer(pilot, keys, "5", "1", "1")
     await wait_for_screen(pilot, "ReviewScreen")
     await wait_for(pilot, lambda: pilot.app.screen.edits is not None and pilot.app.screen.checked,
