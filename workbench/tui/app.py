@@ -8,8 +8,8 @@ the first frame.
 
 from __future__ import annotations
 
+import asyncio
 import os
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from textual.screen import Screen
 from workbench.tui import keymap
 from workbench.tui.commands import WorkbenchCommands
 from workbench.tui.context import Context, Loaded
+from workbench.tui.lifetime import install_hangup_handler
 from workbench.tui.screens.search import SearchScreen
 
 
@@ -54,14 +55,9 @@ class WorkbenchApp(App[int]):
             # The search screen is composed and focused: exit once it is painted.
             self.call_after_refresh(self.exit, 0)
             return
-        try:
-            # A closed terminal (SSH drop, tmux kill-session) sends SIGHUP: leave
-            # quietly; the draft was saved after the last answer.
-            import asyncio
-
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
+        # A closed terminal (SSH drop, tmux kill-session) sends SIGHUP: leave quietly and
+        # promptly; the draft was saved after the last answer.
+        install_hangup_handler(asyncio.get_running_loop(), self._hangup)
         self.call_after_refresh(self.load_reference)
 
     def _hangup(self) -> None:
