@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_JSON, WORK_DIR, Result, table, write_results
 
-SECTIONS = ("startup", "search", "log", "concurrency", "keystrokes")
+SECTIONS = ("startup", "terminal", "search", "log", "concurrency", "keystrokes")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -46,6 +46,9 @@ def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
     if name == "startup":
         from benchmarks import startup
         return startup.run(size["repeats"], work)
+    if name == "terminal":
+        from benchmarks import terminal
+        return terminal.run(work, launches=3 if size["repeats"] < 10 else 7)
     if name == "search":
         from benchmarks import search
         return search.run(work, queries=size["queries"], pilot_queries=size["pilot_queries"])

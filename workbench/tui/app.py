@@ -51,10 +51,6 @@ class WorkbenchApp(App[int]):
 
     def on_mount(self) -> None:
         self._apply_config()
-        if self.exit_on_ready:
-            # The search screen is composed and focused: exit once it is painted.
-            self.call_after_refresh(self.exit, 0)
-            return
         # A closed terminal (SSH drop, tmux kill-session) sends SIGHUP: leave quietly and
         # promptly; the draft was saved after the last answer.
         install_hangup_handler(asyncio.get_running_loop(), self._hangup)
@@ -100,6 +96,10 @@ class WorkbenchApp(App[int]):
             self.screen.reference_ready(loaded)
         else:
             self.get_default_screen_instance().reference_ready(loaded)
+        if self.exit_on_ready:
+            # Ready means search answers: the reference database is open and "Loaded:" is painted.
+            self.call_after_refresh(self.exit, 0)
+            return
         if self.offer_drafts:
             self.check_drafts()
 
