@@ -28,11 +28,8 @@ from pathlib import Path
 from workbench.core import paths
 
 #: Bump when the builder's output changes for the same fixtures.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 HASHED_FOLDERS = ("classifications", "guidance", "rules")
-OPCS4_SUBSET = "classifications/opcs4-subset.tsv"
-ICD10_ADDITIONS = "classifications/icd10-uk-additions.tsv"
-OPCS4_EDITION = "OPCS-4.10 (embedded subset)"
 
 
 class ReferenceDBError(Exception):
@@ -231,29 +228,18 @@ def build_problems(conn: sqlite3.Connection) -> list[str]:
 def _populate(conn: sqlite3.Connection, fixtures: Path, carry_from: Path | None) -> dict[str, object]:
     """Fill a freshly created schema from the fixtures (and earlier imports)."""
     from workbench.core.classifications.codes import ICD10, OPCS4
-    from workbench.core.classifications.importers import (
-        expand_rows,
-        index_codes,
-        insert_codes,
-        reapply_imports,
-    )
-    from workbench.core.classifications.who_icd10 import WHO_EDITION, read_plain_tsv, who_icd10_rows
+    from workbench.core.classifications.embedded import load_embedded
+    from workbench.core.classifications.importers import index_codes, reapply_imports
     from workbench.core.guidance import GuidanceFormatError, load_guidance_file, store_guidance
 
     problems: list[str] = []
     if carry_from is not None:  # ATTACH cannot run inside a transaction: copy first
         problems.extend(_carry_imports(conn, carry_from))
     conn.execute("BEGIN")
-    insert_codes(conn, ICD10, who_icd10_rows())
-    additions = fixtures / ICD10_ADDITIONS
-    if additions.exists():
-        pairs = read_plain_tsv(additions)
-        wanted = {code for code, _ in pairs}
-        insert_codes(conn, ICD10, [r for r in expand_rows(conn, ICD10, pairs) if r[0] in wanted])
-    insert_codes(conn, OPCS4, expand_rows(conn, OPCS4, read_plain_tsv(fixtures / OPCS4_SUBSET)))
+    editions = load_embedded(conn, fixtures / "classifications")
     # OR IGNORE: labels of carried-over imports win.
     conn.executemany("INSERT OR IGNORE INTO editions (classification, label, source) VALUES (?, ?, 'embedded')",
-                     [(OPCS4, OPCS4_EDITION), (ICD10, WHO_EDITION)])
+                     sorted(editions.items()))
     docs = []
     for doc_path in sorted((fixtures / "guidance").glob("IPG*.md")):
         try:

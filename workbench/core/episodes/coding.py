@@ -52,17 +52,19 @@ def split_codes(text: str | Iterable[str] | None) -> list[str]:
     return [p for part in parts for p in part.replace(",", " ").split() if p]
 
 
-def parse_codes(texts: list[str], classification: str) -> list[str]:
-    """Normalised codes; a token that is not a code refuses, naming it (codes are not identifiers)."""
-    from workbench.core.classifications import CodeError, parse_code
+def parse_codes(texts: list[str], classification: str, catalog: Any = None) -> list[str]:
+    """Canonical codes as the loaded classification reads them ('I10X' -> 'I10'); a token that
+    is not a code refuses, naming it (codes are not identifiers). Unknown codes and categories
+    are kept: the validation edits report them, with the codes to choose from."""
+    from workbench.core.rules.codes import judge_code
 
     codes = []
     for position, text in enumerate(texts, start=1):
-        try:
-            codes.append(parse_code(text, classification).code)
-        except CodeError as exc:
+        verdict = judge_code(catalog, classification, text)
+        if verdict.code is None:
             kind = "procedure" if classification == OPCS4 else "diagnosis"
-            raise CodingRefused(f"{kind} {position} ('{text}'): {exc}") from None
+            raise CodingRefused(f"{kind} {position} ('{text}'): {verdict.message}")
+        codes.append(verdict.code)
     return codes
 
 
@@ -76,8 +78,8 @@ def prepare_by_hand(procedures: str | Iterable[str] | None, diagnoses: str | Ite
     """Codes typed by the coder, checked by the validation edits (no rule pack)."""
     from workbench.core.rules import run_edits
 
-    procs = parse_codes(split_codes(procedures), OPCS4)
-    diags = parse_codes(split_codes(diagnoses), ICD10)
+    procs = parse_codes(split_codes(procedures), OPCS4, catalog)
+    diags = parse_codes(split_codes(diagnoses), ICD10, catalog)
     if not procs and not diags:
         raise CodingRefused("codes: give at least one procedure or diagnosis code")
     pack = None
@@ -137,7 +139,7 @@ def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catal
     if not result.complete:
         raise AnswersIncomplete(_next_question_message(result.next_question))
     procs = [e.code for e in result.procedures]
-    diags = [e.code for e in result.diagnoses] + parse_codes(split_codes(diagnoses), ICD10)
+    diags = [e.code for e in result.diagnoses] + parse_codes(split_codes(diagnoses), ICD10, catalog)
     edits = run_edits(procs, diags, catalog, pack)
     coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog),
                     guidance_id=pack.guidance_id, pack_id=pack.id, pack_version=pack.version,
