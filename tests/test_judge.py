@@ -57,15 +57,17 @@ def test_marks_and_the_uk_asterisk_suffix(catalog) -> None:
     assert catalog.judge(ICD10, "H19.8*").mark == "asterisk"
 
 
-def test_verdicts_follow_a_change_made_by_another_connection(catalog, reference_db) -> None:
+def test_verdicts_follow_a_change_made_by_another_connection(catalog, reference_db, monkeypatch) -> None:
     import sqlite3
 
+    monkeypatch.setattr(type(catalog), "FRESH_SECONDS", 0.0)
     assert catalog.judge(ICD10, "I10").codable           # now cached
     path = reference_db.execute("PRAGMA database_list").fetchone()[2]
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("DELETE FROM codes WHERE classification = 'icd10' AND code = 'I10'")
     other.close()
     assert catalog.judge(ICD10, "I10").status == "unknown"
+    assert catalog.title(ICD10, "I10") is None
 
 
 def test_a_plain_mapping_catalog_is_asked_what_it_can_answer() -> None:

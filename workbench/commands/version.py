@@ -37,7 +37,7 @@ def print_version(as_json: bool) -> int:
         print_json({"version": __version__, "editions": editions})
     else:
         print(f"workbench {__version__}")
-        for classification, facts in editions.items():
+        for facts in editions.values():
             print(f"  {facts['edition']} ({facts['source']}, {facts['codable_codes']} codable codes)")
     return 0
 

@@ -95,7 +95,27 @@ class Classifications:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self._verdicts: dict[tuple[str, str], CodeVerdict] = {}
+        self._rows: dict[tuple[str, str], tuple | None] = {}
         self._data_version: int | None = None
+        self._checked_at = float("-inf")
+
+    #: How long cached lookups are trusted before ``PRAGMA data_version`` is asked again:
+    #: the linter asks tens of thousands of times a second; an import elsewhere is seen within this.
+    FRESH_SECONDS = 0.25
+
+    def _fresh(self) -> None:
+        """Forget cached lookups when another connection changed the database."""
+        import time
+
+        now = time.monotonic()
+        if now - self._checked_at < self.FRESH_SECONDS:
+            return
+        self._checked_at = now
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._verdicts.clear()
+            self._rows.clear()
+            self._data_version = version
 
     # The rules package calls these with codes such as "Y53.-" as well as "Y53.4".
     def _key(self, classification: str, code: str) -> tuple[str, str] | None:
@@ -114,11 +134,17 @@ class Classifications:
         return ref.classification, ref.code
 
     def _row(self, classification: str, code: str) -> tuple | None:
+        self._fresh()
+        raw = (classification, code if isinstance(code, str) else repr(code))
+        if raw in self._rows:
+            return self._rows[raw]
         key = self._key(classification, code)
-        if key is None:
-            return None
-        return self.conn.execute(
+        row = None if key is None else self.conn.execute(
             f"SELECT {_COLUMNS} FROM codes WHERE classification = ? AND code = ?", key).fetchone()
+        if len(self._rows) > 100_000:
+            self._rows.clear()
+        self._rows[raw] = row
+        return row
 
     def _info(self, row: tuple) -> CodeInfo:
         classification, code, title, level, parent, chapter, has_children, first, last, source = row
@@ -137,12 +163,10 @@ class Classifications:
         The one place that decides: a code is codable when the classification holds it and
         nothing sits below it (ICD-10 I10, C61 are complete; I50 needs its 4th character).
         The UK forms I10X and I10.X are read as I10; dagger and asterisk marks are ignored.
-        Verdicts are cached until the database changes (``PRAGMA data_version``).
+        Verdicts are cached until the database changes (``PRAGMA data_version``, asked at most
+        every FRESH_SECONDS).
         """
-        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._data_version:
-            self._verdicts.clear()
-            self._data_version = version
+        self._fresh()
         key = (classification, code if isinstance(code, str) else repr(code))
         verdict = self._verdicts.get(key)
         if verdict is None:

@@ -109,14 +109,12 @@ def replace_codes(conn: sqlite3.Connection, classification: str, rows: list[Row]
 
 
 def insert_codes(conn: sqlite3.Connection, classification: str, rows: list[Row]) -> None:
+    """Insert categories and codes (the rows replace all categories and codes of the classification)."""
+    parents = {row[3] for row in rows if row[3]}
     conn.executemany(
-        "INSERT OR REPLACE INTO codes (classification, code, title, level, parent, chapter)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [(classification, *row) for row in rows])
-    conn.execute(
-        "UPDATE codes SET has_children = EXISTS (SELECT 1 FROM codes AS c"
-        " WHERE c.classification = codes.classification AND c.parent = codes.code)"
-        " WHERE classification = ?", (classification,))
+        "INSERT OR REPLACE INTO codes (classification, code, title, level, parent, chapter, has_children)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(classification, *row, int(row[0] in parents)) for row in rows])
 
 
 def index_codes(conn: sqlite3.Connection, classification: str) -> None:
