@@ -204,6 +204,18 @@ class Classifications:
                                f"{name} {ref.code} needs a 4th character: {listed}", children, last, note, mark)
         return CodeVerdict(classification, typed, ref.code, CODABLE, info, "", [], last, note, mark)
 
+    def metadata(self, classification: str, code: str) -> dict | None:
+        """An imported release's metadata of a code (usage, sex, min_age, max_age), or None."""
+        key = self._key(classification, code)
+        if key is None:
+            return None
+        try:
+            row = self.conn.execute("SELECT usage, usage_uk, sex, min_age, max_age FROM code_metadata"
+                                    " WHERE classification = ? AND code = ?", key).fetchone()
+        except sqlite3.OperationalError:   # a database built before metadata existed
+            return None
+        return dict(zip(("usage", "usage_uk", "sex", "min_age", "max_age"), row, strict=True)) if row else None
+
     def lookup(self, classification: str, code: str) -> CodeInfo | None:
         row = self._row(classification, code)
         return self._info(row) if row else None
