@@ -56,7 +56,13 @@ def _refuse_undecodable_text(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from workbench.commands import UserError, report_error
+    from workbench.commands.version import print_notices, print_version
 
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words[:1] == ["--version"] and set(words[1:]) <= {"--json"}:
+        status = print_version(as_json="--json" in words)
+        print_notices()
+        return status
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
@@ -75,3 +81,5 @@ def main(argv: list[str] | None = None) -> int:
         # `workbench log list | head` closes the pipe early; that is not an error.
         sys.stderr.close()
         return 0
+    finally:
+        print_notices()

@@ -92,6 +92,8 @@ class WorkbenchApp(App[int]):
 
     def _reference_ready(self, loaded: Loaded) -> None:
         self.sub_title = loaded.describe()
+        for notice in loaded.notices:
+            self.notify(notice, title="Reference database rebuilt", severity="warning", timeout=20)
         if isinstance(self.screen, SearchScreen):
             self.screen.reference_ready(loaded)
         else:
