@@ -42,6 +42,21 @@ def normalise_code(text: str) -> str | None:
     return f"{letter}{digits}.{fourth}{fifth or ''}"
 
 
+# A complete three-character ICD-10 code, written with the UK filler X as NICE pages and
+# UK files do ("C64X", "C64.X"): the pack means the code C64 itself, not "any code in C64".
+_THREE_CHARACTER = re.compile(r"^([A-Z]\d\d)\.?X$")
+
+
+def complete_three_character(text: str) -> str | None:
+    """'C64X' / 'c64.x' -> 'C64' (a complete ICD-10 code); None for any other text.
+
+    Whether C64 really has no 4th character is the loaded classification's to say:
+    the linter asks it (UK ICD-10 5th edition split I48, for example).
+    """
+    match = _THREE_CHARACTER.match(str(text).strip().upper().replace(" ", ""))
+    return match.group(1) if match else None
+
+
 def is_category(code: str) -> bool:
     """True for a category placeholder such as 'Y53.-'."""
     return code.endswith(".-")
@@ -64,6 +79,34 @@ def in_scope(code: str, scope: list[str] | tuple[str, ...]) -> bool:
         if code.startswith(entry) or code.replace(".", "").startswith(entry.replace(".", "")):
             return True
     return False
+
+
+_OPCS4_CHAPTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"   # OPCS-4 has no chapter I
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def describe_scope(scope: list[str] | tuple[str, ...], classification: str = OPCS4) -> str:
+    """A code slot's scope for a placeholder: 'any chapter', 'chapters A-H, J-Z', 'K, M02.-'.
+
+    A slot open to every chapter is said in two words instead of listing 25 letters.
+    """
+    entries = [e.upper() for e in scope]
+    letters = sorted({e for e in entries if len(e) == 1 and e.isalpha()})
+    others = [e for e in entries if not (len(e) == 1 and e.isalpha())]
+    alphabet = _OPCS4_CHAPTERS if classification == OPCS4 else _ALPHABET
+    if letters and set(alphabet) <= set(letters):
+        return "any chapter" + (f", {', '.join(others)}" if others else "")
+    runs: list[str] = []
+    start = previous = None
+    for letter in [*letters, None]:
+        if letter is not None and previous is not None and ord(letter) == ord(previous) + 1:
+            previous = letter
+            continue
+        if start is not None:
+            runs.append(start if start == previous else f"{start}-{previous}")
+        start = previous = letter
+    chapters = (("chapter " if len(letters) == 1 else "chapters ") + ", ".join(runs)) if runs else ""
+    return ", ".join(filter(None, [chapters, *others]))
 
 
 def catalog_title(catalog: CodeCatalog | None, classification: str, code: str) -> str:

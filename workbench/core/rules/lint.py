@@ -15,6 +15,7 @@ from workbench.core.rules.edits import run_edits
 from workbench.core.rules.loader import load_pack, pack_files
 from workbench.core.rules.model import Each, Pack, PackError, Question, Table
 from workbench.core.rules.paths import AnswerPath, StuckPath, TooManyPaths, enumerate_paths
+from workbench.core.rules.positions import position_edits
 
 _NAMES = {"opcs4": "OPCS-4", "icd10": "ICD-10"}
 
@@ -65,6 +66,9 @@ def lint_pack(pack: Pack, catalog: CodeCatalog | None) -> list[LintMessage]:
         for classification, code, line in pack.code_lines:
             if not catalog.exists(classification, code):
                 say(line, "error", f"{_NAMES[classification]} {code} is not in the loaded classification")
+            elif len(code) == 3 and not complete_in(catalog, classification, code):
+                say(line, "error", f"{_NAMES[classification]} {code} has 4th characters in the loaded "
+                                   "classification: offer them instead of the three-character code")
     for question in pack.all_questions():
         if not question.source and question.template_id != "another":
             say(question.line, "warning", f"question '{question.id}' has no source passage")
@@ -82,7 +86,18 @@ def lint_pack(pack: Pack, catalog: CodeCatalog | None) -> list[LintMessage]:
     _reachability(pack, paths, say)
     _dead_options(pack, paths, say)
     _path_edits(pack, paths, catalog, say)
+    if pack.scope is not None and not any(p.evaluation.handover for p in paths):
+        say(pack.scope.line, "warning", "every answer path is inside the scope: the scope rules out nothing")
     return out
+
+
+def complete_in(catalog: CodeCatalog, classification: str, code: str) -> bool:
+    """A three-character code the loaded classification holds without 4th characters (C64, I10)."""
+    lookup = getattr(catalog, "lookup", None)
+    if lookup is None:
+        return True   # a plain code list cannot say; existence was checked already
+    info = lookup(classification, code)
+    return info is not None and not getattr(info, "needs_fourth_character", False)
 
 
 def _reachability(pack: Pack, paths: list[AnswerPath], say) -> None:
@@ -172,11 +187,14 @@ def _path_edits(pack: Pack, paths: list[AnswerPath], catalog: CodeCatalog | None
     # Grouped by problem kind, so one mistake gives one message with a count and an example.
     problems: dict[tuple[str, str], list[tuple[str, dict]]] = defaultdict(list)
     for path in paths:
+        if path.evaluation.handover:
+            continue  # outside the pack's scope: nothing is coded on purpose
         for code in path.procedures + path.diagnoses:
             if is_category(code):
                 problems[("error", f"leave the placeholder {code} unresolved")].append(("", path.answers))
-        for result in run_edits(path.procedures, path.diagnoses, catalog, pack):
-            if result.id == "unknown-code":
+        results = run_edits(path.procedures, path.diagnoses, catalog, pack) + position_edits(pack, path.procedures)
+        for result in results:
+            if result.id == "unknown-code" or _complete_three_character(result, path, catalog):
                 continue  # already reported at the line that names the code
             problems[(result.severity, f"fail edit {result.id}")].append((result.message, path.answers))
     for (severity, what), examples in problems.items():
@@ -184,6 +202,19 @@ def _path_edits(pack: Pack, paths: list[AnswerPath], catalog: CodeCatalog | None
         count = f"{len(examples)} path{'s' if len(examples) != 1 else ''}"
         detail = f": {detail}" if detail else ""
         say(line, severity, f"{count} {what}{detail} (e.g. answers {_answers_text(answers)})")
+
+
+def _complete_three_character(result, path: AnswerPath, catalog: CodeCatalog | None) -> bool:
+    """A 'missing 4th character' for a code such as C64, which the loaded ICD-10 holds as complete.
+
+    The edits judge by shape until they ask the classification; the code line check above
+    already asked it, so this is not reported twice.
+    """
+    if result.id != "missing-4th-character" or catalog is None or not result.position:
+        return False
+    codes = path.diagnoses if result.classification == "icd10" else path.procedures
+    code = codes[result.position - 1] if result.position <= len(codes) else ""
+    return len(code) == 3 and complete_in(catalog, result.classification, code)
 
 
 def _codes_line(pack: Pack) -> int:
