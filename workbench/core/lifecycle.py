@@ -55,6 +55,13 @@ class Lifecycle:
 
     def sentences(self, name: str) -> list[str]:
         """Plain sentences for a screen or the CLI; ``name`` is the guidance id."""
+        out = self.warnings(name)
+        if self.replaces:
+            out.append(f"{name} replaces " + ", ".join(link.text() for link in self.replaces) + ".")
+        return out
+
+    def warnings(self, name: str) -> list[str]:
+        """Only what should make a coder stop: withdrawn, replaced."""
         out = []
         if self.withdrawn is not None:
             when = f" in {self.withdrawn.date}" if self.withdrawn.date else ""
@@ -65,8 +72,6 @@ class Lifecycle:
             when = f" in {link.date}" if link.date else ""
             out.append(f"{name} was REPLACED by {link.guidance}{when}. Check {link.guidance} before coding "
                        "with these rules.")
-        if self.replaces:
-            out.append(f"{name} replaces " + ", ".join(link.text() for link in self.replaces) + ".")
         return out
 
     def as_dict(self) -> dict:

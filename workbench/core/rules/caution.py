@@ -11,7 +11,7 @@ from workbench.core.rules.model import Pack
 
 def pack_cautions(pack: Pack) -> list[str]:
     """Plain warnings for a draft or partial pack; empty for an approved, complete one."""
-    cautions: list[str] = list(pack.lifecycle.sentences(pack.guidance_id))
+    cautions: list[str] = pack.lifecycle.warnings(pack.guidance_id)
     if pack.partial:
         reason = pack.partial_reason.strip().rstrip(".") or "the source record is incomplete"
         where = f" ({pack.source_url})" if pack.source_url else ""
