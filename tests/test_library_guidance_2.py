@@ -80,3 +80,47 @@ def test_no_shipped_document_or_pack_links_the_mirror_site() -> None:
     for ipg in ("IPG510", "IPG440", "IPG493", *CODES):
         doc = load_guidance_file(GUIDANCE_DIR / f"{ipg}.md")
         assert re.match(r"^https?://www\.nice\.org\.uk/guidance/ipg\d+$", doc.source_url, re.IGNORECASE), ipg
+
+
+# ---- against the shared records, when they are beside the project ------------------------------
+
+LIBRARY_2 = REPO_ROOT.parent / "shared" / "guidance-library" / "nice-ipg-coding-2.jsonl"
+# What the records write instead of a code, as the documents list them (first word of the line).
+PLACEHOLDERS_2 = {"(body system chapter)": "Body", "Z (chapter)": "Chapter"}
+
+
+def record(ipg: str) -> dict:
+    import json
+
+    if not LIBRARY_2.exists():
+        pytest.skip("the shared guidance library is absent")
+    lines = LIBRARY_2.read_text(encoding="utf-8").splitlines()
+    return next(r for r in map(json.loads, filter(None, lines)) if r["ipg"] == ipg)
+
+
+@pytest.mark.parametrize("ipg", sorted(CODES))
+def test_listed_codes_are_the_records_codes_in_order(ipg: str) -> None:
+    from tests.test_library_guidance import listed_codes
+
+    rec = record(ipg)
+    listed = listed_codes(GUIDANCE_DIR / f"{ipg}.md")
+    for field in ("procedure_codes", "diagnosis_codes"):
+        assert listed[field] == [PLACEHOLDERS_2.get(c["code"], c["code"]) for c in rec[field]]
+    assert doc_title(ipg) == rec["title"]
+    assert {s["concept_id"] for s in rec.get("snomed_ct") or []} <= {
+        s["concept_id"] for s in load_guidance_file(GUIDANCE_DIR / f"{ipg}.md").snomed_ct}
+
+
+def doc_title(ipg: str) -> str:
+    return load_guidance_file(GUIDANCE_DIR / f"{ipg}.md").title
+
+
+@pytest.mark.parametrize("ipg", sorted(CODES))
+def test_documents_and_packs_do_not_copy_the_source_text(ipg: str) -> None:
+    excerpt = record(ipg).get("verbatim_excerpt") or ""
+    for path in (GUIDANCE_DIR / f"{ipg}.md", REPO_ROOT / "fixtures" / "rules" / f"{ipg}.yaml"):
+        text = " ".join(path.read_text(encoding="utf-8").lower().split())
+        for sentence in re.split(r"(?<=[.!?])\s+|\n", excerpt):
+            words = sentence.split()
+            if len(words) >= 12 and not re.match(r"^[A-Z]\d\d", sentence.strip()):
+                assert " ".join(words).lower() not in text, sentence
