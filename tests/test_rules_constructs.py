@@ -293,3 +293,24 @@ def test_code_json_carries_the_snomed_concepts(capsys) -> None:
 def test_code_text_shows_the_snomed_concepts(capsys) -> None:
     code, out = run(capsys, "code", "IPG495")
     assert "SNOMED CT diagnosis: Hypertrophy of nasal turbinates (17467004)" in out
+
+
+# ---- the CLI says it too -----------------------------------------------------------------------
+
+def test_rules_list_and_show_carry_the_constructs(capsys) -> None:
+    code, out = run(capsys, "rules", "list", "--json")
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows["IPG103"]["lifecycle"] == "replaced by IPG489 (May 2014)"
+    assert rows["IPG445"]["scope"] == "the percutaneous approach with image guidance"
+    assert rows["IPG75"]["lifecycle"] == "" and rows["IPG75"]["scope"] is None
+    code, out = run(capsys, "rules", "show", "IPG365")
+    assert "V55.- goes in position 2" in out and "Replaces IPG165 (March 2006)" in out
+
+
+def test_code_outside_the_scope_hands_over_without_edits(capsys) -> None:
+    code, out = run(capsys, "code", "IPG445", "--answer", "approach=other", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["complete"] and data["procedures"] == [] and data["edits"] == []
+    assert "covers only the percutaneous approach" in data["handover"]
+    code, out = run(capsys, "code", "IPG270")
+    assert "gives no fixed codes" in out and "All validation edits pass" not in out

@@ -59,7 +59,7 @@ def code(args: argparse.Namespace) -> int:
         problems = "; ".join(f"{qid}: {why}" for qid, why in result.rejected.items())
         raise UserError(problems)
     edits = []
-    if result.complete:
+    if result.complete and not result.handover:   # handed over: nothing coded, nothing to check
         edits = run_edits([e.code for e in result.procedures], [e.code for e in result.diagnoses], catalog, pack)
     if args.json:
         print_json({**evaluation_as_dict(result, edits), "pack": pack_flags(pack), "snomed": list(pack.snomed)})
