@@ -1,0 +1,222 @@
+"""Path tests for the library packs written from the second library file (issue 15, part one).
+
+For each pack the expected final sequences are written by hand from the record's `logic`
+(answers -> (procedures, diagnoses)) and compared with every path the engine enumerates:
+nothing more, nothing less. Each pack must also lint cleanly and pass the validation edits with
+the embedded classifications, and its guidance document must list the record's codes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+
+import pytest
+
+from tests.conftest import REPO_ROOT, SHARED_DIR
+from tests.test_rules_support import code_catalog
+from workbench.core.classifications import ICD10, OPCS4
+from workbench.core.guidance import load_guidance_file
+from workbench.core.rules import enumerate_paths, load_pack, run_edits
+from workbench.core.rules.lint import lint_files
+from workbench.core.rules.loader import PACKS_DIR
+
+LIBRARY_2 = SHARED_DIR / "guidance-library" / "nice-ipg-coding-2.jsonl"
+GUIDANCE_DIR = REPO_ROOT / "fixtures" / "guidance"
+
+Y53 = {"radiological": "Y53.1", "ultrasonic": "Y53.2", "ct": "Y53.3", "fluoroscopic": "Y53.4",
+       "image_intensifier": "Y53.5", "video": "Y53.6", "mri": "Y53.7", "other": "Y53.8", "not_stated": "Y53.9"}
+Y95 = {"over_20": ("Y95.1",), "from_14_to_20": ("Y95.2",), "from_9_to_14": ("Y95.3",), "under_9": ("Y95.4",),
+       "not_documented": ()}
+
+Expected = dict[frozenset, tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def key(**answers) -> frozenset:
+    return frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in answers.items())
+
+
+def pack(guidance: str):
+    return load_pack(PACKS_DIR / f"{guidance}.yaml")
+
+
+def actual(guidance: str) -> Expected:
+    out: Expected = {}
+    for path in enumerate_paths(pack(guidance)):
+        answers = key(**path.answers)
+        assert answers not in out, f"two paths with the same answers: {path.answers}"
+        out[answers] = (tuple(path.procedures), tuple(path.diagnoses))
+    return out
+
+
+def single(codes: tuple[str, ...], diagnoses: tuple[str, ...] = ()) -> Expected:
+    return {key(): (codes, diagnoses)}
+
+
+def one_question(qid: str, options: dict[str, str], before: tuple[str, ...], after: tuple[str, ...] = (),
+                 diagnoses: tuple[str, ...] = ()) -> Expected:
+    """A pack with a single choice whose code sits between fixed codes."""
+    return {key(**{qid: v}): ((*before, c, *after), diagnoses) for v, c in options.items()}
+
+
+# ---- batch 1: fixed codes and single choices ----------------------------------------------------
+
+LASER = {"prk": "C44.4", "lasek": "C44.5", "lasik": "C44.2"}
+
+EXPECTED: dict[str, Expected] = {
+    "IPG138": single(("M56.3",)),
+    "IPG162": single(("W83.7", "Z84.6")),
+    "IPG276": single(("H57.1", "Y50.2", "Z29.8")),
+    "IPG358": single(("C44.4",)),
+    "IPG404": single(("G46.1",)),
+    # R15 (a complete three-character code) cannot be emitted yet: it is a note on the pack
+    "IPG393": single(("H57.8",)),
+    # both image control codes as listed; C61 is a note on the pack, as for IPG393
+    "IPG424": single(("M71.1", "Y53.2", "Y53.7")),
+    "IPG431": {key(reflux="with_oesophagitis"): (("G24.8", "Y75.2"), ("K21.0",)),
+               key(reflux="without_oesophagitis"): (("G24.8", "Y75.2"), ("K21.9",))},
+    "IPG164": one_question("technique", LASER, ()),
+    "IPG335": one_question("instrument", {"colonoscope": "H20.5", "flexible_sigmoidoscope": "H23.5",
+                                          "rigid_sigmoidoscope": "H26.6"}, ()),
+}
+PARTIAL = {"IPG138"}
+# A diagnosis the record gives that the pack can only state in a note (see the pack's comment).
+NOTED_DIAGNOSIS = {"IPG393": "R15", "IPG424": "C61"}
+
+
+# ---- the tests ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("guidance", sorted(EXPECTED))
+def test_paths_match_the_hand_written_sequences(guidance: str) -> None:
+    got = actual(guidance)
+    expected = EXPECTED[guidance]
+    missing = {tuple(sorted(k)): v for k, v in expected.items() if got.get(k) != v}
+    extra = {tuple(sorted(k)): v for k, v in got.items() if k not in expected}
+    assert not missing and not extra, f"missing or different: {missing}\nnot expected: {extra}"
+
+
+@pytest.mark.parametrize("guidance", sorted(EXPECTED))
+def test_pack_lints_cleanly(guidance: str, request: pytest.FixtureRequest) -> None:
+    catalog = code_catalog(request)
+    count, messages = lint_files([PACKS_DIR / f"{guidance}.yaml"], catalog)
+    assert count == 1
+    assert [str(m) for m in messages] == []
+
+
+@pytest.mark.parametrize("guidance", sorted(EXPECTED))
+def test_every_path_passes_the_edits(guidance: str, request: pytest.FixtureRequest) -> None:
+    catalog = code_catalog(request)
+    loaded = pack(guidance)
+    paths = enumerate_paths(loaded, catalog)
+    assert len(paths) == len(EXPECTED[guidance])
+    for path in paths:
+        assert run_edits(path.procedures, path.diagnoses, catalog, loaded) == [], path.answers
+
+
+@pytest.mark.parametrize("guidance", sorted(EXPECTED))
+def test_new_packs_are_drafts_until_reviewed(guidance: str) -> None:
+    # No second engineer has reviewed these packs path by path yet, so none may be approved.
+    loaded = pack(guidance)
+    assert loaded.status == "draft"
+    assert loaded.partial == (guidance in PARTIAL)
+    assert bool(loaded.partial_reason) == loaded.partial
+    assert loaded.source_url == f"https://www.nice.org.uk/guidance/{guidance.lower()}"
+
+
+@pytest.mark.parametrize("guidance", sorted(NOTED_DIAGNOSIS))
+def test_a_diagnosis_the_language_cannot_emit_is_in_the_notes(guidance: str) -> None:
+    loaded = pack(guidance)
+    code = NOTED_DIAGNOSIS[guidance]
+    assert not any(path.diagnoses for path in enumerate_paths(loaded))
+    assert any(f"ICD-10 {code} " in note.text for note in loaded.notes)
+    assert not loaded.requires_diagnosis
+
+
+# ---- the guidance documents --------------------------------------------------------------------
+
+SECTION = {"## Procedure codes": "procedure_codes", "## Diagnosis codes": "diagnosis_codes"}
+# Copies of NICE's page: the document links NICE's own page instead of the copy.
+COPIES = {"IPG265"}
+
+
+def records() -> dict[str, dict]:
+    if not LIBRARY_2.exists():
+        pytest.skip("the shared guidance library is absent")
+    rows = (json.loads(line) for line in LIBRARY_2.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {r["ipg"]: r for r in rows if r["ipg"] in EXPECTED}
+
+
+def normalise(code: str) -> str:
+    """The record's code as the document lists it: placeholders by their chapter letter, and the
+    complete three-character ICD-10 codes without the ".X" the pages print."""
+    if code.endswith(" (chapter)"):
+        return code.split()[0]
+    return code.removesuffix(".X")
+
+
+def listed(ipg: str) -> dict[str, list[tuple[str, str]]]:
+    """(code, title) of every "- " line under the two code headings, in order."""
+    out: dict[str, list[tuple[str, str]]] = {"procedure_codes": [], "diagnosis_codes": []}
+    current = None
+    for line in (GUIDANCE_DIR / f"{ipg}.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = SECTION.get(line.strip())
+        elif current and line.startswith("- "):
+            code, _, title = line[2:].partition(" ")
+            out[current].append((code, title))
+    return out
+
+
+def test_every_pack_here_has_a_record() -> None:
+    assert set(records()) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("ipg", sorted(EXPECTED))
+def test_document_front_matter_matches_the_record(ipg: str) -> None:
+    doc = load_guidance_file(GUIDANCE_DIR / f"{ipg}.md")
+    rec = records()[ipg]
+    assert doc.id == ipg
+    assert doc.title.lower()[:12] == rec["title"].lower()[:12]
+    nice = f"https://www.nice.org.uk/guidance/{ipg.lower()}"
+    assert doc.source_url == (nice if ipg in COPIES else rec["source_url"])
+    assert "nice.org.uk" in doc.source_url
+    assert doc.partial == (ipg in PARTIAL)
+    assert bool(doc.partial_reason) == doc.partial
+    assert doc.sections.get("description")
+
+
+@pytest.mark.parametrize("ipg", sorted(EXPECTED))
+def test_listed_codes_are_the_records_codes_in_order(ipg: str) -> None:
+    rec = records()[ipg]
+    codes = listed(ipg)
+    for field in ("procedure_codes", "diagnosis_codes"):
+        assert [c for c, _ in codes[field]] == [normalise(c["code"]) for c in rec[field]]
+
+
+@pytest.mark.parametrize("ipg", sorted(EXPECTED))
+def test_listed_titles_are_the_classifications_titles(ipg: str, request: pytest.FixtureRequest) -> None:
+    catalog = code_catalog(request)
+    for field, classification in (("procedure_codes", OPCS4), ("diagnosis_codes", ICD10)):
+        for code, title in listed(ipg)[field]:
+            if re.fullmatch(r"[A-Z]\d\d\.\d", code) or (classification == ICD10 and re.fullmatch(r"[A-Z]\d\d", code)
+                                                        and catalog.exists(ICD10, code)):
+                assert catalog.title(classification, code) == title, (classification, code)
+
+
+@pytest.mark.parametrize("ipg", sorted(EXPECTED))
+def test_documents_do_not_copy_the_source_text(ipg: str) -> None:
+    text = " ".join((GUIDANCE_DIR / f"{ipg}.md").read_text(encoding="utf-8").lower().split())
+    excerpt = records()[ipg].get("verbatim_excerpt") or ""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", excerpt):
+        words = sentence.split()
+        if len(words) >= 12 and not re.match(r"^[A-Z]\d\d", sentence.strip()):
+            assert " ".join(words).lower() not in text, sentence
+
+
+@pytest.mark.parametrize("ipg", sorted(EXPECTED))
+def test_documents_never_name_a_copy_site(ipg: str) -> None:
+    text = (GUIDANCE_DIR / f"{ipg}.md").read_text(encoding="utf-8") + (PACKS_DIR / f"{ipg}.yaml").read_text(
+        encoding="utf-8")
+    for url in re.findall(r"https?://[^\s\"')]+", text):
+        assert "nice.org.uk" in url.lower(), url
