@@ -85,6 +85,56 @@ PARTIAL = {"IPG138"}
 NOTED_DIAGNOSIS = {"IPG393": "R15", "IPG424": "C61"}
 
 
+# ---- batch 2: add-ons, 4th characters, open slots, optional diagnoses ---------------------------
+
+def ipg155() -> Expected:
+    s07 = {"whole_body": "S07.1", "other": "S07.8", "not_stated": "S07.9"}
+    return {key(therapy=t, site=z): ((s, z), ()) for t, s in s07.items() for z in ("Z47.1", "Z50.1")}
+
+
+def ipg407() -> Expected:
+    g02 = {"pharynx_to_stomach": "G02.1", "micro_jejunum": "G02.2", "jejunum": "G02.3", "micro_colon": "G02.4",
+           "colon": "G02.5", "other": "G02.8"}
+    g03 = {"end_to_end": "G03.1", "micro_jejunum": "G03.2", "transposed_jejunum": "G03.3", "jejunum": "G03.4",
+           "micro_colon": "G03.5", "colon": "G03.6", "other": "G03.8"}
+    out: Expected = {key(extent="total", total_type=t): ((g, "Y74.4"), ()) for t, g in g02.items()}
+    out.update({key(extent="partial", partial_type=t): ((g, "Y74.4"), ()) for t, g in g03.items()})
+    return out
+
+
+def ipg530() -> Expected:
+    f32 = {"mild": "F32.0", "moderate": "F32.1", "severe": "F32.2", "severe_psychotic": "F32.3", "other": "F32.8",
+           "unspecified": "F32.9"}
+    f33 = {"mild": "F33.0", "moderate": "F33.1", "severe": "F33.2", "severe_psychotic": "F33.3",
+           "remission": "F33.4", "other": "F33.8", "unspecified": "F33.9"}
+    out: Expected = {key(depression="not_recorded"): (("A09.8",), ())}
+    out.update({key(depression="episode", episode=v): (("A09.8",), (f,)) for v, f in f32.items()})
+    out.update({key(depression="recurrent", recurrent=v): (("A09.8",), (f,)) for v, f in f33.items()})
+    return out
+
+
+EXPECTED.update({
+    "IPG155": ipg155(),
+    "IPG199": {key(gestational_age=a): (("R08.8", "Y33.8", "Y53.2", *y), ()) for a, y in Y95.items()},
+    # same four codes as IPG392; read from a third-party copy of the 2012 list
+    "IPG265": one_question("stent_procedure", {"not_endoscopic": "G21.5", "tubal_prosthesis": "G15.4",
+                                               "expanding_metal": "G15.6", "covered_metal": "G15.7"}, ()),
+    "IPG272": {key(extraction=c): (("C75.1", c), ("H35.3",)) for c in ("C71.2", "C74.3")},
+    "IPG312": {key(ultrasound="no"): (("T74.8", "Z58.1"), ("M76.6",)),
+               key(ultrasound="yes"): (("T74.8", "Y53.2", "Z58.1"), ("M76.6",))},
+    "IPG304": one_question("donor", {"heart_beating": "Y01.4", "heart_non_beating": "Y01.5",
+                                     "cadaver_nos": "Y01.6"}, ("C44.3",)),
+    "IPG384": {key(drainage=d): (("J57.6", "Y75.2", *j), ())
+               for d, j in {"none": (), "cystogastrostomy_tube": ("J66.1",), "temporary_external_drain": ("J66.2",),
+                            "other": ("J66.3",)}.items()},
+    "IPG407": ipg407(),
+    "IPG459": one_question("brachytherapy", {"high_dose": "Y89.1", "pulsed_dose": "Y89.2", "other": "Y89.8",
+                                             "not_stated": "Y89.9"}, ("J12.3", "X65.3", "Y36.4"), ("Y53.4",)),
+    "IPG530": ipg530(),
+})
+PARTIAL |= {"IPG265"}
+
+
 # ---- the tests ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("guidance", sorted(EXPECTED))
