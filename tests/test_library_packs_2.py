@@ -135,6 +135,109 @@ EXPECTED.update({
 PARTIAL |= {"IPG265"}
 
 
+# ---- batch 3: categories by fixation or excision, open diagnosis slots, stents, overflow sites ---
+
+def ipg271() -> Expected:
+    categories = {
+        "cemented": ("cemented_type", {"conversion_from": "W43.0", "primary": "W43.1", "conversion_to": "W43.2",
+                                       "revision": "W43.3", "revision_one_component": "W43.4", "other": "W43.8"}),
+        "uncemented": ("uncemented_type", {"conversion_from": "W44.0", "primary": "W44.1", "conversion_to": "W44.2",
+                                           "revision": "W44.3", "revision_one_component": "W44.4", "other": "W44.8"}),
+        "other": ("other_type", {"conversion_from": "W45.0", "primary": "W45.1", "conversion_to": "W45.2",
+                                 "revision": "W45.3", "attention": "W45.4", "revision_one_component": "W45.5",
+                                 "other": "W45.8"}),
+    }
+    return {key(fixation=f, **{q: v}): ((w, "Z82.9"), ())
+            for f, (q, codes) in categories.items() for v, w in codes.items()}
+
+
+def ipg290() -> Expected:
+    excisions = {
+        "major": ("major_type", {"hemispherectomy": "A01.1", "total_lobectomy": "A01.2", "partial_lobectomy": "A01.3",
+                                 "other": "A01.8"}),
+        "lesion": ("lesion_site", {"frontal": "A02.1", "temporal": "A02.2", "parietal": "A02.3", "occipital": "A02.4",
+                                   "cerebellum": "A02.5", "brain_stem": "A02.6", "dermoid": "A02.7", "other": "A02.8"}),
+        "other_lesion": ("other_lesion_type", {"basal": "A06.1", "occipital": "A06.2", "syncipital": "A06.3",
+                                               "meningoencephalocele": "A06.4", "other": "A06.8"}),
+        "meninges": ("meninges_site", {"cortex": "A38.1", "sphenoidal_ridge": "A38.2", "subfrontal": "A38.3",
+                                       "parasagittal": "A38.4", "falx": "A38.5", "tentorium": "A38.6",
+                                       "other": "A38.8"}),
+        "other_meninges": ("other_meninges_site", {"skull_base": "A43.1", "clivus": "A43.2", "other": "A43.8"}),
+    }
+    tumours: dict[tuple[tuple[str, str], ...], str] = {(("tumour", "secondary"),): "C79.3"}
+    for v, c in {"cerebral": "C70.0", "spinal": "C70.1", "unspecified": "C70.9"}.items():
+        tumours[(("tumour", "meninges"), ("meninges_tumour", v))] = c
+    c71 = {"cerebrum": "C71.0", "frontal": "C71.1", "temporal": "C71.2", "parietal": "C71.3", "occipital": "C71.4",
+           "ventricle": "C71.5", "cerebellum": "C71.6", "brain_stem": "C71.7", "overlapping": "C71.8",
+           "unspecified": "C71.9"}
+    for v, c in c71.items():
+        tumours[(("tumour", "brain"), ("brain_tumour", v))] = c
+    out: Expected = {}
+    for (e, (q, codes)), (t, d) in itertools.product(excisions.items(), tumours.items()):
+        for v, a in codes.items():
+            out[key(excision=e, **{q: v}, **dict(t))] = ((a, "Y13.6"), (d,))
+    return out
+
+
+def ipg371() -> Expected:
+    out: Expected = {}
+    for m, y in Y53.items():
+        out[key(image_control=m, embolism="no")] = (("K16.5", y), ("Q21.1",))
+        for site in ("I63.4", "I74.3"):
+            out[key(image_control=m, embolism="yes", embolism_site=site)] = (("K16.5", y), ("Q21.1", site))
+    return out
+
+
+def ipg382() -> Expected:
+    imaging = {("ct",): ("Y53.3",), ("mri",): ("Y53.7",), ("ct", "mri"): ("Y53.3", "Y53.7")}
+    out: Expected = {}
+    for chosen, ys in imaging.items():
+        out[key(image_control=list(chosen), pain_site_known="no")] = (("A09.1", *ys), ("R52.2",))
+        for pain in (["M79.6"], ["M54.5"], ["M79.6", "M54.5"]):
+            out[key(image_control=list(chosen), pain_site_known="yes", pain_codes=pain)] = (("A09.1", *ys),
+                                                                                           tuple(pain))
+    return out
+
+
+def ipg429() -> Expected:
+    counted = {"metallic": ("L76.1", "L76.3", "L76.5"), "plastic": ("L76.2", "L76.4", "L76.6"),
+               "drug_eluting": ("L89.5", "L89.1", "L89.3"), "coated": ("L89.6", "L89.2", "L89.4")}
+    single_code = {"metallic_embolic": "L76.7", "other": "L76.8", "other_eluting_coated": "L89.8",
+                   "not_stated": "L76.9"}
+    out: Expected = {}
+    for (a, lc), (m, y) in itertools.product({"carotid": "L31.4", "cerebral": "L35.3"}.items(), Y53.items()):
+        for t, codes in counted.items():
+            for n, c in zip(("one", "two", "three_or_more"), codes, strict=True):
+                out[key(artery=a, type=t, number=n, image_control=m)] = ((lc, c, y), ("I67.2",))
+        for t, c in single_code.items():
+            out[key(artery=a, type=t, image_control=m)] = ((lc, c, y), ("I67.2",))
+    return out
+
+
+def ipg458() -> Expected:
+    sites = {"anterior_cerebral": "Z35.1", "ophthalmic": "Z35.2", "anterior_communicating": "Z35.3",
+             "middle_cerebral": "Z35.4", "posterior_cerebral": "Z35.5", "posterior_communicating": "Z35.6",
+             "circle_of_willis": "Z35.7", "specified_cerebral": "Z35.8", "cerebral_nec": "Z35.9",
+             "basilar": "O28.1", "specified_other": "O28.8", "other_nec": "O28.9"}
+    return {key(image_control=m, artery=a): (("L71.2", y, z), ()) for m, y in Y53.items() for a, z in sites.items()}
+
+
+J96 = {"acute": "J96.0", "chronic": "J96.1", "unspecified": "J96.9"}
+EXPECTED.update({
+    "IPG271": ipg271(),
+    "IPG290": ipg290(),
+    "IPG307": {key(respiratory_failure=r, neurological_disease=n): (("A70.1", "Y75.2", "Z53.1"), (j, n))
+               for r, j in J96.items() for n in ("G12.2", "T91.3")},
+    "IPG371": ipg371(),
+    "IPG382": ipg382(),
+    "IPG385": {key(technique=t, diagnoses=d): ((c,), tuple(d))
+               for t, c in LASER.items() for d in (["H52.1"], ["Z94.7"], ["H52.1", "Z94.7"])},
+    "IPG429": ipg429(),
+    "IPG458": ipg458(),
+})
+PARTIAL |= {"IPG458"}
+
+
 # ---- the tests ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("guidance", sorted(EXPECTED))
