@@ -119,7 +119,9 @@ EXPECTED.update({
     # same four codes as IPG392; read from a third-party copy of the 2012 list
     "IPG265": one_question("stent_procedure", {"not_endoscopic": "G21.5", "tubal_prosthesis": "G15.4",
                                                "expanding_metal": "G15.6", "covered_metal": "G15.7"}, ()),
-    "IPG272": {key(extraction=c): (("C75.1", c), ("H35.3",)) for c in ("C71.2", "C74.3")},
+    # the extraction code only when the lens was extracted in the same operation ("any concurrent extraction")
+    "IPG272": {key(concurrent_extraction="no"): (("C75.1",), ("H35.3",)),
+               **{key(concurrent_extraction="yes", extraction=c): (("C75.1", c), ("H35.3",)) for c in ("C71.2", "C74.3")}},
     "IPG312": {key(ultrasound="no"): (("T74.8", "Z58.1"), ("M76.6",)),
                key(ultrasound="yes"): (("T74.8", "Y53.2", "Z58.1"), ("M76.6",))},
     "IPG304": one_question("donor", {"heart_beating": "Y01.4", "heart_non_beating": "Y01.5",
