@@ -269,11 +269,20 @@ def test_every_path_passes_the_edits(guidance: str, request: pytest.FixtureReque
         assert run_edits(path.procedures, path.diagnoses, catalog, loaded) == [], path.answers
 
 
+# Reviewed path by path against the record by a second engineer (2026-11-29). These stay drafts:
+# partial or copied sources (PARTIAL), and the two whose complete three-character diagnosis the
+# language cannot emit yet (NOTED_DIAGNOSIS).
+DRAFT = PARTIAL | set(NOTED_DIAGNOSIS)
+
+
+def test_review_counts() -> None:
+    assert (len(EXPECTED) - len(DRAFT), len(DRAFT)) == (23, 5)
+
+
 @pytest.mark.parametrize("guidance", sorted(EXPECTED))
-def test_new_packs_are_drafts_until_reviewed(guidance: str) -> None:
-    # No second engineer has reviewed these packs path by path yet, so none may be approved.
+def test_reviewed_packs_are_approved_and_the_rest_stay_drafts(guidance: str) -> None:
     loaded = pack(guidance)
-    assert loaded.status == "draft"
+    assert loaded.status == ("draft" if guidance in DRAFT else "approved")
     assert loaded.partial == (guidance in PARTIAL)
     assert bool(loaded.partial_reason) == loaded.partial
     assert loaded.source_url == f"https://www.nice.org.uk/guidance/{guidance.lower()}"
