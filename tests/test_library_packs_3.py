@@ -71,9 +71,9 @@ EXPECTED: dict[str, Expected] = {
     "IPG358": single(("C44.4",)),
     "IPG404": single(("G46.1",)),
     # R15 (a complete three-character code) cannot be emitted yet: it is a note on the pack
-    "IPG393": single(("H57.8",)),
-    # both image control codes as listed; C61 is a note on the pack, as for IPG393
-    "IPG424": single(("M71.1", "Y53.2", "Y53.7")),
+    "IPG393": single(("H57.8",), ("R15",)),
+    # both image control codes as listed; C61 is complete as it stands, as R15 is for IPG393
+    "IPG424": single(("M71.1", "Y53.2", "Y53.7"), ("C61",)),
     "IPG431": {key(reflux="with_oesophagitis"): (("G24.8", "Y75.2"), ("K21.0",)),
                key(reflux="without_oesophagitis"): (("G24.8", "Y75.2"), ("K21.9",))},
     "IPG164": one_question("technique", LASER, ()),
@@ -81,8 +81,9 @@ EXPECTED: dict[str, Expected] = {
                                           "rigid_sigmoidoscope": "H26.6"}, ()),
 }
 PARTIAL = {"IPG138"}
-# A diagnosis the record gives that the pack can only state in a note (see the pack's comment).
-NOTED_DIAGNOSIS = {"IPG393": "R15", "IPG424": "C61"}
+# Complete three-character diagnoses: emitted since the classification judges codability; both
+# packs changed after the review, so they wait for another one.
+THREE_CHARACTER_DIAGNOSIS = {"IPG393": "R15", "IPG424": "C61"}
 
 
 # ---- batch 2: add-ons, 4th characters, open slots, optional diagnoses ---------------------------
@@ -273,9 +274,9 @@ def test_every_path_passes_the_edits(guidance: str, request: pytest.FixtureReque
 
 
 # Reviewed path by path against the record by a second engineer (2026-11-29). These stay drafts:
-# partial or copied sources (PARTIAL), and the two whose complete three-character diagnosis the
-# language cannot emit yet (NOTED_DIAGNOSIS).
-DRAFT = PARTIAL | set(NOTED_DIAGNOSIS)
+# partial or copied sources (PARTIAL), and the two changed after the review
+# (THREE_CHARACTER_DIAGNOSIS).
+DRAFT = PARTIAL | set(THREE_CHARACTER_DIAGNOSIS)
 
 
 def test_review_counts() -> None:
@@ -291,13 +292,12 @@ def test_reviewed_packs_are_approved_and_the_rest_stay_drafts(guidance: str) -> 
     assert loaded.source_url == f"https://www.nice.org.uk/guidance/{guidance.lower()}"
 
 
-@pytest.mark.parametrize("guidance", sorted(NOTED_DIAGNOSIS))
-def test_a_diagnosis_the_language_cannot_emit_is_in_the_notes(guidance: str) -> None:
+@pytest.mark.parametrize("guidance", sorted(THREE_CHARACTER_DIAGNOSIS))
+def test_a_complete_three_character_diagnosis_is_coded_as_it_stands(guidance: str, catalog) -> None:
     loaded = pack(guidance)
-    code = NOTED_DIAGNOSIS[guidance]
-    assert not any(path.diagnoses for path in enumerate_paths(loaded))
-    assert any(f"ICD-10 {code} " in note.text for note in loaded.notes)
-    assert not loaded.requires_diagnosis
+    code = THREE_CHARACTER_DIAGNOSIS[guidance]
+    assert all(path.diagnoses == [code] for path in enumerate_paths(loaded))
+    assert catalog.judge(ICD10, code).codable
 
 
 # ---- the guidance documents --------------------------------------------------------------------
