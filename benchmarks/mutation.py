@@ -138,7 +138,20 @@ def _pack_cases(pack, catalog):
     return list(right), cases
 
 
-def measure(packs: dict, catalog, checker: Checker) -> Report:
+def _sampled(cases: list, cap: int | None) -> list:
+    """At most ``cap`` mutants of each kind, spread evenly over the pack's list (None: all)."""
+    if cap is None:
+        return cases
+    out = []
+    for kind in KINDS:
+        of_kind = [c for c in cases if c[0] == kind]
+        step = max(1, len(of_kind) // cap)
+        out.extend(of_kind[::step][:cap])
+    return out
+
+
+def measure(packs: dict, catalog, checker: Checker, per_kind_cap: int | None = None) -> Report:
+    """Every right sequence; every mutant, or ``per_kind_cap`` of each kind per pack (for the tests)."""
     kinds = {k: Tally() for k in KINDS}
     refused: list[str] = []
     legit = 0
@@ -146,6 +159,7 @@ def measure(packs: dict, catalog, checker: Checker) -> Report:
     for pack_id in sorted(packs):
         pack = packs[pack_id]
         right, cases = _pack_cases(pack, catalog)
+        cases = _sampled(cases, per_kind_cap)
         right_count += len(right)
         requests = [_request(pack.guidance_id, seq) for seq in right]
         requests += [_request(pack.guidance_id, seq) for _, seq, _ in cases]
@@ -213,9 +227,10 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--pack", nargs="+", help="only these packs")
+    parser.add_argument("--sample", type=int, metavar="N", help="at most N mutants of each kind per pack")
     args = parser.parse_args(argv)
     packs, catalog = load(args.pack)
-    report = measure(packs, catalog, batch_checker(catalog))
+    report = measure(packs, catalog, batch_checker(catalog), args.sample)
     if args.json:
         json.dump(report.as_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")

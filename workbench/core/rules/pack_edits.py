@@ -26,7 +26,7 @@ from itertools import product
 from workbench.core.rules.codes import ICD10, OPCS4, category_of, in_scope
 from workbench.core.rules.conventions import groups, is_qualifier
 from workbench.core.rules.model import EditResult, Pack
-from workbench.core.rules.pack_model import PackModel, Slot, Token, Tokens, model_of, tokenise
+from workbench.core.rules.pack_model import PackModel, Slot, Token, Tokens, bag, model_of, tokenise
 
 _NAMES = {OPCS4: "OPCS-4", ICD10: "ICD-10"}
 Coded = list[tuple[int, str]]
@@ -87,6 +87,10 @@ def _nearest(model: PackModel, tokens: tuple[Tokens, Tokens]) -> tuple[Tokens, T
     for key in model.right:
         for side in (0, 1):
             alphabet[side].update(key[side])
+    # The same codes in another order first: then the finding is about the order, not a code.
+    same = model.bags.get(bag(tokens))
+    if same:
+        return min(same, key=lambda k: _distance(tokens[0], k[0]) + _distance(tokens[1], k[1]))
     for side in (0, 1):
         for candidate in _one_edit(tokens[side], alphabet[side]):
             key = (candidate, tokens[1]) if side == 0 else (tokens[0], candidate)

@@ -79,7 +79,8 @@ class PackModel:
     categories: dict[str, set[str]]                  # classification -> categories of those codes
     together: set[frozenset[str]]                    # codes seen on one right path together
     most: Counter                                    # code -> most times on one right path
-    anchors: dict[str, str]                          # code -> code always directly qualified by it
+    anchors: dict[str, str]                          # code -> the nearest code always before it
+    bags: dict[tuple, list] = field(default_factory=dict)   # sorted tokens -> right keys with them
 
     @property
     def file(self) -> str:
@@ -145,7 +146,14 @@ def _build(pack: Pack, paths) -> PackModel:
         for code, count in Counter(every).items():
             model.most[code] = max(model.most[code], count)
     model.anchors = _anchors(paths)
+    for key in model.right:
+        model.bags.setdefault(bag(key), []).append(key)
     return model
+
+
+def bag(key: tuple[Tokens, Tokens]) -> tuple:
+    """The tokens of a sequence pair regardless of order."""
+    return tuple(sorted(map(str, key[0]))), tuple(sorted(map(str, key[1])))
 
 
 def _walk(pack, items: tuple[Item, ...], classification, origins, slots, groups, group: str | None) -> None:

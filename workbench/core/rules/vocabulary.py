@@ -33,7 +33,7 @@ class Vocabulary:
     angioplasty_in: dict[str, set[str]] = field(default_factory=dict)   # stent code -> angioplasty codes
 
 
-_CACHE: dict[int, tuple[int, Vocabulary]] = {}
+_CACHE: dict[int, tuple[object, Vocabulary]] = {}
 
 
 def opcs4_titles(catalog: object) -> dict[str, str]:
@@ -62,16 +62,16 @@ def vocabulary(catalog: object | None) -> Vocabulary:
         return cached[1]
     titles = opcs4_titles(catalog)
     result = build_vocabulary(titles)
-    _CACHE[id(catalog)] = (size if size is not None else -1, result)
+    _CACHE[id(catalog)] = (size, result)
     return result
 
 
-def _size(catalog: object) -> int | None:
-    """A cheap fingerprint of the loaded OPCS-4 (an import changes it)."""
-    count = getattr(catalog, "count", None)
-    if callable(count):
+def _size(catalog: object) -> object | None:
+    """A cheap fingerprint of the loaded OPCS-4: its edition label, which an import changes."""
+    edition = getattr(catalog, "edition", None)
+    if callable(edition):
         try:
-            return int(count(OPCS4))
+            return str(edition(OPCS4))
         except Exception:
             return None
     titles = getattr(catalog, "_titles", None)
