@@ -100,18 +100,20 @@ def _nearest(model: PackModel, tokens: tuple[Tokens, Tokens]) -> tuple[Tokens, T
 
 
 def _one_edit(seq: Tokens, alphabet: set[Token]):
+    """Sequences one edit away, those keeping more of the coder's codes first: a forgotten code
+    (insertion) explains better than a wrong one (substitution)."""
+    ordered = sorted(alphabet, key=str)
+    for i in range(len(seq) + 1):
+        for token in ordered:
+            yield seq[:i] + (token,) + seq[i:]
     for i in range(len(seq)):
         yield seq[:i] + seq[i + 1:]
     for i in range(len(seq) - 1):
         yield seq[:i] + (seq[i + 1], seq[i]) + seq[i + 2:]
-    ordered = sorted(alphabet, key=str)
     for i in range(len(seq)):
         for token in ordered:
             if token != seq[i]:
                 yield seq[:i] + (token,) + seq[i + 1:]
-    for i in range(len(seq) + 1):
-        for token in ordered:
-            yield seq[:i] + (token,) + seq[i:]
 
 
 def _distance(a: Tokens, b: Tokens) -> int:
@@ -191,6 +193,7 @@ class _Explain:
                          f"answers{self.rule(classification, token)}", position, classification)
             elif codes.count(token) > self.model.most[token]:
                 self.explained.add(token)
+                position = [p for p, c in coded if c == token][-1]      # the repeat, not the first
                 self.add("pack-duplicate-code", f"{pack} gives {name} {token} at most "
                          f"{self.model.most[token]} time(s){self.rule(classification, token)}", position, classification)
 
@@ -222,6 +225,11 @@ class _Explain:
             elif isinstance(token, str):
                 origin = self.model.rule(classification, token)
                 what, rule = (origin.what if origin else token), self.rule(classification, token)
+                instead = self.replaced(classification, token)
+                if instead:
+                    self.add("pack-missing-code", f"{self.model.pack.id} gives {token} here, not {instead[1]}{rule}",
+                             instead[0], classification)
+                    continue
             else:
                 shape = self.model.groups[token.group]
                 if shape.codes & self.explained:
@@ -229,6 +237,14 @@ class _Explain:
                 what = f"a code for each {token.group} instance ({', '.join(sorted(shape.codes))})"
                 rule = f" (rule {self.model.file}:{shape.line})"
             self.add("pack-missing-code", f"{self.model.pack.id} needs {what} here{rule}", None, classification)
+
+    def replaced(self, classification: str, wanted: str) -> tuple[int, str] | None:
+        """A code of the sequence that stands where the nearest right path has ``wanted``."""
+        extra = Counter(self.tokens[classification]) - Counter(self.nearest[classification])
+        for position, code in self.kept[classification]:
+            if code in extra and code not in self.explained and category_of(code) == category_of(wanted):
+                return position, code
+        return None
 
     def order(self) -> None:
         for classification in (OPCS4, ICD10):
