@@ -124,3 +124,15 @@ def test_every_convention_is_documented_with_a_source() -> None:
         "y-z-first", "laterality-position", "stent-supplementary", "image-control",
         "angioplasty-with-stent", "missing-procedure"}
     assert all(text for _, text in CONVENTIONS)
+
+
+def test_f1_on_the_review_lists_every_check_with_its_source() -> None:
+    from workbench.core.rules.conventions import SOURCES
+    from workbench.tui.help import markdown
+
+    text = markdown("review", {})
+    for edit_id, _ in CONVENTIONS:
+        assert f"`{edit_id}`" in text
+    for key, _ in SOURCES:
+        assert f"[{key}]" in text
+    assert "### The checks" not in markdown("search", {})
