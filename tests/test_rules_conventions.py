@@ -95,6 +95,7 @@ def test_each_procedure_may_have_its_own_image_control(titled) -> None:
     "L71.2 Y53.4 O28.8 Z94.2",    # a chapter O site code counts as a site
     "W83.5 Y13.4 Z84.6 Z94.2",
     "X01.1 Z12.3 Z94.2 Z13.4 Z94.3",   # one laterality after each of two sites
+    "X01.1 Z12.3 Z94.2 Z13.4 Z94.2",   # the same side after each of two sites: no duplicate (IPG446)
 ])
 def test_right_laterality_is_not_refused(sequence) -> None:
     assert run_edits(sequence.split(), [], None) == []
