@@ -139,16 +139,18 @@ def _prepare(args: argparse.Namespace, sex: str | None = None, age: int | None =
 
     if args.answer and not args.guidance:
         raise UserError("--answer needs --guidance (the pack the questions belong to)")
-    if args.guidance and args.procedures:
-        raise UserError("give either --procedures or --guidance with --answer, not both")
     if not args.guidance and not args.procedures and not args.diagnoses:
         raise UserError("give the codes: --procedures \"K57.8 Y02.1\" or --guidance ID --answer QID=VALUE")
     catalog = _catalog()
-    if args.guidance:
+    if args.guidance and (args.answer or not args.procedures):
+        # The pack's codes from the answers, plus any extra procedures the coder gives.
         prepared = prepare_from_guidance(args.guidance, parse_answer_args(args.answer), catalog,
-                                         diagnoses=args.diagnoses, sex=sex, age=age)
+                                         diagnoses=args.diagnoses, procedures=args.procedures,
+                                         sex=sex, age=age)
     else:
-        prepared = prepare_by_hand(args.procedures, args.diagnoses, catalog, sex=sex, age=age)
+        # Typed by hand; with --guidance the pack still checks them.
+        prepared = prepare_by_hand(args.procedures, args.diagnoses, catalog, guidance_id=args.guidance,
+                                   sex=sex, age=age)
     for note in prepared.notes:
         print(f"workbench: note: {note}", file=sys.stderr)
     for warning in prepared.warnings:

@@ -86,7 +86,22 @@ def markdown(name: str, user_keys: dict[str, str]) -> str:
     screen = SCREENS[name]
     lines = [f"## {screen.title}", "", screen.howto, "", "| key | does |", "|---|---|"]
     lines += [f"| `{key}` | {does} |" for key, does in keys_for(screen.areas, user_keys)]
+    if name == "review":
+        lines += ["", *checks_help()]
     return "\n".join(lines) + "\n"
+
+
+def checks_help() -> list[str]:
+    """The validation edits the review runs, each with its source (also `workbench check`)."""
+    from workbench.core.rules.conventions import CONVENTIONS, SOURCES
+
+    lines = ["### The checks", "",
+             "With a guidance, the sequence must be one its rule pack gives: a missing, extra, "
+             "exclusive or out-of-order code is named with the pack's rule (file:line) and what "
+             "the pack would give. Always:", ""]
+    lines += [f"- `{edit_id}`: {text}" for edit_id, text in CONVENTIONS]
+    lines += ["", "Sources:", ""] + [f"- [{key}] {text}" for key, text in SOURCES]
+    return lines
 
 
 def keys_document() -> str:

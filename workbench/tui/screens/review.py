@@ -229,7 +229,8 @@ class ReviewScreen(WorkbenchScreen):
         context.ready.wait()
         procedures, diagnoses = self._codes(OPCS4), self._codes(ICD10)
         try:
-            edits = run_edits(procedures, diagnoses, context.catalog(), self.pack)
+            edits = run_edits(procedures, diagnoses, context.catalog(), self.pack,
+                              guidance=self.state.get("guidance_id"))
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The checks could not run", exc)
             return
@@ -330,7 +331,7 @@ class ReviewScreen(WorkbenchScreen):
         try:
             catalog = context.catalog()
             procedures, diagnoses = self._codes(OPCS4), self._codes(ICD10)
-            edits = run_edits(procedures, diagnoses, catalog, self.pack)
+            edits = run_edits(procedures, diagnoses, catalog, self.pack, guidance=self.state.get("guidance_id"))
             errors = [e for e in edits if e.severity == "error"]
             if errors and not overrides:
                 self.app.call_from_thread(self.ask_override, errors, values, amend_reason)
