@@ -73,11 +73,14 @@ WIZARD = [
     Key("wizard.back", "escape", "back", "Back", "Back one question; later answers that still apply are kept"),
 ]
 
-# Keys of the option list inside the wizard: a digit answers at once (0 is option 10).
+# Keys of the option list inside the wizard: each option's key answers at once.
+# 1-9, then 0 for the tenth, then letters (j and k move in lists, so they are skipped).
+OPTION_KEYS = "1234567890abcdefghilmnopqrstuvwxyz"
+
 CHOICE = [
-    Key(f"choice.{digit}", str(digit), f"pick({digit})", "Answer",
-        "Press an option's number to answer", show=digit == 1, key_display="1-9")
-    for digit in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)
+    Key(f"choice.{key}", key, f"pick({index})", "Answer",
+        "Press the key shown beside an option to answer", show=index == 0, key_display="1-9 0 a…")
+    for index, key in enumerate(OPTION_KEYS)
 ] + [
     Key("choice.toggle", "space", "toggle", "Tick", "Tick or untick the option (multiple choice)",
         show=False),

@@ -1,4 +1,4 @@
-"""The wizard's option list: numbered options, a digit answers at once."""
+"""The wizard's option list: each option shows its key (1-9, 0, then letters); the key answers at once."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from workbench.tui.widgets.typeahead import ForwardTypeAhead
 
 
 def number_label(index: int) -> str:
-    """The key for the option at ``index``: 1-9, then 0 for the tenth, then none."""
-    if index < 9:
-        return str(index + 1)
-    return "0" if index == 9 else " "
+    """The key for the option at ``index``: 1-9, then 0 for the tenth, then letters."""
+    return keymap.OPTION_KEYS[index] if index < len(keymap.OPTION_KEYS) else " "
 
 
 class ChoiceList(ForwardTypeAhead, KeyList):
@@ -65,9 +63,11 @@ class ChoiceList(ForwardTypeAhead, KeyList):
             rows.append(Option(row))
         self.set_options(rows)
         self.highlighted = keep
+        if keep is not None:
+            # The list is short at 80x24: keep the highlighted option in view.
+            self.call_after_refresh(self.scroll_to_highlight)
 
-    def action_pick(self, digit: int) -> None:
-        index = 9 if digit == 0 else digit - 1
+    def action_pick(self, index: int) -> None:
         if index >= len(self.values):
             self.app.bell()
             return
@@ -91,4 +91,5 @@ class ChoiceList(ForwardTypeAhead, KeyList):
         elif self.highlighted is not None:
             self.post_message(self.Answered(self.values[self.highlighted]))
         else:
-            self.notify("Press an option's number (this question has no default).", severity="warning")
+            self.notify("Press the key shown beside an option (this question has no default).",
+                        severity="warning")
