@@ -278,3 +278,4 @@ def _classification(entry: Any) -> str:
 def _details(raw: Any) -> dict[str, str]:
     raw = raw if isinstance(raw, dict) else {}
     return {k: str(raw.get(k) or "") for k in DETAIL_FIELDS if raw.get(k)}
+

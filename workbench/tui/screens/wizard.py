@@ -12,7 +12,6 @@ answers are kept and highlighted, so Enter keeps an answer that still applies.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from rich.text import Text
@@ -29,8 +28,6 @@ from workbench.tui.widgets.choices import ChoiceList
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.sequence import sequence_table
 
-STATE_VERSION = 1
-
 
 class TitleCache:
     """A code catalog over titles fetched in a worker (the engine only needs titles)."""
@@ -46,41 +43,57 @@ class TitleCache:
 
 
 def start_coding(app: App, guidance_id: str, pack: Any | None) -> None:
-    """Begin a new coding with a guidance's rule pack (or by hand when it has none)."""
-    state = {"version": STATE_VERSION, "stage": "wizard", "guidance_id": guidance_id,
-             "pack_id": pack.id if pack else None, "answers": {}, "reopened": []}
-    app.push_screen(WizardScreen(state, pack=pack))
+    """`c` on a guidance: code the current episode (or a new one) with its rule pack."""
+    app.code_with_guidance(guidance_id, pack)
 
 
 def start_from_state(app: App, state: dict, *, draft_id: int | None = None) -> None:
     """Resume a draft or amend an episode: the same question, or the review when complete."""
-    app.push_screen(WizardScreen(state, draft_id=draft_id))
+    app.open_state(state, draft_id=draft_id)
 
 
 class WizardScreen(WorkbenchScreen):
+    """One guidance's questions, coding into the app's current episode."""
+
     HELP_NAME = "wizard"
     BINDINGS = keymap.bindings("wizard")
 
-    def __init__(self, state: dict, *, pack: Any | None = None, draft_id: int | None = None):
+    def __init__(self, pack_id: str, *, pack: Any | None = None, from_review: bool = False,
+                 reopen_last: bool = False):
         super().__init__()
-        self.state = state
+        self.pack_id = pack_id
         self.pack = pack
-        self.answers: dict[str, object] = dict(state.get("answers") or {})
-        self.reopened: list[str] = list(state.get("reopened") or [])
-        self.draft_id = draft_id
+        self.from_review = from_review
+        self.reopen_last = reopen_last
         self.titles = TitleCache()
         self.question: Any | None = None
         self.evaluation: Any | None = None
-        self._draft_lock = threading.Lock()
-        self._draft_seq = 0
-        self._draft_saved_seq = -1
-        self.finished = False              # saved to the log: no more drafts
+        self.slot_hits: list[Any] = []
+
+    @property
+    def session(self) -> Any:
+        return self.app.keeper.current()
+
+    @property
+    def run(self) -> Any:
+        run = self.session.pack(self.pack_id)
+        if run is None:   # dropped meanwhile: start it again rather than fail
+            run = self.session.start_pack(self.pack_id, self.pack.guidance_id if self.pack else self.pack_id)
+        return run
+
+    @property
+    def answers(self) -> dict[str, object]:
+        return self.run.answers
+
+    @property
+    def reopened(self) -> list[str]:
+        return self.run.reopened
 
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Static(Text(self.state.get("guidance_id") or ""), id="wizard-title", classes="title")
+        yield Static(Text(self.pack_id), id="wizard-title", classes="title")
         yield PackCaution(id="wizard-caution")
         with Vertical(id="wizard-body"):
             with Vertical(id="question-panel"):
@@ -94,6 +107,7 @@ class WizardScreen(WorkbenchScreen):
                 yield Static("", id="answer-error")
                 yield Static("", id="question-help")
                 yield Static("", id="question-source")
+                yield Static("", id="pack-notes")
             yield Static("", id="sequence-panel")
         yield Footer()
 
@@ -108,9 +122,8 @@ class WizardScreen(WorkbenchScreen):
     def load_pack(self) -> None:
         from workbench.core.rules import find_pack
 
-        pack_id = self.state.get("pack_id") or self.state.get("guidance_id") or ""
         try:
-            pack = find_pack(pack_id) if self.state.get("pack_id") else None
+            pack = find_pack(self.pack_id)
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The rule pack could not be loaded", exc)
             return
@@ -120,11 +133,17 @@ class WizardScreen(WorkbenchScreen):
     def pack_ready(self, pack: Any | None) -> None:
         self.pack = pack
         if pack is None:
-            if self.state.get("pack_id"):
-                self.app.notify(f"The rule pack {self.state['pack_id']} is no longer available: "
-                                "review the saved codes by hand.", severity="warning")
+            self.app.notify(f"The rule pack {self.pack_id} is no longer available: "
+                            "review the codes by hand.", severity="warning")
             self.open_review()
             return
+        self.app.packs[pack.id] = pack
+        self.session.current_pack = pack.id
+        self.session.stage = "wizard"
+        if self.reopen_last:
+            evaluation = self._evaluate()
+            if evaluation.answered:
+                self.reopened.insert(0, evaluation.answered[-1][0].id)
         self.query_one("#wizard-title", Static).update(Text(f"{pack.guidance_id}: {pack.title}"))
         self.query_one("#wizard-caution", PackCaution).show_pack(pack)
         self.fetch_titles([(c, code) for c, code, _ in pack.code_lines])
@@ -161,12 +180,15 @@ class WizardScreen(WorkbenchScreen):
     def advance(self, *, save: bool = True) -> None:
         """Evaluate, then show the next question or go to the review."""
         self.evaluation = self._evaluate()
-        if save:
-            self.persist()
         if self.evaluation.complete:
             self.reopened.clear()
+            entries = [*self.evaluation.procedures, *self.evaluation.diagnoses]
+            self.session.apply_pack(self.pack_id, entries, list(self.evaluation.notes))
+            self.app.keeper.persist()
             self.open_review()
             return
+        if save:
+            self.app.keeper.persist()
         self.show_question(self.evaluation.next_question)
 
     def show_question(self, question: Any) -> None:
@@ -178,6 +200,8 @@ class WizardScreen(WorkbenchScreen):
         self.query_one("#question-help", Static).update(Text(question.help or ""))
         source = question.source or ""
         self.query_one("#question-source", Static).update(Text(f"Source: {source}" if source else ""))
+        notes = list(self.evaluation.notes)
+        self.query_one("#pack-notes", Static).update(Text("\n".join(f"Note: {n}" for n in notes)))
         self._error("")
         kept = self.answers.get(question.id)
         if question.kind in ("yesno", "choice", "multi"):
@@ -323,77 +347,20 @@ class WizardScreen(WorkbenchScreen):
         self.reopened.insert(0, last)
         self.advance()
 
-    def back_from_review(self) -> None:
-        """The review was left with Escape: show the last question again."""
-        self.state["stage"] = "wizard"   # the review's own code edits are dropped
-        self.state.pop("procedures", None)
-        self.state.pop("diagnoses", None)
-        if self.evaluation is not None and self.evaluation.answered:
-            self.reopened.insert(0, self.evaluation.answered[-1][0].id)
-        self.advance()
-
     def _leave(self) -> None:
-        if not self.answers and self.draft_id is not None:
-            self.app.discard_draft(self.draft_id)
-        self.app.pop_screen()
+        """Escape on the first question: out of this guidance's wizard."""
+        run = self.session.pack(self.pack_id)
+        if run is not None and not run.answers and run.applied is None:
+            self.session.drop_pack(self.pack_id)   # nothing answered: the guidance is not used
+            self.app.keeper.persist()
+            self.app.episode_changed()
+        if self.from_review:
+            self.app.show_review()
+        else:
+            self.app.pop_screen()
 
     # ------------------------------------------------------------ review
 
     def open_review(self) -> None:
-        from workbench.tui.screens.review import ReviewScreen
-
-        def returned(result: str | None) -> None:
-            if result == "back" and self.pack is not None:
-                self.back_from_review()
-            elif result == "back":
-                self.app.pop_screen()
-
-        self.app.push_screen(ReviewScreen(self), returned)
-
-    def state_for_draft(self, stage: str = "wizard", extra: dict | None = None) -> dict:
-        state = {**self.state, "version": STATE_VERSION, "stage": stage,
-                 "answers": dict(self.answers), "reopened": list(self.reopened)}
-        if stage == "wizard":
-            state.pop("procedures", None)
-            state.pop("diagnoses", None)
-        state.update(extra or {})
-        return state
-
-    # ------------------------------------------------------------ drafts
-
-    def persist(self, stage: str = "wizard", extra: dict | None = None) -> None:
-        """Save the coding so far as a draft (after every answer)."""
-        self._draft_seq += 1
-        self.save_draft(self.state_for_draft(stage, extra), self._draft_seq)
-
-    @work(thread=True, group="draft")
-    def save_draft(self, state: dict, seq: int) -> None:
-        with self._draft_lock:
-            if self.finished or seq < self._draft_saved_seq:
-                return  # saved already, or a newer state is on disk
-            try:
-                log = self.app.context.episode_log()
-                self.draft_id = log.save_draft(self.app.context.coder(), state, self.draft_id)
-                self._draft_saved_seq = seq
-            except Exception as exc:
-                self.app.call_from_thread(self.app.report_error, "The draft could not be saved", exc)
-
-    def claim_draft(self) -> int | None:
-        """The draft id the save removes; no further draft writes after this."""
-        with self._draft_lock:
-            self.finished = True
-            draft_id, self.draft_id = self.draft_id, None
-            return draft_id
-
-    def release_draft(self, draft_id: int | None) -> None:
-        """The save failed: keep the draft and go on saving it."""
-        with self._draft_lock:
-            self.finished = False
-            self.draft_id = draft_id
-
-    def finish(self, log: Any) -> None:
-        """The episode is saved (worker thread): drop the draft, save no more."""
-        with self._draft_lock:
-            self.finished = True
-            if self.draft_id is not None:
-                log.discard_draft(self.draft_id)
+        self.app.episode_changed()
+        self.app.show_review()
