@@ -108,8 +108,7 @@ class WorkbenchApp(App[int]):
             self.screen.reference_ready(loaded)
         else:
             self.get_default_screen_instance().reference_ready(loaded)
-        if self.offer_drafts:
-            self.check_start()
+        self.check_start()
 
     @work(thread=True, exclusive=True, group="drafts")
     def check_start(self) -> None:
@@ -124,7 +123,8 @@ class WorkbenchApp(App[int]):
             return
         if self.worklist_open:
             self.call_from_thread(self.action_open_worklist)
-        self.check_drafts()
+        if self.offer_drafts:
+            self.check_drafts()
 
     def get_default_screen_instance(self) -> SearchScreen:
         screen = self.screen_stack[0]

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import events, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from workbench.core.episodes.session import HAND
 from workbench.tui import keymap
-from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.screens.base import if_attached
 from workbench.tui.screens.review_save import FIELDS, ICD10, OPCS4, SavesEpisode
 from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.lists import KeyList
@@ -31,7 +31,7 @@ class SequenceList(KeyList):
     BINDINGS = keymap.bindings("sequence")
 
 
-class ReviewScreen(SavesEpisode, WorkbenchScreen):
+class ReviewScreen(SavesEpisode):
     HELP_NAME = "review"
     BINDINGS = keymap.bindings("review")
 
@@ -62,6 +62,7 @@ class ReviewScreen(SavesEpisode, WorkbenchScreen):
         yield PackCaution(id="review-caution")
         with Vertical(id="review-body"):
             yield SequenceList(id="sequence")
+            yield Static("", id="code-reason")
             yield Static("Checking…", id="edits")
         with Vertical(id="episode-form"):
             for field, label, placeholder in FIELDS:
@@ -82,6 +83,8 @@ class ReviewScreen(SavesEpisode, WorkbenchScreen):
         self._show_rows((OPCS4, 0) if session.of(OPCS4) else (ICD10, 0))
         empty = None if session.amend_of else self.first_empty_field()
         (empty or self.query_one("#sequence")).focus()
+        # The row's :focus-within style is only worked out on a focus change after mounting.
+        self.call_after_refresh(self.update_node_styles)
         self.fetch_titles()
         self.check()
         self.app.keeper.persist()
@@ -112,20 +115,20 @@ class ReviewScreen(SavesEpisode, WorkbenchScreen):
                 options.append(Option(Text("  none (ctrl+n adds a code)", style="dim"), disabled=True))
                 self.index.append(None)
             for position, row in enumerate(rows, start=1):
-                # A grid, so that long titles and reasons wrap under themselves, not under the code.
+                # One line a code, so a whole episode fits at 80x24; the highlighted code's
+                # reason is shown in full under the list.
                 grid = Table.grid(expand=True)
                 grid.add_column(width=11, no_wrap=True)
-                grid.add_column(ratio=1)
+                grid.add_column(width=8, no_wrap=True)
+                grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+                source = "hand" if row.source == HAND else row.source
                 grid.add_row(Text(f"{position:>2} {row.marked:<7} ", style="bold"),
-                             Text(row.title or "(title not loaded)"))
-                source = "by hand" if row.source == HAND else row.source
-                why = Text(f"[{source}] ", style="bold dim")
-                why.append(row.reason, style="dim")
-                grid.add_row("", why)
+                             Text(f"{source} ", style="dim"), Text(row.title or "(title not loaded)"))
                 options.append(Option(grid))
                 self.index.append((classification, position - 1))
         sequence = self.query_one("#sequence", OptionList)
         sequence.set_options(options)
+        self._show_reason()
         if highlight in self.index:
             sequence.highlighted = self.index.index(highlight)
         elif highlight is not None:
@@ -152,6 +155,17 @@ class ReviewScreen(SavesEpisode, WorkbenchScreen):
         for row in self.session.codes:
             row.title = row.title or titles.get((row.classification, row.code), "")
         self._show_rows(self._highlighted())
+
+    @on(OptionList.OptionHighlighted, "#sequence")
+    def _show_reason(self) -> None:
+        where = self._highlighted()
+        text = Text()
+        if where is not None:
+            row = self.session.of(where[0])[where[1]]
+            text.append(f"{row.marked}: ", style="bold")
+            text.append("added by hand" if row.source == HAND else f"from {row.source}", style="bold")
+            text.append(f" · {row.reason}")
+        self.query_one("#code-reason", Static).update(text)
 
     def _highlighted(self) -> tuple[str, int] | None:
         highlighted = self.query_one("#sequence", OptionList).highlighted

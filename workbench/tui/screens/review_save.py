@@ -9,6 +9,7 @@ from textual import on, work
 from textual.widgets import Input, Static
 
 from workbench.core.episodes.validate import detail_problem
+from workbench.tui.screens.base import WorkbenchScreen
 
 OPCS4, ICD10 = "opcs4", "icd10"
 FIELDS = (  # (id, label, placeholder) in the order the coder fills them
@@ -33,8 +34,8 @@ def field_message(field: str, value: str) -> Text:
     return Text("")
 
 
-class SavesEpisode:
-    """Mixed into the review screen: the form's messages, the draft of its details, the save."""
+class SavesEpisode(WorkbenchScreen):
+    """The review screen's base: the form's messages, the draft of its details, the save."""
 
     saving: bool
 
@@ -42,15 +43,15 @@ class SavesEpisode:
 
     def fill_form(self, details: dict[str, str], *, locked: bool) -> None:
         for field, _, _ in FIELDS:
-            widget = self.query_one(f"#{field}", Input)  # type: ignore[attr-defined]
+            widget = self.query_one(f"#{field}", Input)
             widget.value = str(details.get(field) or "")
             widget.disabled = locked   # amending changes the coding, not the episode
             if widget.value:
-                self.query_one(f"#{field}-message", Static).update(field_message(field, widget.value))  # type: ignore[attr-defined]
+                self.query_one(f"#{field}-message", Static).update(field_message(field, widget.value))
 
     def first_empty_field(self) -> Input | None:
         for field in REQUIRED:
-            widget = self.query_one(f"#{field}", Input)  # type: ignore[attr-defined]
+            widget = self.query_one(f"#{field}", Input)
             if not widget.value.strip():
                 return widget
         return None
@@ -60,25 +61,25 @@ class SavesEpisode:
         field = event.input.id or ""
         if field not in FIELDS_LABELS or event.input.disabled:
             return
-        self.query_one(f"#{field}-message", Static).update(field_message(field, event.value))  # type: ignore[attr-defined]
-        session = self.app.keeper.current()  # type: ignore[attr-defined]
+        self.query_one(f"#{field}-message", Static).update(field_message(field, event.value))
+        session = self.app.keeper.current()
         if session.details.get(field, "") != event.value:
             session.details[field] = event.value
             # One draft write per pause in typing, not one per key.
             timer = getattr(self, "_details_timer", None)
             if timer is not None:
                 timer.stop()
-            self._details_timer = self.set_timer(0.6, self.app.keeper.persist)  # type: ignore[attr-defined]
+            self._details_timer = self.set_timer(0.6, self.app.keeper.persist)
 
     @on(Input.Submitted)
     def _field_submitted(self, event: Input.Submitted) -> None:
-        self.focus_next()  # type: ignore[attr-defined]
+        self.focus_next()
 
     def _form_problems(self) -> dict[str, str]:
         problems = {}
         for field, _, _ in FIELDS:
-            problem = detail_problem(field, self.query_one(f"#{field}", Input).value)  # type: ignore[attr-defined]
-            self.query_one(f"#{field}-message", Static).update(Text(problem, style="bold"))  # type: ignore[attr-defined]
+            problem = detail_problem(field, self.query_one(f"#{field}", Input).value)
+            self.query_one(f"#{field}-message", Static).update(Text(problem, style="bold"))
             if problem:
                 problems[field] = problem
         return problems
@@ -88,16 +89,16 @@ class SavesEpisode:
     def action_save(self) -> None:
         if self.saving:
             return
-        session = self.app.keeper.current()  # type: ignore[attr-defined]
+        session = self.app.keeper.current()
         if not session.amend_of:
             problems = self._form_problems()
             if problems:
                 first = next(iter(problems))
-                self.query_one(f"#{first}", Input).focus()  # type: ignore[attr-defined]
-                self.notify(f"Episode form: {FIELDS_LABELS[first]} {problems[first]}", severity="warning")  # type: ignore[attr-defined]
+                self.query_one(f"#{first}", Input).focus()
+                self.notify(f"Episode form: {FIELDS_LABELS[first]} {problems[first]}", severity="warning")
                 return
         if not session.codes:
-            self.notify("There are no codes to save.", severity="warning")  # type: ignore[attr-defined]
+            self.notify("There are no codes to save.", severity="warning")
             return
         if session.amend_of:
             from workbench.tui.screens.modals import TextModal
@@ -106,14 +107,14 @@ class SavesEpisode:
                 if reason:
                     self._start_save(amend_reason=reason)
 
-            self.app.push_screen(TextModal("Amend episode", "Why is the coding being amended?",  # type: ignore[attr-defined]
+            self.app.push_screen(TextModal("Amend episode", "Why is the coding being amended?",
                                            placeholder="reason for the amendment"), reason_given)
             return
         self._start_save()
 
     def _start_save(self, *, overrides: dict[str, str] | None = None, amend_reason: str | None = None) -> None:
         self.saving = True
-        values = {f: self.query_one(f"#{f}", Input).value.strip() for f, _, _ in FIELDS}  # type: ignore[attr-defined]
+        values = {f: self.query_one(f"#{f}", Input).value.strip() for f, _, _ in FIELDS}
         self.save(values, overrides, amend_reason)
 
     def ask_override(self, errors: list[Any], amend_reason: str | None) -> None:
@@ -126,7 +127,7 @@ class SavesEpisode:
             if reason:
                 self._start_save(overrides={e.id: reason for e in errors}, amend_reason=amend_reason)
 
-        self.app.push_screen(  # type: ignore[attr-defined]
+        self.app.push_screen(
             TextModal("Override the checks?", f"{listed}\n\nTo save anyway, give the reason:",
                       placeholder="reason for overriding"), reason_given)
 
@@ -135,7 +136,7 @@ class SavesEpisode:
         from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, Override, parse_date
         from workbench.core.episodes.session_rules import session_edits
 
-        app = self.app  # type: ignore[attr-defined]
+        app = self.app
         context, keeper = app.context, app.keeper
         session = keeper.current()
         context.ready.wait()
@@ -189,8 +190,8 @@ class SavesEpisode:
 
     def _save_failed(self, exc: Exception) -> None:
         self.saving = False
-        self.app.report_error("The episode was not saved", exc)  # type: ignore[attr-defined]
+        self.app.report_error("The episode was not saved", exc)
 
     def _saved(self, summary: Any, session: Any) -> None:
         self.saving = False
-        self.app.episode_saved(summary, session)  # type: ignore[attr-defined]
+        self.app.episode_saved(summary, session)

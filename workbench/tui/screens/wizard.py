@@ -105,9 +105,10 @@ class WizardScreen(WorkbenchScreen):
                     yield Input(id="code-input", placeholder="type a code or words, then Enter")
                     yield KeyList(id="slot-results")
                 yield Static("", id="answer-error")
-                yield Static("", id="question-help")
-                yield Static("", id="question-source")
-                yield Static("", id="pack-notes")
+                with Vertical(id="question-notes"):   # gives way to the options at 80x24
+                    yield Static("", id="question-help")
+                    yield Static("", id="question-source")
+                    yield Static("", id="pack-notes")
             yield Static("", id="sequence-panel")
         yield Footer()
 
@@ -236,6 +237,8 @@ class WizardScreen(WorkbenchScreen):
             shown = widget is active or (widget_id == "#slot-results" and active is not None
                                          and active.id == "code-input")
             widget.display = shown
+        # Options take the room they need first, so every option and its key is in view.
+        self.query_one("#answer-area").set_class(active is not None and active.id == "choices", "-choices")
         if active is not None:
             active.focus()
 
