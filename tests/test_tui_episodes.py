@@ -287,3 +287,35 @@ async def test_adding_a_code_from_search_starts_an_episode(make_app) -> None:
         await pilot.press("ctrl+r")
         await wait_for_screen(pilot, "ReviewScreen")
         assert [(r.code, r.source) for r in app.screen.rows["opcs4"]] == [("K57.8", "hand")]
+
+
+async def test_guidance_shows_its_source_and_opens_at_the_coding_section(make_app) -> None:
+    from workbench.tui.screens.guidance import coding_section_line
+
+    assert coding_section_line("intro\n\n  • OPCS4.6 Code(s)\n\nWith stenting") == "• OPCS4.6 Code(s)"
+    assert coding_section_line("nothing about it") is None
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await open_guidance(pilot, Keys(pilot), "75")
+        screen = app.screen
+        assert "nice.org.uk/guidance/IPG75" in str(screen.query_one("#guidance-source").visual)
+        await wait_for(pilot, lambda: screen.query_one("#guidance-text").scroll_offset.y > 0,
+                       what="the scroll to the coding section")
+
+
+async def test_one_enter_from_the_log_filter_to_the_history(make_app) -> None:
+    from tests.tui_flows import code_ipg655
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await code_ipg655(pilot, Keys(pilot), patient="PONE")
+        await code_ipg655(pilot, Keys(pilot), patient="PTWO")
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: screen_name(app) == "LogScreen" and len(app.screen.shown) == 2,
+                       what="the log")
+        await pilot.press("f", *"ptwo", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.details,
+                       what="the history")
+        assert app.screen.details.patient == "PTWO"
