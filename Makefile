@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: run test test-long lint bench screenshots clean
+.PHONY: run shell test test-long lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/workbench
+
+# A shell where `workbench` and `pytest` are the project's (exit returns to your own shell).
+shell: $(STAMP)
+	@echo "workbench is on PATH in this shell; type exit to leave it"
+	@PATH="$(abspath $(VENV))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" $${SHELL:-/bin/sh}
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q

@@ -128,7 +128,6 @@ class ReviewScreen(SavesEpisode):
                 self.index.append((classification, position - 1))
         sequence = self.query_one("#sequence", OptionList)
         sequence.set_options(options)
-        self._show_reason()
         if highlight in self.index:
             sequence.highlighted = self.index.index(highlight)
         elif highlight is not None:
@@ -136,6 +135,7 @@ class ReviewScreen(SavesEpisode):
             any_code = [i for i, where in enumerate(self.index) if where]
             if same or any_code:
                 sequence.highlighted = (same or any_code)[-1]
+        self._show_reason()
 
     @work(thread=True, group="review-titles")
     def fetch_titles(self) -> None:
@@ -171,7 +171,11 @@ class ReviewScreen(SavesEpisode):
         highlighted = self.query_one("#sequence", OptionList).highlighted
         if highlighted is None or highlighted >= len(self.index):
             return None
-        return self.index[highlighted]
+        where = self.index[highlighted]
+        # The list may be a step behind the session while it is being rebuilt.
+        if where is None or where[1] >= len(self.session.of(where[0])):
+            return None
+        return where
 
     def action_focus_codes(self) -> None:
         self.query_one("#sequence").focus()

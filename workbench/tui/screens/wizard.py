@@ -19,27 +19,14 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
 
 from workbench.tui import keymap
-from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.screens.base import if_attached
+from workbench.tui.screens.wizard_slots import CodeSlotScreen, TitleCache
 from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.choices import ChoiceList
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.sequence import sequence_table
-
-
-class TitleCache:
-    """A code catalog over titles fetched in a worker (the engine only needs titles)."""
-
-    def __init__(self) -> None:
-        self.titles: dict[tuple[str, str], str] = {}
-
-    def exists(self, classification: str, code: str) -> bool:
-        return (classification, code) in self.titles
-
-    def title(self, classification: str, code: str) -> str | None:
-        return self.titles.get((classification, code))
 
 
 def start_coding(app: App, guidance_id: str, pack: Any | None) -> None:
@@ -52,7 +39,7 @@ def start_from_state(app: App, state: dict, *, draft_id: int | None = None) -> N
     app.open_state(state, draft_id=draft_id)
 
 
-class WizardScreen(WorkbenchScreen):
+class WizardScreen(CodeSlotScreen):
     """One guidance's questions, coding into the app's current episode."""
 
     HELP_NAME = "wizard"
@@ -280,64 +267,6 @@ class WizardScreen(WorkbenchScreen):
     @on(Input.Submitted, "#number-input")
     def _number(self, event: Input.Submitted) -> None:
         self.answer(event.value)
-
-    @on(Input.Submitted, "#code-input")
-    def _code(self, event: Input.Submitted) -> None:
-        from workbench.core.rules.codes import normalise_code
-
-        text = event.value.strip()
-        parts = [p for p in text.split(",") if p.strip()]
-        if parts and all(normalise_code(p) for p in parts):
-            self.answer(text)
-            return
-        results = self.query_one("#slot-results", OptionList)
-        if results.option_count and results.highlighted is not None:
-            self._take_slot_result(results.highlighted)
-        else:
-            self._error("Type a code (e.g. K57.8), or words and pick a result.")
-
-    @on(Input.Changed, "#code-input")
-    def _code_changed(self, event: Input.Changed) -> None:
-        if self.question is not None and len(event.value.strip()) >= 2:
-            self.search_codes(event.value.strip(), self.question)
-
-    @work(thread=True, exclusive=True, group="slot-search")
-    def search_codes(self, text: str, question: Any) -> None:
-        from workbench.core.rules.codes import in_scope
-        from workbench.core.search import search
-
-        context = self.app.context
-        context.ready.wait()
-        query = text.rsplit(",", 1)[-1].strip()
-        try:
-            hits = search(context.reference(), query, kind=question.classification, limit=40)
-        except Exception as exc:
-            self.app.call_from_thread(self.app.report_error, "Search failed", exc)
-            return
-        if question.code_scope:
-            hits = [h for h in hits if in_scope(h.code, question.code_scope)]
-        self.app.call_from_thread(self._slot_results, hits)
-
-    @if_attached
-    def _slot_results(self, hits: list[Any]) -> None:
-        self.slot_hits = hits
-        results = self.query_one("#slot-results", OptionList)
-        results.set_options(Option(Text.assemble((f"{h.code:<7} ", "bold"), h.title)) for h in hits)
-        results.highlighted = 0 if hits else None
-
-    @on(OptionList.OptionSelected, "#slot-results")
-    def _slot_selected(self, event: OptionList.OptionSelected) -> None:
-        self._take_slot_result(event.option_index)
-
-    def _take_slot_result(self, index: int) -> None:
-        hit = self.slot_hits[index]
-        field = self.query_one("#code-input", Input)
-        if self.question is not None and self.question.several:
-            kept = [p.strip() for p in field.value.split(",")[:-1] if p.strip()]
-            field.value = ", ".join([*kept, hit.code]) + ", "
-            field.focus()
-        else:
-            self.answer(hit.code)
 
     # ------------------------------------------------------------ going back
 
