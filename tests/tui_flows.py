@@ -213,8 +213,23 @@ async def to_help(pilot: Pilot) -> None:
     await quiet(pilot)
 
 
+async def to_worklist(pilot: Pilot) -> None:
+    """Three PAS episodes, the first marked as a query."""
+    import os
+
+    import_worklist(Path(os.environ["WORKBENCH_HOME"]))
+    await wait_ready(pilot)
+    pilot.app.action_open_worklist()
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "WorklistScreen" and pilot.app.screen.items,
+                   what="the worklist")
+    pilot.app.screen.mark_query(pilot.app.screen.items[0].id, "stent count not in the notes")
+    await wait_for(pilot, lambda: pilot.app.screen.items[0].status == "query", what="the query")
+    await quiet(pilot)
+
+
 SCREENS = {"search": to_search, "guidance": to_guidance, "code": to_code, "wizard": to_wizard,
-           "partial_wizard": to_partial_wizard, "review": to_review, "log": to_log, "help": to_help}
+           "partial_wizard": to_partial_wizard, "review": to_review, "log": to_log, "help": to_help,
+           "worklist": to_worklist}
 
 
 async def run_flow(name: str, log: str | None = None, reference: Path | None = None) -> int:

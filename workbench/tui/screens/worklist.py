@@ -73,7 +73,8 @@ class WorklistScreen(WorkbenchScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Input(placeholder="filter: specialty, from 1/11/2025, to …, open/query/coded/all", id="worklist-filter")
+        yield Input(placeholder="filter (f): specialty, from 1/11/2025, to …, open/query/coded/all",
+                    id="worklist-filter", compact=True)
         yield DataTable(id="worklist-table", cursor_type="row")
         yield Static("", id="worklist-status", classes="status")
         yield Footer()
