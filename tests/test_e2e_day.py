@@ -10,6 +10,7 @@ import base64
 import json
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -194,3 +195,44 @@ def test_two_guidances_in_one_episode_option_keys_past_nine_and_osc52_copy(termi
     [saved] = terminal.workbench_json("log", "list", "--json")
     assert " ".join(saved["procedures"] + saved["diagnoses"]) == expected
     assert saved["date"] == "2025-11-20"
+
+
+@pytest.mark.parametrize("setting", [("NO_COLOR", "1"), ("--theme", "textual-ansi")])
+def test_the_focused_field_is_marked_without_colour(terminal: Terminal, setting: tuple[str, str]) -> None:
+    """NO_COLOR and the ANSI theme: the focused form row is shown reversed, not in a shade."""
+    import re
+
+    name, value = setting
+    if name == "NO_COLOR":
+        terminal.env["NO_COLOR"] = value
+        terminal.launch()
+    else:
+        terminal.tmux("new-session", "-d", "-s", terminal.session, "-x", "80", "-y", "24",
+                      f"{WORKBENCH} --theme {value}")
+    terminal.wait_for("rule pack", timeout=30)
+    terminal.type("655")
+    terminal.wait_for("IPG655")
+    terminal.keys("Enter")
+    terminal.wait_for("Press c to code")
+    terminal.keys("c", "5", "1", "1")                     # typed ahead in one go: none is lost
+    terminal.wait_for("NHS number")
+    reverse = re.compile(r"\x1b\[(?:[0-9;]*;)?7[;m]")
+
+    def marked(label: str) -> bool:
+        styled = terminal.tmux("capture-pane", "-p", "-e", "-t", terminal.session).stdout
+        plain = re.compile(r"\x1b\[[0-9;]*m")
+        line = next(line for line in styled.splitlines() if plain.sub("", line).startswith(f" {label} "))
+        return bool(reverse.search(line.split(label)[0]))
+
+    def becomes(label: str, wanted: bool) -> None:
+        deadline = time.monotonic() + 10
+        while marked(label) != wanted:
+            assert time.monotonic() < deadline, f"{label} focus mark should be {wanted}:\n{terminal.screen()}"
+            time.sleep(0.1)
+
+    becomes("Patient", True)
+    assert not marked("Episode")
+    terminal.keys("Tab")
+    becomes("Episode", True)
+    becomes("Patient", False)
+    terminal.keys("C-q")

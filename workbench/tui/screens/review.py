@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 from workbench.core.episodes.session import HAND
 from workbench.tui import keymap
 from workbench.tui.screens.base import if_attached
-from workbench.tui.screens.review_save import FIELDS, ICD10, OPCS4, SavesEpisode
+from workbench.tui.screens.review_save import FIELDS, ICD10, OPCS4, REQUIRED, SavesEpisode
 from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.typeahead import FormInput
@@ -41,6 +41,12 @@ class ReviewScreen(SavesEpisode):
         self.edits: list[Any] = []
         self.checked = False                              # the edits have run at least once
         self.saving = False
+        # Focus: the first empty detail (a new episode) or the code list (details filled in).
+        # Set before mounting, so the screen's auto-focus never lands elsewhere first.
+        session = self.session
+        details = session.details
+        empty = None if session.amend_of else next((f for f in REQUIRED if not details.get(f, "").strip()), None)
+        self.AUTO_FOCUS = f"#{empty or 'sequence'}"
 
     @property
     def session(self) -> Any:
@@ -81,8 +87,7 @@ class ReviewScreen(SavesEpisode):
         self.query_one("#review-caution", PackCaution).show_pack(packs[0] if packs else None)
         self.fill_form(session.details, locked=bool(session.amend_of))
         self._show_rows((OPCS4, 0) if session.of(OPCS4) else (ICD10, 0))
-        empty = None if session.amend_of else self.first_empty_field()
-        (empty or self.query_one("#sequence")).focus()
+        self.query_one(self.AUTO_FOCUS).focus()
         # The row's :focus-within style is only worked out on a focus change after mounting.
         self.call_after_refresh(self.update_node_styles)
         self.fetch_titles()

@@ -100,6 +100,7 @@ class WizardScreen(CodeSlotScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#choices", ChoiceList).on_answer = self.answer
         self._show_widgets(None)
         if self.pack is None:
             self.load_pack()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.message import Message
 from textual.widgets.option_list import Option
@@ -33,6 +35,15 @@ class ChoiceList(ForwardTypeAhead, KeyList):
         self.multi = False
         self.ticked: set[str] = set()
         self.default: str | None = None
+        # Called at once with the answer, so that keys typed ahead ("5 1 1" in one packet)
+        # meet the next question's options, never this one's. Without it: a message.
+        self.on_answer: Callable[[object], None] | None = None
+
+    def _answered(self, value: object) -> None:
+        if self.on_answer is not None:
+            self.on_answer(value)
+        else:
+            self.post_message(self.Answered(value))
 
     def load(self, options: list[tuple[str, str]], *, multi: bool, chosen: object, default: str | None) -> None:
         """Show ``options`` ((value, label) pairs); highlight the kept answer or the default."""
@@ -75,7 +86,7 @@ class ChoiceList(ForwardTypeAhead, KeyList):
             self.highlighted = index
             self._toggle(self.values[index])
         else:
-            self.post_message(self.Answered(self.values[index]))
+            self._answered(self.values[index])
 
     def action_toggle(self) -> None:
         if self.multi and self.highlighted is not None:
@@ -87,9 +98,9 @@ class ChoiceList(ForwardTypeAhead, KeyList):
 
     def action_confirm(self) -> None:
         if self.multi:
-            self.post_message(self.Answered([v for v in self.values if v in self.ticked]))
+            self._answered([v for v in self.values if v in self.ticked])
         elif self.highlighted is not None:
-            self.post_message(self.Answered(self.values[self.highlighted]))
+            self._answered(self.values[self.highlighted])
         else:
             self.notify("Press the key shown beside an option (this question has no default).",
                         severity="warning")
