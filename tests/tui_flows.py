@@ -259,15 +259,15 @@ WORKLIST_CSV = ("patient,nhs_number,episode,start_date,end_date,specialty,consul
                 "WL003,,SP003,05/11/2025,,Urology,C3\n")
 
 
-def import_worklist(folder: Path, text: str = WORKLIST_CSV) -> None:
-    """Put three uncoded episodes on the worklist of the log under WORKBENCH_HOME."""
+def import_worklist(folder: Path, text: str = WORKLIST_CSV, log: str | None = None) -> None:
+    """Put three uncoded episodes on the worklist of the log (default: under WORKBENCH_HOME)."""
     from workbench.core.episodes import EpisodeLog
     from workbench.core.episodes.worklist import Worklist
     from workbench.core.paths import log_path
 
     extract = folder / "worklist.csv"
     extract.write_text(text, encoding="utf-8")
-    with EpisodeLog(log_path()) as log:
+    with EpisodeLog(log_path(log)) as log:
         report = Worklist(log).import_file(extract)
     assert report.imported == text.count("\n") - 1, report
 
@@ -319,3 +319,19 @@ async def worklist_free_coding(pilot: Pilot, keys: Keys) -> int:
     await keys.press("ctrl+s")
     await wait_for_screen(pilot, "WorklistScreen", 10.0)
     return sum(len(text) for text, _ in searches)
+
+
+async def run_worklist_flow(name: str, log: str, reference: Path | None = None) -> tuple[int, int]:
+    """A worklist flow on a fresh log: (keys pressed, characters of search text typed)."""
+    import_worklist(Path(log).parent, log=log)
+    app = WorkbenchApp(log=log, offer_drafts=False, reference=reference)
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(pilot)
+        if name == "worklist IPG655":
+            await worklist_ipg655(pilot, keys)
+            return keys.count - 3, 3          # "655" went through Keys.press
+        typed = await worklist_free_coding(pilot, keys)
+        return keys.count, typed
+
+
+WORKLIST_FLOWS = ("worklist IPG655", "worklist without guidance")
