@@ -319,3 +319,23 @@ async def test_one_enter_from_the_log_filter_to_the_history(make_app) -> None:
         await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.details,
                        what="the history")
         assert app.screen.details.patient == "PTWO"
+
+
+async def test_enter_on_a_worklist_item_with_a_draft_resumes_it(make_app, isolated_home: Path) -> None:
+    import_worklist(isolated_home)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(pilot)
+        await on_worklist(pilot)
+        await keys.press("enter")
+        await wait_for_screen(pilot, "SearchScreen")
+        await add_by_search(pilot, keys, "k578", "K57.8")
+        await wait_for(pilot, lambda: any(d.state.get("worklist_item") == 1 for d in log().drafts("test.coder")),
+                       what="the draft")
+    again = make_app()
+    async with again.run_test(size=SIZE) as pilot:
+        await on_worklist(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ReviewScreen")
+        assert again.keeper.session.worklist_item == 1
+        assert [r.code for r in again.screen.rows["opcs4"]] == ["K57.8"]

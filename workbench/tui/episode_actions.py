@@ -25,6 +25,27 @@ class EpisodeActions:
         self.episode_changed()
         self.go_home(clear=True)
 
+    def code_worklist_item(self, item: Any) -> None:
+        """Enter on the worklist: its episode in progress if there is one, else a new one."""
+        session = self.keeper.session
+        if session is not None and session.worklist_item == item.id:
+            self.action_current_episode()
+            return
+        self.find_item_draft(item)
+
+    @work(thread=True, exclusive=True, group="item-draft")
+    def find_item_draft(self, item: Any) -> None:
+        try:
+            drafts = self.context.episode_log().drafts(self.context.coder())
+        except Exception as exc:
+            self.call_from_thread(self.report_error, "The drafts could not be read", exc)
+            drafts = []
+        draft = next((d for d in drafts if d.state.get("worklist_item") == item.id), None)
+        if draft is not None:
+            self.call_from_thread(self.resume_draft, draft)
+        else:
+            self.call_from_thread(self.start_episode, item.details(), item.id)
+
     def episode_changed(self) -> None:
         """Say in the header which episode is being coded (or what is loaded)."""
         session = self.keeper.session

@@ -111,6 +111,8 @@ class WorklistScreen(WorkbenchScreen):
         table.clear()
         for item in items:
             status = item.status + (f": {item.note}" if item.status == "query" and item.note else "")
+            if item.episode_id:
+                status += f" (episode {item.episode_id})"
             table.add_row(show_date(item.start_date), item.patient, item.episode, item.specialty or "",
                           item.consultant or "", status)
         start = self._after_index()
@@ -146,7 +148,7 @@ class WorklistScreen(WorkbenchScreen):
             self.notify(f"Already coded (episode {item.episode_id}); ctrl+l opens the log to amend it.",
                         severity="warning")
             return
-        self.app.start_episode(item.details(), worklist_item=item.id)
+        self.app.code_worklist_item(item)
 
     @on(DataTable.RowSelected, "#worklist-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
