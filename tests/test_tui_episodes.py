@@ -339,3 +339,43 @@ async def test_enter_on_a_worklist_item_with_a_draft_resumes_it(make_app, isolat
         await wait_for_screen(pilot, "ReviewScreen")
         assert again.keeper.session.worklist_item == 1
         assert [r.code for r in again.screen.rows["opcs4"]] == ["K57.8"]
+
+
+async def test_inside_an_amend_a_hand_code_survives_a_changed_answer(make_app) -> None:
+    from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails
+    from workbench.tui.screens.history import HistoryScreen
+
+    procedures = ["K57.8", "Y02.1", "Y53.4", "Z33.2", "Z33.6", "Z94.2"]
+    coding = Coding([CodedEntry(c, "opcs4", "x") for c in procedures],
+                    [CodedEntry(c, "icd10", "x") for c in ("I50.0", "I48.9")],
+                    guidance_id="IPG655", pack_id="IPG655", pack_version="1.0",
+                    answers={"image_control": "fluoroscopic", "right_atrial_lead": "yes", "congestive": "yes"})
+    import datetime as dt
+
+    with log() as opened:
+        saved = opened.save(EpisodeDetails("PAM", "EAM", dt.date(2025, 11, 20)), coding, coder="test.coder")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("ctrl+l")
+        await wait_for_screen(pilot, "LogScreen")
+        app.push_screen(HistoryScreen(saved.id))
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.versions, what="history")
+        await pilot.press("a")
+        await wait_for_screen(pilot, "ReviewScreen")
+        assert [(r.code, r.source) for r in app.screen.rows["icd10"]] == [("I50.0", "IPG655"), ("I48.9", "hand")]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "WizardScreen" and app.screen.question, what="wizard")
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert app.screen.question.id == "image_control"
+        await pilot.press("3", "enter", "enter")
+        await wait_for_screen(pilot, "ReviewScreen")
+        assert [r.code for r in app.screen.rows["icd10"]] == ["I50.0", "I48.9"]
+        assert "Y53.2" in [r.code for r in app.screen.rows["opcs4"]]
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, "TextModal")
+        await pilot.press(*"method was ultrasound", "enter")
+        await wait_for_screen(pilot, "LogScreen", 10.0)
+    [amended] = log().list()
+    assert amended.latest.version == 2 and codes(amended)[1] == ["I50.0", "I48.9"]
