@@ -16,7 +16,7 @@ import sys
 from workbench import __version__
 
 # Sub-command modules, in the order --help lists them.
-COMMAND_MODULES = ("search", "code", "check", "rules", "log", "importer")
+COMMAND_MODULES = ("search", "code", "check", "rules", "log", "worklist", "importer")
 
 
 def build_parser() -> argparse.ArgumentParser:
