@@ -54,8 +54,7 @@ def run(args) -> int:
     finally:
         conn.close()
     if args.json:
-        print_json([{"kind": h.kind, "code": h.code, "title": h.title, "score": h.score, "detail": h.detail}
-                    for h in hits])
+        print_json([h.as_json() for h in hits])
         return 0
     if not hits:
         print(f"Nothing found for {args.query!r}.")
@@ -64,5 +63,6 @@ def run(args) -> int:
     kind_width = max(len(label) for label in labels)
     code_width = max(len(h.code) for h in hits)
     for label, hit in zip(labels, hits, strict=True):
-        print(f"{label:<{kind_width}}  {hit.code:<{code_width}}  {hit.title}")
+        note = f"  ({hit.match_note})" if hit.match_note else ""
+        print(f"{label:<{kind_width}}  {hit.code:<{code_width}}  {hit.title}{note}")
     return 0

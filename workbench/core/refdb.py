@@ -29,7 +29,7 @@ from workbench.core import paths
 
 #: Bump when the builder's output changes for the same fixtures.
 BUILDER_VERSION = "1"
-HASHED_FOLDERS = ("classifications", "guidance", "rules")
+HASHED_FOLDERS = ("classifications", "guidance", "rules", "search")
 OPCS4_SUBSET = "classifications/opcs4-subset.tsv"
 ICD10_ADDITIONS = "classifications/icd10-uk-additions.tsv"
 OPCS4_EDITION = "OPCS-4.10 (embedded subset)"
@@ -268,6 +268,9 @@ def _populate(conn: sqlite3.Connection, fixtures: Path, carry_from: Path | None)
             index_codes(conn, classification)
     conn.executemany("INSERT INTO search_guidance (title, body, ref) VALUES (?, ?, ?)",
                      [(doc.title, f"{doc.id}\n{doc.text}", doc.id) for doc, _ in docs])
+    from workbench.core.search.lexicon import build_lexicon
+
+    problems.extend(build_lexicon(conn, fixtures))  # after the codes and guidance: it counts their words
     conn.execute("COMMIT")
     from workbench.core.rules.catalog import index_packs
 

@@ -1,0 +1,114 @@
+"""Word search over guidance and code titles, ranked the way a coder reads a list.
+
+Candidates come from the FTS5 indexes (porter stemming, bm25; the guidance title weighs ten
+times its text): first the records holding every segment of the plan, and, when those do not
+fill the list, records holding any. Each candidate is then placed by:
+
+1. whether its title holds every segment: a code titled "Total prosthetic replacement of hip
+   joint" beats a guidance document that mentions "hip replacement" in its text;
+2. then guidance that holds every segment in its text, then records holding some segments;
+3. within a tier, how much of the title the query covers (short titles that say just what was
+   typed come first), then bm25.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from workbench.core.classifications.codes import ICD10, OPCS4
+from workbench.core.search.hits import Hit, HitList
+from workbench.core.search.lexicon import Lexicon, words_of
+from workbench.core.search.query import STOPWORDS, Plan, Segment, plan, stem
+
+TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
+TABLES = {"guidance": "search_guidance", OPCS4: "search_opcs4", ICD10: "search_icd10"}
+# Words that say nothing about what a code is: not counted when measuring title coverage.
+# ("Other specified" and "Unspecified" do count: residual codes come after specific ones.)
+FILLER = STOPWORDS | {"nec", "nos", "not", "elsewhere", "classified"}
+MIN_POOL = 60
+
+
+@dataclass
+class _Candidate:
+    kind: str
+    ref: str
+    title: str
+    rank: float          # bm25: lower is better
+    all_segments: bool   # from the query that needs every segment
+
+
+def text_hits(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList, lexicon: Lexicon) -> None:
+    the_plan = plan(text, lexicon)
+    if not the_plan.segments or hits.full():
+        return
+    kinds = [kind] if kind else ["guidance", OPCS4, ICD10]
+    pool = max(hits.room() * 3, MIN_POOL)
+    found: dict[tuple[str, str], _Candidate] = {}
+    for k in kinds:
+        for row in _fts(conn, the_plan.every(), k, pool):
+            found.setdefault((k, row[0]), _Candidate(k, row[0], row[1], row[2], True))
+    if len(found) < hits.room() and len(the_plan.segments) > 1:
+        for k in kinds:
+            for row in _fts(conn, the_plan.any(), k, pool):
+                found.setdefault((k, row[0]), _Candidate(k, row[0], row[1], row[2], False))
+    placed = sorted((_place(c, the_plan) for c in found.values()), key=lambda p: p[0])
+    for _, hit in placed:
+        hits.add(hit)
+        if hits.full():
+            break
+
+
+def _place(candidate: _Candidate, the_plan: Plan) -> tuple[tuple, Hit]:
+    title_words = words_of(candidate.title)
+    matched = [segment.matched_by(title_words) for segment in the_plan.segments]
+    n_matched = sum(1 for m in matched if m is not None)
+    whole = n_matched == len(matched) or (candidate.all_segments and candidate.kind != "guidance")
+    if whole:
+        tier = 0
+    elif candidate.all_segments:
+        tier = 1  # guidance holding every segment in its text
+    else:
+        tier = 2
+    coverage = _coverage(title_words, [m for m in matched if m is not None])
+    share = 1.0 if whole else n_matched / len(matched)
+    key = (tier, -share, -round(coverage, 3), candidate.rank)
+    score = round((3 - tier) * 100 + share * 10 + coverage, 4)
+    detail = "title" if tier == 0 else "text"
+    note = "; ".join(dict.fromkeys(m.note for m in matched if m is not None and m.note))
+    if not note and tier > 0:
+        note = _segment_notes(the_plan.segments)
+    return key, Hit(candidate.kind, candidate.ref, candidate.title, score, detail, note)
+
+
+def _coverage(title_words: list[str], alternatives: list) -> float:
+    content = [w for w in title_words if w not in FILLER and not w.isdigit()]
+    if not content:
+        return 0.0
+    starts = [w if a.prefix and i == len(a.words) - 1 else stem(w)
+              for a in alternatives for i, w in enumerate(a.words)]
+    covered = sum(1 for w in content if any(w.startswith(s) for s in starts))
+    return covered / len(content)
+
+
+def _segment_notes(segments: tuple[Segment, ...]) -> str:
+    """For a hit found in guidance text: a corrected word or expansion, when there was one."""
+    notes = [s.alternatives[1].note for s in segments
+             if len(s.alternatives) > 1 and s.alternatives[0].note == "" and s.alternatives[1].note.startswith("matched")]
+    return "; ".join(notes)
+
+
+def _fts(conn: sqlite3.Connection, expression: str | None, kind: str, limit: int) -> list[tuple]:
+    if not expression or limit <= 0:
+        return []
+    table = TABLES[kind]
+    weights = f"{TITLE_WEIGHT}, {BODY_WEIGHT}" if kind == "guidance" else f"{TITLE_WEIGHT}"
+    sql = (f"SELECT ref, title, bm25({table}, {weights}) AS rank FROM {table}"
+           f" WHERE {table} MATCH ? ORDER BY rank LIMIT ?")
+    try:
+        return conn.execute(sql, (expression, limit)).fetchall()
+    except sqlite3.OperationalError as exc:
+        # Only reachable through a bug in the plan's expressions; typing must never crash.
+        if "fts5" in str(exc) or "syntax" in str(exc):
+            return []
+        raise
