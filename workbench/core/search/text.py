@@ -27,6 +27,7 @@ TABLES = {"guidance": "search_guidance", OPCS4: "search_opcs4", ICD10: "search_i
 # ("Other specified" and "Unspecified" do count: residual codes come after specific ones.)
 FILLER = STOPWORDS | {"nec", "nos", "not", "elsewhere", "classified"}
 MIN_POOL = 60
+GUIDANCE_ROW = 2           # index of the row the best guidance title match is lifted to
 
 
 @dataclass
@@ -52,14 +53,38 @@ def text_hits(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitLi
         for k in kinds:
             for row in _fts(conn, the_plan.any(), k, pool):
                 found.setdefault((k, row[0]), _Candidate(k, row[0], row[1], row[2], False))
-    placed = sorted((_place(c, the_plan) for c in found.values()), key=lambda p: p[0])
+    headings = _headings(conn, found)
+    placed = sorted((_place(c, the_plan, (c.kind, c.ref) in headings) for c in found.values()),
+                    key=lambda p: p[0])
+    _lift_guidance(placed)
     for _, hit in placed:
         hits.add(hit)
         if hits.full():
             break
 
 
-def _place(candidate: _Candidate, the_plan: Plan) -> tuple[tuple, Hit]:
+def _lift_guidance(placed: list[tuple[tuple, Hit]]) -> None:
+    """The best guidance whose title holds every word shows by the third row: guidance is what
+    a coder codes an episode with, and dozens of short code titles must not bury it."""
+    first = next((i for i, (key, hit) in enumerate(placed) if hit.kind == "guidance" and key[0] == 0), None)
+    if first is not None and first > GUIDANCE_ROW:
+        placed.insert(GUIDANCE_ROW, placed.pop(first))
+
+
+def _headings(conn: sqlite3.Connection, found: dict[tuple[str, str], _Candidate]) -> set[tuple[str, str]]:
+    """Candidates that are categories needing a 4th character (not codable as they stand)."""
+    out: set[tuple[str, str]] = set()
+    for kind in (OPCS4, ICD10):
+        refs = [ref for k, ref in found if k == kind and "." not in ref]
+        if refs:
+            marks = ",".join("?" * len(refs))
+            rows = conn.execute(f"SELECT code FROM codes WHERE classification = ? AND has_children = 1"
+                                f" AND code IN ({marks})", (kind, *refs)).fetchall()
+            out |= {(kind, code) for (code,) in rows}
+    return out
+
+
+def _place(candidate: _Candidate, the_plan: Plan, heading: bool) -> tuple[tuple, Hit]:
     title_words = words_of(candidate.title)
     matched = [segment.matched_by(title_words) for segment in the_plan.segments]
     n_matched = sum(1 for m in matched if m is not None)
@@ -72,7 +97,11 @@ def _place(candidate: _Candidate, the_plan: Plan) -> tuple[tuple, Hit]:
         tier = 2
     coverage = _coverage(title_words, [m for m in matched if m is not None])
     share = 1.0 if whole else n_matched / len(matched)
-    key = (tier, -share, -round(coverage, 3), candidate.rank)
+    # The meaning the synonyms file lists first is the usual one: it ranks first.
+    preference = sum(s.alternatives.index(m) for s, m in zip(the_plan.segments, matched, strict=True)
+                     if m is not None and s.alternatives[0].note == "" and not m.note.startswith("matched"))
+    # A category needing a 4th character follows the codes that match as well as it does.
+    key = (tier, -share, preference, -round(coverage, 3), heading, candidate.rank)
     score = round((3 - tier) * 100 + share * 10 + coverage, 4)
     detail = "title" if tier == 0 else "text"
     note = "; ".join(dict.fromkeys(m.note for m in matched if m is not None and m.note))
