@@ -32,18 +32,25 @@ class Alternative:
     note: str = ""             # "" when literal; else how it matches: "abbreviation CABG"
 
     def expression(self) -> str:
-        parts = ['"' + w.replace('"', '""') + '"' for w in self.words]
-        if self.prefix and len(self.words[-1]) > 1:
+        words = list(self.words)
+        if self.prefix and len(words[-1]) > 4:
+            # The index holds porter stems ("replacement" -> "replac"): a longer typed prefix
+            # ("replaceme") would match none of them. Ranking checks the whole prefix later.
+            words[-1] = words[-1][: max(4, len(words[-1]) - 4)]
+        parts = ['"' + w.replace('"', '""') + '"' for w in words]
+        if self.prefix and len(words[-1]) > 1:
             parts[-1] += "*"
         return " ".join(parts)
 
-    def in_title(self, title_words: list[str]) -> bool:
+    @property
+    def starts(self) -> tuple[str, ...]:
+        """How each word must start a title word: its stem, or itself while being typed."""
         last = len(self.words) - 1
-        for i, word in enumerate(self.words):
-            start = word if self.prefix and i == last else stem(word)
-            if not any(t.startswith(start) for t in title_words):
-                return False
-        return True
+        return tuple(w if self.prefix and i == last else stem(w) for i, w in enumerate(self.words))
+
+    def in_title(self, spaced_title: str) -> bool:
+        """``spaced_title``: the title's words, lower case, each preceded by a space."""
+        return all(" " + start in spaced_title for start in self.starts)
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,8 @@ class Segment:
         exprs = [a.expression() for a in self.alternatives]
         return exprs[0] if len(exprs) == 1 else "(" + " OR ".join(f"({e})" for e in exprs) + ")"
 
-    def matched_by(self, title_words: list[str]) -> Alternative | None:
-        return next((a for a in self.alternatives if a.in_title(title_words)), None)
+    def matched_by(self, spaced_title: str) -> Alternative | None:
+        return next((a for a in self.alternatives if a.in_title(spaced_title)), None)
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,13 @@ class Plan:
 
     def every(self) -> str | None:
         return " AND ".join(s.expression() for s in self.segments) or None
+
+    def barely_typed(self) -> bool:
+        """One word of one or two letters, still being typed: too little to rank by."""
+        if len(self.segments) != 1 or len(self.segments[0].alternatives) != 1:
+            return False
+        only = self.segments[0].alternatives[0]
+        return only.prefix and len(only.words) == 1 and len(only.words[0]) <= 2
 
     def any(self) -> str | None:
         return " OR ".join(s.expression() for s in self.segments) or None

@@ -19,14 +19,15 @@ from dataclasses import dataclass
 from workbench.core.classifications.codes import ICD10, OPCS4
 from workbench.core.search.hits import Hit, HitList
 from workbench.core.search.lexicon import Lexicon, words_of
-from workbench.core.search.query import STOPWORDS, Plan, Segment, plan, stem
+from workbench.core.search.query import STOPWORDS, Plan, Segment, plan
 
 TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
 TABLES = {"guidance": "search_guidance", OPCS4: "search_opcs4", ICD10: "search_icd10"}
 # Words that say nothing about what a code is: not counted when measuring title coverage.
 # ("Other specified" and "Unspecified" do count: residual codes come after specific ones.)
 FILLER = STOPWORDS | {"nec", "nos", "not", "elsewhere", "classified"}
-MIN_POOL = 60
+MIN_POOL = 30
+POOL_EXTRA = 10
 GUIDANCE_ROW = 2           # index of the row the best guidance title match is lifted to
 
 
@@ -44,12 +45,15 @@ def text_hits(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitLi
     if not the_plan.segments or hits.full():
         return
     kinds = [kind] if kind else ["guidance", OPCS4, ICD10]
-    pool = max(hits.room() * 3, MIN_POOL)
+    # bm25 already puts short titles holding the words first: re-ranking its best rows is enough.
+    pool = max(hits.room() + POOL_EXTRA, MIN_POOL)
     found: dict[tuple[str, str], _Candidate] = {}
+    ranked = not the_plan.barely_typed()
     for k in kinds:
-        for row in _fts(conn, the_plan.every(), k, pool):
+        for row in _fts(conn, the_plan.every(), k, pool, ranked=ranked):
             found.setdefault((k, row[0]), _Candidate(k, row[0], row[1], row[2], True))
-    if len(found) < hits.room() and len(the_plan.segments) > 1:
+    if not found and len(the_plan.segments) > 1:
+        # No record holds every word: records holding some of them, still ranked.
         for k in kinds:
             for row in _fts(conn, the_plan.any(), k, pool):
                 found.setdefault((k, row[0]), _Candidate(k, row[0], row[1], row[2], False))
@@ -86,7 +90,8 @@ def _headings(conn: sqlite3.Connection, found: dict[tuple[str, str], _Candidate]
 
 def _place(candidate: _Candidate, the_plan: Plan, heading: bool) -> tuple[tuple, Hit]:
     title_words = words_of(candidate.title)
-    matched = [segment.matched_by(title_words) for segment in the_plan.segments]
+    spaced = " " + " ".join(title_words)
+    matched = [segment.matched_by(spaced) for segment in the_plan.segments]
     n_matched = sum(1 for m in matched if m is not None)
     whole = n_matched == len(matched) or (candidate.all_segments and candidate.kind != "guidance")
     if whole:
@@ -114,9 +119,8 @@ def _coverage(title_words: list[str], alternatives: list) -> float:
     content = [w for w in title_words if w not in FILLER and not w.isdigit()]
     if not content:
         return 0.0
-    starts = [w if a.prefix and i == len(a.words) - 1 else stem(w)
-              for a in alternatives for i, w in enumerate(a.words)]
-    covered = sum(1 for w in content if any(w.startswith(s) for s in starts))
+    starts = tuple(start for a in alternatives for start in a.starts)
+    covered = sum(1 for w in content if w.startswith(starts))
     return covered / len(content)
 
 
@@ -127,13 +131,16 @@ def _segment_notes(segments: tuple[Segment, ...]) -> str:
     return "; ".join(notes)
 
 
-def _fts(conn: sqlite3.Connection, expression: str | None, kind: str, limit: int) -> list[tuple]:
+def _fts(conn: sqlite3.Connection, expression: str | None, kind: str, limit: int, *, ranked: bool = True) -> list[tuple]:
+    """The best ``limit`` rows (bm25); unranked, the first rows found (two typed letters match
+    thousands of titles, and ranking them all costs more than a keystroke may)."""
     if not expression or limit <= 0:
         return []
     table = TABLES[kind]
     weights = f"{TITLE_WEIGHT}, {BODY_WEIGHT}" if kind == "guidance" else f"{TITLE_WEIGHT}"
+    order = " ORDER BY rank" if ranked else ""
     sql = (f"SELECT ref, title, bm25({table}, {weights}) AS rank FROM {table}"
-           f" WHERE {table} MATCH ? ORDER BY rank LIMIT ?")
+           f" WHERE {table} MATCH ?{order} LIMIT ?")
     try:
         return conn.execute(sql, (expression, limit)).fetchall()
     except sqlite3.OperationalError as exc:
