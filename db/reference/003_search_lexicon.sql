@@ -8,6 +8,7 @@ CREATE TABLE search_synonyms (
     means   TEXT NOT NULL,       -- classification wording: 'coronary artery bypass'
     kind    TEXT NOT NULL CHECK (kind IN ('abbreviation', 'lay', 'spelling', 'synonym')),
     source  TEXT NOT NULL,       -- where the meaning comes from, for the coding manager
+    position INTEGER NOT NULL,   -- line order in the file: a term's first meaning is its usual one
     PRIMARY KEY (term, means)
 ) WITHOUT ROWID;
 

@@ -121,7 +121,7 @@ def _import_stamp(stamp: tuple) -> str:
 def _load(conn: sqlite3.Connection, stamp: tuple) -> Lexicon:
     lex = Lexicon()
     try:
-        rows = conn.execute("SELECT term, means, kind, source FROM search_synonyms").fetchall()
+        rows = conn.execute("SELECT term, means, kind, source FROM search_synonyms ORDER BY position").fetchall()
         stored = conn.execute("SELECT value FROM meta WHERE key = ?", (STAMP_KEY,)).fetchone()
         if stored and stored[0] == _import_stamp(stamp):
             lex.uses = dict(conn.execute("SELECT word, uses FROM search_words").fetchall())
@@ -204,8 +204,9 @@ def build_lexicon(conn: sqlite3.Connection, fixtures: Path) -> list[str]:
             synonyms = read_synonyms(path)
         except (SynonymFileError, OSError, UnicodeDecodeError) as exc:
             problems.append(str(exc))  # search still works, literally
-    conn.executemany("INSERT OR IGNORE INTO search_synonyms (term, means, kind, source) VALUES (?, ?, ?, ?)",
-                     [(s.term, s.means, s.kind, s.source) for s in synonyms])
+    conn.executemany("INSERT OR IGNORE INTO search_synonyms (term, means, kind, source, position)"
+                     " VALUES (?, ?, ?, ?, ?)",
+                     [(s.term, s.means, s.kind, s.source, i) for i, s in enumerate(synonyms)])
     refresh_words(conn)
     return problems
 

@@ -32,13 +32,15 @@ class Alternative:
     note: str = ""             # "" when literal; else how it matches: "abbreviation CABG"
 
     def expression(self) -> str:
-        words = list(self.words)
-        if self.prefix and len(words[-1]) > 4:
-            # The index holds porter stems ("replacement" -> "replac"): a longer typed prefix
-            # ("replaceme") would match none of them. Ranking checks the whole prefix later.
-            words[-1] = words[-1][: max(4, len(words[-1]) - 4)]
-        parts = ['"' + w.replace('"', '""') + '"' for w in words]
-        if self.prefix and len(words[-1]) > 1:
+        parts = ['"' + w.replace('"', '""') + '"' for w in self.words]
+        last = self.words[-1]
+        if self.prefix and len(last) > 4:
+            # The index holds porter stems ("operation" -> "oper"): a typed prefix longer than
+            # the stem ("operatio") matches none of them. So: the word as typed, in case it is
+            # whole, or a shorter prefix; ranking then checks the whole prefix against titles.
+            cut = last[: max(4, len(last) - 5)].replace('"', '""')
+            parts[-1] = f'({parts[-1]} OR "{cut}"*)'
+        elif self.prefix and len(last) > 1:
             parts[-1] += "*"
         return " ".join(parts)
 
@@ -88,6 +90,8 @@ def stem(word: str) -> str:
     """A crude stem for comparing with titles ("stents" ~ "stent", "fractures" ~ "fracture")."""
     if len(word) > 3 and word.endswith("s"):
         word = word[:-1]
+    if len(word) > 4 and word.endswith(("y", "ie")):  # artery ~ arteries
+        word = word[:-1] if word.endswith("y") else word[:-2]
     return word[: max(4, len(word) - 2)] if len(word) > 6 else word
 
 

@@ -103,8 +103,9 @@ def _place(candidate: _Candidate, the_plan: Plan, heading: bool) -> tuple[tuple,
     coverage = _coverage(title_words, [m for m in matched if m is not None])
     share = 1.0 if whole else n_matched / len(matched)
     # The meaning the synonyms file lists first is the usual one: it ranks first.
-    preference = sum(s.alternatives.index(m) for s, m in zip(the_plan.segments, matched, strict=True)
-                     if m is not None and s.alternatives[0].note == "" and not m.note.startswith("matched"))
+    preference = sum(len(s.alternatives) if m is None else s.alternatives.index(m)
+                     for s, m in zip(the_plan.segments, matched, strict=True)
+                     if len(s.alternatives) > 1 and (m is None or not m.note.startswith("matched")))
     # A category needing a 4th character follows the codes that match as well as it does.
     key = (tier, -share, preference, -round(coverage, 3), heading, candidate.rank)
     score = round((3 - tier) * 100 + share * 10 + coverage, 4)

@@ -160,10 +160,24 @@ class SearchScreen(Screen):
 
 
 def _row(hit: Any) -> Text:
-    row = Text()
+    """One line: classification, code, title, then how it matched when the width allows.
+
+    The results list neither wraps nor scrolls sideways (``text-wrap: nowrap`` and an ellipsis
+    in workbench.tcss), so at 80 columns a long title ends in "…" and the note is left out."""
+    row = Text(no_wrap=True, overflow="ellipsis")
     row.append(f"{KIND_LABELS.get(hit.kind, hit.kind):<9}", style="bold" if hit.kind == "guidance" else "dim")
-    row.append(f"{hit.code:<8} ", style="bold")
-    row.append(hit.title)
-    if hit.detail:
-        row.append(f"  {hit.detail}", style="dim italic")
+    row.append(f"{hit.code:<7} ", style="bold")
+    row.append(hit.title or "(no title)")
+    note = _note(hit)
+    if note:
+        row.append(f"  {note}", style="dim italic")
     return row
+
+
+def _note(hit: Any) -> str:
+    """Why a row is there when its title does not say so: a corrected word, an abbreviation,
+    or the code a guidance mentions."""
+    note = getattr(hit, "match_note", "")
+    if note:
+        return note
+    return hit.detail if hit.detail.startswith("mentions") else ""
