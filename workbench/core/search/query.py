@@ -42,7 +42,7 @@ class Alternative:
             parts[-1] = f'({parts[-1]} OR "{cut}"*)'
         elif self.prefix and len(last) > 1:
             parts[-1] += "*"
-        return " ".join(parts)
+        return " AND ".join(parts)
 
     @property
     def starts(self) -> tuple[str, ...]:
