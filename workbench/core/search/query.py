@@ -98,8 +98,8 @@ def stem(word: str) -> str:
 def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
     tokens = [t[:MAX_TOKEN_CHARS].lower() for t in _TOKEN.findall(text)][:MAX_TOKENS]
     typing = prefix_last and bool(tokens) and not text[-1:].isspace()
-    if typing and len(tokens) > 1 and len(tokens[-1]) == 1:
-        tokens.pop()  # one letter of a new word narrows nothing yet
+    if typing and len(tokens) > 1 and len(tokens[-1]) == 1 and not _ends_a_phrase(tokens, lexicon):
+        tokens.pop()  # one letter of a new word narrows nothing yet ("d and c" is a term, though)
         typing = False
     drop_stopwords = any(t not in STOPWORDS for t in tokens)
     segments: list[Segment] = []
@@ -111,7 +111,8 @@ def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
         content = [w for w in words if w not in STOPWORDS] if drop_stopwords else words
         alternatives: list[Alternative] = []
         if content:
-            alternatives.append(Alternative(tuple(content), prefix=last and content[-1] == words[-1]))
+            # A whole abbreviation or term is read as typed, not as the start of a longer word.
+            alternatives.append(Alternative(tuple(content), prefix=last and not found and content[-1] == words[-1]))
         if found:
             alternatives += [Alternative(tuple(_content(s.means)), note=_note(s)) for s in found]
         elif content and len(content) == 1:
@@ -121,6 +122,10 @@ def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
             segments.append(Segment(" ".join(words), tuple(dict.fromkeys(alternatives))))
         i += size
     return Plan(tuple(segments))
+
+
+def _ends_a_phrase(tokens: list[str], lexicon: Lexicon) -> bool:
+    return any(tuple(tokens[-size:]) in lexicon.synonyms for size in range(2, min(lexicon.longest_term, len(tokens)) + 1))
 
 
 def _phrase_at(tokens: list[str], start: int, lexicon: Lexicon) -> tuple[int, list[Synonym]]:
