@@ -27,6 +27,7 @@ TABLES = {"guidance": "search_guidance", OPCS4: "search_opcs4", ICD10: "search_i
 # ("Other specified" and "Unspecified" do count: residual codes come after specific ones.)
 FILLER = STOPWORDS | {"nec", "nos", "not", "elsewhere", "classified"}
 MIN_POOL = 30
+HOME_MAJORITY = 4           # a classification with 4x the other's matching titles is the words' home
 POOL_EXTRA = 10
 GUIDANCE_ROW = 2           # index of the row the best guidance title match is lifted to
 
@@ -58,7 +59,8 @@ def text_hits(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitLi
             for row in _fts(conn, the_plan.any(), k, pool):
                 found.setdefault((k, row[0]), _Candidate(k, row[0], row[1], row[2], False))
     headings = _headings(conn, found)
-    placed = sorted((_place(c, the_plan, (c.kind, c.ref) in headings) for c in found.values()),
+    home = _home(found)
+    placed = sorted((_place(c, the_plan, (c.kind, c.ref) in headings, c.kind in home) for c in found.values()),
                     key=lambda p: p[0])
     _lift_guidance(placed)
     for _, hit in placed:
@@ -88,7 +90,16 @@ def _headings(conn: sqlite3.Connection, found: dict[tuple[str, str], _Candidate]
     return out
 
 
-def _place(candidate: _Candidate, the_plan: Plan, heading: bool) -> tuple[tuple, Hit]:
+def _home(found: dict[tuple[str, str], _Candidate]) -> set[str]:
+    """The classification the words belong to: the one with the most titles holding them
+    ("angioplasty" is a procedure word, "infarction" a diagnosis word). Guidance is always home."""
+    counts = {kind: sum(1 for k, _ in found if k == kind) for kind in (OPCS4, ICD10)}
+    best = max(counts.values())
+    # Only a clear majority decides; otherwise both classifications are at home.
+    return {"guidance"} | {kind for kind, n in counts.items() if n * HOME_MAJORITY > best}
+
+
+def _place(candidate: _Candidate, the_plan: Plan, heading: bool, at_home: bool) -> tuple[tuple, Hit]:
     title_words = words_of(candidate.title)
     spaced = " " + " ".join(title_words)
     matched = [segment.matched_by(spaced) for segment in the_plan.segments]
@@ -107,7 +118,7 @@ def _place(candidate: _Candidate, the_plan: Plan, heading: bool) -> tuple[tuple,
                      for s, m in zip(the_plan.segments, matched, strict=True)
                      if len(s.alternatives) > 1 and (m is None or not m.note.startswith("matched")))
     # A category needing a 4th character follows the codes that match as well as it does.
-    key = (tier, -share, preference, -round(coverage, 3), heading, candidate.rank)
+    key = (tier, -share, preference, not at_home, -round(coverage, 3), heading, candidate.rank)
     score = round((3 - tier) * 100 + share * 10 + coverage, 4)
     detail = "title" if tier == 0 else "text"
     note = "; ".join(dict.fromkeys(m.note for m in matched if m is not None and m.note))
