@@ -142,11 +142,13 @@ def relevance(conn: sqlite3.Connection, judged: list[dict], search: Searcher) ->
                   sum(1 / x for x in r if x) / len(r)) for cat, r in by.items()}
 
 
-def latency(conn: sqlite3.Connection, prefixes: list[str], a: Searcher, b: Searcher) -> tuple[list, list]:
+def latency(conn: sqlite3.Connection, prefixes: list[str], a: Searcher, b: Searcher,
+            clock: Callable[[], float] = time.perf_counter) -> tuple[list, list]:
+    """Milliseconds per prefix for a and b, alternating. ``time.thread_time`` gives the CPU the
+    search itself used: on a shared, loaded machine the wall clock mostly measures the queue."""
     for p in prefixes[:50]:           # warm the page cache, statements and the lexicon
         a(conn, p, TYPED_LIMIT)
         b(conn, p, TYPED_LIMIT)
-    clock = time.perf_counter
     ta, tb = [], []
     for p in prefixes:
         t0 = clock()
@@ -186,15 +188,16 @@ def run(work: Path, sizes: tuple[int, ...] = (1000, 10_000)) -> list[Result]:
         for size in (0, *sizes):
             if size:
                 guidance = add_guidance(conn, size - (guidance - _shipped(conn)))
-            ta, tb = latency(conn, prefixes, mine, before)
             note = (f"{len(prefixes)} prefixes of the judged queries as typed, {TYPED_LIMIT} hits; {guidance} guidance; "
                     f"{data}; baseline: {name}, alternating")
-            p95, b95 = percentile(ta, 0.95), percentile(tb, 0.95)
             label = f"{guidance} guidance"
-            results.append(Result(f"search keystroke p50 ({label})", median(ta), "ms", median(tb),
-                                  ratio(median(ta), median(tb)), "", None, note))
-            results.append(Result(f"search keystroke p95 ({label})", p95, "ms", b95, ratio(p95, b95),
-                                  f"p95 <= {FRAME_MS:g} ms", at_most(p95, FRAME_MS), note))
+            for clock, what in ((time.perf_counter, "wall"), (time.thread_time, "CPU")):
+                ta, tb = latency(conn, prefixes, mine, before, clock)
+                p95, b95 = percentile(ta, 0.95), percentile(tb, 0.95)
+                results.append(Result(f"search keystroke p50, {what} ({label})", median(ta), "ms", median(tb),
+                                      ratio(median(ta), median(tb)), "", None, note))
+                results.append(Result(f"search keystroke p95, {what} ({label})", p95, "ms", b95, ratio(p95, b95),
+                                      f"p95 <= {FRAME_MS:g} ms", at_most(p95, FRAME_MS), note))
     finally:
         conn.close()
     return results

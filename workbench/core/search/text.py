@@ -50,9 +50,17 @@ def text_hits(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitLi
     pool = max(hits.room() + POOL_EXTRA, MIN_POOL)
     found: dict[tuple[str, str], _Candidate] = {}
     ranked = not the_plan.barely_typed()
-    for k in kinds:
-        for row in _fts(conn, the_plan.every(), k, pool, ranked=ranked):
+    every = the_plan.every()
+    # Guidance whose title holds the words first; its text only when titles leave room: a
+    # word in thousands of guidance texts ("approach") must not be ranked on every keystroke.
+    order = [("guidance", f"{{title}} : ({every})")] if "guidance" in kinds else []
+    order += [(k, every) for k in kinds if k != "guidance"]
+    for k, expression in order:
+        for row in _fts(conn, expression, k, pool, ranked=ranked):
             found.setdefault((k, row[0]), _Candidate(k, row[0], row[1], row[2], True))
+    if "guidance" in kinds and len(found) < pool:
+        for row in _fts(conn, every, "guidance", pool - len(found), ranked=ranked):
+            found.setdefault(("guidance", row[0]), _Candidate("guidance", row[0], row[1], row[2], True))
     if not found and len(the_plan.segments) > 1:
         # No record holds every word: records holding some of them, still ranked.
         for k in kinds:
