@@ -1,0 +1,54 @@
+"""Search result rows fit one line at 80x24 and say how a hit matched (issue 16 item 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.tui_flows import SIZE, quiet, wait_for, wait_ready
+from workbench.tui.app import WorkbenchApp
+
+QUERY = "angiplasty"
+
+
+async def _search(pilot) -> None:
+    await wait_ready(pilot)
+    await pilot.press(*QUERY)
+    await wait_for(pilot, lambda: pilot.app.screen.shown_query == QUERY, what="results")
+    await quiet(pilot)
+
+
+@pytest.fixture(scope="module")
+def rows_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from workbench.core.refdb import open_reference_db
+
+    path = tmp_path_factory.mktemp("rows-reference") / "reference.db"
+    open_reference_db(path).close()
+    return path
+
+
+def _app(reference: Path) -> WorkbenchApp:
+    return WorkbenchApp(reference=reference, offer_drafts=False, theme="textual-dark")
+
+
+async def test_every_row_is_one_line_with_the_note_when_it_fits(rows_reference: Path) -> None:
+    app = _app(rows_reference)
+    async with app.run_test(size=SIZE) as pilot:
+        await _search(pilot)
+        results = app.screen.query_one("#results")
+        hits = app.screen.hits
+        assert len(hits) > 3 and any(h.match_note for h in hits)
+        # As many painted lines as options: nothing wraps onto a second line.
+        lines = [results.render_line(y).text for y in range(min(len(hits), results.size.height))]
+        assert all(line.strip() for line in lines)
+        codes = [h.code for h in hits[: len(lines)]]
+        assert all(code in line for code, line in zip(codes, lines, strict=True))
+        short = next((i for i, h in enumerate(hits[: len(lines)]) if h.match_note and len(h.title) < 40), None)
+        if short is not None:
+            assert hits[short].match_note in lines[short]
+        assert not any(line.rstrip().endswith("text") for line in lines)
+
+
+def test_search_rows_snapshot(snap_compare, rows_reference: Path) -> None:
+    assert snap_compare(_app(rows_reference), terminal_size=SIZE, run_before=_search)
