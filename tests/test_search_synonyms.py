@@ -57,7 +57,7 @@ def _entries() -> list[Entry]:
 
 ENTRIES = _entries()
 # Entries whose codes the embedded OPCS-4 subset lacks: checked against the full lists when
-# they are present (and the set kept exact by the test). Empty once the full lists ship.
+# they are present. Once the full lists are the embedded data, every entry is checked there.
 NEEDS_FULL_LISTS: frozenset[str] = frozenset({
     'aaa repair', 'acdf', 'acl', 'adenoids out', 'af ablation', 'aka', 'angiogram', 'angiography',
     'anterior resection', 'appendectomy', 'appendicectomy', 'appendix out', 'appendix removal',
@@ -151,7 +151,8 @@ def test_every_entry_reaches_the_codes_it_names(embedded, full) -> None:
     if full is None:
         pytest.skip(f"{len(NEEDS_FULL_LISTS)} entries name codes only the full lists have "
                     f"(../shared/reference is not here to check them)")
-    assert set(needs_full) == NEEDS_FULL_LISTS, f"NEEDS_FULL_LISTS should be {sorted(needs_full)}"
+    # Entries leave the list as the embedded data grows; none may join it unnoticed.
+    assert set(needs_full) <= NEEDS_FULL_LISTS, f"add to NEEDS_FULL_LISTS: {sorted(set(needs_full) - NEEDS_FULL_LISTS)}"
 
 
 def test_word_entries_translate_to_title_words(embedded, full) -> None:
