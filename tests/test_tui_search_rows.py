@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,12 +20,11 @@ async def _search(pilot) -> None:
     await quiet(pilot)
 
 
-@pytest.fixture(scope="module")
-def rows_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from workbench.core.refdb import open_reference_db
-
-    path = tmp_path_factory.mktemp("rows-reference") / "reference.db"
-    open_reference_db(path).close()
+@pytest.fixture
+def rows_reference(_built_reference_db: Path, tmp_path: Path) -> Path:
+    """A copy of the session's built reference database (the app may write to its WAL)."""
+    path = tmp_path / "reference.db"
+    shutil.copyfile(_built_reference_db, path)
     return path
 
 
