@@ -66,21 +66,22 @@ class Lexicon:
         """Dictionary words one edit away (two for words of eight letters or more), commonest first."""
         if len(word) < 4 or not word.isalpha() or not self.words:
             return ()
-        if word not in self._corrections:
-            from rapidfuzz import process
-            from rapidfuzz.distance import OSA
+        known = self._corrections.get(word)
+        if known is not None:
+            return known
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
 
-            cutoff = 2 if len(word) >= 8 else 1
-            found = process.extract(word, self.words, scorer=OSA.distance, score_cutoff=cutoff, limit=20)
-            if found:
-                best = min(distance for _, distance, _ in found)
-                near = sorted((w for w, distance, _ in found if distance == best), key=lambda w: -self.uses[w])
-                self._corrections[word] = tuple(near[:3])
-            else:
-                self._corrections[word] = ()
-            if len(self._corrections) > 5000:  # bounded: a coder's session, not a dictionary
-                self._corrections.clear()
-        return self._corrections[word]
+        cutoff = 2 if len(word) >= 8 else 1
+        found = process.extract(word, self.words, scorer=OSA.distance, score_cutoff=cutoff, limit=20)
+        near: tuple[str, ...] = ()
+        if found:
+            best = min(distance for _, distance, _ in found)
+            near = tuple(sorted((w for w, d, _ in found if d == best), key=lambda w: -self.uses[w])[:3])
+        if len(self._corrections) > 5000:  # bounded: a coder's session, not a dictionary
+            self._corrections.clear()
+        self._corrections[word] = near     # searches run in worker threads: no read-back
+        return near
 
 
 def words_of(text: str) -> list[str]:
