@@ -154,7 +154,7 @@ def _note(synonym: Synonym) -> str:
     if synonym.kind == "spelling":
         return f"spelled '{synonym.means}'"
     if synonym.kind == "lay":
-        return f"'{synonym.term}': {synonym.means}"
+        return f"lay term '{synonym.term}'"
     return f"synonym '{synonym.means}'"
 
 

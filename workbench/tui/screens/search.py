@@ -101,7 +101,8 @@ class SearchScreen(Screen):
         self.hits = hits
         self.shown_query = query
         results = self.query_one("#results", OptionList)
-        results.set_options(Option(_row(hit)) for hit in hits)
+        width = results.scrollable_content_region.width or 80
+        results.set_options(Option(_row(hit, width)) for hit in hits)
         if hits:
             results.highlighted = 0
         self._update_status()
@@ -159,17 +160,17 @@ class SearchScreen(Screen):
             self.app.open_code(hit.kind, hit.code)
 
 
-def _row(hit: Any) -> Text:
-    """One line: classification, code, title, then how it matched when the width allows.
+def _row(hit: Any, width: int = 80) -> Text:
+    """One line: classification, code, title, then how it matched when the whole note fits.
 
     The results list neither wraps nor scrolls sideways (``text-wrap: nowrap`` and an ellipsis
-    in workbench.tcss), so at 80 columns a long title ends in "…" and the note is left out."""
+    in workbench.tcss): a long title ends in "…"."""
     row = Text(no_wrap=True, overflow="ellipsis")
     row.append(f"{KIND_LABELS.get(hit.kind, hit.kind):<9}", style="bold" if hit.kind == "guidance" else "dim")
     row.append(f"{hit.code:<7} ", style="bold")
     row.append(hit.title or "(no title)")
     note = _note(hit)
-    if note:
+    if note and row.cell_len + 2 + len(note) <= width:
         row.append(f"  {note}", style="dim italic")
     return row
 
