@@ -185,9 +185,6 @@ def run(work: Path, *, queries: int = 500, pilot_queries: int = 100, rounds: int
              f"ICD-10 {facts['icd10_codes']} codes, {facts['guidance']} guidance")
     results = core(reference, all_queries)
     results += in_app(reference, work / "search-home" / "log.db", all_queries[:pilot_queries], rounds)
-    from benchmarks import search_judged
-
-    judged = search_judged.run(work)
     for r in results:
         r.note = f"{r.note}; {scale}"
-    return results + judged
+    return results

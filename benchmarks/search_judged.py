@@ -166,7 +166,7 @@ def run(work: Path, sizes: tuple[int, ...] = (1000, 10_000)) -> list[Result]:
 
     judged = load_judgements()
     if not judged:
-        return [Result("search judged queries", float("nan"), "", note=f"{JUDGEMENTS} is not here: skipped")]
+        return [Result("search judged queries (skipped)", float("nan"), "", note=f"{JUDGEMENTS} is not here")]
     conn = build(work / "judged-home")
     name, before = baseline()
     mine = ours()
@@ -179,7 +179,7 @@ def run(work: Path, sizes: tuple[int, ...] = (1000, 10_000)) -> list[Result]:
             n, s1, s5, mrr = new[cat]
             _, b1, b5, bmrr = old[cat]
             goal = 0.90 if cat == "all" else 0.80
-            results.append(Result(f"search judged {cat}: success@5", s5, "", b5, ratio(s5, b5), f">= {goal:.2f}",
+            results.append(Result(f"search judged {cat}: success@5", s5, "share", b5, ratio(s5, b5), f">= {goal:.2f}",
                                   at_least(s5, goal),
                                   f"n={n}; success@1 {s1:.2f} (baseline {b1:.2f}), MRR@10 {mrr:.2f} "
                                   f"(baseline {bmrr:.2f}); mixed search box, limit 10; {data}; baseline: {name}"))

@@ -138,3 +138,19 @@ def test_every_plan_is_valid_fts5(reference_db: sqlite3.Connection, text: str) -
         if expression:  # run directly: search() itself would hide a syntax error
             reference_db.execute("SELECT count(*) FROM search_opcs4 WHERE search_opcs4 MATCH ?",
                                  (expression,)).fetchone()
+
+
+def test_the_judged_benchmark_scores_like_the_scorer(tmp_path: Path) -> None:
+    from benchmarks import search_judged
+
+    judged = [{"query": "l804", "category": "exact-code", "targets": {("opcs4", "L804")}},
+              {"query": "zzqxv", "category": "lay-term", "targets": {("icd10", "I10")}}]
+    assert search_judged.rank_of(judged[0], [("guidance", "IPG75"), ("opcs4", "L80.4")]) == 2
+    assert search_judged.rank_of(judged[0], [("icd10", "L80.4")]) is None
+    conn = search_judged.build(tmp_path / "home")
+    try:
+        scores = search_judged.relevance(conn, judged, search_judged.ours())
+    finally:
+        conn.close()
+    assert scores["exact-code"] == (1, 1.0, 1.0, 1.0) and scores["lay-term"] == (1, 0.0, 0.0, 0.0)
+    assert scores["all"][2] == 0.5

@@ -11,7 +11,7 @@ class Hit:
     code: str               # the code, or the guidance id "IPG75"
     title: str
     score: float            # higher is better; comparable within one stage of the ranking only
-    detail: str = ""        # where it was found: "exact code", "in OPCS-4 Y53", "title", "text"
+    detail: str = ""        # where it was found: "exact code", "in OPCS-4 Y53", "title", "text", "stem"
     match_note: str = ""    # how it matched when not literally: "matched 'angioplasty'", "abbreviation CABG"
 
     def as_json(self) -> dict[str, object]:

@@ -1,14 +1,17 @@
 """Word search over guidance and code titles, ranked the way a coder reads a list.
 
 Candidates come from the FTS5 indexes (porter stemming, bm25; the guidance title weighs ten
-times its text): first the records holding every segment of the plan, and, when those do not
-fill the list, records holding any. Each candidate is then placed by:
+times its text): first the records holding every segment of the plan (guidance titles before
+guidance text), and, when none does, records holding any. Each candidate is then placed by:
 
 1. whether its title holds every segment: a code titled "Total prosthetic replacement of hip
    joint" beats a guidance document that mentions "hip replacement" in its text;
-2. then guidance that holds every segment in its text, then records holding some segments;
-3. within a tier, how much of the title the query covers (short titles that say just what was
-   typed come first), then bm25.
+2. then guidance that holds every segment in its text; then titles FTS5 matched that the check
+   does not confirm (a stem, or the shortened prefix of a word being typed); then records
+   holding some segments;
+3. within a tier: the synonyms file's first meaning, the classification the words belong to,
+   how much of the title the query covers (short titles that say just what was typed come
+   first), codes before categories needing a 4th character, then bm25.
 """
 
 from __future__ import annotations
@@ -112,25 +115,27 @@ def _place(candidate: _Candidate, the_plan: Plan, heading: bool, at_home: bool) 
     spaced = " " + " ".join(title_words)
     matched = [segment.matched_by(spaced) for segment in the_plan.segments]
     n_matched = sum(1 for m in matched if m is not None)
-    whole = n_matched == len(matched) or (candidate.all_segments and candidate.kind != "guidance")
+    whole = n_matched == len(matched)
     if whole:
         tier = 0
+    elif candidate.all_segments and candidate.kind == "guidance":
+        tier = 1  # guidance holding every word in its text
     elif candidate.all_segments:
-        tier = 1  # guidance holding every segment in its text
+        tier = 2  # FTS5 found every word, through a stem or a shortened prefix the check above does not confirm
     else:
-        tier = 2
+        tier = 3
     coverage = _coverage(title_words, [m for m in matched if m is not None])
-    share = 1.0 if whole else n_matched / len(matched)
+    share = 1.0 if whole or (candidate.all_segments and candidate.kind != "guidance") else n_matched / len(matched)
     # The meaning the synonyms file lists first is the usual one: it ranks first.
     preference = sum(len(s.alternatives) if m is None else s.alternatives.index(m)
                      for s, m in zip(the_plan.segments, matched, strict=True)
                      if len(s.alternatives) > 1 and (m is None or not m.note.startswith("matched")))
     # A category needing a 4th character follows the codes that match as well as it does.
     key = (tier, -share, preference, not at_home, -round(coverage, 3), heading, candidate.rank)
-    score = round((3 - tier) * 100 + share * 10 + coverage, 4)
-    detail = "title" if tier == 0 else "text"
+    score = round((4 - tier) * 100 + share * 10 + coverage, 4)
+    detail = "title" if tier == 0 else ("text" if candidate.kind == "guidance" else "stem")
     note = "; ".join(dict.fromkeys(m.note for m in matched if m is not None and m.note))
-    if not note and tier > 0:
+    if not note and tier == 1:
         note = _segment_notes(the_plan.segments)
     return key, Hit(candidate.kind, candidate.ref, candidate.title, score, detail, note)
 
