@@ -26,17 +26,23 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().replace("-", " ").split())
 
 
-def _title(catalog, code: str) -> str | None:
-    return catalog.title("opcs4", code) or catalog.title("icd10", code)
+def _titles(catalog, code: str) -> list[str]:
+    # C22.9 is an OPCS-4 eyelid operation and an ICD-10 liver cancer: either may be meant.
+    return [t for t in (catalog.title("opcs4", code), catalog.title("icd10", code)) if t]
+
+
+def _agrees(quoted: str, title: str) -> bool:
+    return _norm(quoted).startswith(_norm(title)) or _norm(title).startswith(_norm(quoted))
 
 
 def mismatches(text: str, pattern: re.Pattern, catalog, where: str) -> list[str]:
     out = []
     for match in pattern.finditer(text or ""):
         code, quoted = match.groups()
-        title = _title(catalog, code)
-        if title and not _norm(quoted).startswith(_norm(title)) and not _norm(title).startswith(_norm(quoted)):
-            out.append(f"{where}: {code} '{quoted.strip()}' but the classification says '{title}'")
+        titles = _titles(catalog, code)
+        if titles and not any(_agrees(quoted, title) for title in titles):
+            out.append(f"{where}: {code} '{quoted.strip()}' but the classification says "
+                       + " or ".join(f"'{t}'" for t in titles))
     return out
 
 
