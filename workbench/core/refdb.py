@@ -39,15 +39,17 @@ class ReferenceDBError(Exception):
     """The reference database cannot be opened or built; the message says why."""
 
 
-# Messages for the user about what opening the database had to do (a damaged file rebuilt).
-_notices: list[str] = []
+# Messages for the user about what opening a database had to do (a damaged file rebuilt),
+# by database path: the app shows only those of the database it opened.
+_notices: list[tuple[Path, str]] = []
 
 
-def take_notices() -> list[str]:
-    """The notices since the last call (the CLI prints them; the app shows them)."""
-    out = list(_notices)
-    _notices.clear()
-    return out
+def take_notices(path: Path | None = None) -> list[str]:
+    """The notices not yet taken, of one database or of all (the CLI prints them; the app shows them)."""
+    wanted = [(p, m) for p, m in _notices if path is None or p == Path(path)]
+    for item in wanted:
+        _notices.remove(item)
+    return [m for _, m in wanted]
 
 
 def _schema_dir() -> Path:
@@ -148,8 +150,8 @@ def open_reference_db(path: Path | None = None, *, rebuild: bool = False) -> sql
             conn = _connect(path)
             if damage:
                 again = "; re-applied " + "; ".join(applied) if applied else "; no imports to re-apply"
-                _notices.append(f"The reference database {path} was damaged ({damage}) and has been "
-                                f"rebuilt from the shipped data{again}.")
+                _notices.append((path, f"The reference database {path} was damaged ({damage}) and has been "
+                                f"rebuilt from the shipped data{again}."))
     return conn
 
 
