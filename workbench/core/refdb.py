@@ -162,15 +162,21 @@ def _try_open_current(path: Path) -> tuple[sqlite3.Connection | None, str]:
     try:
         conn = _connect(path)
     except sqlite3.Error as exc:
-        return None, str(exc)
+        return None, _damage(exc)
     try:
         if _is_current(conn):
             return conn, ""
         damage = ""
     except sqlite3.Error as exc:
-        damage = str(exc)   # not a reference database, corrupt, or an old layout: rebuild
+        damage = _damage(exc)   # not a reference database, corrupt, or an old layout: rebuild
     conn.close()
     return None, damage
+
+
+def _damage(exc: sqlite3.Error) -> str:
+    """Why a file is damaged; '' for a busy or locked database, which is only in use."""
+    text = str(exc)
+    return "" if "locked" in text or "busy" in text else text
 
 
 @contextlib.contextmanager
