@@ -46,7 +46,7 @@ OUT_DIR = PROJECT / "fixtures" / "classifications"
 WRITTEN_TITLES = Path(__file__).resolve().parent / "category_titles.tsv"
 COLUMNS = ("code", "title", "level", "parent", "chapter", "first_fy", "last_fy", "title_source")
 _CODE = re.compile(r"^[A-Z]\d\d(\.\d[0-9A-Z]?)?$")
-_STOP = frozenset("of and or the to for with other specified unspecified nec on in into from by".split())
+_STOP = frozenset(["of", "and", "or", "the", "to", "for", "with", "other", "specified", "unspecified", "nec", "on", "in", "into", "from", "by"])
 
 
 @dataclass
@@ -184,7 +184,7 @@ def icd10_rows(hes: list[tuple[str, str, int, int]], written: dict[str, str]) ->
         chapter = same_letter[0][3] if same_letter else ""
         return chapter, chapter
 
-    three = {c: r for r in hes if len((c := r[0])) == 3}
+    three = {c: r for r in hes if len(c := r[0]) == 3}
     by_category: dict[str, list[tuple[str, str, int, int]]] = {}
     for row in hes:
         if len(row[0]) > 3:

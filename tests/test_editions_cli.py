@@ -53,3 +53,23 @@ def test_the_command_after_damage_says_what_it_rebuilt(capsys, reference_db, tmp
     assert json.loads(out)[0]["code"] == "A01.1"
     code, out, _ = cli(capsys, "search", "hemispherectomy", "--kind", "opcs4", "--json")
     assert [hit["code"] for hit in json.loads(out)] == ["A01.1"]     # only the imported code is there
+
+
+async def test_the_app_says_when_it_rebuilt_a_damaged_database(reference_db, tmp_path: Path) -> None:
+    from tests.tui_flows import wait_for
+    from workbench.core.classifications import import_opcs4
+    from workbench.tui.app import WorkbenchApp
+
+    path = tmp_path / "codes.txt"
+    path.write_text("A01.1\tHemispherectomy\n", encoding="utf-8")
+    import_opcs4(reference_db, path, replace=True)
+    database = Path(reference_db.execute("PRAGMA database_list").fetchone()[2])
+    reference_db.close()
+    with open(database, "r+b") as handle:
+        handle.write(b"\x00\x01")
+    app = WorkbenchApp(reference=database, offer_drafts=False, log=tmp_path / "episodes.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: any("damaged" in n.message for n in app._notifications), timeout=30)
+        [notice] = [n.message for n in app._notifications if "damaged" in n.message]
+        assert "re-applied OPCS-4 from codes.txt" in notice
+        assert "OPCS-4 imported from codes.txt" in app.sub_title

@@ -136,9 +136,14 @@ FLOWS = {"IPG655": code_ipg655, "IPG75": code_ipg75}
 
 
 async def quiet(pilot: Pilot) -> None:
-    """No toasts and no pending work in a picture."""
+    """No toasts, no pending work and no blinking cursor in a picture (a text cursor caught
+    mid-blink made the review snapshot fail about half the time on a loaded machine)."""
+    from textual.widgets import Input
+
     await pilot.pause(0.1)
     pilot.app.clear_notifications()
+    for text_input in pilot.app.screen.query(Input):
+        text_input.cursor_blink = False          # the cursor stays shown where there is focus
     await pilot.pause()
 
 

@@ -39,15 +39,17 @@ class ReferenceDBError(Exception):
     """The reference database cannot be opened or built; the message says why."""
 
 
-# Messages for the user about what opening the database had to do (a damaged file rebuilt).
-_notices: list[str] = []
+# Messages for the user about what opening a database had to do (a damaged file rebuilt),
+# by database path: the app shows only those of the database it opened.
+_notices: list[tuple[Path, str]] = []
 
 
-def take_notices() -> list[str]:
-    """The notices since the last call (the CLI prints them; the app shows them)."""
-    out = list(_notices)
-    _notices.clear()
-    return out
+def take_notices(path: Path | None = None) -> list[str]:
+    """The notices not yet taken, of one database or of all (the CLI prints them; the app shows them)."""
+    wanted = [(p, m) for p, m in _notices if path is None or p == Path(path)]
+    for item in wanted:
+        _notices.remove(item)
+    return [m for _, m in wanted]
 
 
 def _schema_dir() -> Path:
@@ -148,8 +150,8 @@ def open_reference_db(path: Path | None = None, *, rebuild: bool = False) -> sql
             conn = _connect(path)
             if damage:
                 again = "; re-applied " + "; ".join(applied) if applied else "; no imports to re-apply"
-                _notices.append(f"The reference database {path} was damaged ({damage}) and has been "
-                                f"rebuilt from the shipped data{again}.")
+                _notices.append((path, f"The reference database {path} was damaged ({damage}) and has been "
+                                f"rebuilt from the shipped data{again}."))
     return conn
 
 
@@ -160,15 +162,21 @@ def _try_open_current(path: Path) -> tuple[sqlite3.Connection | None, str]:
     try:
         conn = _connect(path)
     except sqlite3.Error as exc:
-        return None, str(exc)
+        return None, _damage(exc)
     try:
         if _is_current(conn):
             return conn, ""
         damage = ""
     except sqlite3.Error as exc:
-        damage = str(exc)   # not a reference database, corrupt, or an old layout: rebuild
+        damage = _damage(exc)   # not a reference database, corrupt, or an old layout: rebuild
     conn.close()
     return None, damage
+
+
+def _damage(exc: sqlite3.Error) -> str:
+    """Why a file is damaged; '' for a busy or locked database, which is only in use."""
+    text = str(exc)
+    return "" if "locked" in text or "busy" in text else text
 
 
 @contextlib.contextmanager

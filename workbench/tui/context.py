@@ -60,9 +60,11 @@ class Context:
                 guidance = conn.execute("SELECT count(*) FROM guidance").fetchone()[0]
             except sqlite3.Error:
                 guidance = 0
+            from workbench.core.paths import reference_db_path
             from workbench.core.refdb import take_notices
 
-            self.loaded = Loaded(editions, packs, guidance, tuple(take_notices()))
+            notices = take_notices(self.reference_path or reference_db_path())
+            self.loaded = Loaded(editions, packs, guidance, tuple(notices))
             self.ready.set()
             return self.loaded
 
