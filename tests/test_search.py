@@ -151,3 +151,13 @@ def test_fts_expression_quotes_every_token() -> None:
 def test_any_string_is_safe(reference_db: sqlite3.Connection, query: str) -> None:
     hits = search(reference_db, query)
     assert all(h.kind in ("guidance", "opcs4", "icd10") for h in hits)
+
+
+def test_a_code_no_longer_recorded_follows_the_current_ones(reference_db: sqlite3.Connection) -> None:
+    # Haemorrhoids moved from I84 to K64 in the UK 5th edition (April 2016).
+    hits = search(reference_db, "haemorrhoids", kind="icd10")
+    codes = _codes(hits)
+    assert codes[0].startswith("K64") and "I84" in codes
+    assert all(c.startswith("K64") for c in codes[: codes.index("I84")] if c[:3] in ("K64", "I84"))
+    retired = next(h for h in hits if h.code == "I84")
+    assert "not recorded since" in retired.match_note

@@ -21,7 +21,7 @@ def test_a_misspelt_word_finds_its_codes_and_says_so(reference_db: sqlite3.Conne
     hits = search(reference_db, "angiplasty")
     assert "angioplasty" in hits[0].title.lower() and hits[0].kind != "guidance"
     assert hits[0].match_note == "matched 'angioplasty'"
-    assert all(h.match_note == "" for h in search(reference_db, "angioplasty") if "angioplasty" in h.title.lower())
+    assert all("matched" not in h.match_note for h in search(reference_db, "angioplasty") if "angioplasty" in h.title.lower())
 
 
 def _misspell(word: str, rng: random.Random) -> str:

@@ -10,8 +10,9 @@ guidance text), and, when none does, records holding any. Each candidate is then
    does not confirm (a stem, or the shortened prefix of a word being typed); then records
    holding some segments;
 3. within a tier: the synonyms file's first meaning, the classification the words belong to,
-   how much of the title the query covers (short titles that say just what was typed come
-   first), codes before categories needing a 4th character, then bm25.
+   codes still recorded before codes the hospital statistics stopped recording, how much of
+   the title the query covers (short titles that say just what was typed come first), codes
+   before categories needing a 4th character, then bm25.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from workbench.core.classifications.catalog import LATEST_FY, STALE_YEARS, financial_year
 from workbench.core.classifications.codes import ICD10, OPCS4
 from workbench.core.search.hits import Hit, HitList
 from workbench.core.search.lexicon import Lexicon, words_of
@@ -69,10 +71,10 @@ def text_hits(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitLi
         for k in kinds:
             for row in _fts(conn, the_plan.any(), k, pool):
                 found.setdefault((k, row[0]), _Candidate(k, row[0], row[1], row[2], False))
-    headings = _headings(conn, found)
+    headings, stale = _headings(conn, found)
     home = _home(found)
-    placed = sorted((_place(c, the_plan, (c.kind, c.ref) in headings, c.kind in home) for c in found.values()),
-                    key=lambda p: p[0])
+    placed = sorted((_place(c, the_plan, (c.kind, c.ref) in headings, c.kind in home, stale.get((c.kind, c.ref)))
+                     for c in found.values()), key=lambda p: p[0])
     _lift_guidance(placed)
     for _, hit in placed:
         hits.add(hit)
@@ -88,17 +90,28 @@ def _lift_guidance(placed: list[tuple[tuple, Hit]]) -> None:
         placed.insert(GUIDANCE_ROW, placed.pop(first))
 
 
-def _headings(conn: sqlite3.Connection, found: dict[tuple[str, str], _Candidate]) -> set[tuple[str, str]]:
-    """Candidates that are categories needing a 4th character (not codable as they stand)."""
-    out: set[tuple[str, str]] = set()
+def _headings(conn: sqlite3.Connection, found: dict[tuple[str, str], _Candidate]
+              ) -> tuple[set[tuple[str, str]], dict[tuple[str, str], int]]:
+    """Candidates that are categories needing a 4th character (not codable as they stand), and
+    codes the hospital statistics stopped recording (retired, as I84 was in April 2016, or
+    rare), with the last year they were; a category counts from its newest code."""
+    headings: set[tuple[str, str]] = set()
+    stale: dict[tuple[str, str], int] = {}
     for kind in (OPCS4, ICD10):
-        refs = [ref for k, ref in found if k == kind and "." not in ref]
-        if refs:
-            marks = ",".join("?" * len(refs))
-            rows = conn.execute(f"SELECT code FROM codes WHERE classification = ? AND has_children = 1"
-                                f" AND code IN ({marks})", (kind, *refs)).fetchall()
-            out |= {(kind, code) for (code,) in rows}
-    return out
+        refs = [ref for k, ref in found if k == kind]
+        if not refs:
+            continue
+        marks = ",".join("?" * len(refs))
+        rows = conn.execute(
+            "SELECT code, has_children, COALESCE(last_fy, (SELECT max(c.last_fy) FROM codes AS c"
+            " WHERE c.classification = codes.classification AND c.parent = codes.code))"
+            f" FROM codes WHERE classification = ? AND code IN ({marks})", (kind, *refs)).fetchall()
+        for code, has_children, last_fy in rows:
+            if has_children and "." not in code:
+                headings.add((kind, code))
+            if last_fy is not None and last_fy <= LATEST_FY - STALE_YEARS:
+                stale[(kind, code)] = last_fy
+    return headings, stale
 
 
 def _home(found: dict[tuple[str, str], _Candidate]) -> set[str]:
@@ -110,7 +123,8 @@ def _home(found: dict[tuple[str, str], _Candidate]) -> set[str]:
     return {"guidance"} | {kind for kind, n in counts.items() if n * HOME_MAJORITY > best}
 
 
-def _place(candidate: _Candidate, the_plan: Plan, heading: bool, at_home: bool) -> tuple[tuple, Hit]:
+def _place(candidate: _Candidate, the_plan: Plan, heading: bool, at_home: bool,
+           last_recorded: int | None) -> tuple[tuple, Hit]:
     title_words = words_of(candidate.title)
     spaced = " " + " ".join(title_words)
     matched = [segment.matched_by(spaced) for segment in the_plan.segments]
@@ -131,12 +145,16 @@ def _place(candidate: _Candidate, the_plan: Plan, heading: bool, at_home: bool) 
                      for s, m in zip(the_plan.segments, matched, strict=True)
                      if len(s.alternatives) > 1 and (m is None or not m.note.startswith("matched")))
     # A category needing a 4th character follows the codes that match as well as it does.
-    key = (tier, -share, preference, not at_home, -round(coverage, 3), heading, candidate.rank)
+    # A code no longer recorded follows the current codes that match as well (I84 after K64).
+    retired = last_recorded is not None
+    key = (tier, -share, preference, not at_home, retired, -round(coverage, 3), heading, candidate.rank)
     score = round((4 - tier) * 100 + share * 10 + coverage, 4)
     detail = "title" if tier == 0 else ("text" if candidate.kind == "guidance" else "stem")
     note = "; ".join(dict.fromkeys(m.note for m in matched if m is not None and m.note))
     if not note and tier == 1:
         note = _segment_notes(the_plan.segments)
+    if retired:
+        note = "; ".join(filter(None, (note, f"not recorded since {financial_year(last_recorded)}")))
     return key, Hit(candidate.kind, candidate.ref, candidate.title, score, detail, note)
 
 
