@@ -146,9 +146,13 @@ def _print_item(item: dict, indent: str) -> None:
 
 def show_paths(args: argparse.Namespace) -> int:
     from workbench.core.rules import enumerate_paths
+    from workbench.core.rules.paths import StuckPath, TooManyPaths
 
     pack = get_pack(args.guidance)
-    paths = enumerate_paths(pack)
+    try:
+        paths = enumerate_paths(pack)
+    except (TooManyPaths, StuckPath) as exc:
+        raise UserError(f"{pack.id}: the answer paths cannot be listed: {exc}", exit_code=1) from None
     rows = [{"answers": p.answers, "procedures": p.procedures, "diagnoses": p.diagnoses} for p in paths]
     if args.json:
         print_json(rows)
