@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.commands import UserError, options, print_json
+from workbench.commands import details as details_input
 from workbench.core.safetext import visible
 
 
@@ -21,10 +22,11 @@ def register(subparsers: Any) -> None:
     sub = log.add_subparsers(title="log commands", metavar="ACTION", required=True)
 
     add = sub.add_parser("add", help="code and save a new episode")
-    add.add_argument("--patient", required=True, help="local patient identifier")
-    add.add_argument("--nhs", help="NHS number (10 digits, check digit verified)")
-    add.add_argument("--episode", required=True, help="spell or consultant episode reference")
-    add.add_argument("--date", required=True, help="episode start date, YYYY-MM-DD")
+    details_input.add_details_option(add)
+    add.add_argument("--patient", help="local patient identifier (visible to other users: prefer --details)")
+    add.add_argument("--nhs", help="NHS number, 10 digits, check digit verified (prefer --details)")
+    add.add_argument("--episode", help="spell or consultant episode reference (prefer --details)")
+    add.add_argument("--date", help="episode start date, YYYY-MM-DD")
     add.add_argument("--specialty", help="specialty (optional)")
     add.add_argument("--note", help="a note kept with this version")
     _coding_options(add)
@@ -51,7 +53,8 @@ def register(subparsers: Any) -> None:
 
     amend = sub.add_parser("amend", help="save new codes for an episode (adds a version)")
     amend.add_argument("id", type=options.record_id)
-    amend.add_argument("--reason", required=True, help="why the episode is amended")
+    details_input.add_details_option(amend)
+    amend.add_argument("--reason", help="why the episode is amended (or reason= in --details)")
     amend.add_argument("--note")
     _coding_options(amend)
     amend.set_defaults(handler=cmd_amend)
@@ -180,9 +183,14 @@ def _print_summary(summary: Any, verb: str) -> None:
 
 # ---------------------------------------------------------------- commands
 
+#: What `log add --details FILE` may set.
+ADD_FIELDS = ("patient", "nhs", "episode", "date", "specialty", "note")
+
 
 def cmd_add(args: argparse.Namespace) -> int:
     from workbench.core.episodes import EpisodeDetails, parse_date
+
+    details_input.fill(args, ADD_FIELDS, required=("patient", "episode", "date"), optional_prompts=("nhs",))
 
     def action() -> Any:
         details = EpisodeDetails(patient=args.patient, episode=args.episode,
@@ -201,6 +209,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_amend(args: argparse.Namespace) -> int:
+    details_input.fill(args, ("reason", "note"), required=("reason",))
+
     def action() -> Any:
         with open_log(args) as log:
             log.get(args.id)   # an unknown id fails before the rules run
