@@ -70,7 +70,7 @@ def read_details(source: str, fields: tuple[str, ...]) -> dict[str, str]:
     where = "stdin" if source == "-" else source
     try:
         if source == "-":
-            text = sys.stdin.read(MAX_BYTES + 1) if sys.stdin is not None else ""
+            text = _read_stdin()
         else:
             if regular_file_or_none(Path(source), "details file") is None:
                 raise UserError(f"{source}: no such details file")
@@ -85,6 +85,16 @@ def read_details(source: str, fields: tuple[str, ...]) -> dict[str, str]:
     if len(text) > MAX_BYTES:
         raise UserError(f"{where}: too large for episode details")
     return parse_details(text, fields, where)
+
+
+def _read_stdin() -> str:
+    """stdin as UTF-8 whatever the locale says (PYTHONIOENCODING=ascii must not refuse Zoë)."""
+    if sys.stdin is None:
+        return ""
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:
+        return sys.stdin.read(MAX_BYTES + 1)
+    return raw.read(MAX_BYTES + 1).decode("utf-8")
 
 
 def parse_details(text: str, fields: tuple[str, ...], where: str = "details") -> dict[str, str]:

@@ -106,6 +106,11 @@ def open_log(args: argparse.Namespace) -> Any:
         raise UserError(str(exc)) from None
     for warning in log.warnings:
         print(f"workbench: warning: {warning}", file=sys.stderr)
+    from workbench.core.paths import exposure_warnings
+
+    for warning in exposure_warnings(log.path, include_log=False):   # the file itself: log.warnings
+        if warning not in log.warnings:
+            print(f"workbench: warning: {warning}", file=sys.stderr)
     return log
 
 

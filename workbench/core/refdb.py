@@ -162,7 +162,8 @@ def _build_lock(path: Path) -> Iterator[None]:
     except ImportError:  # not POSIX: the atomic replace still protects readers
         yield
         return
-    with open(lock_path, "a+") as handle:
+    # Owner-only whatever the umask, like every file the workbench creates.
+    with os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600), "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -178,6 +179,7 @@ def _rebuild(path: Path) -> None:
     tmp = Path(tmp_name)
     try:
         build_reference_db(tmp, carry_imports_from=path if path.exists() else None)
+        os.chmod(tmp, 0o600)     # SQLite created it with the umask's mode
         if path.exists():
             _checkpoint(path)
         os.replace(tmp, path)
