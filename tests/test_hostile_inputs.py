@@ -226,3 +226,14 @@ def test_safetext_helpers() -> None:
     assert visible("Zoë L80.4 ٣") == "Zoë L80.4 ٣"
     assert fold_digits("９٤३ 5") == "943 5" and fold_digits("abc") == "abc"
     assert canonical("e\u0301") == "\u00e9"
+
+
+def test_an_unreadable_log_folder_is_a_message(monkeypatch, tmp_path) -> None:
+    from workbench.core import paths
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(paths.os, "stat", refused)
+    with pytest.raises(paths.ConfigError, match="folder cannot be entered"):
+        paths.log_path(tmp_path / "locked" / "episodes.db")

@@ -240,3 +240,14 @@ def test_ascii_only_output_falls_back_to_escapes(tmp_path, reference_db) -> None
     listed = subprocess.run([*base, "list"], capture_output=True, text=True, env=env, timeout=120)
     assert listed.returncode == 0 and "Traceback" not in listed.stderr
     assert "Zo\\xeb" in listed.stdout
+
+
+def test_json_output_escapes_what_json_leaves_raw(capsys, monkeypatch, reference_db) -> None:
+    import json
+
+    stored = "patient=P\x9b2J\u202eX\x1b\nepisode=E\ndate=2026-01-05\n"
+    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", stdin=stored)[0] == 0
+    code, out, _ = run(capsys, monkeypatch, "log", "list", "--json")
+    assert code == 0
+    assert not any(ch in out for ch in "\x9b\u202e\x1b")
+    assert json.loads(out)[0]["patient"] == "P\x9b2J\u202eX\x1b"

@@ -241,8 +241,10 @@ def log_path(cli_value: str | os.PathLike | None = None) -> Path:
         regular_file_or_none(path, "episode log")
     except UnusableFile as exc:
         raise ConfigError(exc.strerror) from None
+    except PermissionError:
+        raise ConfigError(f"{path}: the episode log's folder cannot be entered (permission denied)") from None
     except OSError:
-        pass     # unreadable folders and the like are for the log's own checks to explain
+        pass     # the log's own checks explain the rest (a read-only disk, say)
     return path
 
 
