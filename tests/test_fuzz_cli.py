@@ -26,13 +26,10 @@ from workbench.cli import main
 
 #: A hang detector, not a performance figure: a normal example takes well under a second.
 BOUND_SECONDS = 20
-SHORT = settings(max_examples=40, derandomize=True, deadline=None, database=None,
+SHORT = settings(max_examples=25, derandomize=True, deadline=None, database=None,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 LONG = settings(max_examples=1500, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-
-#: How many examples each test ran, printed at the end of the session by the note-taker.
-COUNTS: dict[str, int] = {}
 
 PIECES = ["", " ", "-", "--", "=", "'", '"', "\x00", "\x1b[2J", "\u202e", "\ud800", "٣", "９", "é", "e\u0301",
           "😀", "\t", "\n", "%s", "{}", "[b]", "L80.4", "l804", "K57.8 Y02.1", "IPG655", "IPG75", "ipg 75",
@@ -64,7 +61,6 @@ def captured(stdin: str = ""):
 
 
 def check_run(argv: list[str], identifiers: list[str], name: str, stdin: str = "") -> tuple[int, str, str]:
-    COUNTS[name] = COUNTS.get(name, 0) + 1
     started = time.monotonic()
     with captured(stdin) as (out, err):
         try:
@@ -73,7 +69,7 @@ def check_run(argv: list[str], identifiers: list[str], name: str, stdin: str = "
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     elapsed = time.monotonic() - started
     stderr = err.getvalue()
-    assert code in (0, 1, 2), (argv, code, stderr)
+    assert code in (0, 1, 2), (name, argv, code, stderr)
     assert "Traceback (most recent call last)" not in stderr, (argv, stderr)
     assert "internal error" not in stderr, (argv, stderr)
     for identifier in identifiers:
@@ -172,7 +168,7 @@ def log_commands(draw, folder: Path):
     return argv, identifiers, stdin
 
 
-@SHORT
+@settings(SHORT, max_examples=60)
 @given(data=st.data())
 def test_fuzz_log_commands(playground: Path, data) -> None:
     argv, identifiers, stdin = data.draw(log_commands(playground))
@@ -187,9 +183,11 @@ def test_fuzz_log_commands_long(playground: Path, data) -> None:
     check_run(argv, identifiers, "log (long)", stdin)
 
 
+GROUPS = ["search", "code", "rules", "import", "top"]
+
+
 @st.composite
-def other_commands(draw, folder: Path):
-    group = draw(st.sampled_from(["search", "code", "rules", "import", "top"]))
+def other_commands(draw, folder: Path, group: str):
     if group == "search":
         argv = ["search", draw(TEXT), *draw(options({"--kind": TEXT, "--limit": NUMBER, "--json": FLAG}))]
     elif group == "code":
@@ -209,19 +207,21 @@ def other_commands(draw, folder: Path):
     return argv, [], ""
 
 
+@pytest.mark.parametrize("group", GROUPS)
 @SHORT
 @given(data=st.data())
-def test_fuzz_other_commands(playground: Path, data) -> None:
-    argv, identifiers, stdin = data.draw(other_commands(playground))
-    check_run(argv, identifiers, "search/code/rules/import", stdin)
+def test_fuzz_other_commands(playground: Path, group: str, data) -> None:
+    argv, identifiers, stdin = data.draw(other_commands(playground, group))
+    check_run(argv, identifiers, group, stdin)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("group", GROUPS)
 @LONG
 @given(data=st.data())
-def test_fuzz_other_commands_long(playground: Path, data) -> None:
-    argv, identifiers, stdin = data.draw(other_commands(playground))
-    check_run(argv, identifiers, "search/code/rules/import (long)", stdin)
+def test_fuzz_other_commands_long(playground: Path, group: str, data) -> None:
+    argv, identifiers, stdin = data.draw(other_commands(playground, group))
+    check_run(argv, identifiers, group, stdin)
 
 
 # ------------------------------------------------------------------ config files
