@@ -14,7 +14,7 @@ from workbench.core.rules.model import Pack, PackError
 from workbench.core.rules.nodes import line_of
 
 PACKS_DIR = FIXTURES_DIR / "rules"
-MAX_BYTES = 256_000     # a pack is a page or two (the largest shipped is 5 KB); parsing 1 MB takes seconds
+MAX_BYTES = 64_000      # a pack is a page or two (the largest shipped is 5 KB); PyYAML parses ~100 KB a second
 
 
 def load_pack(path: str | os.PathLike) -> Pack:
