@@ -164,7 +164,7 @@ def log_commands(draw, folder: Path):
             spec |= {"--discard": NUMBER}
         argv = ["log", action, *positional, *draw(options(spec))]
     if draw(st.booleans()):
-        argv = ["--log", draw(paths_in(folder)), *argv]
+        argv = ["--log", draw(st.one_of(paths_in(folder), paths_in(folder), TEXT)), *argv]
     return argv, identifiers, stdin
 
 
@@ -199,7 +199,7 @@ def other_commands(draw, folder: Path, group: str):
         positional = [draw(st.one_of(TEXT, paths_in(folder)))] if action != "list" else []
         argv = ["rules", action, *positional, *draw(options({"--json": FLAG}))]
     elif group == "import":
-        argv = ["import", draw(st.sampled_from(["opcs4", "icd10", "x"])), draw(paths_in(folder)),
+        argv = ["import", draw(st.sampled_from(["opcs4", "icd10", "x"])), draw(st.one_of(paths_in(folder), TEXT)),
                 *draw(options({"--json": FLAG}))]
     else:
         argv = draw(st.lists(st.one_of(TEXT, st.sampled_from(["--log", "--theme", "--version", "-h", "log"])),

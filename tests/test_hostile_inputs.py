@@ -237,3 +237,15 @@ def test_an_unreadable_log_folder_is_a_message(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(paths.os, "stat", refused)
     with pytest.raises(paths.ConfigError, match="folder cannot be entered"):
         paths.log_path(tmp_path / "locked" / "episodes.db")
+
+
+# Found by the fuzz suite (tests/test_fuzz_cli.py): an option given "=--" reached the command
+# as an empty list, and a name too long for the file system raised OSError from pathlib.
+@pytest.mark.parametrize("argv", [
+    ["search", "x", "--limit=--"], ["log", "list", "--patient=--"],
+    ["rules", "check", "x" * 300], ["import", "opcs4", "x" * 300], ["--log", "x" * 300, "log", "list"],
+    ["--log", "/etc/hostname/log.db", "log", "list"],
+])
+def test_fuzz_findings_end_in_a_message(capsys, monkeypatch, reference_db, argv) -> None:
+    code, _, err = run(capsys, monkeypatch, *argv)
+    assert code in (1, 2) and "workbench" in err.splitlines()[-1], err

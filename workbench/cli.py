@@ -30,6 +30,12 @@ class QuietParser(argparse.ArgumentParser):
     any value may be part of a patient identifier. Sub-parsers inherit this class.
     """
 
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> object:
+        # `--limit=--` would otherwise reach the command as an empty list, not a value.
+        if action.nargs is None and arg_strings == ["--"]:
+            raise argparse.ArgumentError(action, "expected one argument")
+        return super()._get_values(action, arg_strings)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {redact_argparse_message(message)}\n")

@@ -26,7 +26,11 @@ def run(args) -> int:
     from workbench.commands.search import open_reference
     from workbench.core.classifications import ClassificationImportError, import_icd10, import_opcs4
 
-    if not args.file.is_file():
+    try:
+        usable = args.file.is_file()
+    except OSError as exc:    # a name too long, a file used as a folder
+        raise UserError(f"{args.file}: cannot be read ({exc.strerror})") from None
+    if not usable:
         raise UserError(f"{args.file}: no such file")
     importer = import_opcs4 if args.classification == "opcs4" else import_icd10
     conn = open_reference()

@@ -170,7 +170,11 @@ def check_packs(args: argparse.Namespace) -> int:
     from workbench.core.rules.lint import lint_files
 
     for path in args.paths:
-        if not path.exists():
+        try:
+            found = path.exists()
+        except OSError as exc:    # a name too long, a file used as a folder
+            raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
+        if not found:
             raise UserError(f"{path}: no such file or folder")
     catalog, why = open_catalog()
     count, messages = lint_files(list(args.paths) or None, catalog)

@@ -243,8 +243,8 @@ def log_path(cli_value: str | os.PathLike | None = None) -> Path:
         raise ConfigError(exc.strerror) from None
     except PermissionError:
         raise ConfigError(f"{path}: the episode log's folder cannot be entered (permission denied)") from None
-    except OSError:
-        pass     # the log's own checks explain the rest (a read-only disk, say)
+    except OSError as exc:    # a name too long, a file where a folder should be, ...
+        raise ConfigError(f"{path}: cannot be used as the episode log ({exc.strerror})") from None
     return path
 
 
