@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Options that name files may hold any bytes the file system allows; every other
 # argument is text that ends up in SQLite, JSON or the terminal and must be valid.
-_PATH_OPTIONS = {"log", "file", "output", "paths"}
+_PATH_OPTIONS = {"log", "file", "output", "paths", "details", "checkpoints"}
 
 
 def _refuse_undecodable_text(args: argparse.Namespace) -> None:
@@ -136,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     from workbench.commands import UserError, report_error
 
     _escape_unencodable_output()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except Exception as exc:  # argparse's own errors exit (SystemExit); anything else is a bug
+        return _internal_error(exc)
     handler = getattr(args, "handler", None)
     try:
         _refuse_undecodable_text(args)
