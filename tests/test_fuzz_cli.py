@@ -101,6 +101,12 @@ def paths_in(folder: Path) -> st.SearchStrategy[str]:
                             str(folder / "pack.yaml"), ""])
 
 
+@pytest.fixture(autouse=True)
+def _relative_paths_land_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fuzzed text becomes relative file names (`--log l804`, `path = "x.db"`): keep them out of the repo."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def playground(tmp_path: Path, reference_db) -> Path:
     os.mkfifo(tmp_path / "fifo")
