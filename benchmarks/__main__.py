@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_JSON, WORK_DIR, Result, table, write_results
 
-SECTIONS = ("startup", "search", "log", "concurrency", "keystrokes")
+SECTIONS = ("startup", "terminal", "search", "log", "concurrency", "keystrokes", "classifications")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -46,6 +46,9 @@ def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
     if name == "startup":
         from benchmarks import startup
         return startup.run(size["repeats"], work)
+    if name == "terminal":
+        from benchmarks import terminal
+        return terminal.run(work, launches=3 if size["repeats"] < 10 else 7)
     if name == "search":
         from benchmarks import search
         return search.run(work, queries=size["queries"], pilot_queries=size["pilot_queries"])
@@ -55,6 +58,9 @@ def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
     if name == "concurrency":
         from benchmarks import concurrency
         return concurrency.run(work, writers=size["writers"], saves=size["writer_saves"])
+    if name == "classifications":
+        from benchmarks import classifications
+        return classifications.run(work, repeats=max(3, size["repeats"] // 3), queries=size["queries"] // 2)
     from benchmarks import keystrokes
     return keystrokes.run(work)
 

@@ -1,8 +1,7 @@
 """The search benchmark's data: a reference database at full scale, and realistic queries.
 
-- OPCS-4: ../shared/reference/opcs4-codes-hes.tsv imported with the foundation's importer
-  when the file is there, else 10,000 generated codes (same importer, generated file).
-- ICD-10: the embedded WHO 2019 classification (complete: about 10,000 codes).
+- OPCS-4 and ICD-10: the embedded UK lists (complete as recorded in English hospitals:
+  9,857 OPCS-4 and 12,364 ICD-10 codes).
 - Guidance: 1,000 generated documents stored with ``guidance.store_guidance`` and indexed
   in ``search_guidance`` the way the reference build does.
 All generated with a fixed seed, so every run searches the same data.
@@ -15,9 +14,6 @@ import re
 import sqlite3
 from pathlib import Path
 
-from benchmarks.common import REFERENCE_DIR
-
-OPCS4_RELEASE = REFERENCE_DIR / "opcs4-codes-hes.tsv"
 GENERATED_GUIDANCE = 1000
 FIRST_GENERATED_NUMBER = 5000          # far above any real IPG number
 STOP = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
@@ -27,7 +23,6 @@ _WORD = re.compile(r"[A-Za-z]{3,}")
 
 def build(home: Path, seed: int = 6, guidance: int = GENERATED_GUIDANCE) -> tuple[Path, dict[str, object]]:
     """A full-scale reference database at ``home/reference.db``; returns (path, facts)."""
-    from workbench.core.classifications import import_opcs4
     from workbench.core.refdb import build_reference_db, open_reference_db
 
     home.mkdir(parents=True, exist_ok=True)
@@ -35,12 +30,11 @@ def build(home: Path, seed: int = 6, guidance: int = GENERATED_GUIDANCE) -> tupl
     build_reference_db(path)
     conn = open_reference_db(path)
     try:
-        release = OPCS4_RELEASE if OPCS4_RELEASE.exists() else _generated_opcs4(home, seed)
-        report = import_opcs4(conn, release)
         _add_guidance(conn, seed, guidance)
         facts = {
-            "opcs4_source": "HES reference file" if release == OPCS4_RELEASE else "generated",
-            "opcs4_codes": report.codes,
+            "opcs4_source": "embedded",
+            "opcs4_codes": conn.execute("SELECT count(*) FROM codes WHERE classification = 'opcs4'"
+                                        " AND level = 'code'").fetchone()[0],
             "icd10_codes": conn.execute("SELECT count(*) FROM codes WHERE classification = 'icd10'"
                                         " AND level = 'code'").fetchone()[0],
             "guidance": conn.execute("SELECT count(*) FROM guidance").fetchone()[0],
@@ -48,20 +42,6 @@ def build(home: Path, seed: int = 6, guidance: int = GENERATED_GUIDANCE) -> tupl
     finally:
         conn.close()
     return path, facts
-
-
-def _generated_opcs4(home: Path, seed: int) -> Path:
-    """10,000 OPCS-4-shaped codes with titles made of real clinical words."""
-    rng = random.Random(seed)
-    words = ["insertion", "removal", "stent", "balloon", "artery", "vein", "heart", "valve", "lung", "kidney", "bladder", "excision", "biopsy", "repair", "graft", "percutaneous", "transluminal", "endoscopic", "laser", "drainage", "prosthesis", "replacement", "reconstruction", "dilation", "catheter"]
-    path = home / "opcs4-generated.tsv"
-    lines = []
-    for n in range(10_000):
-        chapter = "ABCDEFGHJKLMNOPQRSTUVWX"[n % 23]
-        code = f"{chapter}{(n // 230) % 100:02d}.{n % 10}"
-        lines.append(f"{code}\t{' '.join(rng.sample(words, 4)).capitalize()}")
-    path.write_text("\n".join(sorted(set(lines))) + "\n", encoding="utf-8")
-    return path
 
 
 def _add_guidance(conn: sqlite3.Connection, seed: int, count: int) -> None:

@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import common, concurrency, corpus, logscale, search, startup
+from benchmarks import (
+    common,
+    concurrency,
+    corpus,
+    logscale,
+    search,
+    startup,
+    terminal,
+    tmux_control,
+)
 from tests.conftest import REPO_ROOT
 
 FIELDS = {"name", "value", "unit", "baseline", "ratio", "goal", "pass"}
@@ -106,3 +115,22 @@ def test_command_writes_results_json(tmp_path: Path) -> None:
     rows = json.loads(out.read_text())
     assert [r["name"] for r in rows] == ["concurrent saves throughput", "concurrent saves lost or failed"]
     assert all(set(r) >= FIELDS for r in rows)
+
+
+@pytest.mark.skipif(not terminal.available(), reason="tmux is not installed (.ci/run installs it)")
+def test_real_terminal_rows_are_well_formed(tmp_path: Path) -> None:
+    rows = terminal.run(tmp_path, launches=1, queries=("l8",))
+    assert_well_formed(rows, [
+        "terminal: search key to screen p95", "terminal: bytes per search key (mean)",
+        "terminal: launch to usable search (median)", "terminal: first run to usable search",
+        "terminal: RSS once ready (median)", "terminal: wizard answer key to screen p95",
+        "terminal: search key to screen p50"])
+    by_name = {r.name: r for r in rows}
+    # Each typed key repaints something in both programs.
+    assert by_name["terminal: bytes per search key (mean)"].value > 0
+    assert by_name["terminal: bytes per search key (mean)"].baseline > 0
+
+
+def test_control_terminal_decodes_tmux_octal_escapes() -> None:
+    # tmux writes ESC as \033 and a backslash itself as \134.
+    assert tmux_control._decode(rb"a\033[0mb\134c") == b"a\x1b[0mb\\c"

@@ -72,7 +72,8 @@ def test_lookup_opcs4_code(catalog) -> None:
     assert info.code == "L80.4"
     assert info.title == "Percutaneous transluminal insertion of stent into pulmonary vein"
     assert info.parent == "L80" and info.chapter == "L"
-    assert info.edition == "OPCS-4.10 (embedded subset)"
+    assert info.edition == "OPCS-4 (HES 2012-2024)"
+    assert (info.first_fy, info.last_fy, info.title_source) == (2012, 2023, "hes")
     assert not info.is_category and not info.needs_fourth_character
 
 
@@ -94,14 +95,20 @@ def test_icd10_hierarchy_from_who(catalog) -> None:
     assert info.needs_fourth_character
     assert [c.code for c in catalog.children(ICD10, "I50")] == ["I50.0", "I50.1", "I50.9"]
     assert catalog.lookup(ICD10, "I30-I52").parent == "IX"
-    assert catalog.edition(ICD10) == "ICD-10 WHO 2019"
-    assert catalog.count(ICD10) > 10_000
+    assert catalog.edition(ICD10) == "ICD-10 UK (HES 2012-2024)"
+    assert info.title_source == "who"
+    assert catalog.count(ICD10) == 12_101   # the HES list's 4-character codes (I10 and its kind are categories)
 
 
-def test_uk_only_icd10_additions(catalog) -> None:
+def test_the_uk_edition_not_who(catalog) -> None:
+    # Haemorrhoids: K64 in the 5th edition; I84 kept with its last year; WHO-only U08.9 absent.
+    assert catalog.title(ICD10, "K64.2") == "Third degree haemorrhoids"
     assert catalog.title(ICD10, "I84.9") == "Unspecified haemorrhoids without complication"
-    assert catalog.lookup(ICD10, "I84").parent == "I80-I89"
-    assert catalog.exists(ICD10, "H19.8A")
+    old = catalog.lookup(ICD10, "I84")
+    assert old.parent == "I80-I89" and old.last_fy == 2016 and old.title_source == "written"
+    assert not catalog.exists(ICD10, "U08.9")
+    assert catalog.exists(ICD10, "U06.0")
+    assert catalog.count(OPCS4) == 9_857
 
 
 def test_unknown_codes(catalog) -> None:
@@ -113,7 +120,7 @@ def test_unknown_codes(catalog) -> None:
 
 @pytest.mark.parametrize("category", ["L76", "L80", "L89", "K57", "Y02", "Y53", "Y68", "Z33", "Z94"])
 def test_wizard_categories_are_complete(catalog, category: str) -> None:
-    """The embedded subset holds every code of these categories that the full release uses."""
+    """The embedded data holds every code of these categories that the HES list holds."""
     path = REFERENCE_DIR / "opcs4-codes-hes.tsv"
     if not path.exists():
         pytest.skip("../shared/reference/opcs4-codes-hes.tsv is not available")

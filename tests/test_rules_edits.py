@@ -104,12 +104,13 @@ def test_no_catalog_still_checks_order_and_shape() -> None:
     assert ids(run_edits(["Y53.4", "L80"], [], None)) == [("missing-4th-character", 2), ("y-z-first", 1)]
 
 
-def test_an_unknown_code_against_the_embedded_subset_says_how_to_check_it(reference_db) -> None:
+def test_an_unknown_code_names_the_loaded_edition(reference_db) -> None:
     from workbench.core.classifications import Classifications
 
-    [result] = run_edits(["K25.1"], [], Classifications(reference_db))
+    catalog = Classifications(reference_db)
+    [result] = run_edits(["L80.0"], [], catalog)
     assert result.id == "unknown-code"
-    assert "embedded subset" in result.message and "workbench import opcs4 FILE" in result.message
+    assert "L80.0" in result.message and catalog.edition("opcs4") in result.message
 
 
 def test_a_site_code_may_follow_each_procedure_it_qualifies(catalog) -> None:

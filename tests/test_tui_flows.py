@@ -495,11 +495,17 @@ async def test_an_approved_complete_pack_shows_no_caution(make_app) -> None:
         assert not app.screen.query_one("#wizard-caution").display
 
 
+async def app_keys_search(pilot, query: str) -> None:
+    await pilot.press(*query)
+    await wait_for(pilot, lambda: pilot.app.screen.shown_query == query, what="results")
+
+
 async def test_no_color_marks_the_highlighted_row_by_style(make_app, monkeypatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
-        results = app.screen.query_one("#results")
-        style = results.get_component_styles("option-list--option-highlighted").text_style
+        await app_keys_search(pilot, "l80")
+        line = next(line for line in app.screen.query("ResultLine") if line.has_class("-highlight"))
+        style = line.styles.text_style
         assert style.underline and style.bold

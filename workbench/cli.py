@@ -134,8 +134,14 @@ def _internal_error(exc: BaseException) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from workbench.commands import UserError, report_error
+    from workbench.commands.version import print_notices, print_version
 
     _escape_unencodable_output()
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words[:1] == ["--version"] and set(words[1:]) <= {"--json"}:
+        status = print_version(as_json="--json" in words)
+        print_notices()
+        return status
     try:
         args = build_parser().parse_args(argv)
     except Exception as exc:  # argparse's own errors exit (SystemExit); anything else is a bug
@@ -163,3 +169,5 @@ def main(argv: list[str] | None = None) -> int:
         return report_error("out of memory: the input is too large", 1)
     except Exception as exc:  # the last guard: a bug must not show a traceback or patient data
         return _internal_error(exc)
+    finally:
+        print_notices()

@@ -28,6 +28,8 @@ def register(subparsers: Any) -> None:
     add.add_argument("--episode", help="spell or consultant episode reference (prefer --details)")
     add.add_argument("--date", help="episode start date, YYYY-MM-DD")
     add.add_argument("--specialty", help="specialty (optional)")
+    add.add_argument("--sex", help="male or female (m/f; optional): ICD-10 sex limits are checked")
+    add.add_argument("--age", help="age at the episode start in years (optional): ICD-10 age limits are checked")
     add.add_argument("--note", help="a note kept with this version")
     _coding_options(add)
     add.set_defaults(handler=cmd_add)
@@ -135,7 +137,7 @@ def _catalog() -> Any:
         raise UserError(f"the code reference database is not available: {exc}") from None
 
 
-def _prepare(args: argparse.Namespace) -> Any:
+def _prepare(args: argparse.Namespace, sex: str | None = None, age: int | None = None) -> Any:
     """Rules (with --guidance) or hand-entered codes, then the validation edits."""
     from workbench.core.episodes.coding import (
         parse_answer_args,
@@ -153,9 +155,9 @@ def _prepare(args: argparse.Namespace) -> Any:
     catalog = _catalog()
     if args.guidance:
         prepared = prepare_from_guidance(args.guidance, parse_answer_args(args.answer), catalog,
-                                         diagnoses=args.diagnoses)
+                                         diagnoses=args.diagnoses, sex=sex, age=age)
     else:
-        prepared = prepare_by_hand(args.procedures, args.diagnoses, catalog)
+        prepared = prepare_by_hand(args.procedures, args.diagnoses, catalog, sex=sex, age=age)
     for note in prepared.notes:
         print(f"workbench: note: {note}", file=sys.stderr)
     for warning in prepared.warnings:
@@ -177,7 +179,7 @@ def _run(action: Any) -> Any:
 
 
 def _codes(entries: list[Any]) -> str:
-    return visible(" ".join(e.code for e in entries) or "-")
+    return visible(" ".join(e.shown() for e in entries) or "-")
 
 
 def _print_summary(summary: Any, verb: str) -> None:
@@ -189,7 +191,7 @@ def _print_summary(summary: Any, verb: str) -> None:
 # ---------------------------------------------------------------- commands
 
 #: What `log add --details FILE` may set.
-ADD_FIELDS = ("patient", "nhs", "episode", "date", "specialty", "note")
+ADD_FIELDS = ("patient", "nhs", "episode", "date", "specialty", "sex", "age", "note")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -200,11 +202,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     def action() -> Any:
         details = EpisodeDetails(patient=args.patient, episode=args.episode,
                                  date=parse_date(args.date, "--date"), nhs_number=args.nhs,
-                                 specialty=args.specialty)
+                                 specialty=args.specialty, sex=args.sex, age=args.age)
         from workbench.core.episodes.validate import checked_details
 
-        checked_details(details)   # refuse bad details before running the rules
-        coding = _prepare(args)
+        details = checked_details(details)   # refuse bad details before running the rules
+        coding = _prepare(args, details.sex, details.age)
         with open_log(args) as log:
             return log.save(details, coding, coder=_coder(), note=args.note)
 

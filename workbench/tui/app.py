@@ -8,8 +8,8 @@ the first frame.
 
 from __future__ import annotations
 
+import asyncio
 import os
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from textual.screen import Screen
 from workbench.tui import keymap
 from workbench.tui.commands import WorkbenchCommands
 from workbench.tui.context import Context, Loaded
+from workbench.tui.lifetime import install_hangup_handler
 from workbench.tui.screens.search import SearchScreen
 
 
@@ -50,18 +51,9 @@ class WorkbenchApp(App[int]):
 
     def on_mount(self) -> None:
         self._apply_config()
-        if self.exit_on_ready:
-            # The search screen is composed and focused: exit once it is painted.
-            self.call_after_refresh(self.exit, 0)
-            return
-        try:
-            # A closed terminal (SSH drop, tmux kill-session) sends SIGHUP: leave
-            # quietly; the draft was saved after the last answer.
-            import asyncio
-
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
+        # A closed terminal (SSH drop, tmux kill-session) sends SIGHUP: leave quietly and
+        # promptly; the draft was saved after the last answer.
+        install_hangup_handler(asyncio.get_running_loop(), self._hangup)
         self.call_after_refresh(self.load_reference)
         self.check_privacy()
 
@@ -101,10 +93,16 @@ class WorkbenchApp(App[int]):
 
     def _reference_ready(self, loaded: Loaded) -> None:
         self.sub_title = loaded.describe()
+        for notice in loaded.notices:
+            self.notify(notice, title="Reference database rebuilt", severity="warning", timeout=20)
         if isinstance(self.screen, SearchScreen):
             self.screen.reference_ready(loaded)
         else:
             self.get_default_screen_instance().reference_ready(loaded)
+        if self.exit_on_ready:
+            # Ready means search answers: the reference database is open and "Loaded:" is painted.
+            self.call_after_refresh(self.exit, 0)
+            return
         if self.offer_drafts:
             self.check_drafts()
 

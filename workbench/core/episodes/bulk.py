@@ -64,6 +64,7 @@ def _insert(conn: sqlite3.Connection, prepared: list, stamp: str) -> None:
                      "pack_version, answers, overrides, coder, saved_at, note, reason, prev_hash, hash) "
                      f"VALUES (?, ?, 1, '{FINAL}', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)", versions)
     conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
-                     "edition) VALUES (?, ?, ?, ?, ?, ?)", codes)
+                     "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(*c[:6], c[6] if len(c) > 6 else None) for c in codes])
     conn.executemany("INSERT OR IGNORE INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?)",
                      index)

@@ -21,7 +21,8 @@ GENESIS = "0" * 64
 
 VERSION_COLUMNS = ("v.id, v.episode_id, v.version, v.status, v.guidance_id, v.pack_id, "
                    "v.pack_version, v.answers, v.overrides, v.coder, v.saved_at, v.note, v.reason, "
-                   "v.prev_hash, v.hash, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty")
+                   "v.prev_hash, v.hash, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
+                   "e.sex, e.age_years")
 
 
 def canonical(episode: dict[str, Any], version: dict[str, Any],
@@ -46,9 +47,10 @@ def version_hash(content: bytes, prev_hash: str) -> str:
 def row_content(row: tuple, codes: list[tuple[str, int, str, str, str]]) -> bytes:
     """Canonical content of a row selected with VERSION_COLUMNS."""
     (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides,
-     coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty) = row
+     coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age) = row
     episode = {"id": episode_id, "patient": patient, "nhs_number": nhs, "episode": ref,
-               "date": date, "specialty": specialty}
+               "date": date, "specialty": specialty,
+               **({"sex": sex} if sex is not None else {}), **({"age": age} if age is not None else {})}
     version = {"id": vid, "version": number, "status": status, "guidance_id": guidance_id,
                "pack_id": pack_id, "pack_version": pack_version, "answers": answers,
                "overrides": overrides, "coder": coder, "saved_at": saved_at, "note": note,
@@ -58,7 +60,7 @@ def row_content(row: tuple, codes: list[tuple[str, int, str, str, str]]) -> byte
 
 def _codes_by_version(conn: sqlite3.Connection) -> Iterator[tuple[int, list[tuple]]]:
     """(version id, its codes) in version id order, streamed from the primary key."""
-    cursor = conn.execute("SELECT version_id, kind, position, code, classification, edition "
+    cursor = conn.execute("SELECT version_id, kind, position, code, classification, edition, mark "
                           "FROM version_code ORDER BY version_id, kind, position")
     current, bucket = None, []
     for version_id, *code in cursor:
@@ -66,7 +68,7 @@ def _codes_by_version(conn: sqlite3.Connection) -> Iterator[tuple[int, list[tupl
             if current is not None:
                 yield current, bucket
             current, bucket = version_id, []
-        bucket.append(tuple(code))
+        bucket.append(tuple(code) if code[-1] is not None else tuple(code[:-1]))   # mark hashed when set
     if current is not None:
         yield current, bucket
 

@@ -52,32 +52,51 @@ def split_codes(text: str | Iterable[str] | None) -> list[str]:
     return [p for part in parts for p in part.replace(",", " ").split() if p]
 
 
-def parse_codes(texts: list[str], classification: str) -> list[str]:
-    """Normalised codes; a token that is not a code refuses, naming it (codes are not identifiers)."""
-    from workbench.core.classifications import CodeError, parse_code
+def parse_codes(texts: list[str], classification: str, catalog: Any = None) -> list[str]:
+    """Canonical codes as the loaded classification reads them ('I10X' -> 'I10'); a token that
+    is not a code refuses, naming it (codes are not identifiers). Unknown codes and categories
+    are kept: the validation edits report them, with the codes to choose from."""
+    return [code for code, _mark in parse_marked(texts, classification, catalog)]
+
+
+def parse_marked(texts: list[str], classification: str, catalog: Any = None) -> list[tuple[str, str | None]]:
+    """:func:`parse_codes` with each code's dagger/asterisk mark ('Q90.0†', 'H19.8*', 'H19.8A')."""
+    from workbench.core.rules.codes import judge_code
 
     codes = []
     for position, text in enumerate(texts, start=1):
-        try:
-            codes.append(parse_code(text, classification).code)
-        except CodeError as exc:
+        verdict = judge_code(catalog, classification, text)
+        if verdict.code is None:
             kind = "procedure" if classification == OPCS4 else "diagnosis"
-            raise CodingRefused(f"{kind} {position} ('{text}'): {exc}") from None
+            raise CodingRefused(f"{kind} {position} ('{text}'): {verdict.message}")
+        mark = verdict.mark or ("dagger" if "†" in text else "asterisk" if "*" in text else None)
+        codes.append((verdict.code, mark if classification == ICD10 else None))
     return codes
 
 
-def _entries(codes: list[str], classification: str, catalog: Any) -> list[CodedEntry]:
+def _entries(codes: list[str], classification: str, catalog: Any,
+             marks: list[str | None] | None = None) -> list[CodedEntry]:
     edition = catalog.edition(classification) if catalog is not None else "unknown"
-    return [CodedEntry(code, classification, edition) for code in codes]
+    marks = marks or [None] * len(codes)
+    return [CodedEntry(code, classification, edition, mark) for code, mark in zip(codes, marks, strict=True)]
+
+
+def _patient_edits(catalog: Any, diags: list[str], marks: list[str | None], sex: str | None,
+                   age: int | None) -> list[Any]:
+    from workbench.core.classifications.patient_checks import patient_edits
+
+    return patient_edits(catalog, list(zip(diags, marks, strict=True)), sex, age)
 
 
 def prepare_by_hand(procedures: str | Iterable[str] | None, diagnoses: str | Iterable[str] | None,
-                    catalog: Any, *, guidance_id: str | None = None) -> PreparedCoding:
+                    catalog: Any, *, guidance_id: str | None = None, sex: str | None = None,
+                    age: int | None = None) -> PreparedCoding:
     """Codes typed by the coder, checked by the validation edits (no rule pack)."""
     from workbench.core.rules import run_edits
 
-    procs = parse_codes(split_codes(procedures), OPCS4)
-    diags = parse_codes(split_codes(diagnoses), ICD10)
+    procs = parse_codes(split_codes(procedures), OPCS4, catalog)
+    marked = parse_marked(split_codes(diagnoses), ICD10, catalog)
+    diags, marks = [c for c, _ in marked], [m for _, m in marked]
     if not procs and not diags:
         raise CodingRefused("codes: give at least one procedure or diagnosis code")
     pack = None
@@ -85,8 +104,8 @@ def prepare_by_hand(procedures: str | Iterable[str] | None, diagnoses: str | Ite
         from workbench.core.rules import find_pack
 
         pack = find_pack(guidance_id)
-    edits = run_edits(procs, diags, catalog, pack)
-    coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog),
+    edits = run_edits(procs, diags, catalog, pack) + _patient_edits(catalog, diags, marks, sex, age)
+    coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog, marks),
                     guidance_id=pack.guidance_id if pack else None,
                     pack_id=pack.id if pack else None, pack_version=pack.version if pack else None)
     return PreparedCoding(coding=coding, edits=list(edits))
@@ -104,7 +123,8 @@ def parse_answer_args(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catalog: Any,
-                          *, diagnoses: str | Iterable[str] | None = None) -> PreparedCoding:
+                          *, diagnoses: str | Iterable[str] | None = None, sex: str | None = None,
+                          age: int | None = None) -> PreparedCoding:
     """Run the guidance's rule pack on the answers; refuse while a question is still open."""
     from workbench.core.rules import (
         AnswerError,
@@ -137,9 +157,11 @@ def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catal
     if not result.complete:
         raise AnswersIncomplete(_next_question_message(result.next_question))
     procs = [e.code for e in result.procedures]
-    diags = [e.code for e in result.diagnoses] + parse_codes(split_codes(diagnoses), ICD10)
-    edits = run_edits(procs, diags, catalog, pack)
-    coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog),
+    typed = parse_marked(split_codes(diagnoses), ICD10, catalog)
+    diags = [e.code for e in result.diagnoses] + [c for c, _ in typed]
+    marks = [getattr(e, "mark", "") or None for e in result.diagnoses] + [m for _, m in typed]
+    edits = run_edits(procs, diags, catalog, pack) + _patient_edits(catalog, diags, marks, sex, age)
+    coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog, marks),
                     guidance_id=pack.guidance_id, pack_id=pack.id, pack_version=pack.version,
                     answers=dict(result.answers))
     return PreparedCoding(coding=coding, edits=list(edits), notes=pack_cautions(pack) + list(result.notes))

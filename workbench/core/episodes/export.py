@@ -22,6 +22,7 @@ CSV_FIXED_COLUMNS = ["episode_id", "patient", "nhs_number", "episode", "date", "
                      "version", "status", "primary_diagnosis", "secondary_diagnoses"]
 CSV_TAIL_COLUMNS = ["guidance", "pack", "pack_version", "coder", "saved_at", "note", "reason",
                     "overrides"]
+CSV_PATIENT_COLUMNS = ["sex", "age"]      # between the diagnoses and the procedures
 Progress = Callable[[int, int], None]
 
 
@@ -49,9 +50,11 @@ def _records(conn: sqlite3.Connection, since: Any, until: Any, all_versions: boo
     rows = conn.execute(
         "SELECT v.id, e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
         "v.version, v.status, v.guidance_id, v.pack_id, v.pack_version, v.coder, v.saved_at, "
-        "v.note, v.reason, v.overrides FROM version v JOIN episode e ON e.id = v.episode_id"
+        "v.note, v.reason, v.overrides, e.sex, e.age_years FROM version v JOIN episode e ON e.id = v.episode_id"
         f"{where} ORDER BY v.id", params)
-    codes = conn.execute("SELECT version_id, kind = 'diagnosis', code FROM version_code "
+    # Dagger and asterisk codes are exported with their mark: Q90.0†, H19.8*.
+    codes = conn.execute("SELECT version_id, kind = 'diagnosis', code || CASE mark WHEN 'dagger' THEN '†' "
+                         "WHEN 'asterisk' THEN '*' ELSE '' END FROM version_code "
                          "ORDER BY version_id, kind, position")
     # groupby and the cursor's own iterator keep the per-code work in C.
     grouped = groupby(codes, key=itemgetter(0))
@@ -96,15 +99,15 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | 
     def work() -> int:
         width = _procedure_width(conn)
         writer = csv.writer(out)
-        writer.writerow(CSV_FIXED_COLUMNS + [f"procedure_{i}" for i in range(1, width + 1)]
+        writer.writerow(CSV_FIXED_COLUMNS + CSV_PATIENT_COLUMNS + [f"procedure_{i}" for i in range(1, width + 1)]
                         + CSV_TAIL_COLUMNS)
         count = 0
         for row, procs, diags in _records(conn, since, until, all_versions, progress):
             (_vid, eid, patient, nhs, ref, date, specialty, version, status, guidance, pack,
-             pack_version, coder, saved_at, note, reason, overrides) = row
+             pack_version, coder, saved_at, note, reason, overrides, sex, age) = row
             writer.writerow([eid, patient, nhs or "", ref, date, specialty or "", version, status,
                              diags[0] if diags else "", " ".join(diags[1:]),
-                             *procs, *[""] * (width - len(procs)),
+                             sex or "", "" if age is None else age, *procs, *[""] * (width - len(procs)),
                              guidance or "", pack or "", pack_version or "", coder, saved_at,
                              note or "", reason or "", _overrides_text(overrides)])
             count += 1
@@ -123,13 +126,14 @@ def export_json(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str |
         count = 0
         for row, procs, diags in _records(conn, since, until, all_versions, progress):
             (_vid, eid, patient, nhs, ref, date, specialty, version, status, guidance, pack,
-             pack_version, coder, saved_at, note, reason, overrides) = row
+             pack_version, coder, saved_at, note, reason, overrides, sex, age) = row
             item = {"id": eid, "patient": patient, "nhs_number": nhs, "episode": ref, "date": date,
                     "specialty": specialty, "version": version, "status": status,
                     "procedures": procs, "diagnoses": diags, "guidance": guidance,
                     "pack_id": pack, "pack_version": pack_version, "coder": coder,
                     "saved_at": saved_at, "note": note, "reason": reason,
-                    "overrides": [{"edit": e, "reason": r} for e, r in json.loads(overrides)]}
+                    "overrides": [{"edit": e, "reason": r} for e, r in json.loads(overrides)],
+                    "sex": sex, "age": age}
             out.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
             count += 1
         out.write("\n]\n" if count else "]\n")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FINAL, AMENDED, VOIDED = "final", "amended", "voided"
+MARK_SIGNS = {"dagger": "\u2020", "asterisk": "*"}
 STATUSES = (FINAL, AMENDED, VOIDED)
 
 
@@ -28,10 +29,13 @@ class EpisodeDetails:
     date: dt.date                         # episode start date
     nhs_number: str | None = None         # 10 digits, check digit verified
     specialty: str | None = None
+    sex: str | None = None                # "male" | "female" | None (not given)
+    age: int | None = None                # whole years at the episode start, or None
 
     def as_dict(self) -> dict[str, Any]:
         return {"patient": self.patient, "nhs_number": self.nhs_number, "episode": self.episode,
-                "date": self.date.isoformat(), "specialty": self.specialty}
+                "date": self.date.isoformat(), "specialty": self.specialty,
+                **({"sex": self.sex} if self.sex else {}), **({"age": self.age} if self.age is not None else {})}
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class CodedEntry:
     code: str                             # "L80.4", "I50.9"
     classification: str                   # "opcs4" | "icd10"
     edition: str                          # the classification edition it was coded against
+    mark: str | None = None               # ICD-10 "dagger" | "asterisk" | None
+
+    def shown(self) -> str:
+        """The code with its mark: 'Q90.0†', 'H19.8*'."""
+        return self.code + MARK_SIGNS.get(self.mark or "", "")
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,8 @@ class Coding:
         return {
             "procedures": [e.code for e in self.procedures],
             "diagnoses": [e.code for e in self.diagnoses],
-            "codes": [{"code": e.code, "classification": e.classification, "edition": e.edition}
+            "codes": [{"code": e.code, "classification": e.classification, "edition": e.edition,
+                       **({"mark": e.mark} if e.mark else {})}
                       for e in (*self.procedures, *self.diagnoses)],
             "guidance": self.guidance_id, "pack_id": self.pack_id, "pack_version": self.pack_version,
             "answers": dict(self.answers),

@@ -19,10 +19,10 @@ from workbench.core.episodes.model import (
 )
 
 # Columns every summary/version query selects, in this order.
-EPISODE_COLS = "e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty"
+EPISODE_COLS = "e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, e.sex, e.age_years"
 VERSION_COLS = ("v.id, v.version, v.status, v.guidance_id, v.pack_id, v.pack_version, v.answers, "
                 "v.overrides, v.coder, v.saved_at, v.note, v.reason")
-N_EPISODE = 6
+N_EPISODE = 8
 
 
 def to_json(value: Any) -> str:
@@ -35,17 +35,17 @@ def utc_now() -> str:
 
 
 def details_from(row: tuple) -> EpisodeDetails:
-    _id, patient, nhs, ref, date, specialty = row[:N_EPISODE]
+    _id, patient, nhs, ref, date, specialty, sex, age = row[:N_EPISODE]
     return EpisodeDetails(patient=patient, episode=ref, date=dt.date.fromisoformat(date),
-                          nhs_number=nhs, specialty=specialty)
+                          nhs_number=nhs, specialty=specialty, sex=sex, age=age)
 
 
 def version_from(row: tuple, codes: list[tuple]) -> EpisodeVersion:
     """``row`` is VERSION_COLS; ``codes`` are (kind, position, code, classification, edition)."""
     (_vid, number, status, guidance_id, pack_id, pack_version, answers, overrides, coder,
      saved_at, note, reason) = row
-    procedures = [CodedEntry(c[2], c[3], c[4]) for c in codes if c[0] == "procedure"]
-    diagnoses = [CodedEntry(c[2], c[3], c[4]) for c in codes if c[0] == "diagnosis"]
+    procedures = [CodedEntry(*c[2:6]) for c in codes if c[0] == "procedure"]
+    diagnoses = [CodedEntry(*c[2:6]) for c in codes if c[0] == "diagnosis"]
     coding = Coding(procedures=procedures, diagnoses=diagnoses, guidance_id=guidance_id,
                     pack_id=pack_id, pack_version=pack_version,
                     answers=json.loads(answers) if answers != "{}" else {},
@@ -63,7 +63,7 @@ def codes_for(conn: sqlite3.Connection, version_ids: Iterable[int]) -> dict[int,
         chunk = ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(
-                "SELECT version_id, kind, position, code, classification, edition FROM version_code "
+                "SELECT version_id, kind, position, code, classification, edition, mark FROM version_code "
                 f"WHERE version_id IN ({marks}) ORDER BY version_id, kind, position", chunk):
             found[row[0]].append(row[1:])
     return found
@@ -77,10 +77,11 @@ def summaries_from(conn: sqlite3.Connection, rows: list[tuple]) -> list[EpisodeS
             for r in rows]
 
 
-def code_rows(coding: Coding) -> list[tuple[str, int, str, str, str]]:
-    """(kind, position, code, classification, edition) for storage and hashing."""
-    rows = [("procedure", i, e.code, e.classification, e.edition)
+def code_rows(coding: Coding) -> list[tuple]:
+    """(kind, position, code, classification, edition[, mark]) for storage and hashing; the
+    mark only when set, so codes saved before marks existed hash as they did."""
+    rows = [("procedure", i, e.code, e.classification, e.edition, *((e.mark,) if e.mark else ()))
             for i, e in enumerate(coding.procedures, start=1)]
-    rows += [("diagnosis", i, e.code, e.classification, e.edition)
+    rows += [("diagnosis", i, e.code, e.classification, e.edition, *((e.mark,) if e.mark else ()))
              for i, e in enumerate(coding.diagnoses, start=1)]
     return rows

@@ -107,7 +107,30 @@ def checked_details(details: EpisodeDetails) -> EpisodeDetails:
     return EpisodeDetails(patient=patient, episode=episode,
                           date=when,
                           nhs_number=normalise_nhs_number(details.nhs_number),
-                          specialty=specialty)
+                          specialty=specialty, sex=normalise_sex(details.sex), age=checked_age(details.age))
+
+
+_SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
+
+
+def normalise_sex(text: str | None) -> str | None:
+    """'M', 'male', 'F', 'female' -> 'male' / 'female'; blank -> None (not given)."""
+    if text is None or not str(text).strip():
+        return None
+    sex = _SEXES.get(str(text).strip().lower())
+    if sex is None:
+        raise LogError("sex: give male or female (m or f), or leave it out")
+    return sex
+
+
+def checked_age(value: int | str | None) -> int | None:
+    """Age in whole years at the episode start, 0 to 130; blank -> None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) > 130:
+        raise LogError("age: give the age at the episode start in whole years (0 to 130)")
+    return int(text)
 
 
 def resolve_coder(explicit: str | None = None) -> str:

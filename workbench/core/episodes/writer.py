@@ -31,17 +31,22 @@ def chain_head(conn: sqlite3.Connection) -> tuple[int, str]:
 
 def insert_episode(conn: sqlite3.Connection, details: EpisodeDetails) -> int:
     cursor = conn.execute(
-        "INSERT INTO episode (patient, nhs_number, episode_ref, start_date, specialty) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO episode (patient, nhs_number, episode_ref, start_date, specialty, sex, age_years) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (details.patient, details.nhs_number, details.episode, details.date.isoformat(),
-         details.specialty))
+         details.specialty, details.sex, details.age))
     return int(cursor.lastrowid)
 
 
 def episode_dict(episode_id: int, details: EpisodeDetails) -> dict:
     return {"id": episode_id, "patient": details.patient, "nhs_number": details.nhs_number,
             "episode": details.episode, "date": details.date.isoformat(),
-            "specialty": details.specialty}
+            "specialty": details.specialty, **optional_details(details.sex, details.age)}
+
+
+def optional_details(sex: str | None, age: int | None) -> dict:
+    """Sex and age enter the hashed content only when given, so older chains still verify."""
+    return {**({"sex": sex} if sex is not None else {}), **({"age": age} if age is not None else {})}
 
 
 def version_record(version_id: int, number: int, status: str, coding: Coding, *, coder: str,
@@ -75,7 +80,8 @@ def append_version(conn: sqlite3.Connection, episode: dict, number: int, status:
          record["pack_version"], record["answers"], record["overrides"], coder, saved_at, note,
          reason, prev_hash, digest))
     conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
-                     "edition) VALUES (?, ?, ?, ?, ?, ?)", [(version_id, *c) for c in codes])
+                     "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(version_id, *c[:5], c[5] if len(c) > 5 else None) for c in codes])
     conn.executemany("INSERT OR IGNORE INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?)",
                      [(c[2], episode["id"], version_id) for c in codes])
     return version_id, digest

@@ -7,7 +7,7 @@ of code strings when the question allows several.
 
 from __future__ import annotations
 
-from workbench.core.rules.codes import in_scope, is_category, normalise_code
+from workbench.core.rules.codes import in_scope, is_category, normalise_complete
 from workbench.core.rules.model import AnswerError, Question
 
 _YES = {"yes", "y", "true"}
@@ -84,7 +84,8 @@ def _number(question: Question, value: object) -> int:
 
 
 def _code(question: Question, text: str) -> str:
-    code = normalise_code(text)
+    # "I10" or "I10X" may be complete: the validation edits ask the loaded classification.
+    code = normalise_complete(text)
     if code is None:
         raise AnswerError(f"'{text}' is not a code (e.g. K25.1)")
     if is_category(code):

@@ -8,7 +8,10 @@ chapter it is in, and whether one code falls inside a category.
 from __future__ import annotations
 
 import re
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from workbench.core.classifications.catalog import CodeVerdict
 
 OPCS4 = "opcs4"
 ICD10 = "icd10"
@@ -40,6 +43,64 @@ def normalise_code(text: str) -> str | None:
             return None
         return f"{letter}{digits}.-"
     return f"{letter}{digits}.{fourth}{fifth or ''}"
+
+
+def normalise_complete(text: str) -> str | None:
+    """Like :func:`normalise_code`, but a bare three-character code stays a code candidate.
+
+    'I10', 'I10X' and 'I10.X' -> 'I10' (complete or not: the loaded classification decides,
+    see :func:`judge_code`); 'I50.-' stays the category placeholder 'I50.-'.
+    """
+    if not isinstance(text, str):
+        return None
+    cleaned = text.strip().upper().replace(" ", "")
+    if re.fullmatch(r"[A-Z]\d\d\.?X?", cleaned):
+        return cleaned[:3]
+    return normalise_code(cleaned)
+
+
+def judge_code(catalog: CodeCatalog | None, classification: str, text: str) -> CodeVerdict:
+    """Whether a code may be coded as it stands: the loaded classification's ``judge``.
+
+    Catalogs without ``judge`` (plain mappings in tests and tools) are asked what they can
+    answer: whether the code exists, and for a bare category whether codes sit below it.
+    With no catalog at all only the shape is known, so a bare category needs its 4th character.
+    """
+    from workbench.core.classifications.catalog import (
+        CODABLE,
+        MALFORMED,
+        NEEDS_FOURTH,
+        UNKNOWN,
+        CodeVerdict,
+    )
+
+    judge = getattr(catalog, "judge", None)
+    if judge is not None:
+        return judge(classification, text)
+    name = {OPCS4: "OPCS-4", ICD10: "ICD-10"}.get(classification, classification)
+    code = normalise_complete(str(text))
+    if code is None:
+        return CodeVerdict(classification, str(text), None, MALFORMED, None, f"'{text}' is not an {name} code")
+    bare = code[:3]
+    fourth = f"{name} {bare} needs a 4th character"
+    if is_category(code) or (len(code) == 3 and catalog is None):
+        return CodeVerdict(classification, str(text), bare, NEEDS_FOURTH, None, fourth)
+    if catalog is None or _exists(catalog, classification, code):
+        return CodeVerdict(classification, str(text), code, CODABLE, None, "")
+    if len(code) == 3:
+        children = [f"{code}.{d}" for d in "0123456789" if _exists(catalog, classification, f"{code}.{d}")]
+        if children:
+            return CodeVerdict(classification, str(text), code, NEEDS_FOURTH, None,
+                               f"{fourth}: {', '.join(children)}", children)
+    return CodeVerdict(classification, str(text), code, UNKNOWN, None,
+                       f"{name} {code} is not in the loaded {name} classification")
+
+
+def _exists(catalog: CodeCatalog, classification: str, code: str) -> bool:
+    try:
+        return bool(catalog.exists(classification, code))
+    except Exception:  # a catalog problem reads as "not known": the edit reports it
+        return False
 
 
 def is_category(code: str) -> bool:

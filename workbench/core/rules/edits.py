@@ -8,6 +8,7 @@ Procedures are always OPCS-4 and diagnoses always ICD-10, so OPCS-4 Z94.2
 | invalid-code | error | not shaped like a code at all |
 | unknown-code | error | not in the loaded classification |
 | missing-4th-character | error | a category ("L80", "Y53.-") where a full code is needed |
+| rarely-recorded | warning | a code not recorded in hospital statistics for years (retired or rare) |
 | y-z-first | error | an OPCS-4 chapter Y or Z code in first position |
 | laterality-position | error | OPCS-4 Z94 not directly after a site code |
 | duplicate-code | warning | the same code twice in one list (a Y/Z code: twice after the same procedure) |
@@ -24,8 +25,7 @@ from workbench.core.rules.codes import (
     CodeCatalog,
     category_of,
     chapter_of,
-    is_category,
-    normalise_code,
+    judge_code,
 )
 from workbench.core.rules.model import EditResult, Pack
 
@@ -69,26 +69,24 @@ def _duplicates(codes: list[tuple[int, str]], classification: str, results: list
 
 def _checked(codes: list[str], classification: str, catalog: CodeCatalog | None,
              results: list[EditResult]) -> list[tuple[int, str]]:
-    """Normalised (position, code) pairs; malformed and unknown codes are reported."""
-    name = _NAMES[classification]
+    """Canonical (position, code) pairs; the loaded classification judges each code
+    (malformed, unknown, needing its 4th character, or codable but not recorded lately)."""
     out: list[tuple[int, str]] = []
     for position, raw in enumerate(codes, start=1):
-        code = normalise_code(str(raw))
-        if code is None:
-            results.append(EditResult("invalid-code", "error", f"'{raw}' is not an {name} code",
-                                      position, classification))
+        verdict = judge_code(catalog, classification, str(raw))
+        if verdict.code is None:
+            results.append(EditResult("invalid-code", "error", verdict.message, position, classification))
             continue
-        out.append((position, code))
-        if is_category(code) or _needs_fourth(catalog, classification, code):
-            shown = code.rstrip("-").rstrip(".")
-            results.append(EditResult(
-                "missing-4th-character", "error",
-                f"{name} {shown} is a category: choose the code with its 4th character", position, classification))
-        elif catalog is not None and not _exists(catalog, classification, code):
-            results.append(EditResult("unknown-code", "error",
-                                      f"{name} {code} is not in the loaded {name} classification"
-                                      + _subset_hint(catalog, classification),
-                                      position, classification))
+        out.append((position, verdict.code))
+        if verdict.status == "needs_fourth":
+            results.append(EditResult("missing-4th-character", "error",
+                                      f"{verdict.message}: choose the code with its 4th character"
+                                      if not verdict.children else verdict.message, position, classification))
+        elif verdict.status == "unknown":
+            results.append(EditResult("unknown-code", "error", verdict.message, position, classification))
+        elif verdict.note:
+            results.append(EditResult("rarely-recorded", "warning", f"{verdict.display()}: {verdict.note} "
+                                      "(retired or rare: check it is still current)", position, classification))
     return out
 
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.core.rules.codes import CodeCatalog, is_category
+from workbench.core.rules.codes import CodeCatalog, is_category, judge_code
 from workbench.core.rules.conditions import referenced
 from workbench.core.rules.edits import run_edits
 from workbench.core.rules.loader import load_pack, pack_files
@@ -63,8 +63,13 @@ def lint_pack(pack: Pack, catalog: CodeCatalog | None) -> list[LintMessage]:
 
     if catalog is not None:
         for classification, code, line in pack.code_lines:
-            if not catalog.exists(classification, code):
+            verdict = judge_code(catalog, classification, code)
+            if verdict.status == "unknown":
                 say(line, "error", f"{_NAMES[classification]} {code} is not in the loaded classification")
+            elif not verdict.codable:
+                say(line, "error", verdict.message)
+            elif verdict.note:
+                say(line, "warning", f"{verdict.display()}: {verdict.note} (retired or rare: check it)")
     for question in pack.all_questions():
         if not question.source and question.template_id != "another":
             say(question.line, "warning", f"question '{question.id}' has no source passage")
@@ -176,7 +181,7 @@ def _path_edits(pack: Pack, paths: list[AnswerPath], catalog: CodeCatalog | None
             if is_category(code):
                 problems[("error", f"leave the placeholder {code} unresolved")].append(("", path.answers))
         for result in run_edits(path.procedures, path.diagnoses, catalog, pack):
-            if result.id == "unknown-code":
+            if result.id in ("unknown-code", "rarely-recorded"):
                 continue  # already reported at the line that names the code
             problems[(result.severity, f"fail edit {result.id}")].append((result.message, path.answers))
     for (severity, what), examples in problems.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from workbench.core.rules.codes import ICD10, OPCS4, is_category, normalise_code
+from workbench.core.rules.codes import ICD10, OPCS4, is_category, normalise_code, normalise_complete
 from workbench.core.rules.conditions import parse_condition
 from workbench.core.rules.model import (
     KINDS,
@@ -112,7 +112,8 @@ class PackBuilder(ItemParser):
 
     def code(self, node: Any, classification: str, what: str, allow_category: bool = False) -> str:
         text = self.r.text(node, what)
-        code = normalise_code(text)
+        # A bare three-character code ("I10") may be complete: the linter asks the classification.
+        code = normalise_code(text) if allow_category else normalise_complete(text)
         if code is None:
             raise self.r.fail(node, f"{what}: '{text}' is not a code (expected a letter, two digits, a dot and a digit, e.g. L80.4)")
         if is_category(code) and not allow_category:

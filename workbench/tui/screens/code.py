@@ -86,6 +86,12 @@ class CodeScreen(WorkbenchScreen):
             head.append(f"{label} {info.code}  ", style="bold")
             head.append(info.title)
             head.append(f"\n{info.edition} · chapter {info.chapter}", style="dim")
+            from workbench.core.classifications.catalog import recorded_years, stale_note
+
+            if recorded_years(info):
+                head.append(f" · {recorded_years(info)}", style="dim")
+            if stale_note(info):
+                head.append(f"\nRetired or rare: {stale_note(info)}.", style="bold")
             if info.needs_fourth_character:
                 head.append("\nA category: choose one of its codes with a 4th character.", style="bold")
         self.query_one("#code-head", Static).update(head)

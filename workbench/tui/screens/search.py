@@ -12,12 +12,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from workbench.tui import keymap
-from workbench.tui.widgets.lists import KIND_LABELS, KeyList
+from workbench.tui.widgets.lists import KIND_LABELS
+from workbench.tui.widgets.result_rows import ResultRows
 from workbench.tui.widgets.typeahead import ForwardTypeAhead
 
 PLACEHOLDER = "Search: words, an IPG number (655) or a code (l804)"
@@ -47,7 +47,7 @@ class SearchScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield SearchInput(placeholder=PLACEHOLDER, id="search")
-        yield KeyList(id="results")
+        yield ResultRows(id="results")
         yield Static(HINT, id="search-status")
         yield Footer()
 
@@ -100,10 +100,7 @@ class SearchScreen(Screen):
             return  # results for text the coder has already changed
         self.hits = hits
         self.shown_query = query
-        results = self.query_one("#results", OptionList)
-        results.set_options(Option(_row(hit)) for hit in hits)
-        if hits:
-            results.highlighted = 0
+        self.query_one("#results", ResultRows).set_rows([_row(hit) for hit in hits])
         self._update_status()
         if self.open_when_ready and hits:
             self.open_when_ready = False
@@ -124,12 +121,7 @@ class SearchScreen(Screen):
     # ------------------------------------------------------------ keys
 
     def action_move(self, step: int) -> None:
-        results = self.query_one("#results", OptionList)
-        if results.option_count:
-            if step > 0:
-                results.action_cursor_down()
-            else:
-                results.action_cursor_up()
+        self.query_one("#results", ResultRows).move(step)
 
     def action_clear(self) -> None:
         self.clear()
@@ -142,12 +134,13 @@ class SearchScreen(Screen):
             # Enter pressed before the results arrived: open the top one when they do.
             self.open_when_ready = True
             return
-        highlighted = self.query_one("#results", OptionList).highlighted
+        highlighted = self.query_one("#results", ResultRows).highlighted
         self._open(highlighted or 0)
 
-    @on(OptionList.OptionSelected, "#results")
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self._open(event.option_index)
+    def on_result_rows_chosen(self, event: ResultRows.Chosen) -> None:
+        index = self.query_one("#results", ResultRows).row_at_line(event.line)
+        if index is not None:
+            self._open(index)
 
     def _open(self, index: int) -> None:
         if not 0 <= index < len(self.hits):
