@@ -327,7 +327,7 @@ def ipg406() -> Expected:
 
 
 def ipg444() -> Expected:
-    out: Expected = {key(approach="other"): ((), ("C22.9",))}
+    out: Expected = {key(approach="other"): ((), ())}   # outside the pack's scope: handed over, nothing coded
     for m, y in Y53.items():
         out[key(approach="percutaneous", image_control=m)] = (("J12.8", "Y12.3", y), ("C22.9",))
     return out
@@ -349,7 +349,8 @@ EXPECTED.update({
     "IPG444": ipg444(),
     "IPG504": ipg504(),
 })
-PARTIAL |= {"IPG230", "IPG287", "IPG388", "IPG406", "IPG444", "IPG504"}
+PARTIAL |= {"IPG230", "IPG287", "IPG388", "IPG406", "IPG504"}
+DRAFT |= {"IPG444"}   # one approach only is a scope (issue 15), no longer a partial source
 
 
 # ---- the tests ---------------------------------------------------------------------------------
@@ -376,6 +377,9 @@ def test_every_path_passes_the_edits(guidance: str, request: pytest.FixtureReque
     catalog = code_catalog(request)
     loaded = pack(guidance)
     for path in enumerate_paths(loaded, catalog):
+        if path.evaluation.handover:
+            assert path.procedures == path.diagnoses == []   # outside the scope: nothing is coded
+            continue
         assert run_edits(path.procedures, path.diagnoses, catalog, loaded) == [], path.answers
 
 

@@ -59,10 +59,10 @@ def code(args: argparse.Namespace) -> int:
         problems = "; ".join(f"{qid}: {why}" for qid, why in result.rejected.items())
         raise UserError(problems)
     edits = []
-    if result.complete:
+    if result.complete and not result.handover:   # handed over: nothing coded, nothing to check
         edits = run_edits([e.code for e in result.procedures], [e.code for e in result.diagnoses], catalog, pack)
     if args.json:
-        print_json({**evaluation_as_dict(result, edits), "pack": pack_flags(pack)})
+        print_json({**evaluation_as_dict(result, edits), "pack": pack_flags(pack), "snomed": list(pack.snomed)})
         return 0
     _print_result(pack, result, edits)
     return 0
@@ -70,6 +70,8 @@ def code(args: argparse.Namespace) -> int:
 
 def _print_result(pack, result, edits) -> None:
     from workbench.core.rules import pack_cautions
+    from workbench.core.rules.codes import describe_scope
+    from workbench.core.rules.export import snomed_lines
 
     print(f"{pack.id}: {pack.title}" + ("" if pack.status == "approved" else f" [{pack.status}]"))
     for caution in pack_cautions(pack):
@@ -80,18 +82,22 @@ def _print_result(pack, result, edits) -> None:
             for entry in entries:
                 title = f" {entry.title}" if entry.title else ""
                 print(f"  {entry.position}. {entry.code}{title}\n       why: {entry.reason}")
+    for line in snomed_lines(pack):
+        print(f"SNOMED CT {line}")
     for note in result.notes:
         print(f"Note: {note}")
+    if result.handover:
+        return
     if not result.complete:
         question = result.next_question
         step, most = result.progress
         print(f"Next question ({step} of at most {most}): {question.prompt}  [--answer {question.id}=...]")
         for option in question.options:
-            print(f"  {option.value}: {option.label}")
+            print(f"  {option.value}: {option.label}" + ("  (preferred by the guidance)" if option.preferred else ""))
         if question.kind == "number":
             print(f"  a whole number from {question.minimum} to {question.maximum}")
         if question.kind == "code":
-            print(f"  a code within {', '.join(question.code_scope)}")
+            print(f"  a code within {describe_scope(question.code_scope, question.classification)}")
         return
     for edit in edits:
         where = f" (position {edit.position})" if edit.position else ""

@@ -69,7 +69,8 @@ def list_packs(args: argparse.Namespace) -> int:
     packs, errors = load_shipped()
     rows = [
         {"id": p.id, "guidance_id": p.guidance_id, "title": p.title, "status": p.status,
-         "partial": p.partial, "partial_reason": p.partial_reason, "version": p.version, "path": p.path}
+         "partial": p.partial, "partial_reason": p.partial_reason, "version": p.version, "path": p.path,
+         "lifecycle": p.lifecycle.status(), "scope": p.scope.covers if p.scope else None}
         for p in sorted(packs.values(), key=lambda p: _order_key(p.guidance_id))
     ]
     for error in errors:
@@ -79,7 +80,8 @@ def list_packs(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         flags = row["status"] + (", partial" if row["partial"] else "")
-        print(f"{row['id']:<8} v{row['version']:<5} {flags:<17} {row['title']}")
+        tag = f"  [{row['lifecycle']}]" if row["lifecycle"] else ""
+        print(f"{row['id']:<8} v{row['version']:<5} {flags:<17} {row['title']}{tag}")
     return 0
 
 
@@ -114,7 +116,28 @@ def show_pack(args: argparse.Namespace) -> int:
         print(f"{rule['code']} is dropped when {', '.join(rule['by'])} is coded: {rule['reason']}")
     for rule in data["forbidden"]:
         print(f"Never {rule['code']}: {rule['reason']}")
+    _print_constructs(data)
     return 0
+
+
+def _print_constructs(data: dict) -> None:
+    """Supersession, scope, position rules, case by case and SNOMED CT, when the pack has them."""
+    life = data["lifecycle"]
+    for link in life.get("replaced_by", []):
+        print(f"Replaced by {link['guidance']}" + (f" ({link['date']})" if link["date"] else ""))
+    for link in life.get("replaces", []):
+        print(f"Replaces {link['guidance']}" + (f" ({link['date']})" if link["date"] else ""))
+    if "withdrawn" in life:
+        print("Withdrawn" + (f": {life['withdrawn']['reason']}" if life["withdrawn"]["reason"] else ""))
+    if data["scope"]:
+        print(f"Covers only {data['scope']['covers']} (when {data['scope']['when']})")
+    for rule in data["positions"]:
+        where = f"in position {rule['place']}" if rule["place"] else f"straight after {', '.join(rule['after'])}"
+        print(f"{', '.join(rule['codes'])} goes {where}: {rule['reason']}")
+    if data["case_by_case"]:
+        print(f"No fixed codes: {data['case_by_case']}")
+    for concept in data["snomed"]:
+        print(f"SNOMED CT {concept.get('type', 'concept')}: {concept['term']} ({concept['concept_id']})")
 
 
 def _print_question(question: dict, indent: str) -> None:

@@ -32,18 +32,21 @@ def open_reference():
 
 
 def run(args) -> int:
+    from workbench.core.guidance import guidance_status
     from workbench.core.search import search
 
     conn = open_reference()
     try:
         hits = search(conn, args.query, kind=args.kind, limit=args.limit)
+        # Replaced or withdrawn guidance says so beside its title.
+        status = guidance_status(conn, [h.code for h in hits if h.kind == "guidance"])
     except sqlite3.Error as exc:
         raise UserError(f"search failed: {exc}") from None
     finally:
         conn.close()
     if args.json:
         print_json([{"kind": h.kind, "code": h.code, "title": h.title, "score": h.score, "detail": h.detail}
-                    for h in hits])
+                    | ({"status": status.get(h.code, "")} if h.kind == "guidance" else {}) for h in hits])
         return 0
     if not hits:
         print(f"Nothing found for {args.query!r}.")
@@ -52,5 +55,6 @@ def run(args) -> int:
     kind_width = max(len(label) for label in labels)
     code_width = max(len(h.code) for h in hits)
     for label, hit in zip(labels, hits, strict=True):
-        print(f"{label:<{kind_width}}  {hit.code:<{code_width}}  {hit.title}")
+        tag = f"  [{status[hit.code].upper()}]" if hit.kind == "guidance" and hit.code in status else ""
+        print(f"{label:<{kind_width}}  {hit.code:<{code_width}}  {hit.title}{tag}")
     return 0

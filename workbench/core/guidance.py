@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.classifications.codes import ICD10, OPCS4, CodeRef, try_parse_code
+from workbench.core.lifecycle import Lifecycle, LifecycleError, lifecycle_from
 
 SECTION_KEYS = ("description", "procedure_codes", "diagnosis_codes", "notes")
 
@@ -42,6 +43,7 @@ class Guidance:
     partial: bool
     partial_reason: str = ""
     snomed_ct: list[dict] = field(default_factory=list)
+    lifecycle: Lifecycle = Lifecycle()
 
     @property
     def number(self) -> int:
@@ -58,7 +60,7 @@ def normalise_guidance_id(text: str) -> str | None:
 
 # ---------------------------------------------------------------- reading (app)
 
-_COLUMNS = "id, title, source_url, editions, partial, partial_reason, snomed_ct, text"
+_COLUMNS = "id, title, source_url, editions, partial, partial_reason, snomed_ct, text, lifecycle"
 
 
 def list_guidance(conn: sqlite3.Connection) -> list[Guidance]:
@@ -140,9 +142,18 @@ def _assemble(conn: sqlite3.Connection, rows: list[tuple]) -> list[Guidance]:
     return [
         Guidance(id=gid, title=title, source_url=url, editions=json.loads(editions),
                  sections=sections[gid], codes=codes[gid], text=text, partial=bool(partial),
-                 partial_reason=reason, snomed_ct=json.loads(snomed))
-        for gid, title, url, editions, partial, reason, snomed, text in rows
+                 partial_reason=reason, snomed_ct=json.loads(snomed), lifecycle=lifecycle_from(json.loads(life)))
+        for gid, title, url, editions, partial, reason, snomed, text, life in rows
     ]
+
+
+def guidance_status(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+    """The supersession tag of each guidance that has one ('replaced by IPG489 (May 2014)')."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT id, status FROM guidance WHERE id IN ({marks}) AND status != ''", ids)
+    return dict(rows.fetchall())
 
 
 # ---------------------------------------------------------------- loading (build time)
@@ -178,6 +189,10 @@ def load_guidance_file(path: Path) -> Guidance:
     editions = meta.get("editions") or {}
     if not isinstance(editions, dict):
         raise GuidanceFormatError(f"{path}:2: 'editions' must be a mapping such as opcs4: OPCS-4.6")
+    try:
+        lifecycle = lifecycle_from(meta)
+    except LifecycleError as exc:
+        raise GuidanceFormatError(f"{path}:2: {exc}") from None
     body = "\n".join(lines[end + 1:]).strip("\n") + "\n"
     sections, codes = parse_body(body)
     return Guidance(
@@ -185,7 +200,7 @@ def load_guidance_file(path: Path) -> Guidance:
         editions={str(k): str(v) for k, v in editions.items()}, sections=sections, codes=codes,
         text=body, partial=bool(meta.get("partial", False)),
         partial_reason=str(meta.get("partial_reason") or ""),
-        snomed_ct=list(meta.get("snomed_ct") or []),
+        snomed_ct=list(meta.get("snomed_ct") or []), lifecycle=lifecycle,
     )
 
 
@@ -243,9 +258,10 @@ def store_guidance(conn: sqlite3.Connection, docs: list[tuple[Guidance, str]]) -
     for doc, rel_path in docs:
         conn.execute(
             "INSERT INTO guidance (id, number, title, source_url, editions, partial, partial_reason,"
-            " snomed_ct, text, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " snomed_ct, text, path, lifecycle, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, doc.number, doc.title, doc.source_url, json.dumps(doc.editions), int(doc.partial),
-             doc.partial_reason, json.dumps(doc.snomed_ct, default=str), doc.text, rel_path))
+             doc.partial_reason, json.dumps(doc.snomed_ct, default=str), doc.text, rel_path,
+             json.dumps(doc.lifecycle.as_dict()), doc.lifecycle.status()))
         conn.executemany(
             "INSERT INTO guidance_sections (guidance_id, key, position, body) VALUES (?, ?, ?, ?)",
             [(doc.id, key, i, body) for i, (key, body) in enumerate(doc.sections.items())])

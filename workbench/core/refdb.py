@@ -194,13 +194,19 @@ def _rebuild(path: Path, *, damaged: bool = False) -> list[str]:
     import tempfile  # only builds need it; keeps the app's start path small
 
     from workbench.core.classifications.import_store import store_path
+    from workbench.core.prebuilt import copy_if_current
 
     fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".building", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        facts = build_reference_db(tmp, imports_from=store_path(path))
-        os.chmod(tmp, 0o600)     # SQLite created it with the umask's mode
+        imports = store_path(path)
+        # With no imported release to re-apply, the database built at install time is the same.
+        if imports.exists() or not copy_if_current(tmp):
+            facts = build_reference_db(tmp, imports_from=imports)
+        else:
+            facts = {}
+        os.chmod(tmp, 0o600)     # SQLite (or the copy) created it with the umask's mode
         _fsync(tmp)
         if damaged:
             # The old WAL and shared memory belong to the damaged file: never let them meet the new one.

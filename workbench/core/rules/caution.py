@@ -11,7 +11,7 @@ from workbench.core.rules.model import Pack
 
 def pack_cautions(pack: Pack) -> list[str]:
     """Plain warnings for a draft or partial pack; empty for an approved, complete one."""
-    cautions: list[str] = []
+    cautions: list[str] = pack.lifecycle.warnings(pack.guidance_id)
     if pack.partial:
         reason = pack.partial_reason.strip().rstrip(".") or "the source record is incomplete"
         where = f" ({pack.source_url})" if pack.source_url else ""
@@ -26,12 +26,16 @@ def pack_cautions(pack: Pack) -> list[str]:
 def pack_flags(pack: Pack) -> dict:
     """The pack's identity and trust flags, as the CLI's JSON carries them."""
     return {"id": pack.id, "version": pack.version, "status": pack.status, "partial": pack.partial,
-            "partial_reason": pack.partial_reason, "cautions": pack_cautions(pack)}
+            "partial_reason": pack.partial_reason, "cautions": pack_cautions(pack),
+            "lifecycle": pack.lifecycle.as_dict(), "scope": pack.scope.covers if pack.scope else None}
 
 
 def pack_caution_line(pack: Pack) -> str:
     """The same cautions in one short line, for screens with no room for the full wording."""
     parts = []
+    status = pack.lifecycle.status()
+    if status:
+        parts.append(f"{pack.guidance_id} {status.upper()}")
     if pack.partial:
         parts.append("PARTIAL pack: the source was incomplete, check the guidance for anything missed")
     if pack.status != "approved":

@@ -127,6 +127,34 @@ def in_scope(code: str, scope: list[str] | tuple[str, ...]) -> bool:
     return False
 
 
+_OPCS4_CHAPTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"   # OPCS-4 has no chapter I
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def describe_scope(scope: list[str] | tuple[str, ...], classification: str = OPCS4) -> str:
+    """A code slot's scope for a placeholder: 'any chapter', 'chapters A-H, J-Z', 'K, M02.-'.
+
+    A slot open to every chapter is said in two words instead of listing 25 letters.
+    """
+    entries = [e.upper() for e in scope]
+    letters = sorted({e for e in entries if len(e) == 1 and e.isalpha()})
+    others = [e for e in entries if not (len(e) == 1 and e.isalpha())]
+    alphabet = _OPCS4_CHAPTERS if classification == OPCS4 else _ALPHABET
+    if letters and set(alphabet) <= set(letters):
+        return "any chapter" + (f", {', '.join(others)}" if others else "")
+    runs: list[str] = []
+    start = previous = None
+    for letter in [*letters, None]:
+        if letter is not None and previous is not None and ord(letter) == ord(previous) + 1:
+            previous = letter
+            continue
+        if start is not None:
+            runs.append(start if start == previous else f"{start}-{previous}")
+        start = previous = letter
+    chapters = (("chapter " if len(letters) == 1 else "chapters ") + ", ".join(runs)) if runs else ""
+    return ", ".join(filter(None, [chapters, *others]))
+
+
 def catalog_title(catalog: CodeCatalog | None, classification: str, code: str) -> str:
     if catalog is None or is_category(code):
         return ""

@@ -116,11 +116,13 @@ class _Walk:
             scope["another"] = prefix + "another"
             for template in group.questions:
                 instance = replace(template, id=prefix + template.id, instance=number,
+                                   prompt=instance_prompt(group, template.prompt, number),
                                    options=self.distinct_options(group, template, number))
                 self.visit(template, prefix + template.id, scope, instance)
             if number == group.maximum:
                 return
-            another = replace(group.another, id=prefix + "another", instance=number)
+            another = replace(group.another, id=prefix + "another", instance=number,
+                              prompt=instance_prompt(group, group.another.prompt, number))
             self.visit(group.another, prefix + "another", scope, another)
             status, answer = self.status[prefix + "another"], self.accepted.get(prefix + "another")
             if status == "answered" and answer == "yes":
@@ -136,10 +138,39 @@ class _Walk:
         return [o for o in template.options if o.value not in taken]
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+
+
+def instance_prompt(group: Group, prompt: str, number: int) -> str:
+    """The first instance keeps the pack's prompt; later ones say which instance they are about."""
+    if number == 1:
+        return prompt
+    what = group.item or group.id.replace("_", " ")
+    return f"{prompt} ({_ORDINALS[number - 1]} {what})"
+
+
+def _handover(pack: Pack, walk: _Walk) -> str:
+    """Why the pack codes nothing for this episode, once that is known; '' otherwise."""
+    if pack.case_by_case:
+        return f"{pack.guidance_id} gives no fixed codes: {pack.case_by_case.rstrip('.')}. Code the episode by hand."
+    if pack.scope is not None and holds(pack.scope.when, walk.lookup({})) is False:
+        return (f"{pack.guidance_id} covers only {pack.scope.covers.rstrip('.')}; its rules do not apply to "
+                "this episode. Code the episode by hand.")
+    return ""
+
+
 def evaluate(pack: Pack, answers: Mapping[str, object], catalog: CodeCatalog | None = None) -> Evaluation:
     """The state of one coding: next question, answered questions, codes so far, notes."""
     walk = _Walk(pack, answers)
     walk.run()
+    handover = _handover(pack, walk)
+    if handover:
+        # Outside the pack's scope (or no fixed codes): ask nothing more, code nothing.
+        count = len(walk.answered)
+        return Evaluation(complete=True, next_question=None, answered=walk.answered,
+                          answers=dict(walk.accepted), procedures=[], diagnoses=[],
+                          notes=[handover], progress=(count, count), rejected=walk.rejected,
+                          handover=handover)
     complete = walk.next_question is None and walk.remaining == 0
     emitter = _Emitter(pack, walk, complete)
     procedures = emitter.emit(pack.procedures, {})

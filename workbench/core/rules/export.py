@@ -21,8 +21,8 @@ def question_as_dict(question: Question) -> dict:
     out = {
         "id": question.id, "kind": question.kind, "prompt": question.prompt, "help": question.help,
         "source": question.source, "default": question.default,
-        "options": [{"value": o.value, "label": o.label, "help": o.help, "codes": list(o.codes)}
-                    for o in question.options],
+        "options": [{"value": o.value, "label": o.label, "help": o.help, "codes": list(o.codes),
+                     "preferred": o.preferred} for o in question.options],
     }
     if question.kind == "number":
         out.update(minimum=question.minimum, maximum=question.maximum)
@@ -56,6 +56,7 @@ def evaluation_as_dict(result: Evaluation, edits: list[EditResult]) -> dict:
         "answers": result.answers,
         "progress": list(result.progress),
         "notes": result.notes,
+        "handover": result.handover or None,
         "entries": {"procedures": [entry_as_dict(e) for e in result.procedures],
                     "diagnoses": [entry_as_dict(e) for e in result.diagnoses]},
     }
@@ -90,7 +91,21 @@ def pack_as_dict(pack: Pack) -> dict:
         "forbidden": [{"code": f.code, "reason": f.reason} for f in pack.forbidden],
         "requires_diagnosis": pack.requires_diagnosis,
         "snomed": list(pack.snomed),
+        "lifecycle": pack.lifecycle.as_dict(),
+        "scope": {"covers": pack.scope.covers, "when": text(pack.scope.when)} if pack.scope else None,
+        "positions": [{"codes": list(p.codes), "place": p.place, "after": list(p.after), "reason": p.reason}
+                      for p in pack.positions],
+        "case_by_case": pack.case_by_case or None,
     }
+
+
+def snomed_lines(pack: Pack) -> list[str]:
+    """The pack's SNOMED CT concepts as display lines: 'procedure: term (concept id)'."""
+    out = []
+    for concept in pack.snomed:
+        kind = concept.get("type", "")
+        out.append(f"{kind + ': ' if kind else ''}{concept.get('term', '')} ({concept.get('concept_id', '')})")
+    return out
 
 
 def _item(item: Item, text) -> dict:

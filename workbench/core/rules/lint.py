@@ -15,6 +15,7 @@ from workbench.core.rules.edits import run_edits
 from workbench.core.rules.loader import load_pack, pack_files
 from workbench.core.rules.model import Each, Pack, PackError, Question, Table
 from workbench.core.rules.paths import AnswerPath, StuckPath, TooManyPaths, enumerate_paths
+from workbench.core.rules.positions import position_edits
 
 _NAMES = {"opcs4": "OPCS-4", "icd10": "ICD-10"}
 
@@ -87,6 +88,8 @@ def lint_pack(pack: Pack, catalog: CodeCatalog | None) -> list[LintMessage]:
     _reachability(pack, paths, say)
     _dead_options(pack, paths, say)
     _path_edits(pack, paths, catalog, say)
+    if pack.scope is not None and not any(p.evaluation.handover for p in paths):
+        say(pack.scope.line, "warning", "every answer path is inside the scope: the scope rules out nothing")
     return out
 
 
@@ -177,10 +180,13 @@ def _path_edits(pack: Pack, paths: list[AnswerPath], catalog: CodeCatalog | None
     # Grouped by problem kind, so one mistake gives one message with a count and an example.
     problems: dict[tuple[str, str], list[tuple[str, dict]]] = defaultdict(list)
     for path in paths:
+        if path.evaluation.handover:
+            continue  # outside the pack's scope: nothing is coded on purpose
         for code in path.procedures + path.diagnoses:
             if is_category(code):
                 problems[("error", f"leave the placeholder {code} unresolved")].append(("", path.answers))
-        for result in run_edits(path.procedures, path.diagnoses, catalog, pack):
+        results = run_edits(path.procedures, path.diagnoses, catalog, pack) + position_edits(pack, path.procedures)
+        for result in results:
             if result.id in ("unknown-code", "rarely-recorded"):
                 continue  # already reported at the line that names the code
             problems[(result.severity, f"fail edit {result.id}")].append((result.message, path.answers))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from workbench.core.lifecycle import Lifecycle
+
 # ---------------------------------------------------------------- errors
 
 
@@ -75,6 +77,7 @@ class Option:
     help: str = ""
     codes: tuple[str, ...] = ()          # codes a `from:` item emits when this option is chosen
     reason: str = ""                     # overrides the generated reason for those codes
+    preferred: bool = False              # the guidance prefers it among valid alternatives
     line: int = field(default=0, compare=False)
 
 
@@ -118,6 +121,7 @@ class Group:
     distinct: tuple[str, ...] = ()       # questions whose chosen option is not offered again
     when: Condition | None = None
     line: int = 0
+    item: str = ""                       # what one instance is ("type of stent"), for prompts
 
 
 # ---------------------------------------------------------------- code items
@@ -208,6 +212,26 @@ class Forbidden:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What the pack's rules cover (e.g. the percutaneous approach); outside it, nothing is coded."""
+
+    covers: str                          # "the percutaneous approach with image guidance"
+    when: Condition                      # holds inside the scope
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a code must sit: in a fixed place (V55.- second) or straight after another code."""
+
+    codes: tuple[str, ...]               # codes or categories ("V55.-") the rule is about
+    place: int | None = None             # 1-based place in the procedure list
+    after: tuple[str, ...] = ()          # ... or directly after one of these codes
+    reason: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Pack:
     id: str
     guidance_id: str
@@ -229,6 +253,10 @@ class Pack:
     requires_diagnosis: bool = False
     site_codes: tuple[str, ...] = ()
     snomed: tuple[dict, ...] = ()
+    lifecycle: Lifecycle = Lifecycle()
+    scope: Scope | None = None
+    positions: tuple[Position, ...] = ()
+    case_by_case: str = ""               # no fixed codes: why, and what to code by hand
     path: str = ""
     code_lines: tuple[tuple[str, str, int], ...] = ()   # (classification, code, line) for the linter
 
@@ -292,6 +320,7 @@ class Evaluation:
     notes: list[str]
     progress: tuple[int, int]
     rejected: dict[str, str] = field(default_factory=dict)   # answer id -> why it was not used
+    handover: str = ""                   # the pack cannot code this episode: why (out of scope, case by case)
 
 
 @dataclass(frozen=True)

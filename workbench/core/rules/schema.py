@@ -23,26 +23,27 @@ from workbench.core.rules.model import (
     Suppression,
 )
 from workbench.core.rules.nodes import NodeReader, line_of
+from workbench.core.rules.schema_constructs import CONSTRUCT_KEYS, ConstructParser
 from workbench.core.rules.schema_items import ItemParser
 
 PACK_KEYS = (
     "id", "guidance", "title", "version", "status", "partial", "partial_reason", "editions",
     "source_url", "source", "questions", "procedures", "diagnoses", "notes", "suppress",
-    "exclusions", "forbidden", "requires_diagnosis", "site_codes", "snomed",
+    "exclusions", "forbidden", "requires_diagnosis", "site_codes", "snomed", *CONSTRUCT_KEYS,
 )
 QUESTION_KEYS = (
     "id", "kind", "prompt", "help", "source", "options", "default", "when", "min", "max",
     "scope", "examples", "several", "classification",
 )
-GROUP_KEYS = ("group", "when", "max", "distinct", "another", "questions")
+GROUP_KEYS = ("group", "when", "max", "distinct", "another", "questions", "item")
 ANOTHER_KEYS = ("prompt", "help", "source", "default")
-OPTION_KEYS = ("value", "label", "help", "code", "codes", "reason")
+OPTION_KEYS = ("value", "label", "help", "code", "codes", "reason", "preferred")
 STATUSES = ("draft", "approved")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _YESNO = (Option("yes", "Yes"), Option("no", "No"))
 
 
-class PackBuilder(ItemParser):
+class PackBuilder(ItemParser, ConstructParser):
     def __init__(self, path: str):
         self.r = NodeReader(path)
         self.path = path
@@ -58,8 +59,9 @@ class PackBuilder(ItemParser):
     def build(self, root: Any) -> Pack:
         r = self.r
         f = r.mapping(root, "the pack", PACK_KEYS, ("id", "guidance", "title", "version", "status"))
-        if "procedures" not in f and "diagnoses" not in f:
-            raise r.fail(root, "the pack has neither 'procedures' nor 'diagnoses': it would code nothing")
+        if "procedures" not in f and "diagnoses" not in f and "case_by_case" not in f:
+            raise r.fail(root, "the pack has neither 'procedures' nor 'diagnoses': it would code nothing "
+                               "(a guidance with no fixed codes says so with 'case_by_case')")
         status = r.text(f["status"], "status")
         if status not in STATUSES:
             raise r.fail(f["status"], f"status should be draft or approved, not '{status}'")
@@ -93,6 +95,10 @@ class PackBuilder(ItemParser):
             site_codes=tuple(self.code(n, OPCS4, "site_codes") for n in r.seq(f["site_codes"], "site_codes"))
             if "site_codes" in f else (),
             snomed=self.snomed(f["snomed"]) if "snomed" in f else (),
+            lifecycle=self.lifecycle(f),
+            scope=self.scope(f["scope"]) if "scope" in f else None,
+            positions=self.positions(f["positions"]) if "positions" in f else (),
+            case_by_case=r.text(f["case_by_case"], "case_by_case") if "case_by_case" in f else "",
             path=self.path,
             code_lines=tuple(self.code_lines),
         )
@@ -224,16 +230,21 @@ class PackBuilder(ItemParser):
                 help=r.text(o["help"], "help", allow_empty=True) if "help" in o else "",
                 codes=self.codes(o, classification, f"{what}: option '{value}'"),
                 reason=r.text(o["reason"], "reason") if "reason" in o else "",
+                preferred=r.boolean(o["preferred"], "preferred") if "preferred" in o else False,
                 line=line_of(node),
             ))
         if len(out) < 2:
             raise r.fail(f["options"], f"{what}: a {kind} question needs at least two options")
-        return out
+        # The guidance's preferred option is shown first (its file order is kept otherwise).
+        return sorted(out, key=lambda option: not option.preferred)
 
     def default(self, f: dict, question: Question, what: str) -> str | None:
         if "default" not in f:
             return None
         value = self.r.text(f["default"], f"{what}: default")
+        if any(o.preferred for o in question.options):
+            raise self.r.fail(f["default"], f"{what}: a question with a preferred option has no default: "
+                                            "the coder must choose, the preference is only shown")
         if question.kind in ("yesno", "choice"):
             if question.option(value) is None:
                 allowed = ", ".join(o.value for o in question.options)
@@ -292,12 +303,14 @@ class PackBuilder(ItemParser):
         maximum = r.integer(f["max"], f"group '{gid}': max") if "max" in f else 3
         if not 1 <= maximum <= 9:
             raise r.fail(f["max"], f"group '{gid}': max should be between 1 and 9")
-        distinct = tuple(r.text(n, "distinct") for n in r.seq(f["distinct"], "distinct", allow_single=True)) \
-            if "distinct" in f else ()
-        for name, dnode in zip(distinct, r.seq(f.get("distinct"), "distinct", allow_single=True), strict=False):
+        # `distinct` is optional: without it, an option chosen before is offered again.
+        distinct_nodes = r.seq(f["distinct"], "distinct", allow_single=True) if "distinct" in f else []
+        distinct = tuple(r.text(n, "distinct") for n in distinct_nodes)
+        for name, dnode in zip(distinct, distinct_nodes, strict=True):
             if name not in local or local[name].kind != "choice":
                 raise r.fail(dnode, f"group '{gid}': distinct '{name}' should name a choice question of the group")
-        return Group(gid, tuple(local.values()), another, maximum, distinct, when, line_of(node))
+        item = r.text(f["item"], f"group '{gid}': item") if "item" in f else ""
+        return Group(gid, tuple(local.values()), another, maximum, distinct, when, line_of(node), item)
 
     def with_default(self, question: Question, node: Any) -> Question:
         from dataclasses import replace

@@ -25,16 +25,29 @@ class GuidanceView:
     pack_problem: str = ""
 
 
+def guidance_facts(view: GuidanceView) -> str:
+    """Supersession and SNOMED CT concepts, said before the pack's status ('' when neither)."""
+    guidance = view.guidance
+    lines = list(guidance.lifecycle.sentences(guidance.id))
+    lines += [f"SNOMED CT {c.get('type', 'concept')}: {c.get('term', '')} ({c.get('concept_id', '')})"
+              for c in guidance.snomed_ct]
+    return "\n".join(lines)
+
+
 def pack_status(view: GuidanceView) -> str:
     """The rule pack's status said plainly."""
+    facts = guidance_facts(view)
+    facts = facts + "\n" if facts else ""
     if view.pack is None:
         extra = f" ({view.pack_problem})" if view.pack_problem else ""
-        return f"No rule pack{extra}: press c to build the codes by hand in the review."
+        return f"{facts}No rule pack{extra}: press c to build the codes by hand in the review."
     from workbench.core.rules import pack_cautions
 
     pack = view.pack
-    text = f"Rule pack {pack.id} v{pack.version}: {pack.status}."
+    text = f"{facts}Rule pack {pack.id} v{pack.version}: {pack.status}."
     for caution in pack_cautions(pack):
+        if caution in facts:
+            continue   # the supersession is said once, above
         text += f" {caution}"
     return text + " Press c to code an episode."
 

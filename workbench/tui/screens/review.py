@@ -23,6 +23,7 @@ from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.lists import KeyList
+from workbench.tui.widgets.snomed import SnomedLine
 from workbench.tui.widgets.typeahead import FormInput
 
 OPCS4, ICD10 = "opcs4", "icd10"
@@ -87,6 +88,7 @@ class ReviewScreen(WorkbenchScreen):
         title = f"Review {what}" + (f" · amending episode {self.amend_of}" if self.amend_of else "")
         yield Static(Text(title), id="review-title", classes="title")
         yield PackCaution(id="review-caution")
+        yield SnomedLine(id="review-snomed")
         with Vertical(id="review-body"):
             yield SequenceList(id="sequence")
             yield Static("Checking…", id="edits")
@@ -100,6 +102,7 @@ class ReviewScreen(WorkbenchScreen):
 
     def on_mount(self) -> None:
         self.query_one("#review-caution", PackCaution).show_pack(self.pack)
+        self.query_one("#review-snomed", SnomedLine).show_concepts(self.pack.snomed if self.pack else ())
         details = self.state.get("details")
         if self.amend_of and details:
             for field in ("patient", "episode", "date", "nhs"):

@@ -28,6 +28,7 @@ from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.choices import ChoiceList
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.sequence import sequence_table
+from workbench.tui.widgets.snomed import SnomedLine
 
 STATE_VERSION = 1
 
@@ -75,6 +76,7 @@ class WizardScreen(WorkbenchScreen):
         self._draft_seq = 0
         self._draft_saved_seq = -1
         self.finished = False              # saved to the log: no more drafts
+        self.notice: str | None = None     # "withdrawn" | "handover": a yes/no about the guidance itself
 
     # ------------------------------------------------------------ layout
 
@@ -82,6 +84,7 @@ class WizardScreen(WorkbenchScreen):
         yield Header(icon="≡")
         yield Static(Text(self.state.get("guidance_id") or ""), id="wizard-title", classes="title")
         yield PackCaution(id="wizard-caution")
+        yield SnomedLine(id="wizard-snomed")
         with Vertical(id="wizard-body"):
             with Vertical(id="question-panel"):
                 yield Static("", id="progress")
@@ -127,7 +130,16 @@ class WizardScreen(WorkbenchScreen):
             return
         self.query_one("#wizard-title", Static).update(Text(f"{pack.guidance_id}: {pack.title}"))
         self.query_one("#wizard-caution", PackCaution).show_pack(pack)
+        self.query_one("#wizard-snomed", SnomedLine).show_concepts(pack.snomed)
         self.fetch_titles([(c, code) for c, code, _ in pack.code_lines])
+        for warning in pack.lifecycle.warnings(pack.guidance_id):
+            self.app.notify(warning, severity="warning", timeout=10)
+        if pack.lifecycle.withdrawn is not None and not self.answers and not self.state.get("withdrawn_confirmed"):
+            self.evaluation = self._evaluate()
+            self.show_notice("withdrawn", " ".join(pack.lifecycle.warnings(pack.guidance_id)),
+                             [("code", f"Yes, code this episode with {pack.guidance_id}"),
+                              ("leave", "No, leave the wizard")])
+            return
         self.advance(save=False)
 
     # ------------------------------------------------------------ titles (worker)
@@ -163,14 +175,46 @@ class WizardScreen(WorkbenchScreen):
         self.evaluation = self._evaluate()
         if save:
             self.persist()
+        if self.evaluation.complete and self.evaluation.handover:
+            # Outside the pack's scope, or no fixed codes: never save an episode without a procedure.
+            self.show_notice("handover", self.evaluation.handover,
+                             [("leave", "Leave the wizard and code this episode by hand"),
+                              *([("back", "Change my last answer")] if self.evaluation.answered else [])])
+            return
         if self.evaluation.complete:
             self.reopened.clear()
             self.open_review()
             return
         self.show_question(self.evaluation.next_question)
 
+    def show_notice(self, kind: str, text: str, options: list[tuple[str, str]]) -> None:
+        """A question about the guidance itself (withdrawn, out of scope), answered like any other."""
+        self.notice, self.question = kind, None
+        self.query_one("#progress", Static).update(self.pack.guidance_id if self.pack else "")
+        self.query_one("#prompt", Static).update(Text(text))
+        self.query_one("#question-help", Static).update("")
+        self.query_one("#question-source", Static).update("")
+        self._error("")
+        choices = self.query_one("#choices", ChoiceList)
+        choices.load(options, multi=False, chosen=None, default=None)
+        self._show_widgets(choices)
+        self._show_sequence()
+
+    def _notice_answered(self, value: str) -> None:
+        kind, self.notice = self.notice, None
+        if kind == "withdrawn" and value == "code":
+            self.state["withdrawn_confirmed"] = True
+            self.advance(save=False)
+        elif value == "back":
+            self.action_back()
+        else:
+            draft_id = self.claim_draft()
+            if draft_id is not None:
+                self.app.discard_draft(draft_id)
+            self.app.pop_screen()
+
     def show_question(self, question: Any) -> None:
-        self.question = question
+        self.question, self.notice = question, None
         k, n = self.evaluation.progress
         guidance = self.pack.guidance_id if self.pack else ""
         self.query_one("#progress", Static).update(f"{guidance} · question {k} of at most {n}")
@@ -182,7 +226,8 @@ class WizardScreen(WorkbenchScreen):
         kept = self.answers.get(question.id)
         if question.kind in ("yesno", "choice", "multi"):
             choices = self.query_one("#choices", ChoiceList)
-            choices.load([(o.value, o.label) for o in question.options], multi=question.kind == "multi",
+            choices.load([(o.value, o.label + (" · preferred by the guidance" if o.preferred else ""))
+                          for o in question.options], multi=question.kind == "multi",
                          chosen=kept, default=question.default)
             self._show_widgets(choices)
         elif question.kind == "number":
@@ -195,7 +240,9 @@ class WizardScreen(WorkbenchScreen):
         else:
             field = self.query_one("#code-input", Input)
             field.value = ", ".join(kept) if isinstance(kept, list) else str(kept or "")
-            scope = ", ".join(question.code_scope)
+            from workbench.core.rules.codes import describe_scope
+
+            scope = describe_scope(question.code_scope, question.classification) if question.code_scope else ""
             field.placeholder = f"a code{' in ' + scope if scope else ''} or words to search, then Enter"
             self.query_one("#slot-results", OptionList).clear_options()
             self._show_widgets(field)
@@ -248,6 +295,9 @@ class WizardScreen(WorkbenchScreen):
 
     @on(ChoiceList.Answered)
     def _choice(self, event: ChoiceList.Answered) -> None:
+        if self.notice is not None:
+            self._notice_answered(str(event.value))
+            return
         self.answer(event.value)
 
     @on(Input.Submitted, "#number-input")
@@ -315,6 +365,7 @@ class WizardScreen(WorkbenchScreen):
     # ------------------------------------------------------------ going back
 
     def action_back(self) -> None:
+        self.notice = None
         evaluation = self.evaluation
         if evaluation is None or not evaluation.answered:
             self._leave()
