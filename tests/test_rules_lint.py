@@ -41,7 +41,11 @@ def errors(messages) -> list:
 def test_shipped_packs_are_clean(catalog) -> None:
     count, messages = lint_files(None, catalog)
     assert count == len(pack_files()) >= 14
-    assert messages == []
+    # The one kind of warning allowed: a code the hospital statistics show as long unrecorded,
+    # kept on purpose where a reviewed pack offers it (IPG407's G02.4, last recorded 2017/18).
+    rare = [m for m in messages if m.severity == "warning" and "retired or rare" in m.message]
+    assert [m for m in messages if m not in rare] == []
+    assert [Path(m.path).stem for m in rare] == ["IPG407"]
 
 
 def test_misspelt_key_names_the_line_and_suggests(tmp_path, catalog) -> None:
