@@ -79,13 +79,14 @@ def test_a_config_fifo_is_refused_without_hanging(capsys, monkeypatch, isolated_
     assert code == 2 and "named pipe" in err
 
 
-async def test_app_starts_with_defaults_and_says_why(isolated_home) -> None:
+async def test_app_starts_with_defaults_and_says_why(isolated_home, reference_db) -> None:
+    from tests.tui_flows import wait_ready
     from workbench.tui.app import WorkbenchApp
 
     (isolated_home / "config.toml").write_bytes(b'[log]\npath = "\xff"\n')
     app = WorkbenchApp(offer_drafts=False)
     async with app.run_test() as pilot:
-        await pilot.pause()
+        await wait_ready(pilot)
         messages = [n.message for n in app._notifications]
         assert any("config.toml:2" in m and "UTF-8" in m for m in messages), messages
 

@@ -8,12 +8,13 @@ import stat
 
 import pytest
 
+from tests.tui_flows import wait_for, wait_ready
 from workbench.tui.app import WorkbenchApp
 
 SECRET = "HOSP-SECRET-424242"
 
 
-async def test_a_crash_shows_what_and_where_never_local_values(isolated_home, capsys) -> None:
+async def test_a_crash_shows_what_and_where_never_local_values(isolated_home, reference_db, capsys) -> None:
     app = WorkbenchApp(offer_drafts=False)
 
     def bug() -> None:
@@ -22,7 +23,7 @@ async def test_a_crash_shows_what_and_where_never_local_values(isolated_home, ca
 
     with pytest.raises(ValueError):
         async with app.run_test() as pilot:
-            await pilot.pause()
+            await wait_ready(pilot)
             app.call_later(bug)
             await pilot.pause()
             await pilot.pause()
@@ -36,7 +37,7 @@ async def test_a_crash_shows_what_and_where_never_local_values(isolated_home, ca
     assert "ValueError: internal" in reports[0].read_text()
 
 
-async def test_an_open_log_folder_is_warned_about_on_screen(tmp_path) -> None:
+async def test_an_open_log_folder_is_warned_about_on_screen(tmp_path, reference_db) -> None:
     folder = tmp_path / "shared"
     folder.mkdir()
     folder.chmod(0o777)
@@ -45,19 +46,24 @@ async def test_an_open_log_folder_is_warned_about_on_screen(tmp_path) -> None:
     log.chmod(0o644)
     app = WorkbenchApp(log=str(log), offer_drafts=False)
     async with app.run_test() as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        warnings = [n.message for n in app._notifications if n.title == "Patient data exposed"]
+        await wait_ready(pilot)
+        await wait_for(pilot, lambda: len(exposed(app)) >= 2, what="the exposure warnings")
+        warnings = exposed(app)
     assert any("can be read by other users (mode 644)" in w for w in warnings), warnings
     assert any("folder" in w and "mode 777" in w for w in warnings), warnings
 
 
-async def test_a_private_log_gets_no_warning(tmp_path) -> None:
+async def test_a_private_log_gets_no_warning(tmp_path, reference_db) -> None:
     folder = tmp_path / "private"
     folder.mkdir(mode=0o700)
     folder.chmod(0o700)
     app = WorkbenchApp(log=str(folder / "episodes.db"), offer_drafts=False)
     async with app.run_test() as pilot:
+        await wait_ready(pilot)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert not [n for n in app._notifications if n.title == "Patient data exposed"]
+        assert not exposed(app)
+
+
+def exposed(app: WorkbenchApp) -> list[str]:
+    return [n.message for n in app._notifications if n.title == "Patient data exposed"]
