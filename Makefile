@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: run test test-long lint bench screenshots clean prebuilt
+.PHONY: run shell test test-long lint bench screenshots clean prebuilt
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ prebuilt: $(STAMP)
 
 run: prebuilt
 	$(VENV)/bin/workbench
+
+# A shell where `workbench` and `pytest` are the project's (exit returns to your own shell).
+shell: $(STAMP)
+	@echo "workbench is on PATH in this shell; type exit to leave it"
+	@PATH="$(abspath $(VENV))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" $${SHELL:-/bin/sh}
 
 test: prebuilt
 	$(PY) -m pytest -n 2 -q

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_JSON, WORK_DIR, Result, table, write_results
 
-SECTIONS = ("startup", "terminal", "search", "log", "concurrency", "keystrokes", "classifications")
+SECTIONS = ("startup", "terminal", "search", "judged", "log", "concurrency", "keystrokes",
+            "classifications")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -52,6 +53,9 @@ def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
     if name == "search":
         from benchmarks import search
         return search.run(work, queries=size["queries"], pilot_queries=size["pilot_queries"])
+    if name == "judged":
+        from benchmarks import search_judged
+        return search_judged.run(work, sizes=(1000,) if size["queries"] < 500 else (1000, 10_000))
     if name == "log":
         from benchmarks import logscale
         return logscale.run(work, episodes=size["episodes"], samples=size["samples"], saves=size["saves"])

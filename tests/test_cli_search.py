@@ -44,6 +44,15 @@ def test_plain_output_is_an_aligned_table(reference_db, capsys) -> None:
     assert len({line.index(line.split()[1]) for line in lines}) == 1  # codes in one column
 
 
+def test_how_a_hit_matched_is_said_in_text_and_json(reference_db, capsys) -> None:
+    assert main(["search", "angiplasty", "--limit", "3"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "angioplasty" in first.lower() and first.endswith("(matched 'angioplasty')")
+    hits = _json(capsys, "search", "DVT", "--kind", "icd10", "--json")
+    assert hits[0]["match_note"] == "abbreviation DVT"
+    assert _json(capsys, "search", "l804", "--json")[0]["match_note"] == ""
+
+
 def test_nothing_found_and_limit(reference_db, capsys) -> None:
     assert main(["search", "zzqxv"]) == 0
     assert "Nothing found" in capsys.readouterr().out

@@ -154,7 +154,7 @@ def test_list_filters_on_latest_version(log: EpisodeLog) -> None:
 
 def test_list_rejects_bad_filters_naming_the_field(log: EpisodeLog) -> None:
     with pytest.raises(LogError, match="^since"):
-        log.list(since="01/02/2024")
+        log.list(since="31/02/2024")
     with pytest.raises(LogError, match="^code"):
         log.list(code="not a code")
     with pytest.raises(LogError, match="^status"):
@@ -185,8 +185,9 @@ def test_bad_details_refused_without_echoing_values(log: EpisodeLog, field, bad,
 def test_bad_date_names_the_field() -> None:
     from workbench.core.episodes import parse_date
 
-    with pytest.raises(LogError, match="^date: must be a date written YYYY-MM-DD"):
-        parse_date("1/2/2024")
+    with pytest.raises(LogError, match="^date: must be a date written dd/mm/yyyy"):
+        parse_date("2024/02/01")
+    assert parse_date("1/2/2024") == dt.date(2024, 2, 1)
     with pytest.raises(LogError, match="^date: not a real calendar date"):
         parse_date("2024-02-30")
     assert parse_date("2024-02-29") == dt.date(2024, 2, 29)
@@ -309,9 +310,11 @@ def test_an_episode_dated_in_the_future_is_refused(log: EpisodeLog) -> None:
 @pytest.mark.parametrize(("field", "value", "problem"), [
     ("patient", "  ", "required"),
     ("patient", "P1", ""),
-    ("date", "", "required (YYYY-MM-DD)"),
-    ("date", "2024-02-30", "not a date: use YYYY-MM-DD"),
-    ("date", "1/3/2024", "not a date: use YYYY-MM-DD"),
+    ("date", "", "required (dd/mm/yyyy)"),
+    ("date", "2024-02-30", "not a real date"),
+    ("date", "30/02/2024", "not a real date"),
+    ("date", "March 1st", "not a date: use dd/mm/yyyy"),
+    ("date", "1/3/2024", ""),
     ("date", "2024-03-02", "in the future"),
     ("date", "2024-03-01", ""),
     ("nhs", "", ""),

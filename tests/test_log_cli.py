@@ -88,8 +88,8 @@ def test_list_filters(capsys, log_path: Path, args: list[str], ids: list[int]) -
 def test_list_text_and_bad_date(capsys, log_path: Path) -> None:
     code, out, _ = run(capsys, log_path, "list")
     assert code == 0 and len(out.splitlines()) == 3 and "L80.3 Y53.9 | I70.2" in out
-    code, out, err = run(capsys, log_path, "list", "--since", "5/1/2024", "--patient", "P-HIDDEN")
-    assert code == 2 and "since: must be a date written YYYY-MM-DD" in err
+    code, out, err = run(capsys, log_path, "list", "--since", "Jan 5 2024", "--patient", "P-HIDDEN")
+    assert code == 2 and "since: must be a date written dd/mm/yyyy" in err
     assert "P-HIDDEN" not in err
 
 

@@ -72,7 +72,8 @@ def test_acceptance_fluoroscopy_right_atrium_congestive(pack) -> None:
     assert all(e.reason and e.source for e in result.procedures + result.diagnoses)
 
 
-def test_three_questions_in_seed_order_with_safe_defaults(pack) -> None:
+def test_three_questions_in_seed_order_without_defaults(pack) -> None:
+    # The seed offers I50.9 or I50.0 with no default: the record decides, Enter does not.
     asked = []
     answers: dict[str, object] = {}
     for value in ("fluoroscopic", "yes", "yes"):
@@ -80,7 +81,7 @@ def test_three_questions_in_seed_order_with_safe_defaults(pack) -> None:
         asked.append((question.id, question.kind, question.default))
         answers[question.id] = value
     assert asked == [("image_control", "choice", None), ("right_atrial_lead", "yesno", None),
-                     ("congestive", "yesno", "no")]
+                     ("congestive", "yesno", None)]
     assert evaluate(pack, answers).complete
 
 
@@ -94,6 +95,18 @@ def test_every_path_passes_the_edits(pack, request) -> None:
     catalog = code_catalog(request)
     for path in enumerate_paths(pack, catalog):
         assert run_edits(path.procedures, path.diagnoses, catalog, pack) == [], path.answers
+
+
+@pytest.mark.parametrize(("procedures", "diagnoses", "edit"), [
+    ("K57.8 Z33.2 Z94.2 Y53.4", "I50.0", "pack-supplementary"),           # no Y02.1, Y53.4 after the sites
+    ("K57.8 Y02.1 Z33.2 Z94.3", "I50.0", "pack-code-not-given"),          # left side: the pack gives Z94.2
+    ("K57.8 Y02.1 Z33.2 Z94.2", "I50.0 I50.9", "pack-exclusive-codes"),   # congestive and not
+    ("K57.8 Y02.1 Z33.2 Y53.4 Z94.2", "I50.0", "laterality-position"),    # method between site and side
+])
+def test_wrong_sequences_are_refused(pack, request, procedures, diagnoses, edit) -> None:
+    catalog = code_catalog(request)
+    results = run_edits(procedures.split(), diagnoses.split(), catalog, pack)
+    assert edit in [r.id for r in results if r.severity == "error"], results
 
 
 def test_titles_come_from_the_catalog(pack, request) -> None:

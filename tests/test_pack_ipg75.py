@@ -19,6 +19,9 @@ NUMBERED = {
     ("plastic", "one"): "L76.2", ("plastic", "two"): "L76.4", ("plastic", "three_or_more"): "L76.6",
     ("drug_eluting", "one"): "L89.5", ("drug_eluting", "two"): "L89.1", ("drug_eluting", "three_or_more"): "L89.3",
     ("coated", "one"): "L89.6", ("coated", "two"): "L89.2", ("coated", "three_or_more"): "L89.4",
+    # Type known, number not documented: the unspecified code of the type's category.
+    ("metallic", "not_stated"): "L76.9", ("plastic", "not_stated"): "L76.9",
+    ("drug_eluting", "not_stated"): "L89.9", ("coated", "not_stated"): "L89.9",
 }
 UNNUMBERED = {"metallic_embolic": "L76.7", "other": "L76.8", "other_eluting_coated": "L89.8", "not_stated": "L76.9"}
 IMAGE = {"radiological": "Y53.1", "ultrasonic": "Y53.2", "ct": "Y53.3", "fluoroscopic": "Y53.4",
@@ -86,8 +89,21 @@ def test_angioplasty_never_with_stent(paths) -> None:
 def test_exclusion_is_declared_for_the_edits(pack, request) -> None:
     catalog = code_catalog(request)
     results = run_edits(["L80.4", "L80.2", "Y53.4"], [], catalog, pack)
-    assert [r.id for r in results] == ["excluded-pair"]
-    assert results[0].severity == "error" and results[0].position == 2
+    [excluded] = [r for r in results if r.id == "excluded-pair"]
+    assert excluded.severity == "error" and excluded.position == 2
+    # The pack's structure says the same: L80.2 comes from the "no stent" answer.
+    assert "pack-exclusive-codes" in [r.id for r in results]
+
+
+def test_cutting_balloon_is_asked_not_assumed(pack) -> None:
+    result = evaluate(pack, {"stent": "no"})
+    assert result.next_question.id == "cutting_balloon" and result.next_question.default is None
+
+
+def test_type_known_number_not_documented(pack) -> None:
+    answers = {"stent": "yes", "stents.1.type": "drug_eluting", "stents.1.number": "not_stated",
+               "stents.1.another": "no", "image_control": "fluoroscopic"}
+    assert [e.code for e in evaluate(pack, answers).procedures] == ["L80.4", "L89.9", "Y53.4"]
 
 
 def test_every_path_passes_the_edits(pack, paths, request) -> None:

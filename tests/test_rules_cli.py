@@ -170,7 +170,7 @@ def test_index_packs_and_summaries(refdb) -> None:
     ids = [s.guidance_id for s in summaries]
     assert ids.index("IPG75") < ids.index("IPG655") and len(ids) >= 14
     ipg75 = next(s for s in summaries if s.id == "IPG75")
-    assert (ipg75.status, ipg75.partial, ipg75.version) == ("approved", False, "1.0")
+    assert (ipg75.status, ipg75.partial, ipg75.version) == ("approved", False, "1.1")
 
 
 def test_code_says_plainly_when_a_pack_is_partial(capsys, refdb) -> None:

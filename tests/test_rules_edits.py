@@ -63,12 +63,15 @@ def test_icd10_z94_2_is_not_laterality(catalog) -> None:
 
 
 def test_pack_declared_site_codes_count_for_laterality(catalog) -> None:
-    pack = load_pack(PACKS_DIR / "IPG75.yaml")
-    from dataclasses import replace
+    from workbench.core.rules import load_pack_text
 
-    with_site = replace(pack, site_codes=("L80.4",))
-    assert [r.id for r in run_edits(["L80.4", "Z94.2"], [], catalog, pack)] == ["laterality-position"]
-    assert run_edits(["L80.4", "Z94.2"], [], catalog, with_site) == []
+    text = ("id: T\nguidance: T\ntitle: t\nversion: '1'\nstatus: draft\n"
+            "procedures:\n  - codes: [K57.8, Z33.2, Y02.1, Z94.2]\n")
+    # A method code between the site and its laterality breaks the pair ...
+    assert "laterality-position" in [r.id for r in run_edits(["K57.8", "Z33.2", "Y02.1", "Z94.2"], [], catalog)]
+    # ... unless the pack declares that code a site code.
+    with_site = load_pack_text(text + "site_codes: [Y02.1]\n", "t.yaml")
+    assert run_edits(["K57.8", "Z33.2", "Y02.1", "Z94.2"], [], catalog, with_site) == []
 
 
 def test_duplicate_code_is_a_warning(catalog) -> None:
@@ -79,15 +82,16 @@ def test_duplicate_code_is_a_warning(catalog) -> None:
 def test_excluded_pair_from_the_pack(catalog) -> None:
     pack = load_pack(PACKS_DIR / "IPG75.yaml")
     results = run_edits(["L80.4", "L76.1", "L80.3", "Y53.4"], [], catalog, pack)
-    assert ids(results) == [("excluded-pair", 3)]
+    assert ("excluded-pair", 3) in ids(results)
     assert "implicit" in results[0].message
-    assert run_edits(["L80.4", "L80.3"], [], catalog) == []  # no pack, no pack rules
+    # No pack, no pack rules: the convention drawn from the classification's titles still holds.
+    assert ids(run_edits(["L80.4", "L80.3"], [], catalog)) == [("angioplasty-with-stent", 2)]
 
 
 def test_missing_diagnosis_when_the_pack_requires_one(catalog) -> None:
     pack = load_pack(PACKS_DIR / "IPG655.yaml")
     results = run_edits(["K57.8", "Y02.1", "Z33.2", "Z94.2"], [], catalog, pack)
-    assert ids(results) == [("missing-diagnosis", None)]
+    assert ids(results)[0] == ("missing-diagnosis", None)
     assert results[0].classification == "icd10"
 
 

@@ -59,8 +59,11 @@ def test_type_change_drops_the_number_for_an_unnumbered_type() -> None:
 
 def test_defaults_are_offered_not_applied() -> None:
     result = evaluate(ipg75(), {"stent": "no"})
-    assert result.next_question.id == "cutting_balloon" and result.next_question.default == "no"
-    assert "cutting_balloon" not in result.answers
+    # Cutting balloon decides the main procedure code: no default at all (authoring guide).
+    assert result.next_question.id == "cutting_balloon" and result.next_question.default is None
+    result = evaluate(ipg75(), {"stent": "no", "cutting_balloon": "no"})
+    assert result.next_question.id == "image_control" and result.next_question.default == "not_stated"
+    assert "image_control" not in result.answers
 
 
 def test_invalid_answers_are_refused_with_a_reason_and_asked_again() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from tests.tui_flows import SCREENS
 from workbench.tui.app import WorkbenchApp
@@ -23,6 +24,19 @@ def snapshot_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _steady(run_before):
+    """The screen as ``run_before`` leaves it, with text cursors that do not blink: a blinking
+    cursor made the picture depend on the moment it was taken (the review flaked on it)."""
+
+    async def run(pilot) -> None:
+        await run_before(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    return run
+
+
 def _app(reference: Path) -> WorkbenchApp:
     # A fixed theme, so a user's config can never change the picture.
     return WorkbenchApp(reference=reference, offer_drafts=False, theme="textual-dark")
@@ -30,8 +44,8 @@ def _app(reference: Path) -> WorkbenchApp:
 
 @pytest.mark.parametrize("screen", sorted(SCREENS))
 def test_screen_at_80x24(screen: str, snap_compare, snapshot_reference: Path) -> None:
-    assert snap_compare(_app(snapshot_reference), terminal_size=(80, 24), run_before=SCREENS[screen])
+    assert snap_compare(_app(snapshot_reference), terminal_size=(80, 24), run_before=_steady(SCREENS[screen]))
 
 
 def test_wizard_at_200x60_has_its_side_panel(snap_compare, snapshot_reference: Path) -> None:
-    assert snap_compare(_app(snapshot_reference), terminal_size=(200, 60), run_before=SCREENS["wizard"])
+    assert snap_compare(_app(snapshot_reference), terminal_size=(200, 60), run_before=_steady(SCREENS["wizard"]))

@@ -213,8 +213,23 @@ async def to_help(pilot: Pilot) -> None:
     await quiet(pilot)
 
 
+async def to_worklist(pilot: Pilot) -> None:
+    """Three PAS episodes, the first marked as a query."""
+    import os
+
+    import_worklist(Path(os.environ["WORKBENCH_HOME"]))
+    await wait_ready(pilot)
+    pilot.app.action_open_worklist()
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "WorklistScreen" and pilot.app.screen.items,
+                   what="the worklist")
+    pilot.app.screen.mark_query(pilot.app.screen.items[0].id, "stent count not in the notes")
+    await wait_for(pilot, lambda: pilot.app.screen.items[0].status == "query", what="the query")
+    await quiet(pilot)
+
+
 SCREENS = {"search": to_search, "guidance": to_guidance, "code": to_code, "wizard": to_wizard,
-           "partial_wizard": to_partial_wizard, "review": to_review, "log": to_log, "help": to_help}
+           "partial_wizard": to_partial_wizard, "review": to_review, "log": to_log, "help": to_help,
+           "worklist": to_worklist}
 
 
 async def run_flow(name: str, log: str | None = None, reference: Path | None = None) -> int:
@@ -234,3 +249,89 @@ async def measure_flows(log: str | None = None, reference: Path | None = None) -
 
 if __name__ == "__main__":
     print(asyncio.run(measure_flows()))
+
+
+# ------------------------------------------------------------------ the coder's day: worklist episodes
+
+WORKLIST_CSV = ("patient,nhs_number,episode,start_date,end_date,specialty,consultant\n"
+                "WL001,,SP001,03/11/2025,04/11/2025,Cardiology,C1\n"
+                "WL002,,SP002,04/11/2025,05/11/2025,Cardiology,C2\n"
+                "WL003,,SP003,05/11/2025,,Urology,C3\n")
+
+
+def import_worklist(folder: Path, text: str = WORKLIST_CSV, log: str | None = None) -> None:
+    """Put three uncoded episodes on the worklist of the log (default: under WORKBENCH_HOME)."""
+    from workbench.core.episodes import EpisodeLog
+    from workbench.core.episodes.worklist import Worklist
+    from workbench.core.paths import log_path
+
+    extract = folder / "worklist.csv"
+    extract.write_text(text, encoding="utf-8")
+    with EpisodeLog(log_path(log)) as log:
+        report = Worklist(log).import_file(extract)
+    assert report.imported == text.count("\n") - 1, report
+
+
+async def on_worklist(pilot: Pilot) -> None:
+    await wait_ready(pilot)
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "WorklistScreen" and pilot.app.screen.items,
+                   10.0, "the worklist")
+
+
+async def worklist_ipg655(pilot: Pilot, keys: Keys) -> None:
+    """Worklist to saved with IPG655: Enter, 655, Enter, c, 5 1 1, ctrl+s (details are filled in)."""
+    await on_worklist(pilot)
+    await keys.press("enter")
+    await wait_for_screen(pilot, "SearchScreen")
+    await open_guidance(pilot, keys, "655")
+    await start_wizard(pilot, keys)
+    await answer(pilot, keys, "5", "1", "1")
+    await wait_for_screen(pilot, "ReviewScreen")
+    await keys.press("ctrl+s")
+    await wait_for_screen(pilot, "WorklistScreen", 10.0)
+
+
+async def add_by_search(pilot: Pilot, keys: Keys, text: str, code: str) -> None:
+    """Search text (not counted), Enter on the top hit, a: the code joins the episode."""
+    await keys.type_text(text)
+    await wait_for(pilot, lambda: pilot.app.screen.shown_query == text, what=f"results for {text}")
+    assert pilot.app.screen.hits[0].code == code, pilot.app.screen.hits[:3]
+    await keys.press("enter")
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "CodeScreen" and pilot.app.screen.view,
+                   what=f"the code {code}")
+    await keys.press("a")
+    await wait_for_screen(pilot, "SearchScreen")
+
+
+async def worklist_free_coding(pilot: Pilot, keys: Keys) -> int:
+    """Worklist to saved without guidance: two procedures and two diagnoses by search.
+
+    Returns the characters of search text typed (not counted in ``keys``).
+    """
+    await on_worklist(pilot)
+    await keys.press("enter")
+    await wait_for_screen(pilot, "SearchScreen")
+    searches = [("k578", "K57.8"), ("y534", "Y53.4"), ("i500", "I50.0"), ("i489", "I48.9")]
+    for text, code in searches:
+        await add_by_search(pilot, keys, text, code)
+    await keys.press("ctrl+r")
+    await wait_for_screen(pilot, "ReviewScreen")
+    await keys.press("ctrl+s")
+    await wait_for_screen(pilot, "WorklistScreen", 10.0)
+    return sum(len(text) for text, _ in searches)
+
+
+async def run_worklist_flow(name: str, log: str, reference: Path | None = None) -> tuple[int, int]:
+    """A worklist flow on a fresh log: (keys pressed, characters of search text typed)."""
+    import_worklist(Path(log).parent, log=log)
+    app = WorkbenchApp(log=log, offer_drafts=False, reference=reference)
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(pilot)
+        if name == "worklist IPG655":
+            await worklist_ipg655(pilot, keys)
+            return keys.count - 3, 3          # "655" went through Keys.press
+        typed = await worklist_free_coding(pilot, keys)
+        return keys.count, typed
+
+
+WORKLIST_FLOWS = ("worklist IPG655", "worklist without guidance")

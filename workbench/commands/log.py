@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
     add.add_argument("--patient", help="local patient identifier (visible to other users: prefer --details)")
     add.add_argument("--nhs", help="NHS number, 10 digits, check digit verified (prefer --details)")
     add.add_argument("--episode", help="spell or consultant episode reference (prefer --details)")
-    add.add_argument("--date", help="episode start date, YYYY-MM-DD")
+    add.add_argument("--date", help="episode start date: dd/mm/yyyy, yyyy-mm-dd, today or yesterday")
     add.add_argument("--specialty", help="specialty (optional)")
     add.add_argument("--sex", help="male or female (m/f; optional): ICD-10 sex limits are checked")
     add.add_argument("--age", help="age at the episode start in years (optional): ICD-10 age limits are checked")
@@ -40,8 +40,8 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--code", help="a code (L80.4, l804) or a whole category (L80)")
     listing.add_argument("--guidance", help="e.g. IPG75")
     listing.add_argument("--coder")
-    listing.add_argument("--since", help="episode date on or after YYYY-MM-DD")
-    listing.add_argument("--until", help="episode date on or before YYYY-MM-DD")
+    listing.add_argument("--since", help="episode date on or after (dd/mm/yyyy or yyyy-mm-dd)")
+    listing.add_argument("--until", help="episode date on or before (dd/mm/yyyy or yyyy-mm-dd)")
     listing.add_argument("--status", choices=["final", "amended", "voided"])
     listing.add_argument("--limit", type=options.limit, metavar="N", help="at most this many episodes")
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -148,16 +148,18 @@ def _prepare(args: argparse.Namespace, sex: str | None = None, age: int | None =
 
     if args.answer and not args.guidance:
         raise UserError("--answer needs --guidance (the pack the questions belong to)")
-    if args.guidance and args.procedures:
-        raise UserError("give either --procedures or --guidance with --answer, not both")
     if not args.guidance and not args.procedures and not args.diagnoses:
         raise UserError("give the codes: --procedures \"K57.8 Y02.1\" or --guidance ID --answer QID=VALUE")
     catalog = _catalog()
-    if args.guidance:
+    if args.guidance and (args.answer or not args.procedures):
+        # The pack's codes from the answers, plus any extra procedures the coder gives.
         prepared = prepare_from_guidance(args.guidance, parse_answer_args(args.answer), catalog,
-                                         diagnoses=args.diagnoses, sex=sex, age=age)
+                                         diagnoses=args.diagnoses, procedures=args.procedures,
+                                         sex=sex, age=age)
     else:
-        prepared = prepare_by_hand(args.procedures, args.diagnoses, catalog, sex=sex, age=age)
+        # Typed by hand; with --guidance the pack still checks them.
+        prepared = prepare_by_hand(args.procedures, args.diagnoses, catalog, guidance_id=args.guidance,
+                                   sex=sex, age=age)
     for note in prepared.notes:
         print(f"workbench: note: {note}", file=sys.stderr)
     for warning in prepared.warnings:

@@ -16,7 +16,8 @@ def register(subparsers) -> None:
         "or code (l804, L80.-, I50). An empty query lists the guidance.")
     parser.add_argument("query", nargs="?", default="", help="words, a guidance number or a code")
     parser.add_argument("--kind", choices=("guidance", "opcs4", "icd10"), help="only this kind of hit")
-    parser.add_argument("--limit", type=options.limit, default=100, metavar="N", help="at most N hits (default 100)")
+    parser.add_argument("--limit", type=options.limit, default=200, metavar="N",
+                        help="at most N hits (default 200: every guidance when browsing)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of hits")
     parser.set_defaults(handler=run)
 
@@ -45,8 +46,8 @@ def run(args) -> int:
     finally:
         conn.close()
     if args.json:
-        print_json([{"kind": h.kind, "code": h.code, "title": h.title, "score": h.score, "detail": h.detail}
-                    | ({"status": status.get(h.code, "")} if h.kind == "guidance" else {}) for h in hits])
+        print_json([h.as_json() | ({"status": status.get(h.code, "")} if h.kind == "guidance" else {})
+                    for h in hits])
         return 0
     if not hits:
         print(f"Nothing found for {args.query!r}.")
@@ -56,5 +57,6 @@ def run(args) -> int:
     code_width = max(len(h.code) for h in hits)
     for label, hit in zip(labels, hits, strict=True):
         tag = f"  [{status[hit.code].upper()}]" if hit.kind == "guidance" and hit.code in status else ""
-        print(f"{label:<{kind_width}}  {hit.code:<{code_width}}  {hit.title}{tag}")
+        note = f"  ({hit.match_note})" if hit.match_note else ""
+        print(f"{label:<{kind_width}}  {hit.code:<{code_width}}  {hit.title}{tag}{note}")
     return 0

@@ -31,8 +31,8 @@ from pathlib import Path
 from workbench.core import paths
 
 #: Bump when the builder's output changes for the same fixtures.
-BUILDER_VERSION = "2"
-HASHED_FOLDERS = ("classifications", "guidance", "rules")
+BUILDER_VERSION = "3"
+HASHED_FOLDERS = ("classifications", "guidance", "rules", "search")
 
 
 class ReferenceDBError(Exception):
@@ -315,6 +315,9 @@ def _populate(conn: sqlite3.Connection, fixtures: Path, imports_from: Path | Non
             index_codes(conn, classification)
     conn.executemany("INSERT INTO search_guidance (title, body, ref) VALUES (?, ?, ?)",
                      [(doc.title, f"{doc.id}\n{doc.text}", doc.id) for doc, _ in docs])
+    from workbench.core.search.lexicon import build_lexicon
+
+    problems.extend(build_lexicon(conn, fixtures))  # after the codes and guidance: it counts their words
     conn.execute("COMMIT")
     from workbench.core.rules.catalog import index_packs
 

@@ -20,11 +20,13 @@ from textual.screen import Screen
 from workbench.tui import keymap
 from workbench.tui.commands import WorkbenchCommands
 from workbench.tui.context import Context, Loaded
+from workbench.tui.episode_actions import EpisodeActions
 from workbench.tui.lifetime import install_hangup_handler
 from workbench.tui.screens.search import SearchScreen
+from workbench.tui.session import SessionKeeper
 
 
-class WorkbenchApp(App[int]):
+class WorkbenchApp(EpisodeActions, App[int]):
     CSS_PATH = "workbench.tcss"
     TITLE = "NICE coding workbench"
     BINDINGS = keymap.bindings("app")
@@ -43,6 +45,9 @@ class WorkbenchApp(App[int]):
         self.exit_on_ready = exit_on_ready
         self.offer_drafts = offer_drafts
         self.user_keys: dict[str, str] = {}
+        self.keeper = SessionKeeper(self)
+        self.packs: dict[str, Any] = {}      # rule packs loaded so far, by id (read-only objects)
+        self.worklist_open = 0               # open worklist items at start-up
 
     # ------------------------------------------------------------ start-up
 
@@ -103,6 +108,21 @@ class WorkbenchApp(App[int]):
             # Ready means search answers: the reference database is open and "Loaded:" is painted.
             self.call_after_refresh(self.exit, 0)
             return
+        self.check_start()
+
+    @work(thread=True, exclusive=True, group="drafts")
+    def check_start(self) -> None:
+        """Open on the worklist when it has open items, then offer an unfinished draft."""
+        from workbench.core.episodes.worklist import Worklist
+
+        try:
+            log = self.context.episode_log()
+            self.worklist_open = Worklist(log).open_count()
+        except Exception as exc:
+            self.call_from_thread(self.report_error, "The episode log could not be opened", exc)
+            return
+        if self.worklist_open:
+            self.call_from_thread(self.action_open_worklist)
         if self.offer_drafts:
             self.check_drafts()
 
@@ -126,7 +146,6 @@ class WorkbenchApp(App[int]):
 
     # ------------------------------------------------------------ drafts
 
-    @work(thread=True, exclusive=True, group="drafts")
     def check_drafts(self) -> None:
         try:
             drafts = self.context.episode_log().drafts(self.context.coder())
@@ -147,12 +166,19 @@ class WorkbenchApp(App[int]):
             elif choice == "discard":
                 self.discard_draft(latest.id)
 
+            elif choice == "list":
+                self.action_open_drafts()
+
         self.push_screen(DraftModal(latest, len(drafts)), chosen)
 
     def resume_draft(self, draft: Any) -> None:
-        from workbench.tui.screens.wizard import start_from_state
+        self.open_state(dict(draft.state), draft_id=draft.id)
 
-        start_from_state(self, dict(draft.state), draft_id=draft.id)
+    def action_open_drafts(self) -> None:
+        from workbench.tui.screens.drafts import DraftsScreen
+
+        if not isinstance(self.screen, DraftsScreen):
+            self.push_screen(DraftsScreen())
 
     @work(thread=True, group="drafts")
     def discard_draft(self, draft_id: int) -> None:
@@ -176,6 +202,13 @@ class WorkbenchApp(App[int]):
             home.clear()
         home.focus_search()
 
+    def action_open_worklist(self) -> None:
+        from workbench.tui.screens.worklist import WorklistScreen
+
+        if not isinstance(self.screen, WorklistScreen):
+            self.go_home(clear=False)
+            self.push_screen(WorklistScreen())
+
     def action_open_log(self) -> None:
         from workbench.tui.screens.log import LogScreen
 
@@ -191,6 +224,12 @@ class WorkbenchApp(App[int]):
         from workbench.tui.screens.code import CodeScreen
 
         self.push_screen(CodeScreen(classification, code))
+
+    async def action_quit(self) -> None:
+        import asyncio
+
+        await asyncio.to_thread(self.keeper.flush)   # details typed since the last draft
+        self.exit(0)
 
     def action_help(self) -> None:
         from workbench.tui.screens.help import HelpScreen

@@ -32,27 +32,49 @@ SCREENS: dict[str, ScreenHelp] = {
     "code": ScreenHelp(
         "Code",
         "A code with its title, classification and edition, the other codes of its category, "
-        "and the guidance that mention it. Enter on a listed code or guidance opens it.",
+        "and the guidance that mention it. Enter on a listed code or guidance opens it; a adds "
+        "the highlighted code to the episode being coded (a new one if none) and goes back to "
+        "the search for the next code.",
         ("code", "list", "app"),
     ),
     "wizard": ScreenHelp(
         "Coding wizard",
-        "One question at a time. Press an option's number to answer at once, or move with the "
-        "arrows and press Enter. Enter alone takes the default when there is one. Multiple "
+        "One question at a time. Press the key shown beside an option (1-9, then 0, then letters) "
+        "to answer at once, or move with the arrows and press Enter. Enter alone takes the default when there is one. Multiple "
         "choice: space ticks, Enter confirms. Numbers and codes: type, then Enter. Escape goes "
         "back one question; later answers that still apply are kept. The panel shows the codes "
         "so far and why each is there. Every answer is saved as a draft. A highlighted line at "
         "the top warns when the rule pack is a draft or was built from an incomplete source: "
-        "check those codes against the guidance.",
+        "check those codes against the guidance. The pack's notes are shown under the question.",
         ("choice", "wizard", "app"),
     ),
     "review": ScreenHelp(
         "Review and save",
-        "Check the codes and the validation messages, then fill in the episode: patient, episode "
-        "reference, date (YYYY-MM-DD) and, if known, the NHS number. Tab moves between fields; "
-        "ctrl+s saves. An error from the checks needs a reason to override it. ctrl+o moves to "
-        "the code list, where x removes and u/d move a code; ctrl+n adds one.",
+        "The whole episode: every code with the guidance it came from (or 'by hand') and why, "
+        "the checks and the pack notes, and the episode form: patient, episode reference, date "
+        "(20/11/2025, 2025-11-20, today) and, if known, the NHS number. Tab moves between fields; "
+        "ctrl+s saves. An error from the checks needs a reason to override it. From anywhere on "
+        "this screen up/down pick a code, shift+up/down move it and ctrl+x removes it (on the "
+        "code list x, u and d do too); ctrl+n adds a code; ctrl+g searches for another code or "
+        "guidance; Escape goes back into the highlighted code's wizard, keeping codes added by "
+        "hand; ctrl+y copies the sequence.",
         ("review", "sequence", "app"),
+    ),
+    "worklist": ScreenHelp(
+        "Worklist",
+        "The uncoded episodes imported from the PAS (workbench worklist import), oldest first. "
+        "Enter codes the highlighted one with its details filled in: search for codes (Enter, "
+        "then a adds one) or guidance (c codes with its wizard), ctrl+r reviews, ctrl+s saves "
+        "and comes back here; n codes the next uncoded one. q marks a query with a note; f "
+        "filters by specialty, date (from 1/11/2025, to 30/11/2025) or status (open, query, "
+        "coded, all).",
+        ("worklist", "app"),
+    ),
+    "drafts": ScreenHelp(
+        "Drafts",
+        "Every unfinished episode, with the details typed so far. Enter resumes one; d throws "
+        "it away.",
+        ("drafts", "app"),
     ),
     "log": ScreenHelp(
         "Episode log",
@@ -86,7 +108,22 @@ def markdown(name: str, user_keys: dict[str, str]) -> str:
     screen = SCREENS[name]
     lines = [f"## {screen.title}", "", screen.howto, "", "| key | does |", "|---|---|"]
     lines += [f"| `{key}` | {does} |" for key, does in keys_for(screen.areas, user_keys)]
+    if name == "review":
+        lines += ["", *checks_help()]
     return "\n".join(lines) + "\n"
+
+
+def checks_help() -> list[str]:
+    """The validation edits the review runs, each with its source (also `workbench check`)."""
+    from workbench.core.rules.conventions import CONVENTIONS, SOURCES
+
+    lines = ["### The checks", "",
+             "With a guidance, the sequence must be one its rule pack gives: a missing, extra, "
+             "exclusive or out-of-order code is named with the pack's rule (file:line) and what "
+             "the pack would give. Always:", ""]
+    lines += [f"- `{edit_id}`: {text}" for edit_id, text in CONVENTIONS]
+    lines += ["", "Sources:", ""] + [f"- [{key}] {text}" for key, text in SOURCES]
+    return lines
 
 
 def keys_document() -> str:
@@ -99,7 +136,9 @@ def keys_document() -> str:
         "e.g. `\"review.save\" = \"ctrl+s,f2\"` (ids are in `workbench/tui/keymap.py`).",
         "",
         "Coding an episode, e.g. IPG655: type `655`, Enter, `c`, answer each question with its",
-        "number, then type the patient, Tab, the episode reference, Tab, the date, ctrl+s.",
+        "key, then type the patient, Tab, the episode reference, Tab, the date, ctrl+s.",
+        "From the worklist: Enter, then the same from the search; the details are filled in.",
+        "Without guidance: type a code or words, Enter, `a` adds it; ctrl+r reviews; ctrl+s saves.",
         "",
         "| screen | keys |",
         "|---|---|",

@@ -42,7 +42,16 @@ APP = [
         key_display="/"),
     Key("app.log", "ctrl+l", "open_log", "Log", "Browse the saved episodes"),
     Key("app.palette", "ctrl+p", "command_palette", "Commands",
-        "All the app's commands (search, log, help, theme, quit)", show=False),
+        "Every command of this screen and the app's (search, log, worklist, drafts, theme, quit)",
+        show=False),
+    Key("app.episode", "ctrl+r", "current_episode", "Episode",
+        "Back to the episode being coded (its review, or the open wizard)", show=False),
+    Key("app.copy", "ctrl+y", "copy_sequence", "Copy codes",
+        "Copy the episode's codes to the clipboard (OSC 52): procedures then diagnoses, "
+        "space-separated", show=False),
+    Key("app.worklist", "f2", "open_worklist", "Worklist", "The worklist of uncoded episodes", show=False),
+    Key("app.drafts", "f3", "open_drafts", "Drafts", "Every unfinished episode: resume or discard",
+        show=False),
     Key("app.quit", "ctrl+q", "quit", "Quit", "Quit; an unfinished coding is kept as a draft",
         priority=True),
 ]
@@ -66,6 +75,7 @@ GUIDANCE = [
 ]
 
 CODE = [
+    Key("code.add", "a", "add_to_episode", "Add to episode", "Add this code to the episode being coded"),
     Key("code.back", "escape", "back", "Back", "Back to the previous screen"),
 ]
 
@@ -73,11 +83,14 @@ WIZARD = [
     Key("wizard.back", "escape", "back", "Back", "Back one question; later answers that still apply are kept"),
 ]
 
-# Keys of the option list inside the wizard: a digit answers at once (0 is option 10).
+# Keys of the option list inside the wizard: each option's key answers at once.
+# 1-9, then 0 for the tenth, then letters (j and k move in lists, so they are skipped).
+OPTION_KEYS = "1234567890abcdefghilmnopqrstuvwxyz"
+
 CHOICE = [
-    Key(f"choice.{digit}", str(digit), f"pick({digit})", "Answer",
-        "Press an option's number to answer", show=digit == 1, key_display="1-9")
-    for digit in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)
+    Key(f"choice.{key}", key, f"pick({index})", "Answer",
+        "Press the key shown beside an option to answer", show=index == 0, key_display="1-9 0 a…")
+    for index, key in enumerate(OPTION_KEYS)
 ] + [
     Key("choice.toggle", "space", "toggle", "Tick", "Tick or untick the option (multiple choice)",
         show=False),
@@ -88,14 +101,23 @@ REVIEW = [
     # Not priority keys: they must run after the characters typed before them.
     Key("review.save", "ctrl+s", "save", "Save", "Save the episode to the log"),
     Key("review.add", "ctrl+n", "add_code", "Add code", "Add a code found by search"),
-    Key("review.back", "escape", "back", "Back", "Back to the wizard"),
+    Key("review.back", "escape", "back", "Wizard", "Back into the wizard of the highlighted code's guidance"),
+    Key("review.find", "ctrl+g", "find", "Find", "Search for another code or guidance for this episode"),
     Key("review.focus_codes", "ctrl+o", "focus_codes", "Codes", "Move to the code list", show=False),
+    # These work from the form fields too: no focus switch is needed to edit the sequence.
+    Key("review.pick_down", "down", "pick_code(1)", "Next code", "Highlight the next code", show=False),
+    Key("review.pick_up", "up", "pick_code(-1)", "Previous code", "Highlight the previous code", show=False),
+    Key("review.remove", "ctrl+x", "remove_code", "Remove", "Remove the highlighted code (from any field)",
+        show=False, priority=True),
+    Key("review.move_up", "shift+up", "move_code(-1)", "Move up", "Move the highlighted code up", show=False),
+    Key("review.move_down", "shift+down", "move_code(1)", "Move down", "Move the highlighted code down",
+        show=False),
 ]
 
 SEQUENCE = [
     Key("sequence.remove", "delete,x", "screen.remove_code", "Remove", "Remove the highlighted code"),
-    Key("sequence.up", "shift+up,u", "screen.move_code(-1)", "Move up", "Move the highlighted code up"),
-    Key("sequence.down", "shift+down,d", "screen.move_code(1)", "Move down", "Move the highlighted code down"),
+    Key("sequence.up", "u", "screen.move_code(-1)", "Move up", "Move the highlighted code up"),
+    Key("sequence.down", "d", "screen.move_code(1)", "Move down", "Move the highlighted code down"),
 ]
 
 LOG = [
@@ -114,7 +136,23 @@ HISTORY = [
 DRAFT = [
     Key("draft.resume", "enter", "resume", "Resume", "Resume the unfinished coding"),
     Key("draft.discard", "d", "discard", "Discard", "Throw the draft away"),
+    Key("draft.list", "o", "list", "All drafts", "List every unfinished episode"),
     Key("draft.later", "escape", "later", "Later", "Keep the draft and carry on"),
+]
+
+DRAFTS = [
+    Key("drafts.resume", "enter", "resume", "Resume", "Resume the highlighted unfinished episode"),
+    Key("drafts.discard", "d", "discard", "Discard", "Throw the highlighted draft away"),
+    Key("drafts.back", "escape", "back", "Back", "Back to where you were"),
+]
+
+WORKLIST = [
+    Key("worklist.code", "enter", "code_item", "Code", "Code the highlighted episode (its details filled in)"),
+    Key("worklist.next", "n", "next_item", "Next", "Code the next uncoded episode"),
+    Key("worklist.query", "q", "query_item", "Query", "Mark the episode as waiting on a clinician, with a note"),
+    Key("worklist.filter", "f", "focus_filter", "Filter",
+        "Filter by specialty, date (from 1/11/2025) or status (open, query, coded, all)"),
+    Key("worklist.back", "escape", "back", "Back", "Back to the search"),
 ]
 
 MODAL = [
@@ -128,7 +166,8 @@ HELP = [
 TABLES: dict[str, list[Key]] = {
     "app": APP, "search": SEARCH, "list": LIST, "guidance": GUIDANCE, "code": CODE,
     "wizard": WIZARD, "choice": CHOICE, "review": REVIEW, "sequence": SEQUENCE, "log": LOG,
-    "history": HISTORY, "draft": DRAFT, "modal": MODAL, "help": HELP,
+    "history": HISTORY, "draft": DRAFT, "drafts": DRAFTS, "worklist": WORKLIST, "modal": MODAL,
+    "help": HELP,
 }
 
 

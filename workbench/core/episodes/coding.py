@@ -104,6 +104,9 @@ def prepare_by_hand(procedures: str | Iterable[str] | None, diagnoses: str | Ite
         from workbench.core.rules import find_pack
 
         pack = find_pack(guidance_id)
+        if pack is None:
+            raise CodingRefused(f"guidance: there is no rule pack for {guidance_id} "
+                                "(see 'workbench rules list')")
     edits = run_edits(procs, diags, catalog, pack) + _patient_edits(catalog, diags, marks, sex, age)
     coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog, marks),
                     guidance_id=pack.guidance_id if pack else None,
@@ -123,9 +126,13 @@ def parse_answer_args(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catalog: Any,
-                          *, diagnoses: str | Iterable[str] | None = None, sex: str | None = None,
+                          *, diagnoses: str | Iterable[str] | None = None,
+                          procedures: str | Iterable[str] | None = None, sex: str | None = None,
                           age: int | None = None) -> PreparedCoding:
-    """Run the guidance's rule pack on the answers; refuse while a question is still open."""
+    """Run the guidance's rule pack on the answers; refuse while a question is still open.
+
+    ``procedures`` are the coder's extra codes (another procedure in the episode), added after
+    the pack's; the same edits check the whole sequence."""
     from workbench.core.rules import (
         AnswerError,
         check_answer,
@@ -156,7 +163,7 @@ def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catal
         raise CodingRefused(f"answer {qid}: {why}")
     if not result.complete:
         raise AnswersIncomplete(_next_question_message(result.next_question))
-    procs = [e.code for e in result.procedures]
+    procs = [e.code for e in result.procedures] + parse_codes(split_codes(procedures), OPCS4)
     typed = parse_marked(split_codes(diagnoses), ICD10, catalog)
     diags = [e.code for e in result.diagnoses] + [c for c, _ in typed]
     marks = [getattr(e, "mark", "") or None for e in result.diagnoses] + [m for _, m in typed]

@@ -14,8 +14,6 @@ import re
 from workbench.core.episodes.model import EpisodeDetails, LogError
 from workbench.core.safetext import canonical, fold_digits
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
 
 def nhs_number_is_valid(digits: str) -> bool:
     """The modulus-11 check: weights 10..2 over the first nine digits give the tenth.
@@ -49,18 +47,13 @@ def normalise_nhs_number(text: str | None) -> str | None:
 
 
 def parse_date(text: str | dt.date, field: str = "date") -> dt.date:
-    """A calendar date written YYYY-MM-DD."""
-    if isinstance(text, dt.datetime):
-        return text.date()
-    if isinstance(text, dt.date):
-        return text
-    value = str(text).strip()
-    if not _DATE.fullmatch(value):
-        raise LogError(f"{field}: must be a date written YYYY-MM-DD")
+    """A calendar date as coders write it (see :mod:`workbench.core.dates`)."""
+    from workbench.core.dates import DateError, parse_coder_date
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise LogError(f"{field}: not a real calendar date") from None
+        return parse_coder_date(text)
+    except DateError as exc:
+        raise LogError(f"{field}: {exc}") from None
 
 
 def detail_problem(field: str, value: str, today: dt.date | None = None) -> str:
@@ -73,12 +66,14 @@ def detail_problem(field: str, value: str, today: dt.date | None = None) -> str:
     if field in ("patient", "episode"):
         return "" if value else "required"
     if field == "date":
+        from workbench.core.dates import DateError, parse_coder_date
+
         if not value:
-            return "required (YYYY-MM-DD)"
+            return "required (dd/mm/yyyy)"
         try:
-            when = parse_date(value)
-        except LogError:
-            return "not a date: use YYYY-MM-DD"
+            when = parse_coder_date(value, today)
+        except DateError as exc:
+            return "not a real date" if "calendar" in str(exc) else "not a date: use dd/mm/yyyy"
         return "in the future" if when > (today or dt.date.today()) else ""
     if field == "nhs" and value:
         digits = fold_digits(re.sub(r"[\s-]", "", value))

@@ -19,52 +19,56 @@ Procedures are always OPCS-4 and diagnoses always ICD-10, so OPCS-4 Z94.2
 
 from __future__ import annotations
 
+from workbench.core.rules import conventions
 from workbench.core.rules.codes import (
     ICD10,
     OPCS4,
     CodeCatalog,
-    category_of,
-    chapter_of,
     judge_code,
 )
 from workbench.core.rules.model import EditResult, Pack
+from workbench.core.rules.pack_edits import pack_edits
+from workbench.core.rules.positions import position_edits
+from workbench.core.rules.vocabulary import vocabulary
 
-LATERALITY = "Z94"
 _NAMES = {OPCS4: "OPCS-4", ICD10: "ICD-10"}
 
 
 def run_edits(procedures: list[str], diagnoses: list[str], catalog: CodeCatalog | None,
-              pack: Pack | None = None) -> list[EditResult]:
-    """Every edit that fails, in list order; an empty list means the sequence passes."""
+              pack: Pack | None = None, *, guidance: str | None = None) -> list[EditResult]:
+    """Every edit that fails, in list order; an empty list means the sequence passes.
+
+    The one checker: the wizard, the review, ``log add/amend``, ``code`` and ``check`` all call it.
+    ``guidance`` names the episode's guidance when there is no pack for it.
+    """
     results: list[EditResult] = []
     procs = _checked(procedures, OPCS4, catalog, results)
     diags = _checked(diagnoses, ICD10, catalog, results)
-    _order(procs, pack, results)
+    words = vocabulary(catalog)
+    conventions.order_edits(procs, pack, results)
+    conventions.stent_edits(procs, words, results)
+    conventions.image_control_edits(procs, pack, results)
+    conventions.angioplasty_edits(procs, words, results)
+    conventions.missing_procedure_edit(procs, guidance or (pack.guidance_id if pack else None), results)
     for codes, classification in ((procs, OPCS4), (diags, ICD10)):
-        _duplicates(codes, classification, results)
+        conventions.duplicate_edits(codes, classification, pack, results, _NAMES[classification])
     if pack is not None:
         _pack_rules(pack, procs, diags, results)
+        # A code the pack keeps in a fixed place (V55 second, IPG365) or straight after another.
+        results.extend(position_edits(pack, procedures))
+        if not any(r.severity == "error" and r.id in _INVALID for r in results):
+            findings, vouched = pack_edits(pack, procs, diags)
+            results[:] = [r for r in results if not (r.id in conventions.PACK_MAY_OVERRIDE
+                                                     and r.position in vouched)]
+            results.extend(findings)
+        # One problem, one message: where the pack explains a position, its finding (with the rule and
+        # what it would give) replaces the general convention's.
+        explained = {r.position for r in results if r.id.startswith("pack-") or r.id == "excluded-pair"}
+        results[:] = [r for r in results if not (r.id in conventions.PACK_MAY_OVERRIDE and r.position in explained)]
     return results
 
 
-def _duplicates(codes: list[tuple[int, str]], classification: str, results: list[EditResult]) -> None:
-    """The same code twice. An OPCS-4 chapter Y or Z code qualifies the procedure code before
-    it, so it may repeat after another procedure (knee site Z84.6 after each knee operation);
-    twice for the same procedure is still a duplicate."""
-    seen: set[str] = set()
-    seen_in_group: set[str] = set()
-    for position, code in codes:
-        supplementary = classification == OPCS4 and chapter_of(code) in ("Y", "Z")
-        if not supplementary:
-            seen_in_group = set()          # a new procedure code starts a new group
-        repeated = code in seen_in_group if supplementary else code in seen
-        if repeated:
-            results.append(EditResult("duplicate-code", "warning",
-                                      f"{_NAMES[classification]} {code} is listed twice"
-                                      + (" for the same procedure" if supplementary else ""),
-                                      position, classification))
-        seen.add(code)
-        seen_in_group.add(code)
+_INVALID = ("invalid-code", "unknown-code", "missing-4th-character")
 
 
 def _checked(codes: list[str], classification: str, catalog: CodeCatalog | None,
@@ -90,17 +94,6 @@ def _checked(codes: list[str], classification: str, catalog: CodeCatalog | None,
     return out
 
 
-def _needs_fourth(catalog: CodeCatalog | None, classification: str, code: str) -> bool:
-    lookup = getattr(catalog, "lookup", None)
-    if lookup is None:
-        return False
-    try:
-        info = lookup(classification, code)
-    except Exception:
-        return False
-    return bool(getattr(info, "needs_fourth_character", False))
-
-
 def _subset_hint(catalog: CodeCatalog, classification: str) -> str:
     """When only the embedded subset is loaded, a real code may simply be missing from it."""
     try:
@@ -119,26 +112,6 @@ def _exists(catalog: CodeCatalog, classification: str, code: str) -> bool:
         return bool(catalog.exists(classification, code))
     except Exception:
         return False
-
-
-def _order(procs: list[tuple[int, str]], pack: Pack | None, results: list[EditResult]) -> None:
-    if procs and procs[0][0] == 1 and chapter_of(procs[0][1]) in ("Y", "Z"):
-        results.append(EditResult(
-            "y-z-first", "error",
-            f"OPCS-4 {procs[0][1]} is a chapter {chapter_of(procs[0][1])} code and cannot come first: "
-            "put the procedure code first", 1, OPCS4))
-    extra_sites = set(pack.site_codes) if pack else set()
-    previous: str | None = None
-    for position, code in procs:
-        if category_of(code) == LATERALITY and (previous is None or not _is_site(previous, extra_sites)):
-            results.append(EditResult(
-                "laterality-position", "error",
-                f"OPCS-4 {code} (laterality) must come directly after a site code", position, OPCS4))
-        previous = code
-
-
-def _is_site(code: str, extra_sites: set[str]) -> bool:
-    return (chapter_of(code) == "Z" and category_of(code) != LATERALITY) or code in extra_sites
 
 
 def _pack_rules(pack: Pack, procs: list[tuple[int, str]], diags: list[tuple[int, str]],

@@ -100,6 +100,9 @@ class CodeScreen(WorkbenchScreen):
             Option(Text.assemble(("▸ " if c.code == self.code else "  ", "bold"), (f"{c.code:<7} ", "bold"), c.title))
             for c in rows
         )
+        current = next((i for i, c in enumerate(rows) if c.code == self.code), None)
+        if current is not None:
+            self.query_one("#code-list", OptionList).highlighted = current
         guidance = self.query_one("#code-guidance", OptionList)
         guidance.set_options(Option(Text.assemble((f"{g.id:<8} ", "bold"), g.title)) for g in view.guidance)
         if not view.guidance:
@@ -116,6 +119,22 @@ class CodeScreen(WorkbenchScreen):
         rows = self.code_rows()
         if 0 <= event.option_index < len(rows) and rows[event.option_index].code != self.code:
             self.app.open_code(self.classification, rows[event.option_index].code)
+
+    def action_add_to_episode(self) -> None:
+        """`a`: the highlighted code of the list (this code at first) goes into the episode."""
+        if self.view is None:
+            self.notify("The code is still loading.", severity="warning")
+            return
+        rows = self.code_rows()
+        highlighted = self.query_one("#code-list", OptionList).highlighted
+        info = rows[highlighted] if highlighted is not None and 0 <= highlighted < len(rows) else self.view.info
+        if info is None:
+            self.notify(f"{self.code} is not in the loaded classification; it cannot be added.", severity="error")
+            return
+        if getattr(info, "needs_fourth_character", False):
+            self.notify(f"{info.code} is a category: highlight one of its codes, then press a.", severity="warning")
+            return
+        self.app.add_code_to_episode(self.classification, info.code, info.title)
 
     @on(OptionList.OptionSelected, "#code-guidance")
     def _open_guidance(self, event: OptionList.OptionSelected) -> None:

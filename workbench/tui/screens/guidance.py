@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,19 @@ def pack_status(view: GuidanceView) -> str:
     return text + " Press c to code an episode."
 
 
+# Where a guidance's coding advice starts, in the ways NICE pages and our summaries write it.
+CODING_SECTION = re.compile(r"coding recommendation|OPCS-?4[.\d]*\s*code|procedure codes?\b|ICD-?10 code",
+                            re.IGNORECASE)
+
+
+def coding_section_line(text: str) -> str | None:
+    """The first line of the coding section, to scroll to; None when the text has none."""
+    for line in text.splitlines():
+        if line.strip() and CODING_SECTION.search(line):
+            return line.strip()
+    return None
+
+
 class GuidanceScreen(WorkbenchScreen):
     HELP_NAME = "guidance"
     BINDINGS = keymap.bindings("guidance")
@@ -65,6 +79,7 @@ class GuidanceScreen(WorkbenchScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static(f"{self.guidance_id}: loading…", id="guidance-title", classes="title")
+        yield Static("", id="guidance-source")
         with Vertical(id="guidance-body"):
             with VerticalScroll(id="guidance-text"):
                 yield Markdown("", id="guidance-markdown")
@@ -104,7 +119,10 @@ class GuidanceScreen(WorkbenchScreen):
         self.view = view
         guidance = view.guidance
         self.query_one("#guidance-title", Static).update(Text(f"{guidance.id}: {guidance.title}"))
-        self.query_one("#guidance-markdown", Markdown).update(guidance.text)
+        source = Text("Source: ", style="bold")
+        source.append(guidance.source_url or "not recorded")
+        self.query_one("#guidance-source", Static).update(source)
+        self.run_worker(self._show_text(guidance.text), group="guidance-text", exclusive=True)
         self.query_one("#pack-status", Static).update(Text(pack_status(view)))
         codes = self.query_one("#guidance-codes", OptionList)
         codes.set_options(
@@ -115,6 +133,20 @@ class GuidanceScreen(WorkbenchScreen):
         if self.start_when_loaded:
             self.start_when_loaded = False
             self.action_start_coding()
+
+    async def _show_text(self, text: str) -> None:
+        await self.query_one("#guidance-markdown", Markdown).update(text)
+        self.call_after_refresh(self._scroll_to_coding, text)
+
+    def _scroll_to_coding(self, text: str) -> None:
+        """Open at the coding advice: that is what the coder came for; the rest is above."""
+        line = coding_section_line(text)
+        if line is None:
+            return
+        for block in self.query_one("#guidance-markdown", Markdown).query("*"):
+            if line in (getattr(block, "source", None) or ""):
+                self.query_one("#guidance-text").scroll_to_widget(block, top=True, animate=False)
+                return
 
     @on(OptionList.OptionSelected, "#guidance-codes")
     def _open_code(self, event: OptionList.OptionSelected) -> None:

@@ -105,6 +105,8 @@ class LogScreen(WorkbenchScreen):
     @on(Input.Submitted, "#log-filter")
     def _filter_done(self) -> None:
         self.query_one("#log-table").focus()
+        if len(self.shown) == 1:   # one episode found: Enter goes straight to its history
+            self._open(self.shown[0].id)
 
     def action_focus_filter(self) -> None:
         self.query_one("#log-filter").focus()

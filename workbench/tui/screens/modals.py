@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -25,22 +26,26 @@ class DraftModal(ModalScreen[str | None]):
         self.count = count
 
     def compose(self) -> ComposeResult:
-        state = self.draft.state or {}
-        what = state.get("guidance_id") or "a coding"
-        answered = len(state.get("answers") or {})
+        from workbench.tui.screens.drafts import describe_draft
+
         when = getattr(self.draft, "updated_at", None)
-        when_text = f" (last changed {when:%Y-%m-%d %H:%M})" if when else ""
-        more = f"\n{self.count - 1} older draft(s) are kept too." if self.count > 1 else ""
+        when_text = f" (last changed {when:%d %b %Y %H:%M})" if when else ""
+        more = (f"\n{self.count - 1} older draft(s) are kept too: o lists them all (F3 any time)."
+                if self.count > 1 else "")
         with Vertical(classes="modal", id="draft-box"):
             yield Static("Unfinished coding", classes="title")
-            yield Static(f"You were coding {what}: {answered} answer(s) so far{when_text}.{more}")
-            yield Static("Enter resumes · d discards it · Escape decides later", classes="modal-keys")
+            yield Static(Text(f"You were coding {describe_draft(self.draft)}{when_text}.{more}"))
+            yield Static("Enter resumes · d discards it · o all drafts · Escape decides later",
+                         classes="modal-keys")
 
     def action_resume(self) -> None:
         self.dismiss("resume")
 
     def action_discard(self) -> None:
         self.dismiss("discard")
+
+    def action_list(self) -> None:
+        self.dismiss("list")
 
     def action_later(self) -> None:
         self.dismiss(None)

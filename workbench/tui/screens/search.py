@@ -100,7 +100,9 @@ class SearchScreen(Screen):
             return  # results for text the coder has already changed
         self.hits = hits
         self.shown_query = query
-        self.query_one("#results", ResultRows).set_rows([_row(hit) for hit in hits])
+        results = self.query_one("#results", ResultRows)
+        width = results.content_region.width or 80
+        results.set_rows([_row(hit, width) for hit in hits])
         self._update_status()
         if self.open_when_ready and hits:
             self.open_when_ready = False
@@ -152,11 +154,25 @@ class SearchScreen(Screen):
             self.app.open_code(hit.kind, hit.code)
 
 
-def _row(hit: Any) -> Text:
-    row = Text()
+def _row(hit: Any, width: int = 80) -> Text:
+    """One line: classification, code, title, then how it matched when the whole note fits.
+
+    The results list neither wraps nor scrolls sideways (``text-wrap: nowrap`` and an ellipsis
+    in workbench.tcss): a long title ends in "…"."""
+    row = Text(no_wrap=True, overflow="ellipsis")
     row.append(f"{KIND_LABELS.get(hit.kind, hit.kind):<9}", style="bold" if hit.kind == "guidance" else "dim")
-    row.append(f"{hit.code:<8} ", style="bold")
-    row.append(hit.title)
-    if hit.detail:
-        row.append(f"  {hit.detail}", style="dim italic")
+    row.append(f"{hit.code:<7} ", style="bold")
+    row.append(hit.title or "(no title)")
+    note = _note(hit)
+    if note and row.cell_len + 2 + len(note) <= width:
+        row.append(f"  {note}", style="dim italic")
     return row
+
+
+def _note(hit: Any) -> str:
+    """Why a row is there when its title does not say so: a corrected word, an abbreviation,
+    or the code a guidance mentions."""
+    note = getattr(hit, "match_note", "")
+    if note:
+        return note
+    return hit.detail if hit.detail.startswith("mentions") else ""

@@ -1,6 +1,8 @@
-"""The wizard's option list: numbered options, a digit answers at once."""
+"""The wizard's option list: each option shows its key (1-9, 0, then letters); the key answers at once."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.message import Message
@@ -12,10 +14,8 @@ from workbench.tui.widgets.typeahead import ForwardTypeAhead
 
 
 def number_label(index: int) -> str:
-    """The key for the option at ``index``: 1-9, then 0 for the tenth, then none."""
-    if index < 9:
-        return str(index + 1)
-    return "0" if index == 9 else " "
+    """The key for the option at ``index``: 1-9, then 0 for the tenth, then letters."""
+    return keymap.OPTION_KEYS[index] if index < len(keymap.OPTION_KEYS) else " "
 
 
 class ChoiceList(ForwardTypeAhead, KeyList):
@@ -35,6 +35,15 @@ class ChoiceList(ForwardTypeAhead, KeyList):
         self.multi = False
         self.ticked: set[str] = set()
         self.default: str | None = None
+        # Called at once with the answer, so that keys typed ahead ("5 1 1" in one packet)
+        # meet the next question's options, never this one's. Without it: a message.
+        self.on_answer: Callable[[object], None] | None = None
+
+    def _answered(self, value: object) -> None:
+        if self.on_answer is not None:
+            self.on_answer(value)
+        else:
+            self.post_message(self.Answered(value))
 
     def load(self, options: list[tuple[str, str]], *, multi: bool, chosen: object, default: str | None) -> None:
         """Show ``options`` ((value, label) pairs); highlight the kept answer or the default."""
@@ -65,9 +74,11 @@ class ChoiceList(ForwardTypeAhead, KeyList):
             rows.append(Option(row))
         self.set_options(rows)
         self.highlighted = keep
+        if keep is not None:
+            # The list is short at 80x24: keep the highlighted option in view.
+            self.call_after_refresh(self.scroll_to_highlight)
 
-    def action_pick(self, digit: int) -> None:
-        index = 9 if digit == 0 else digit - 1
+    def action_pick(self, index: int) -> None:
         if index >= len(self.values):
             self.app.bell()
             return
@@ -75,7 +86,7 @@ class ChoiceList(ForwardTypeAhead, KeyList):
             self.highlighted = index
             self._toggle(self.values[index])
         else:
-            self.post_message(self.Answered(self.values[index]))
+            self._answered(self.values[index])
 
     def action_toggle(self) -> None:
         if self.multi and self.highlighted is not None:
@@ -87,8 +98,9 @@ class ChoiceList(ForwardTypeAhead, KeyList):
 
     def action_confirm(self) -> None:
         if self.multi:
-            self.post_message(self.Answered([v for v in self.values if v in self.ticked]))
+            self._answered([v for v in self.values if v in self.ticked])
         elif self.highlighted is not None:
-            self.post_message(self.Answered(self.values[self.highlighted]))
+            self._answered(self.values[self.highlighted])
         else:
-            self.notify("Press an option's number (this question has no default).", severity="warning")
+            self.notify("Press the key shown beside an option (this question has no default).",
+                        severity="warning")

@@ -1,0 +1,95 @@
+"""`workbench check`: one sequence or a JSON-lines batch, exit 1 on any error (issue 13 acceptance)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from workbench.cli import main
+
+
+@pytest.fixture(autouse=True)
+def built(reference_db) -> None:
+    """Every test here runs against the embedded reference data."""
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(("guidance", "procedures", "diagnoses"), [
+    ("IPG75", "L80.4 L80.2 L76.1 Y53.4", None),     # angioplasty with a stent
+    ("IPG75", "L80.4", None),                       # no stent type, no image control
+    ("IPG75", "L76.1 L80.4 Y53.4", None),           # supplementary code first
+    ("IPG75", "L80.2 Y53.4 Y53.9", None),           # two image-control methods
+    ("IPG75", "L80.4 L76.1 L76.3 Y53.4", None),     # contradictory counts for one type
+    ("IPG655", "K57.8 Z33.2 Z94.2 Y53.4", "I50.0"),
+    (None, "Y53.4 L80.2", None),
+])
+def test_wrong_sequences_exit_1(capsys, guidance, procedures, diagnoses) -> None:
+    args = ["--procedures", procedures] + (["--guidance", guidance] if guidance else [])
+    args += ["--diagnoses", diagnoses] if diagnoses else []
+    code, out, _ = run(capsys, *args)
+    assert code == 1
+    assert "error:" in out
+
+
+@pytest.mark.parametrize("procedures", ["L80.4 L89.1 Y53.4", "L80.4 L76.1 L89.5 L76.2 Y53.9", "L80.3 Y53.9"])
+def test_right_sequences_exit_0(capsys, procedures) -> None:
+    code, out, _ = run(capsys, "--guidance", "IPG75", "--procedures", procedures)
+    assert (code, out.strip()) == (0, "All validation edits pass.")
+
+
+def test_laterality_after_a_procedure_passes(capsys) -> None:
+    # W37.1 is outside the embedded subset, so only the laterality question is asked here.
+    code, out, _ = run(capsys, "--procedures", "L80.4 Z94.2", "--json")
+    data = json.loads(out)
+    assert code == 0 and data == {"errors": [], "warnings": []}
+
+
+def test_findings_name_the_rule_and_the_nearest_right_path(capsys) -> None:
+    code, out, _ = run(capsys, "--guidance", "IPG75", "--procedures", "L80.4", "--json")
+    data = json.loads(out)
+    assert code == 1
+    messages = " ".join(e["message"] for e in data["errors"])
+    assert "IPG75.yaml:" in messages and "IPG75 would give: L80.4 L76.1 Y53.1" in messages
+    assert {"id", "message", "position", "severity"} <= set(data["errors"][0])
+
+
+def test_unknown_guidance_and_no_codes_are_usage_errors(capsys) -> None:
+    code, _, err = run(capsys, "--guidance", "IPG9999", "--procedures", "L80.4")
+    assert code == 2 and "no rule pack" in err
+    code, _, err = run(capsys)
+    assert code == 2 and "--procedures" in err
+
+
+def test_batch_writes_one_result_per_line_in_order(monkeypatch, capsys) -> None:
+    import io
+
+    lines = [
+        {"guidance": "IPG75", "procedures": ["L80.4", "L89.1", "Y53.4"], "diagnoses": []},
+        {"guidance": "IPG75", "procedures": ["L80.4"], "diagnoses": []},
+        {"guidance": None, "procedures": ["L80.2", "Y53.4"], "diagnoses": ["I50.0"]},
+    ]
+    text = "\n".join(json.dumps(line) for line in lines) + "\nnot json\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    code, out, _ = run(capsys, "--batch", "--json")
+    results = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and len(results) == 4
+    assert [bool(r["errors"]) for r in results] == [False, True, False, True]
+    assert results[3]["errors"][0]["id"] == "bad-request"
+    assert all(set(r) == {"errors", "warnings"} for r in results)
+
+
+def test_batch_through_a_real_process(isolated_home) -> None:
+    request = json.dumps({"guidance": "IPG75", "procedures": ["L76.1", "L80.4", "Y53.4"], "diagnoses": []})
+    done = subprocess.run([sys.executable, "-m", "workbench", "check", "--batch", "--json"], input=request + "\n",
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    [result] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert "pack-supplementary" in [e["id"] for e in result["errors"]]

@@ -1,0 +1,123 @@
+"""`workbench check`: run the validation edits on a code sequence; exit 1 on any error.
+
+    workbench check --guidance IPG75 --procedures "L80.4 L76.1 Y53.4"
+    workbench check --procedures "W37.1 Z94.2" --diagnoses "M16.1" --json
+    workbench check --batch --json < sequences.jsonl
+
+The batch form reads one JSON object per line (``{"guidance": "IPG75" or null,
+"procedures": [...], "diagnoses": [...]}``) and writes one result per line, in order
+(``{"errors": [...], "warnings": [...]}``), so thousands of sequences check in one
+process. The checks are the same ``run_edits`` the app and ``log add`` use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator
+
+from workbench.commands import UserError, print_json
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "check", help="check a code sequence with the validation edits (exit 1 on an error)",
+        description="Run the validation edits on OPCS-4 procedures and ICD-10 diagnoses, with a "
+        "guidance's rule pack when --guidance is given. Exit 1 when any edit fails with an error.")
+    parser.add_argument("--guidance", help="the guidance the episode is coded with, e.g. IPG75")
+    parser.add_argument("--procedures", help='OPCS-4 codes in order, e.g. "L80.4 L76.1 Y53.4"')
+    parser.add_argument("--diagnoses", help='ICD-10 codes, primary first, e.g. "I50.0"')
+    parser.add_argument("--batch", action="store_true",
+                        help="read JSON lines from stdin, write one JSON result per line")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=check)
+
+
+def check(args: argparse.Namespace) -> int:
+    from workbench.commands.log import _catalog
+
+    if args.batch:
+        if args.procedures or args.diagnoses or args.guidance:
+            raise UserError("--batch reads the sequences from stdin: leave out --procedures, "
+                            "--diagnoses and --guidance")
+        catalog = _catalog()
+        failed = False
+        for result in check_requests(_read_lines(sys.stdin), catalog):
+            failed = failed or bool(result["errors"])
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return 1 if failed else 0
+    if args.procedures is None and args.diagnoses is None:
+        raise UserError('give the codes: --procedures "L80.4 L76.1 Y53.4" (and --diagnoses), or --batch')
+    from workbench.core.episodes.coding import split_codes
+
+    catalog = _catalog()
+    result = check_one(args.guidance, split_codes(args.procedures), split_codes(args.diagnoses), catalog)
+    if "problem" in result:
+        raise UserError(result["problem"])
+    if args.json:
+        print_json(result)
+    else:
+        for edit in result["errors"] + result["warnings"]:
+            where = f" (position {edit['position']})" if edit["position"] else ""
+            print(f"{edit['severity']}: {edit['id']}{where}: {edit['message']}")
+        if not result["errors"] and not result["warnings"]:
+            print("All validation edits pass.")
+    return 1 if result["errors"] else 0
+
+
+def _read_lines(stream: Iterable[str]) -> Iterator[dict | str]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield f"line {number}: not JSON ({exc.msg})"
+            continue
+        yield data if isinstance(data, dict) else f"line {number}: expected a JSON object"
+
+
+def check_requests(requests: Iterable[dict | str], catalog) -> Iterator[dict]:
+    """One result per request, in order; a malformed request gets an error result, not an exception."""
+    packs: dict[str, object] = {}
+    for request in requests:
+        if isinstance(request, str):
+            yield _problem(request)
+            continue
+        procedures, diagnoses = request.get("procedures") or [], request.get("diagnoses") or []
+        if not isinstance(procedures, list) or not isinstance(diagnoses, list):
+            yield _problem("procedures and diagnoses must be lists of codes")
+            continue
+        result = check_one(request.get("guidance"), [str(c) for c in procedures], [str(c) for c in diagnoses],
+                           catalog, packs)
+        if "problem" in result:
+            yield _problem(result.pop("problem"))
+        else:
+            yield result
+
+
+def check_one(guidance: str | None, procedures: list[str], diagnoses: list[str], catalog,
+              packs: dict | None = None) -> dict:
+    """The edits of one sequence as ``{"errors": [...], "warnings": [...]}`` (or ``{"problem": ...}``)."""
+    from workbench.core.rules import find_pack, run_edits
+    from workbench.core.rules.export import edit_as_dict
+
+    pack = None
+    if guidance:
+        key = str(guidance)
+        pack = packs.get(key) if packs is not None and key in packs else find_pack(key)
+        if packs is not None:
+            packs[key] = pack
+        if pack is None:
+            return {"problem": f"no rule pack for '{guidance}' (see 'workbench rules list')"}
+    edits = run_edits(procedures, diagnoses, catalog, pack, guidance=str(guidance) if guidance else None)
+    rows = [edit_as_dict(e) for e in edits]
+    return {"errors": [r for r in rows if r["severity"] == "error"],
+            "warnings": [r for r in rows if r["severity"] != "error"]}
+
+
+def _problem(message: str) -> dict:
+    return {"errors": [{"id": "bad-request", "severity": "error", "message": message, "position": None,
+                        "classification": None}], "warnings": []}

@@ -1,0 +1,110 @@
+"""Code-shaped queries: a guidance number, an exact code or category, a code being typed.
+
+A query that looks like a code lists codes of that shape first: "Y53" gives OPCS-4 Y53 and its
+codes Y53.1-Y53.9 (then ICD-10 Y53 and its codes), and only then the guidance that mentions
+them. Each step is one indexed query with a LIMIT of the room left, so the cost does not grow
+with how many documents mention a code.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from workbench.core.classifications.codes import ICD10, OPCS4, CodeRef, try_parse_code
+from workbench.core.guidance import normalise_guidance_id
+from workbench.core.search.hits import Hit, HitList
+
+_PARTIAL_CODE = re.compile(r"^([A-Z])(\d{1,2}|\d\d\.?\d?)$")
+
+
+def exact(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList) -> None:
+    gid = normalise_guidance_id(text)
+    if gid and kind in (None, "guidance"):
+        row = conn.execute("SELECT id, title FROM guidance WHERE id = ?", (gid,)).fetchone()
+        if row:
+            hits.add(Hit("guidance", row[0], row[1], 1000.0, "guidance number"))
+    refs = _code_refs(conn, text, kind)
+    for ref, title in refs:
+        hits.add(Hit(ref.classification, ref.code, title, 900.0, "exact category" if ref.is_category else "exact code"))
+        if ref.is_category and not hits.full():
+            rows = conn.execute(
+                "SELECT code, title FROM codes WHERE classification = ? AND parent = ? ORDER BY code LIMIT ?",
+                (ref.classification, ref.code, hits.room())).fetchall()
+            for i, (code, code_title) in enumerate(rows):
+                hits.add(Hit(ref.classification, code, code_title, 800.0 - i, f"in {ref.display()}"))
+    if kind in (None, "guidance"):
+        for ref, _ in refs:
+            if hits.full():
+                break
+            for i, (gid, title) in enumerate(_mentioning(conn, ref, hits.room())):
+                hits.add(Hit("guidance", gid, title, 700.0 - i, f"mentions {ref.display()}"))
+
+
+# Direct mentions first (the code itself; for a category, the category), then mentions of its
+# codes or of its category; by IPG number. Each of the three index range scans stops after
+# :cap rows, so a code that thousands of documents mention costs no more than a rare one;
+# with fewer than :cap mentions (any real library), the order is exactly by IPG number.
+_MENTIONING = """
+SELECT g.id, g.title FROM (
+    SELECT * FROM (SELECT guidance_id, 0 AS direct FROM guidance_codes
+                   WHERE classification = :cls AND code = :code LIMIT :cap)
+    UNION ALL
+    SELECT * FROM (SELECT guidance_id, 1 FROM guidance_codes
+                   WHERE :is_category AND classification = :cls AND code > :low AND code < :high LIMIT :cap)
+    UNION ALL
+    SELECT * FROM (SELECT guidance_id, 1 FROM guidance_codes
+                   WHERE classification = :cls AND code = :category AND is_category AND :code != :category
+                   LIMIT :cap)
+) AS m JOIN guidance g ON g.id = m.guidance_id
+GROUP BY g.id ORDER BY min(m.direct), g.number LIMIT :room
+"""
+MENTION_SCAN = 8     # rows read per index scan, per row of room left
+
+
+def _mentioning(conn: sqlite3.Connection, ref: CodeRef, room: int) -> list[tuple[str, str]]:
+    category = ref.code[:3]
+    # "L80." < every "L80.x" < "L80/" ('/' follows '.'): an index range instead of LIKE.
+    args = {"cls": ref.classification, "code": ref.code, "is_category": int(ref.is_category),
+            "low": category + ".", "high": category + "/", "category": category, "room": room,
+            "cap": room * MENTION_SCAN}
+    return conn.execute(_MENTIONING, args).fetchall()
+
+
+def _code_refs(conn: sqlite3.Connection, text: str, kind: str | None) -> list[tuple[CodeRef, str]]:
+    """Codes the text names exactly, in either classification (the shape's guess first)."""
+    if len(text) > 12 or kind == "guidance":
+        return []
+    first = try_parse_code(text)
+    if first is None:
+        return []
+    order = [first.classification] + [c for c in (OPCS4, ICD10) if c != first.classification]
+    found = []
+    for classification in order:
+        if kind not in (None, classification):
+            continue
+        ref = try_parse_code(text, classification)
+        if ref is None:
+            continue
+        row = conn.execute("SELECT title FROM codes WHERE classification = ? AND code = ?",
+                           (classification, ref.code)).fetchone()
+        if row:
+            found.append((ref, row[0]))
+    return found
+
+
+def partial(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList) -> None:
+    """'L8' -> L80, L80.1 ...: codes typed so far, in code order."""
+    compact = re.sub(r"\s+", "", text).upper()
+    if kind == "guidance" or not _PARTIAL_CODE.match(compact):
+        return
+    prefix = compact if "." in compact or len(compact) <= 3 else f"{compact[:3]}.{compact[3:]}"
+    for classification in (OPCS4, ICD10):
+        if kind not in (None, classification) or hits.full():
+            continue
+        rows = conn.execute(
+            "SELECT code, title FROM codes WHERE classification = ? AND code >= ? AND code < ?"
+            " AND level IN ('category', 'code') ORDER BY code LIMIT ?",
+            (classification, prefix, prefix + "\uffff", hits.room())).fetchall()
+        for i, (code, title) in enumerate(rows):
+            hits.add(Hit(classification, code, title, 600.0 - i / 100, "code starts with " + prefix))

@@ -1,0 +1,223 @@
+"""The search lexicon: synonyms from fixtures/search/synonyms.tsv and the words of the titles.
+
+Built into the reference database (``search_synonyms``, ``search_words``) when it is built, and
+held in memory per database once read (a few milliseconds), so that each keystroke only looks
+things up in dictionaries and one sorted list.
+
+Typo correction uses RapidFuzz's optimal string alignment distance (Levenshtein plus adjacent
+transpositions, so "ceasarean" is one edit from "caesarean") over the title words: about half
+a millisecond for the whole dictionary, in C. RapidFuzz is imported only when a word is not in
+the dictionary, which keeps it off the app's start path.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import re
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SYNONYMS_FILE = "search/synonyms.tsv"
+SYNONYM_KINDS = ("abbreviation", "lay", "spelling", "synonym")
+WORD = re.compile(r"[^\W_]+")
+STAMP_KEY = "search_words_stamp"
+
+
+class SynonymFileError(ValueError):
+    """A line of the synonyms file is wrong; str() names the file and line."""
+
+
+@dataclass(frozen=True)
+class Synonym:
+    term: str          # 'cabg', 'heart attack'
+    means: str         # 'coronary artery bypass'
+    kind: str          # abbreviation | lay | spelling | synonym
+    source: str
+
+
+@dataclass
+class Lexicon:
+    synonyms: dict[tuple[str, ...], list[Synonym]] = field(default_factory=dict)
+    longest_term: int = 1
+    uses: dict[str, int] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)        # sorted, for prefix look-ups
+    _corrections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def knows(self, word: str) -> bool:
+        return word in self.uses
+
+    def starts_a_word(self, prefix: str) -> bool:
+        i = bisect.bisect_left(self.words, prefix)
+        return i < len(self.words) and self.words[i].startswith(prefix)
+
+    def known_form(self, word: str) -> bool:
+        """The word, or a plural or past form of a dictionary word (stemming finds those)."""
+        if word in self.uses:
+            return True
+        for suffix in ("s", "es", "ed", "ing", "d"):
+            if word.endswith(suffix) and word[: -len(suffix)] in self.uses:
+                return True
+        return word.endswith("ies") and word[:-3] + "y" in self.uses
+
+    def corrections(self, word: str) -> tuple[str, ...]:
+        """Dictionary words one edit away (two for words of eight letters or more), commonest first."""
+        if len(word) < 4 or not word.isalpha() or not self.words:
+            return ()
+        known = self._corrections.get(word)
+        if known is not None:
+            return known
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        cutoff = 2 if len(word) >= 8 else 1
+        found = process.extract(word, self.words, scorer=OSA.distance, score_cutoff=cutoff, limit=20)
+        near: tuple[str, ...] = ()
+        if found:
+            best = min(distance for _, distance, _ in found)
+            near = tuple(sorted((w for w, d, _ in found if d == best), key=lambda w: -self.uses[w])[:3])
+        if len(self._corrections) > 5000:  # bounded: a coder's session, not a dictionary
+            self._corrections.clear()
+        self._corrections[word] = near     # searches run in worker threads: no read-back
+        return near
+
+
+def words_of(text: str) -> list[str]:
+    return [w.lower() for w in WORD.findall(text)]
+
+
+# ---------------------------------------------------------------- reading at search time
+
+_CACHE: dict[tuple, Lexicon] = {}
+
+
+def lexicon(conn: sqlite3.Connection) -> Lexicon:
+    """The lexicon of this reference database (cached; recounted after an import)."""
+    stamp = _stamp(conn)
+    found = _CACHE.get(stamp)
+    if found is None:
+        found = _load(conn, stamp)
+        _CACHE.clear()  # one reference database per process in practice
+        _CACHE[stamp] = found
+    return found
+
+
+def _stamp(conn: sqlite3.Connection) -> tuple:
+    try:
+        row = conn.execute(
+            "SELECT (SELECT file FROM pragma_database_list WHERE name = 'main'),"
+            " (SELECT value FROM meta WHERE key = 'built_at'),"
+            " (SELECT coalesce(max(id), 0) FROM imports)").fetchone()
+    except sqlite3.Error:
+        return ("none",)
+    return tuple(row)
+
+
+def _import_stamp(stamp: tuple) -> str:
+    return str(stamp[-1]) if len(stamp) == 3 else ""
+
+
+def _load(conn: sqlite3.Connection, stamp: tuple) -> Lexicon:
+    lex = Lexicon()
+    try:
+        rows = conn.execute("SELECT term, means, kind, source FROM search_synonyms ORDER BY position").fetchall()
+        stored = conn.execute("SELECT value FROM meta WHERE key = ?", (STAMP_KEY,)).fetchone()
+        if stored and stored[0] == _import_stamp(stamp):
+            lex.uses = dict(conn.execute("SELECT word, uses FROM search_words").fetchall())
+        else:  # codes were imported since the build: count their words now (once)
+            lex.uses = _recount(conn)
+    except sqlite3.Error:
+        return lex  # an older database without the lexicon: literal search still works
+    for term, means, kind, source in rows:
+        key = tuple(term.split())
+        lex.synonyms.setdefault(key, []).append(Synonym(term, means, kind, source))
+        lex.longest_term = max(lex.longest_term, len(key))
+    lex.words = sorted(lex.uses)
+    return lex
+
+
+def _recount(conn: sqlite3.Connection) -> dict[str, int]:
+    """Count the words again and keep them, unless another process is writing (then next time)."""
+    uses = count_words(conn)
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _store_words(conn, uses)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error:
+        pass  # read-only or busy: the counts in memory serve this process
+    finally:
+        conn.execute("PRAGMA busy_timeout = 10000")
+    return uses
+
+
+# ---------------------------------------------------------------- building (reference build time)
+
+def read_synonyms(path: Path) -> list[Synonym]:
+    """Rows of the synonyms file; raises SynonymFileError naming the file and line."""
+    out: list[Synonym] = []
+    with open(path, encoding="utf-8", newline="") as handle:
+        for number, cells in enumerate(csv.reader(handle, delimiter="\t"), start=1):
+            if not cells or not cells[0].strip() or cells[0].lstrip().startswith("#"):
+                continue
+            if cells[0].strip().lower() == "term":
+                continue  # the header
+            if len(cells) < 4:
+                raise SynonymFileError(f"{path}:{number}: expected term, means, kind and source separated by tabs")
+            term, means, kind, source = (c.strip() for c in cells[:4])
+            if kind not in SYNONYM_KINDS:
+                raise SynonymFileError(f"{path}:{number}: kind {kind!r} is not one of {', '.join(SYNONYM_KINDS)}")
+            if not source:
+                raise SynonymFileError(f"{path}:{number}: every entry needs its source")
+            term_words = words_of(term)
+            meanings = [m.strip() for m in means.split("|") if m.strip()]
+            if not term_words or not meanings or any(not words_of(m) for m in meanings):
+                raise SynonymFileError(f"{path}:{number}: the term and each meaning need at least one word")
+            out += [Synonym(" ".join(term_words), " ".join(words_of(m)), kind, source) for m in meanings]
+    return out
+
+
+def count_words(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many titles (and guidance texts) use each word."""
+    counts: Counter[str] = Counter()
+    for (title,) in conn.execute("SELECT title FROM codes WHERE level IN ('category', 'code')"):
+        counts.update(set(words_of(title)))
+    for title, text in conn.execute("SELECT title, text FROM guidance"):
+        counts.update(set(words_of(title)) | set(words_of(text)))
+    for (means,) in conn.execute("SELECT means FROM search_synonyms"):
+        counts.update(set(means.split()))
+    return {w: n for w, n in counts.items() if w.isalpha()}
+
+
+def build_lexicon(conn: sqlite3.Connection, fixtures: Path) -> list[str]:
+    """Fill search_synonyms and search_words; returns problems (a broken synonyms file)."""
+    problems: list[str] = []
+    path = fixtures / SYNONYMS_FILE
+    synonyms: list[Synonym] = []
+    if path.exists():
+        try:
+            synonyms = read_synonyms(path)
+        except (SynonymFileError, OSError, UnicodeDecodeError) as exc:
+            problems.append(str(exc))  # search still works, literally
+    conn.executemany("INSERT OR IGNORE INTO search_synonyms (term, means, kind, source, position)"
+                     " VALUES (?, ?, ?, ?, ?)",
+                     [(s.term, s.means, s.kind, s.source, i) for i, s in enumerate(synonyms)])
+    refresh_words(conn)
+    return problems
+
+
+def refresh_words(conn: sqlite3.Connection) -> None:
+    _store_words(conn, count_words(conn))
+
+
+def _store_words(conn: sqlite3.Connection, uses: dict[str, int]) -> None:
+    conn.execute("DELETE FROM search_words")
+    conn.executemany("INSERT INTO search_words (word, uses) VALUES (?, ?)", uses.items())
+    stamp = conn.execute("SELECT coalesce(max(id), 0) FROM imports").fetchone()[0]
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (STAMP_KEY, str(stamp)))
