@@ -189,7 +189,7 @@ def test_fuzz_log_commands_long(playground: Path, data) -> None:
     check_run(argv, identifiers, "log (long)", stdin)
 
 
-GROUPS = ["search", "code", "rules", "import", "top"]
+GROUPS = ["search", "code", "rules", "import", "worklist", "top"]
 
 
 @st.composite
@@ -207,6 +207,28 @@ def other_commands(draw, folder: Path, group: str):
     elif group == "import":
         argv = ["import", draw(st.sampled_from(["opcs4", "icd10", "x"])), draw(st.one_of(paths_in(folder), TEXT)),
                 *draw(options({"--json": FLAG}))]
+    elif group == "worklist":
+        action = draw(st.sampled_from(["import", "list", "show", "query"]))
+        spec: dict[str, st.SearchStrategy | None] = {"--json": FLAG}
+        positional: list[str] = []
+        if action == "import":
+            extract = folder / "extract.csv"
+            patient = draw(IDENTIFIER)
+            identifiers = [patient]
+            extract.write_text(draw(st.sampled_from([
+                f"patient,episode,start\n{patient},E1,01/02/2026\n", f"patient,episode\n{patient},E1\n",
+                f"patient,episode,start,nhs\n{patient},E1,31/02/2026,0000000000\n", "",
+                f"Hosp No,Spell,Adm\n{patient},S,2026-01-01\n"])))
+            positional = [draw(st.sampled_from([str(extract), str(folder / "fifo"), "/dev/zero", str(folder)]))]
+            spec |= {"--map": st.sampled_from(["Hosp No=patient", "Spell=episode", "x", "=", "Adm=start_date"])}
+            argv = ["worklist", action, *positional, *draw(options(spec))]
+            return argv, identifiers, ""
+        if action == "list":
+            spec |= {"--status": TEXT, "--specialty": TEXT, "--since": TEXT, "--until": TEXT}
+        else:
+            positional = [draw(NUMBER)]
+            spec |= {"--note": TEXT, "--reopen": FLAG} if action == "query" else {}
+        argv = ["worklist", action, *positional, *draw(options(spec))]
     else:
         argv = draw(st.lists(st.one_of(TEXT, st.sampled_from(["--log", "--theme", "--version", "-h", "log"])),
                              max_size=4))

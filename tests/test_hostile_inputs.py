@@ -250,3 +250,28 @@ def test_an_unreadable_log_folder_is_a_message(monkeypatch, tmp_path) -> None:
 def test_fuzz_findings_end_in_a_message(capsys, monkeypatch, reference_db, argv) -> None:
     code, _, err = run(capsys, monkeypatch, *argv)
     assert code in (1, 2) and "workbench" in err.splitlines()[-1], err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["worklist", "show", HUGE], "an id must be from"),
+    (["worklist", "import", "/dev/zero"], "character device"),
+    (["worklist", "list", "--specialty", "\ud800"], "not valid UTF-8"),   # found by the fuzz suite
+])
+def test_worklist_hostile_inputs(capsys, monkeypatch, argv, expected) -> None:
+    code, _, err = run(capsys, monkeypatch, *argv)
+    assert code == 2 and expected in err, err
+
+
+def test_a_worklist_fifo_is_refused_without_hanging(tmp_path) -> None:
+    from workbench.core.episodes.worklist_file import WorklistFileError, read_rows
+
+    os.mkfifo(tmp_path / "extract.csv")
+
+    def attempt() -> str:
+        try:
+            read_rows(tmp_path / "extract.csv")
+        except WorklistFileError as exc:
+            return str(exc)
+        return "read"
+
+    assert "named pipe" in finishes(attempt)

@@ -85,7 +85,7 @@ def _refuse_undecodable_text(args: argparse.Namespace) -> None:
         if name in _PATH_OPTIONS or name == "handler":
             continue
         for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str) and any("\udc80" <= ch <= "\udcff" for ch in item):
+            if isinstance(item, str) and any("\ud800" <= ch <= "\udfff" for ch in item):
                 # The value itself is not echoed: it may be a patient identifier.
                 raise UserError(f"{name.replace('_', '-')}: the text is not valid UTF-8 "
                                 "(check the terminal's encoding)")
