@@ -34,7 +34,11 @@ def run(args) -> int:
     from workbench.core.classifications import ClassificationImportError, import_icd10, import_opcs4
 
     for path in (args.file, getattr(args, "metadata", None)):
-        if path is not None and not path.is_file():
+        try:
+            usable = path is None or path.is_file()
+        except OSError as exc:    # a name too long, a file used as a folder
+            raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
+        if not usable:
             raise UserError(f"{path}: no such file")
     conn = open_reference()
     try:

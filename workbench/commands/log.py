@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.commands import UserError, print_json
+from workbench.commands import UserError, options, print_json
+from workbench.commands import details as details_input
+from workbench.core.safetext import visible
 
 
 def register(subparsers: Any) -> None:
@@ -20,10 +22,11 @@ def register(subparsers: Any) -> None:
     sub = log.add_subparsers(title="log commands", metavar="ACTION", required=True)
 
     add = sub.add_parser("add", help="code and save a new episode")
-    add.add_argument("--patient", required=True, help="local patient identifier")
-    add.add_argument("--nhs", help="NHS number (10 digits, check digit verified)")
-    add.add_argument("--episode", required=True, help="spell or consultant episode reference")
-    add.add_argument("--date", required=True, help="episode start date: dd/mm/yyyy, yyyy-mm-dd, today or yesterday")
+    details_input.add_details_option(add)
+    add.add_argument("--patient", help="local patient identifier (visible to other users: prefer --details)")
+    add.add_argument("--nhs", help="NHS number, 10 digits, check digit verified (prefer --details)")
+    add.add_argument("--episode", help="spell or consultant episode reference (prefer --details)")
+    add.add_argument("--date", help="episode start date: dd/mm/yyyy, yyyy-mm-dd, today or yesterday")
     add.add_argument("--specialty", help="specialty (optional)")
     add.add_argument("--sex", help="male or female (m/f; optional): ICD-10 sex limits are checked")
     add.add_argument("--age", help="age at the episode start in years (optional): ICD-10 age limits are checked")
@@ -40,25 +43,26 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--since", help="episode date on or after (dd/mm/yyyy or yyyy-mm-dd)")
     listing.add_argument("--until", help="episode date on or before (dd/mm/yyyy or yyyy-mm-dd)")
     listing.add_argument("--status", choices=["final", "amended", "voided"])
-    listing.add_argument("--limit", type=int, help="at most this many episodes")
+    listing.add_argument("--limit", type=options.limit, metavar="N", help="at most this many episodes")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=cmd_list)
 
     show = sub.add_parser("show", help="one episode (latest version, or --history for all)")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=options.record_id)
     show.add_argument("--history", action="store_true", help="every version, oldest first")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=cmd_show)
 
     amend = sub.add_parser("amend", help="save new codes for an episode (adds a version)")
-    amend.add_argument("id", type=int)
-    amend.add_argument("--reason", required=True, help="why the episode is amended")
+    amend.add_argument("id", type=options.record_id)
+    details_input.add_details_option(amend)
+    amend.add_argument("--reason", help="why the episode is amended (or reason= in --details)")
     amend.add_argument("--note")
     _coding_options(amend)
     amend.set_defaults(handler=cmd_amend)
 
     void = sub.add_parser("void", help="mark an episode void (adds a version; nothing is deleted)")
-    void.add_argument("id", type=int)
+    void.add_argument("id", type=options.record_id)
     void.add_argument("--reason", required=True)
     void.add_argument("--json", action="store_true")
     void.set_defaults(handler=cmd_void)
@@ -76,7 +80,7 @@ def register(subparsers: Any) -> None:
     verify.set_defaults(handler=cmd_verify)
 
     drafts = sub.add_parser("drafts", help="your unfinished episodes (wizard drafts)")
-    drafts.add_argument("--discard", type=int, metavar="ID", help="discard this draft")
+    drafts.add_argument("--discard", type=options.record_id, metavar="ID", help="discard this draft")
     drafts.add_argument("--json", action="store_true")
     drafts.set_defaults(handler=cmd_drafts)
 
@@ -104,6 +108,11 @@ def open_log(args: argparse.Namespace) -> Any:
         raise UserError(str(exc)) from None
     for warning in log.warnings:
         print(f"workbench: warning: {warning}", file=sys.stderr)
+    from workbench.core.paths import exposure_warnings
+
+    for warning in exposure_warnings(log.path, include_log=False):   # the file itself: log.warnings
+        if warning not in log.warnings:
+            print(f"workbench: warning: {warning}", file=sys.stderr)
     return log
 
 
@@ -172,7 +181,7 @@ def _run(action: Any) -> Any:
 
 
 def _codes(entries: list[Any]) -> str:
-    return " ".join(e.shown() for e in entries) or "-"
+    return visible(" ".join(e.shown() for e in entries) or "-")
 
 
 def _print_summary(summary: Any, verb: str) -> None:
@@ -183,9 +192,14 @@ def _print_summary(summary: Any, verb: str) -> None:
 
 # ---------------------------------------------------------------- commands
 
+#: What `log add --details FILE` may set.
+ADD_FIELDS = ("patient", "nhs", "episode", "date", "specialty", "sex", "age", "note")
+
 
 def cmd_add(args: argparse.Namespace) -> int:
     from workbench.core.episodes import EpisodeDetails, parse_date
+
+    details_input.fill(args, ADD_FIELDS, required=("patient", "episode", "date"), optional_prompts=("nhs",))
 
     def action() -> Any:
         details = EpisodeDetails(patient=args.patient, episode=args.episode,
@@ -204,6 +218,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_amend(args: argparse.Namespace) -> int:
+    details_input.fill(args, ("reason", "note"), required=("reason",))
+
     def action() -> Any:
         with open_log(args) as log:
             log.get(args.id)   # an unknown id fails before the rules run
@@ -241,8 +257,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for s in summaries:
         d, v = s.details, s.latest
-        print(f"{s.id:>7}  {d.date}  {d.patient:<12} {d.episode:<12} {v.status:<8} v{v.version}  "
-              f"{v.coding.guidance_id or '-':<7} {_codes(v.coding.procedures)} | {_codes(v.coding.diagnoses)}")
+        # Stored text is shown with control characters escaped: a field must not drive the terminal.
+        print(f"{s.id:>7}  {d.date}  {visible(d.patient):<12} {visible(d.episode):<12} {v.status:<8} "
+              f"v{v.version}  {visible(v.coding.guidance_id or '-'):<7} {_codes(v.coding.procedures)} | "
+              f"{_codes(v.coding.diagnoses)}")
     return 0
 
 
@@ -263,10 +281,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json({"episode": {"id": args.id, **details.as_dict()},
                     "versions": [v.as_dict() for v in versions]})
         return 0
-    print(f"episode {args.id}: patient {details.patient}, episode {details.episode}, date {details.date}")
+    print(f"episode {args.id}: patient {visible(details.patient)}, episode {visible(details.episode)}, "
+          f"date {details.date}")
     for v in versions:
-        why = f" - {v.reason}" if v.reason else ""
-        print(f"  v{v.version} {v.status:<8} {v.saved_at:%Y-%m-%d %H:%M:%S} {v.coder}: "
+        why = f" - {visible(v.reason)}" if v.reason else ""
+        print(f"  v{v.version} {v.status:<8} {v.saved_at:%Y-%m-%d %H:%M:%S} {visible(v.coder)}: "
               f"{_codes(v.coding.procedures)} | {_codes(v.coding.diagnoses)}{why}")
     return 0
 
@@ -315,7 +334,7 @@ def cmd_drafts(args: argparse.Namespace) -> int:
                      "state": d.state} for d in drafts])
     else:
         for d in drafts:
-            print(f"{d.id:>5}  {d.updated_at:%Y-%m-%d %H:%M}  {d.state.get('guidance_id') or '-'}")
+            print(f"{d.id:>5}  {d.updated_at:%Y-%m-%d %H:%M}  {visible(d.state.get('guidance_id') or '-')}")
         if not drafts:
             print("no drafts", file=sys.stderr)
     return 0

@@ -169,9 +169,13 @@ def _print_item(item: dict, indent: str) -> None:
 
 def show_paths(args: argparse.Namespace) -> int:
     from workbench.core.rules import enumerate_paths
+    from workbench.core.rules.paths import StuckPath, TooManyPaths
 
     pack = get_pack(args.guidance)
-    paths = enumerate_paths(pack)
+    try:
+        paths = enumerate_paths(pack)
+    except (TooManyPaths, StuckPath) as exc:
+        raise UserError(f"{pack.id}: the answer paths cannot be listed: {exc}", exit_code=1) from None
     rows = [{"answers": p.answers, "procedures": p.procedures, "diagnoses": p.diagnoses} for p in paths]
     if args.json:
         print_json(rows)
@@ -189,7 +193,11 @@ def check_packs(args: argparse.Namespace) -> int:
     from workbench.core.rules.lint import lint_files
 
     for path in args.paths:
-        if not path.exists():
+        try:
+            found = path.exists()
+        except OSError as exc:    # a name too long, a file used as a folder
+            raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
+        if not found:
             raise UserError(f"{path}: no such file or folder")
     catalog, why = open_catalog()
     count, messages = lint_files(list(args.paths) or None, catalog)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from workbench.commands import UserError, print_json
+from workbench.commands import UserError, options, print_json
 
 KIND_LABELS = {"guidance": "guidance", "opcs4": "OPCS-4", "icd10": "ICD-10"}
 
@@ -16,21 +16,10 @@ def register(subparsers) -> None:
         "or code (l804, L80.-, I50). An empty query lists the guidance.")
     parser.add_argument("query", nargs="?", default="", help="words, a guidance number or a code")
     parser.add_argument("--kind", choices=("guidance", "opcs4", "icd10"), help="only this kind of hit")
-    parser.add_argument("--limit", type=_positive, default=200, metavar="N", help="at most N hits (default 200: every guidance when browsing)")
+    parser.add_argument("--limit", type=options.limit, default=200, metavar="N",
+                        help="at most N hits (default 200: every guidance when browsing)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of hits")
     parser.set_defaults(handler=run)
-
-
-def _positive(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("the limit must be at least 1")
-    return value
 
 
 def open_reference():

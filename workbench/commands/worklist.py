@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.commands import UserError, print_json
+from workbench.commands import UserError, options, print_json
 
 HEADER_HELP = (
     "Columns are found by name (case, spaces and hyphens ignored): "
@@ -39,12 +39,12 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(handler=cmd_list)
 
     show = sub.add_parser("show", help="one item")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=options.record_id)
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=cmd_show)
 
     query = sub.add_parser("query", help="mark an item as waiting on a clinician, with a note")
-    query.add_argument("id", type=int)
+    query.add_argument("id", type=options.record_id)
     query.add_argument("--note", help="what the query is about (required unless --reopen)")
     query.add_argument("--reopen", action="store_true", help="the query is answered: open it again")
     query.add_argument("--json", action="store_true", help="print JSON")

@@ -188,7 +188,8 @@ def build_lock(path: Path) -> Iterator[None]:
     except ImportError:  # not POSIX: the atomic replace still protects readers
         yield
         return
-    with open(lock_path, "a+") as handle:
+    # Owner-only whatever the umask, like every file the workbench creates.
+    with os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600), "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -213,6 +214,7 @@ def _rebuild(path: Path, *, damaged: bool = False) -> list[str]:
             facts = build_reference_db(tmp, imports_from=imports)
         else:
             facts = {}
+        os.chmod(tmp, 0o600)     # SQLite (or the copy) created it with the umask's mode
         _fsync(tmp)
         if damaged:
             # The old WAL and shared memory belong to the damaged file: never let them meet the new one.

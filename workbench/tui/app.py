@@ -60,6 +60,7 @@ class WorkbenchApp(EpisodeActions, App[int]):
         # promptly; the draft was saved after the last answer.
         install_hangup_handler(asyncio.get_running_loop(), self._hangup)
         self.call_after_refresh(self.load_reference)
+        self.check_privacy()
 
     def _hangup(self) -> None:
         self.exit(0)
@@ -129,6 +130,19 @@ class WorkbenchApp(EpisodeActions, App[int]):
         screen = self.screen_stack[0]
         assert isinstance(screen, SearchScreen)
         return screen
+
+    @work(thread=True, exclusive=True, group="privacy")
+    def check_privacy(self) -> None:
+        """Warn when others can read the log, its companions or its folder (os.stat only)."""
+        from workbench.core.paths import ConfigError, exposure_warnings
+
+        try:
+            warnings = exposure_warnings(self.context.log_path())
+        except (ConfigError, OSError):
+            return       # the log's own opening reports what is wrong with the path
+        for warning in warnings:
+            self.call_from_thread(self.notify, warning, title="Patient data exposed",
+                                  severity="warning", timeout=20)
 
     # ------------------------------------------------------------ drafts
 
@@ -227,6 +241,33 @@ class WorkbenchApp(EpisodeActions, App[int]):
         self.search_themes()
 
     # ------------------------------------------------------------ errors
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """A bug: say what happened and where the draft is, never Textual's traceback panel,
+        whose local values may hold patient details; the traceback goes to a 0600 file."""
+        import traceback
+
+        from workbench.core.paths import crash_report
+
+        error = getattr(self, "_crash", None)
+        frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+        where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        saved = crash_report("".join(traceback.format_exception(error))) if error is not None else None
+        try:
+            log = f"in the episode log {self.context.log_path()}"
+        except Exception:  # the config is what failed: the message must still be shown
+            log = "in the episode log"
+        self.bell()
+        self._exit_renderables.append(
+            f"The workbench stopped: an internal error ({type(error).__name__}{where}).\n"
+            f"Answers given before the last question are kept as a draft {log}; "
+            "it is offered when the workbench starts again.\n"
+            + (f"Details for a bug report (mode 600): {saved}" if saved else "No details could be saved."))
+        self._close_messages_no_wait()
 
     def report_error(self, what: str, exc: BaseException) -> None:
         """A plain notification for anything that went wrong; never a traceback."""

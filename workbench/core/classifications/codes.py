@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from workbench.core.safetext import fold_digits
+
 OPCS4 = "opcs4"
 ICD10 = "icd10"
 CLASSIFICATIONS = (OPCS4, ICD10)
@@ -63,7 +65,8 @@ def parse_code(text: str, classification: str | None = None) -> CodeRef:
         classification = normalise_classification(classification)
     if not isinstance(text, str):
         raise CodeError("a code must be text")
-    cleaned = re.sub(r"\s+", "", text).upper()
+    # Digits of any script (full-width, Arabic-Indic) are read as ASCII; see core.safetext.
+    cleaned = fold_digits(re.sub(r"\s+", "", text)).upper()
     if not cleaned:
         raise CodeError("no code given")
     if len(cleaned) > 8:

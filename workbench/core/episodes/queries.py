@@ -31,6 +31,7 @@ from workbench.core.episodes.rows import (
     version_from,
 )
 from workbench.core.episodes.validate import normalise_nhs_number, parse_date
+from workbench.core.safetext import canonical
 
 _LATEST = "(SELECT max(id) FROM version WHERE episode_id = {})"
 _CODE = re.compile(r"([A-Z])(\d{2})(?:\.?(\d[0-9A-Z]?|-))?")   # ICD-10 may have a 5th character
@@ -77,7 +78,7 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
         source = f"episode e JOIN version v ON v.id = {_LATEST.format('e.id')}"
     if patient is not None:
         where.append("e.patient = ?")
-        params.append(patient.strip())
+        params.append(canonical(patient).strip())   # stored NFC (validate.checked_details)
     if nhs:
         where.append("e.nhs_number = ?")
         params.append(normalise_nhs_number(nhs))

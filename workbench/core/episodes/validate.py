@@ -12,11 +12,16 @@ import os
 import re
 
 from workbench.core.episodes.model import EpisodeDetails, LogError
+from workbench.core.safetext import canonical, fold_digits
 
 
 def nhs_number_is_valid(digits: str) -> bool:
-    """The modulus-11 check: weights 10..2 over the first nine digits give the tenth."""
-    if len(digits) != 10 or not digits.isdigit():
+    """The modulus-11 check: weights 10..2 over the first nine digits give the tenth.
+
+    ASCII digits only (callers fold other scripts first); ten of the same digit
+    (0000000000 passes the arithmetic) is never issued and is refused.
+    """
+    if len(digits) != 10 or not digits.isascii() or not digits.isdigit() or len(set(digits)) == 1:
         return False
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11
@@ -29,11 +34,13 @@ def normalise_nhs_number(text: str | None) -> str | None:
     """"943 476 5919" -> "9434765919"; blank -> None; anything invalid raises LogError."""
     if text is None:
         return None
-    digits = re.sub(r"[\s-]", "", text)
+    digits = fold_digits(re.sub(r"[\s-]", "", text))
     if not digits:
         return None
-    if len(digits) != 10 or not digits.isdigit():
+    if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
         raise LogError("NHS number: must be 10 digits")
+    if len(set(digits)) == 1:
+        raise LogError("NHS number: ten identical digits is not an issued NHS number")
     if not nhs_number_is_valid(digits):
         raise LogError("NHS number: the check digit does not match (mistyped?)")
     return digits
@@ -69,9 +76,11 @@ def detail_problem(field: str, value: str, today: dt.date | None = None) -> str:
             return "not a real date" if "calendar" in str(exc) else "not a date: use dd/mm/yyyy"
         return "in the future" if when > (today or dt.date.today()) else ""
     if field == "nhs" and value:
-        digits = re.sub(r"[\s-]", "", value)
-        if len(digits) != 10 or not digits.isdigit():
+        digits = fold_digits(re.sub(r"[\s-]", "", value))
+        if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
             return "10 digits"
+        if len(set(digits)) == 1:
+            return "not an issued NHS number"
         if not nhs_number_is_valid(digits):
             return "check digit is wrong"
     return ""
@@ -79,13 +88,14 @@ def detail_problem(field: str, value: str, today: dt.date | None = None) -> str:
 
 def checked_details(details: EpisodeDetails) -> EpisodeDetails:
     """The details with text trimmed and the NHS number normalised; LogError names a bad field."""
-    patient = (details.patient or "").strip()
-    episode = (details.episode or "").strip()
+    # NFC: the same identifier typed with combining accents or precomposed is stored alike.
+    patient = canonical(details.patient or "").strip()
+    episode = canonical(details.episode or "").strip()
     if not patient:
         raise LogError("patient: a local patient identifier is required")
     if not episode:
         raise LogError("episode: an episode reference is required")
-    specialty = (details.specialty or "").strip() or None
+    specialty = canonical(details.specialty or "").strip() or None
     when = parse_date(details.date, "date")
     if when > dt.date.today():
         raise LogError("date: the episode start date is in the future")

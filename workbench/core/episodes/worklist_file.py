@@ -86,15 +86,31 @@ def parse_map(pairs: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
+#: A day's extract is a few hundred rows; this is far beyond any.
+MAX_EXTRACT_BYTES = 50_000_000
+
+
 def read_rows(path: Path, mapping: dict[str, str] | None = None,
               today: dt.date | None = None) -> tuple[list[WorklistRow], list[RefusedRow]]:
     """The good rows and the refused ones, in file order. Raises WorklistFileError for the file."""
+    from workbench.core.paths import UnusableFile, regular_file_or_none
+
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = Path(path).read_text(encoding="cp1252")   # spreadsheets saved by Windows PAS exports
+        # By type before opening (a FIFO blocks, /dev/zero never ends), then a bounded read.
+        if regular_file_or_none(Path(path), "worklist extract") is None:
+            raise FileNotFoundError(2, "No such file or directory")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_EXTRACT_BYTES + 1)
+    except UnusableFile as exc:
+        raise WorklistFileError(exc.strerror) from None
     except OSError as exc:
         raise WorklistFileError(f"{path}: cannot read the file ({exc.strerror})") from None
+    if len(data) > MAX_EXTRACT_BYTES:
+        raise WorklistFileError(f"{path}: larger than {MAX_EXTRACT_BYTES // 1_000_000} MB; split the extract")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")   # spreadsheets saved by Windows PAS exports
     first = text.splitlines()[0] if text.strip() else ""
     if not first:
         raise WorklistFileError(f"{path}: the file is empty")

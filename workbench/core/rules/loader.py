@@ -5,25 +5,32 @@ PyYAML is imported inside the functions: the app's start-up path must not pay fo
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
-from workbench.core.paths import FIXTURES_DIR
+from workbench.core.paths import FIXTURES_DIR, UnusableFile, regular_file_or_none
 from workbench.core.rules.model import Pack, PackError
 from workbench.core.rules.nodes import line_of
 
 PACKS_DIR = FIXTURES_DIR / "rules"
-MAX_BYTES = 1_000_000   # a pack is a page or two; anything this big is not a pack
+MAX_BYTES = 64_000      # a pack is a page or two (the largest shipped is 5 KB); PyYAML parses ~100 KB a second
 
 
 def load_pack(path: str | os.PathLike) -> Pack:
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        # By type before opening (a FIFO would block, /dev/zero never ends), then a bounded read.
+        if regular_file_or_none(Path(path), "rule pack") is None:
+            raise FileNotFoundError(errno.ENOENT, "no such file")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except UnusableFile as exc:
+        raise PackError(name, 1, exc.strerror) from None
     except OSError as exc:
         raise PackError(name, 1, f"cannot read the file ({exc.strerror or exc})") from None
     if len(data) > MAX_BYTES:
-        raise PackError(name, 1, "the file is too large to be a rule pack")
+        raise PackError(name, 1, f"the file is too large to be a rule pack (over {MAX_BYTES // 1000} KB)")
     if b"\x00" in data:
         raise PackError(name, 1, "this is not a text file (it contains binary data)")
     try:

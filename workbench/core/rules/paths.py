@@ -16,6 +16,10 @@ from workbench.core.rules.engine import evaluate
 from workbench.core.rules.model import Evaluation, Pack, Question
 
 MAX_PATHS = 20_000   # a guard: a pack this branchy is a pack to split, and the linter says so
+#: A bound on the work, counted as evaluations times the pack's questions and code items
+#: (what one evaluation visits): without it 16 yes/no questions reach MAX_PATHS only after
+#: ~10 s, and 40 after ~30 s. The branchiest shipped pack (IPG75) needs about 32,000.
+MAX_WORK = 100_000
 
 
 class TooManyPaths(Exception):
@@ -59,12 +63,22 @@ def candidate_answers(question: Question, repeat_cap: int = 2) -> list[object]:
 
 
 def enumerate_paths(pack: Pack, catalog: CodeCatalog | None = None, repeat_cap: int = 2,
-                    limit: int = MAX_PATHS) -> list[AnswerPath]:
-    """Every complete answer path, in the order the questions offer their options."""
+                    limit: int = MAX_PATHS, max_work: int = MAX_WORK) -> list[AnswerPath]:
+    """Every complete answer path, in the order the questions offer their options.
+
+    Raises TooManyPaths beyond ``limit`` paths or ``max_work`` (see MAX_WORK), so that
+    it ends in bounded time whatever the pack.
+    """
     paths: list[AnswerPath] = []
     stack: list[dict[str, object]] = [{}]
+    cost = 1 + sum(1 for _ in pack.all_questions()) + _item_count(pack)
+    work = 0
     while stack:
         answers = stack.pop()
+        work += cost
+        if work > max_work:
+            raise TooManyPaths(f"{pack.id} has too many answer paths to check ({len(paths)} found "
+                               f"before the bound of {max_work:,} evaluation steps)")
         result = evaluate(pack, answers, catalog)
         if result.complete:
             paths.append(AnswerPath(dict(result.answers), result))
@@ -83,3 +97,11 @@ def enumerate_paths(pack: Pack, catalog: CodeCatalog | None = None, repeat_cap: 
         for value in reversed(candidates):
             stack.append({**result.answers, question.id: value})
     return paths
+
+
+def _item_count(pack: Pack) -> int:
+    count, items = 0, [*pack.procedures, *pack.diagnoses]
+    while items:
+        count += 1
+        items.extend(getattr(items.pop(), "items", None) or ())
+    return count

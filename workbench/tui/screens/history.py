@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
 from workbench.core.episodes import VOIDED
+from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 from workbench.tui.screens.log import codes_text
@@ -51,13 +52,13 @@ class HistoryScreen(WorkbenchScreen):
     def _loaded(self, details: Any, versions: list[Any]) -> None:
         self.details, self.versions = details, versions
         nhs = f" · NHS {details.nhs_number}" if details.nhs_number else ""
-        self.query_one("#history-title", Static).update(Text(
-            f"Episode {self.episode_id}: patient {details.patient} · episode {details.episode} · {details.date}{nhs}"))
+        self.query_one("#history-title", Static).update(Text(visible(
+            f"Episode {self.episode_id}: patient {details.patient} · episode {details.episode} · {details.date}{nhs}")))
         table = self.query_one("#history-table", DataTable)
         table.clear()
         for v in versions:
-            table.add_row(str(v.version), v.status, f"{v.saved_at:%Y-%m-%d %H:%M}", v.coder,
-                          codes_text(v.coding, 6), v.reason or v.note or "")
+            table.add_row(str(v.version), v.status, f"{v.saved_at:%Y-%m-%d %H:%M}", Text(visible(v.coder)),
+                          Text(visible(codes_text(v.coding, 6))), Text(visible(v.reason or v.note or "")))
         if versions:
             table.move_cursor(row=len(versions) - 1)
             self._show_version(versions[-1])
@@ -78,7 +79,7 @@ class HistoryScreen(WorkbenchScreen):
         text.append("\nProcedures: " + (" ".join(e.code for e in coding.procedures) or "none"))
         text.append("\nDiagnoses: " + (" ".join(e.code for e in coding.diagnoses) or "none"))
         for override in coding.overrides:
-            text.append(f"\nOverride {override.edit_id}: {override.reason}", style="dim")
+            text.append(f"\nOverride {override.edit_id}: {visible(override.reason)}", style="dim")
         self.query_one("#history-detail", Static).update(text)
 
     # ------------------------------------------------------------ amend and void

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from workbench.core.episodes import VOIDED
+from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 
@@ -88,8 +89,10 @@ class LogScreen(WorkbenchScreen):
         table.clear()
         for s in self.shown:
             status = Text(s.latest.status, style="bold red" if s.latest.status == VOIDED else "")
-            table.add_row(str(s.id), str(s.details.date), s.details.patient, s.details.episode,
-                          s.latest.coding.guidance_id or "", codes_text(s.latest.coding), status,
+            # Text, not str: a stored "[b]" is not markup, and controls show as escapes.
+            table.add_row(str(s.id), str(s.details.date), Text(visible(s.details.patient)),
+                          Text(visible(s.details.episode)), Text(visible(s.latest.coding.guidance_id or "")),
+                          Text(visible(codes_text(s.latest.coding))), status,
                           str(s.latest.version), key=str(s.id))
         total = len(self.summaries)
         self._status(f"{len(self.shown)} of {total} episode{'s' if total != 1 else ''}. "
