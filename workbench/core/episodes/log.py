@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from workbench.core.episodes import chain, queries, storage
+from workbench.core.episodes import chain, checkpoints, queries, storage
 from workbench.core.episodes.model import (
     AMENDED,
     FINAL,
@@ -33,7 +33,8 @@ from workbench.core.episodes.writer import append_version, check_coding, episode
 
 
 class EpisodeLog:
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL"):
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL",
+                 checkpoint_file: str | Path | None = None):
         """Open (creating mode 0600 in a 0700 folder, and migrating) the log at ``path``.
 
         Raises LogError, leaving the file untouched, when it is not writable, not an
@@ -42,19 +43,27 @@ class EpisodeLog:
         only for benchmark comparison.
         """
         self.path = Path(path).expanduser()
+        #: Where this log's checkpoints are kept (see :mod:`checkpoints`).
+        self.checkpoint_file = checkpoints.checkpoint_path(self.path, checkpoint_file)
+        # A missing or empty log is only created when no checkpoint says it held versions.
+        checkpoints.refuse_reinitialising(self.path, self.checkpoint_file)
+        conn, self._file_key, warnings = storage.open_log_connection(self.path, synchronous=synchronous)
         #: Problems worth telling the user that do not stop the log opening.
-        self.warnings: list[str] = storage.prepare_file(self.path)
-        self._conn: sqlite3.Connection = storage.connect(self.path, synchronous=synchronous)
+        self.warnings: list[str] = warnings
+        self._conn: sqlite3.Connection = conn
+        self._closed = False
         try:
             storage.migrate(self._conn, self.path)
         except BaseException:
-            self._conn.close()
+            self.close()
             raise
 
     # ------------------------------------------------------------ life cycle
 
     def close(self) -> None:
-        self._conn.close()
+        if not self._closed:
+            self._closed = True
+            storage.release(self._conn, self._file_key)
 
     def __enter__(self) -> EpisodeLog:
         return self
@@ -68,6 +77,7 @@ class EpisodeLog:
         return self._conn
 
     def _write(self, work: Any) -> Any:
+        storage.quick_check_once(self._conn, self._file_key, self.path)
         return storage.write(self._conn, self.path, work)
 
     def _read(self, work: Any) -> Any:

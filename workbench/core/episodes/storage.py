@@ -3,6 +3,13 @@
 The order of checks matters: everything that could lead to a refusal (not SQLite,
 too new, not writable) is decided from the file's header bytes and permissions
 before SQLite opens it, so a refused file is never written to.
+
+Locks: on POSIX, closing *any* descriptor of a file drops every lock this process
+holds on it, SQLite's included; another process then thinks it is the last user,
+checkpoints and deletes the WAL under us, and later saves vanish. So the header is
+read with a plain ``open()`` only while no connection of this process has the file
+open (:func:`open_log_connection` keeps that count under one process-wide lock).
+Everything else about the file is learnt from ``stat()`` or through SQLite.
 """
 
 from __future__ import annotations
@@ -12,8 +19,10 @@ import os
 import random
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,8 +58,126 @@ def latest_schema_version() -> int:
     return known[-1][0] if known else 0
 
 
+@dataclass
+class _OpenFile:
+    connections: int = 0
+    quick_checked: bool = False
+
+
+#: (st_dev, st_ino) -> how many connections of this process have that file open.
+_open_files: dict[tuple[int, int], _OpenFile] = {}
+_open_files_lock = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def open_log_connection(path: Path, *, synchronous: str = "FULL",
+                        ) -> tuple[sqlite3.Connection, tuple[int, int], list[str]]:
+    """Check the file, connect and register the connection; returns (conn, file key, warnings).
+
+    The header is read with ``open()`` only when no connection of this process has
+    the file open; the whole sequence runs under one lock, so no other thread can
+    connect between that read and our own connection. Pair with :func:`release`.
+    """
+    with _open_files_lock:
+        key = _file_key(path)
+        if key is not None and key in _open_files:
+            warnings = check_mode_and_access(path)
+        else:
+            warnings = prepare_file(path)
+            key = _file_key(path)
+            if key is None:
+                raise LogError(f"{path}: the episode log disappeared while it was being opened")
+        conn = connect(path, synchronous=synchronous)
+        _open_files.setdefault(key, _OpenFile()).connections += 1
+    return conn, key, warnings
+
+
+def release(conn: sqlite3.Connection, key: tuple[int, int]) -> None:
+    """Close a connection from :func:`open_log_connection` (SQLite keeps its locks right)."""
+    with _open_files_lock:
+        conn.close()
+        entry = _open_files.get(key)
+        if entry is not None:
+            entry.connections -= 1
+            if entry.connections <= 0:
+                del _open_files[key]
+
+
+def quick_check_once(conn: sqlite3.Connection, key: tuple[int, int], path: Path) -> None:
+    """``PRAGMA quick_check`` before this process first writes to the file; refuses a damaged log.
+
+    Run outside the write transaction (a read snapshot), once per process and file,
+    so a damaged log never receives new episodes while the start-up stays fast.
+    """
+    with _open_files_lock:
+        entry = _open_files.get(key)
+        if entry is None or entry.quick_checked:
+            return
+    try:
+        found = [r[0] for r in retrying(lambda: conn.execute("PRAGMA quick_check(5)").fetchall(), path)]
+    except LogError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        found = [str(exc)]
+    if found != ["ok"]:
+        raise LogError(damaged_message(path))
+    with _open_files_lock:
+        if key in _open_files:
+            _open_files[key].quick_checked = True
+
+
+def damaged_message(path: Path) -> str:
+    return (f"{path} is damaged (SQLite's quick check failed); nothing was written. Run "
+            "'workbench log verify' to see which episodes are affected, then restore the "
+            "latest backup, or rescue what is readable with sqlite3's '.recover' into a new file")
+
+
+def check_mode_and_access(path: Path) -> list[str]:
+    """Warnings about who else can read the log, its companions and its folder (stat only)."""
+    warnings: list[str] = []
+    try:
+        info = path.stat()
+        folder = path.parent.stat()
+    except OSError as exc:
+        raise _os_refusal(path, exc) from None
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warnings.append(f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}); "
+                        f"it holds patient identifiers: run chmod 600 on it")
+    if folder.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warnings.append(f"{path.parent} (the log's folder) is open to other users (mode "
+                        f"{stat.S_IMODE(folder.st_mode):o}); they may see or replace the log's "
+                        "files: run chmod 700 on it")
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        try:
+            mode = companion.lstat().st_mode
+        except OSError:
+            continue
+        if stat.S_ISREG(mode) and mode & (stat.S_IRWXG | stat.S_IRWXO):
+            # chmod never opens the file, so no lock is disturbed.
+            try:
+                os.chmod(companion, 0o600)
+            except OSError:
+                warnings.append(f"{companion} can be read by other users; run chmod 600 on it")
+    # WAL needs the file and its folder writable (for the -wal and -shm files).
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise LogError(f"{path} is on a read-only path: the log needs to be writable (file and folder)")
+    return warnings
+
+
 def prepare_file(path: Path) -> list[str]:
-    """Check (or create, mode 0600) the log file before SQLite touches it; returns warnings."""
+    """Check (or create, mode 0600) the log file before SQLite touches it; returns warnings.
+
+    Reads the header with ``open()``: only call it while this process has no
+    connection to the file (see :func:`open_log_connection`).
+    """
     from workbench.core.paths import ensure_private_dir
 
     warnings: list[str] = []
@@ -68,6 +195,9 @@ def prepare_file(path: Path) -> list[str]:
             raise _os_refusal(path, exc) from None
     try:
         info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise LogError(f"{path} is not a regular file; the episode log must be one")
+        # Safe: no connection of this process has the file open (see the module notes).
         with open(path, "rb") as handle:
             header = handle.read(100)
     except OSError as exc:
@@ -86,13 +216,7 @@ def prepare_file(path: Path) -> list[str]:
         page_size = 65536 if page_size == 1 else page_size
         if app_id != APPLICATION_ID and (user_version or info.st_size > page_size):
             raise LogError(f"{path} is an SQLite database but not an episode log; it was left untouched")
-    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        warnings.append(f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}); "
-                        f"it holds patient identifiers: run chmod 600 on it")
-    # WAL needs the file and its folder writable (for the -wal and -shm files).
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-        raise LogError(f"{path} is on a read-only path: the log needs to be writable (file and folder)")
-    return warnings
+    return warnings + check_mode_and_access(path)
 
 
 def too_new_message(path: Path, version: int) -> str:
