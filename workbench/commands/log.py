@@ -6,9 +6,7 @@ Mirrors :class:`workbench.core.episodes.EpisodeLog`; every data command takes --
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from workbench.commands import UserError, print_json
@@ -62,11 +60,14 @@ def register(subparsers: Any) -> None:
     void.set_defaults(handler=cmd_void)
 
     export = sub.add_parser("export", help="write episodes as CSV or JSON (streamed)")
-    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--format", choices=["csv", "json"],
+                        help="csv (cells starting =, +, -, @ get a leading ') or json; "
+                             "default: json for a FILE ending .json, otherwise csv")
     export.add_argument("--since")
     export.add_argument("--until")
     export.add_argument("--all-versions", action="store_true", help="one row per version, not per episode")
     export.add_argument("-o", "--output", metavar="FILE", help="file to write (mode 0600); default stdout")
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     export.set_defaults(handler=cmd_export)
 
     verify = sub.add_parser("verify", help="check the file and the hash chain; exit 1 naming broken episodes")
@@ -323,21 +324,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     def action() -> int:
         with open_log(args) as log:
             if not args.output:
-                return log.export(sys.stdout, format=args.format, since=args.since, until=args.until,
+                return log.export(sys.stdout, format=args.format or "csv", since=args.since, until=args.until,
                               all_versions=args.all_versions, progress=progress)
-            target = Path(args.output).expanduser()
-            partial = target.with_name(target.name + ".partial")
-            try:
-                # 0600 from the start: the export holds patient identifiers.
-                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                    count = log.export(out, format=args.format, since=args.since, until=args.until,
-                                   all_versions=args.all_versions, progress=progress)
-                os.replace(partial, target)
-            except OSError as exc:
-                partial.unlink(missing_ok=True)
-                raise UserError(f"{target}: cannot write the export ({exc.strerror})") from None
-            return count
+            # A new 0600 file renamed into place; never the log, never through a symlink.
+            return log.export_to_file(args.output, format=args.format, force=args.force,
+                                      since=args.since, until=args.until,
+                                      all_versions=args.all_versions, progress=progress)
 
     count = _run(action)
     if progress:

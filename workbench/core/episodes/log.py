@@ -163,13 +163,28 @@ class EpisodeLog:
                progress: Any = None) -> int:
         """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written."""
         from workbench.core.episodes.export import export_csv, export_json
+        from workbench.core.episodes.export_file import protected_files, refuse_stream_into
 
+        refuse_stream_into(out, protected_files(self.path, [self.checkpoint_file]))
         writer = export_csv if format == "csv" else export_json
         try:
             return writer(self._conn, out, since=since, until=until, all_versions=all_versions,
                           progress=progress)
         except sqlite3.Error as exc:
             raise storage.translate(exc, self.path) from None
+
+    def export_to_file(self, target: str | Path, *, format: str | None = None, force: bool = False,
+                       **options: Any) -> int:
+        """Export into a new file (0600, never through a symlink, never over the log or its
+        companions), renamed into place; an existing file only with ``force``.
+        ``format`` defaults from the extension: ``.json`` is JSON, anything else CSV."""
+        from workbench.core.episodes.export_file import export_target, protected_files
+
+        target = Path(target).expanduser()
+        chosen = format or ("json" if target.suffix.lower() == ".json" else "csv")
+        with export_target(target, protected_files(self.path, [self.checkpoint_file]),
+                           force=force) as out:
+            return self.export(out, format=chosen, **options)
 
     def verify(self) -> VerifyReport:
         """PRAGMA integrity_check plus a full recomputation of the hash chain."""
