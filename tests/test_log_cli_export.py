@@ -126,6 +126,6 @@ def test_stdout_redirected_into_the_log_is_refused(log_path: Path) -> None:
     from workbench.core.episodes import LogError
 
     # The file is opened before the log and closed after it, so no lock is dropped.
-    with open(log_path, "a", encoding="utf-8") as out, EpisodeLog(log_path) as log:
-        with pytest.raises(LogError, match="never writes there"):
-            log.export(out)
+    with (open(log_path, "a", encoding="utf-8") as out, EpisodeLog(log_path) as log,
+          pytest.raises(LogError, match="never writes there")):
+        log.export(out)
