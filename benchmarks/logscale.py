@@ -150,7 +150,7 @@ def export(folder: Path, path: Path, home: Path) -> list[Result]:
         base_runs.append(run_child([python(), "-c", BASELINE_EXPORT, str(path), str(base_out)],
                                    env=env, timeout=600))
         runs.append(run_child([*workbench_argv(), "--log", str(path), "log", "export", "--format", "csv",
-                               "-o", str(out)], env=env, timeout=600))
+                               "-o", str(out), "--force"], env=env, timeout=600))
     for run in runs + base_runs:
         if run.returncode != 0:
             raise RuntimeError(f"export child failed: {run.stderr[-2000:]}")

@@ -70,8 +70,8 @@ def test_no_plain_open_of_the_log_while_a_connection_is_open(tmp_path: Path,
     monkeypatch.setattr(builtins, "open", spying_open)
     others = [EpisodeLog(path) for _ in range(3)]
     others.append(EpisodeLog(tmp_path / "." / "episodes.db"))   # another spelling, same file
-    for log in others:
-        log.save(_details(len(opened) + 10), CODING, coder="b")
+    for n, log in enumerate(others):
+        log.save(_details(n + 10), CODING, coder="b")
         log.close()
     first.close()
     assert not [name for name in opened if Path(name).name.startswith("episodes.db")]

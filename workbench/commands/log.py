@@ -24,6 +24,10 @@ def register(subparsers: Any) -> None:
     add.add_argument("--date", required=True, help="episode start date, YYYY-MM-DD")
     add.add_argument("--specialty", help="specialty (optional)")
     add.add_argument("--note", help="a note kept with this version")
+    add.add_argument("--save-id", help="an id you choose for this save: repeating the command with the "
+                                       "same id (after a crash) returns the first result, never a second episode")
+    add.add_argument("--duplicate-reason", metavar="REASON",
+                     help="save although a live episode has the same patient, episode and date")
     _coding_options(add)
     add.set_defaults(handler=cmd_add)
 
@@ -193,7 +197,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         checked_details(details)   # refuse bad details before running the rules
         coding = _prepare(args)
         with open_log(args) as log:
-            return log.save(details, coding, coder=_coder(), note=args.note)
+            return log.save(details, coding, coder=_coder(), note=args.note, save_id=args.save_id,
+                            duplicate_reason=args.duplicate_reason)
 
     summary = _run(action)
     print_json(summary.as_dict()) if args.json else _print_summary(summary, "saved")

@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from workbench.core.episodes import chain, checkpoints, queries, storage
+from workbench.core.episodes import chain, checkpoints, queries, saving, storage
 from workbench.core.episodes.model import (
     AMENDED,
     FINAL,
@@ -89,20 +89,34 @@ class EpisodeLog:
     # ------------------------------------------------------------ writes
 
     def save(self, details: EpisodeDetails, coding: Coding, *, coder: str, note: str | None = None,
-             draft_id: int | None = None) -> EpisodeSummary:
-        """A new episode with version 1 (status final); its draft, if given, is removed."""
+             draft_id: int | None = None, save_id: str | None = None,
+             duplicate_reason: str | None = None) -> EpisodeSummary:
+        """A new episode with version 1 (status final); its draft, if given, is consumed.
+
+        ``save_id`` (chosen before the write) makes a retry safe: a save id already in
+        the log returns the episode it saved. A live episode with the same patient,
+        episode reference and date raises :class:`DuplicateEpisode` unless
+        ``duplicate_reason`` says why a second one is right; a draft already consumed
+        raises :class:`DraftAlreadySaved`.
+        """
         details = checked_details(details)
         check_coding(coding)
         coder = _required(coder, "coder")
+        save_id = saving.check_save_id(save_id)
+        digest = saving.request_digest(details, coding)
 
         def work(conn: sqlite3.Connection) -> int:
             from workbench.core.episodes.writer import insert_episode
 
+            earlier = saving.replayed(conn, save_id, digest)
+            if earlier is not None:
+                return earlier
+            saving.refuse_consumed_draft(conn, draft_id)
+            why = saving.duplicate_reason(conn, details, duplicate_reason)
             episode_id = insert_episode(conn, details)
             append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
-                           coder=coder, note=_blank_none(note))
-            if draft_id is not None:
-                conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
+                           coder=coder, note=_blank_none(note), reason=why)
+            saving.record(conn, episode_id, save_id, digest, draft_id)
             return episode_id
 
         return self.get(self._write(work))
@@ -204,8 +218,10 @@ class EpisodeLog:
                                        (text, now, draft_id))
                 if updated.rowcount:
                     return int(draft_id)
-            cursor = conn.execute("INSERT INTO draft (coder, state, created_at, updated_at) "
-                                  "VALUES (?, ?, ?, ?)", (coder, text, now, now))
+            saving.refuse_consumed_draft(conn, draft_id)
+            cursor = conn.execute("INSERT INTO draft (id, coder, state, created_at, updated_at) "
+                                  "VALUES (?, ?, ?, ?, ?)",
+                                  (saving.next_draft_id(conn), coder, text, now, now))
             return int(cursor.lastrowid)
 
         return self._write(work)

@@ -21,6 +21,22 @@ class EpisodeNotFound(LogError):
     """No episode has the id asked for."""
 
 
+class DuplicateEpisode(LogError):
+    """A live episode already has this patient, episode reference and start date."""
+
+    def __init__(self, message: str, existing_id: int):
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
+class DraftAlreadySaved(LogError):
+    """The draft was already consumed by another save (another window, or a retry)."""
+
+    def __init__(self, message: str, episode_id: int):
+        super().__init__(message)
+        self.episode_id = episode_id
+
+
 @dataclass(frozen=True)
 class EpisodeDetails:
     patient: str                          # local patient identifier

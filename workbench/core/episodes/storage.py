@@ -150,10 +150,10 @@ def check_mode_and_access(path: Path) -> list[str]:
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         warnings.append(f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}); "
                         f"it holds patient identifiers: run chmod 600 on it")
-    if folder.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        warnings.append(f"{path.parent} (the log's folder) is open to other users (mode "
-                        f"{stat.S_IMODE(folder.st_mode):o}); they may see or replace the log's "
-                        "files: run chmod 700 on it")
+    if folder.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        warnings.append(f"{path.parent} (the log's folder) can be written by other users (mode "
+                        f"{stat.S_IMODE(folder.st_mode):o}); they could replace or delete the "
+                        "log's files: run chmod 700 on it")
     for suffix in ("-wal", "-shm", "-journal"):
         companion = path.with_name(path.name + suffix)
         try:
