@@ -74,9 +74,19 @@ def register(subparsers: Any) -> None:
     export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     export.set_defaults(handler=cmd_export)
 
-    verify = sub.add_parser("verify", help="check the file and the hash chain; exit 1 naming broken episodes")
+    verify = sub.add_parser("verify", help="check the file, the hash chain and the checkpoints; "
+                                           "exit 1 naming broken episodes")
+    verify.add_argument("--checkpoints", metavar="FILE", help="the checkpoint file (default: see README)")
+    verify.add_argument("--expect", action="append", default=[], metavar="VERSIONS:HASH",
+                        help="a checkpoint kept elsewhere, as printed by 'log checkpoint' (repeat)")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=cmd_verify)
+
+    checkpoint = sub.add_parser("checkpoint", help="record the log's version count and head hash, so "
+                                                   "verify can later catch a truncation or a rewrite")
+    checkpoint.add_argument("--checkpoints", metavar="FILE", help="append to this file (default: see README)")
+    checkpoint.add_argument("--json", action="store_true")
+    checkpoint.set_defaults(handler=cmd_checkpoint)
 
     drafts = sub.add_parser("drafts", help="your unfinished episodes (wizard drafts)")
     drafts.add_argument("--discard", type=int, metavar="ID", help="discard this draft")
@@ -102,7 +112,8 @@ def open_log(args: argparse.Namespace) -> Any:
     from workbench.core.paths import ConfigError, log_path
 
     try:
-        log = EpisodeLog(log_path(getattr(args, "log", None)))
+        log = EpisodeLog(log_path(getattr(args, "log", None)),
+                         checkpoint_file=getattr(args, "checkpoints", None))
     except (LogError, ConfigError) as exc:
         raise UserError(str(exc)) from None
     for warning in log.warnings:
@@ -235,6 +246,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                             limit=args.limit)
 
     summaries = _run(action)
+    for damaged in getattr(summaries, "damaged", []):
+        print(f"workbench: warning: episode {damaged} has a damaged stored value and was left out; "
+              "run 'workbench log verify'", file=sys.stderr)
     if args.json:
         print_json([s.as_dict() for s in summaries])
         return 0
@@ -274,12 +288,24 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    report = _run(lambda: _verify(args))
+    from workbench.core.episodes.checkpoints import LogMissing
+
+    try:
+        report = _run(lambda: _verify(args))
+    except UserError as exc:
+        if isinstance(exc.__context__, LogMissing):   # a finding about the log, like a broken chain
+            raise UserError(str(exc), exit_code=1) from None
+        raise
     if args.json:
         print_json({"ok": report.ok, "versions_checked": report.versions_checked,
+                    "episodes": report.episodes, "head_hash": report.head_hash,
+                    "checkpoints_checked": report.checkpoints_checked,
                     "integrity": report.integrity, "broken_episodes": report.broken_episode_ids,
                     "problems": [{"episode": b.episode_id, "problem": b.problem} for b in report.broken]})
-    elif report.ok:
+        return 0 if report.ok else 1
+    print(f"{report.versions_checked} versions, {report.episodes} episodes; head {report.head_hash}; "
+          f"{report.checkpoints_checked} checkpoint(s) checked")
+    if report.ok:
         print(f"the log is intact ({report.versions_checked} versions checked)")
     else:
         for line in report.integrity:
@@ -293,8 +319,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> Any:
+    from workbench.core.episodes.checkpoints import Checkpoint
+
+    expected = []
+    for text in args.expect:
+        versions, _, head = text.partition(":")
+        if not versions.strip().isdigit() or len(head.strip()) != 64 or len(versions.strip()) > 18:
+            raise UserError("--expect: give VERSIONS:HASH as printed by 'workbench log checkpoint'")
+        expected.append(Checkpoint(versions=int(versions), head=head.strip(), episodes=0, at="--expect"))
     with open_log(args) as log:
-        return log.verify()
+        return log.verify(expect=expected)
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    def action() -> Any:
+        with open_log(args) as log:
+            return log.checkpoint(), log.checkpoint_file
+
+    state, file = _run(action)
+    if args.json:
+        print_json({"versions": state.versions, "episodes": state.episodes, "head_hash": state.head,
+                    "at": state.at, "file": str(file)})
+    else:
+        print(f"checkpoint {state.versions}:{state.head} ({state.episodes} episodes, {state.at}) "
+              f"appended to {file}")
+    return 0
 
 
 def cmd_drafts(args: argparse.Namespace) -> int:

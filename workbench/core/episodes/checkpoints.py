@@ -23,6 +23,10 @@ from workbench.core.episodes.model import BrokenEpisode, LogError
 ENV_VAR = "WORKBENCH_CHECKPOINTS"
 
 
+class LogMissing(LogError):
+    """The log file is missing or empty although a checkpoint says it held versions."""
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     versions: int        # version rows in the log (ids 1..versions)
@@ -125,9 +129,10 @@ def refuse_reinitialising(log_path: Path, file: Path) -> None:
         recorded = []
     held = max((c.versions for c in recorded), default=0)
     if held:
-        raise LogError(f"{log_path} is missing or empty, but its checkpoint file {file} says it held "
-                       f"{held} versions; it was not recreated. Restore the log from the backup "
-                       "(or move the checkpoint file away if this really is a new log)")
+        raise LogMissing(f"{log_path} is missing or empty, but its checkpoint file {file} says it "
+                         f"held {held} versions: all {held} are missing. The log was not recreated; "
+                         "restore it from the backup (or move the checkpoint file away if this "
+                         "really is a new log)")
 
 
 def compare(conn: sqlite3.Connection, recorded: list[Checkpoint]) -> list[BrokenEpisode]:

@@ -200,9 +200,20 @@ class EpisodeLog:
                            force=force) as out:
             return self.export(out, format=chosen, **options)
 
-    def verify(self) -> VerifyReport:
-        """PRAGMA integrity_check plus a full recomputation of the hash chain."""
-        return self._read(chain.verify)
+    def verify(self, *, expect: list[checkpoints.Checkpoint] | None = None,
+               use_checkpoint_file: bool = True) -> VerifyReport:
+        """PRAGMA integrity_check, the whole hash chain and every stored value, and that the
+        chain still extends every checkpoint (the checkpoint file's, plus ``expect``)."""
+        recorded = list(expect or [])
+        if use_checkpoint_file:
+            recorded = checkpoints.read_checkpoints(self.checkpoint_file) + recorded
+        return self._read(lambda c: chain.verify(c, recorded))
+
+    def checkpoint(self) -> checkpoints.Checkpoint:
+        """Append (version count, head hash, time) to the checkpoint file and return it."""
+        state = self._read(checkpoints.current)
+        checkpoints.append_checkpoint(self.checkpoint_file, state)
+        return state
 
     # ------------------------------------------------------------ drafts
 

@@ -131,6 +131,9 @@ class VerifyReport:
     integrity: list[str]                  # PRAGMA integrity_check lines other than "ok"
     broken: list[BrokenEpisode]
     versions_checked: int
+    episodes: int = 0
+    head_hash: str = ""                   # the newest version row's hash: compare with a checkpoint
+    checkpoints_checked: int = 0
 
     @property
     def ok(self) -> bool:

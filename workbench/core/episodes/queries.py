@@ -26,11 +26,13 @@ from workbench.core.episodes.rows import (
     EPISODE_COLS,
     VERSION_COLS,
     codes_for,
+    damaged_episode,
     details_from,
     summaries_from,
     version_from,
 )
 from workbench.core.episodes.validate import normalise_nhs_number, parse_date
+from workbench.core.episodes.values import READ_ERRORS
 
 _LATEST = "(SELECT max(id) FROM version WHERE episode_id = {})"
 _CODE = re.compile(r"([A-Z])(\d{2})(?:\.?(\d[0-9A-Z]?|-))?")   # ICD-10 may have a 5th character
@@ -165,7 +167,10 @@ def get_summary(conn: sqlite3.Connection, episode_id: int) -> EpisodeSummary:
                         (episode_id,)).fetchall()
     if not rows:
         raise EpisodeNotFound(f"there is no episode {episode_id} in the log")
-    return summaries_from(conn, rows)[0]
+    found = summaries_from(conn, rows)
+    if not found:
+        raise damaged_episode(episode_id)
+    return found[0]
 
 
 def history(conn: sqlite3.Connection, episode_id: int) -> tuple[EpisodeDetails, list[EpisodeVersion]]:
@@ -176,4 +181,7 @@ def history(conn: sqlite3.Connection, episode_id: int) -> tuple[EpisodeDetails, 
     versions = conn.execute(f"SELECT {VERSION_COLS} FROM version v WHERE v.episode_id = ? "
                             "ORDER BY v.version", (episode_id,)).fetchall()
     codes = codes_for(conn, (v[0] for v in versions))
-    return details_from(row), [version_from(v, codes.get(v[0], [])) for v in versions]
+    try:
+        return details_from(row), [version_from(v, codes.get(v[0], [])) for v in versions]
+    except READ_ERRORS:
+        raise damaged_episode(episode_id) from None
