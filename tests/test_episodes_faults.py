@@ -142,7 +142,7 @@ def test_busy_log_retries_then_succeeds(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_busy_log_gives_up_with_a_plain_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage, "BUSY_TIMEOUT_MS", 10)
-    monkeypatch.setattr(storage, "WRITE_ATTEMPTS", 3)
+    monkeypatch.setattr(storage, "WRITE_PATIENCE_S", 0.3)
     path = tmp_path / "episodes.db"
     log = EpisodeLog(path)
     blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

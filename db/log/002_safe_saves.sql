@@ -4,6 +4,8 @@
 
 -- Finds a live episode with the same patient, reference and start date in one seek.
 CREATE INDEX episode_identity ON episode (patient, episode_ref, start_date);
+-- The log screen's filter matches a word against the patient or the episode reference.
+CREATE INDEX episode_ref ON episode (episode_ref);
 
 -- One row per save that carried a save id (chosen by the caller before writing),
 -- so a save retried after a crash returns the first result instead of writing twice.

@@ -22,7 +22,7 @@ from typing import TextIO
 
 from workbench.core.episodes.model import LogError
 
-COMPANION_SUFFIXES = ("", "-wal", "-shm", "-journal")
+COMPANION_SUFFIXES = ("", "-wal", "-shm", "-journal", "-lock")
 
 
 class ExportTargetExists(LogError):

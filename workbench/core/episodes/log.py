@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from workbench.core.episodes import chain, checkpoints, queries, saving, storage
+from workbench.core.episodes import chain, checkpoints, queries, saving, storage, turns
 from workbench.core.episodes.model import (
     AMENDED,
     FINAL,
@@ -52,6 +53,10 @@ class EpisodeLog:
         self.warnings: list[str] = warnings
         self._conn: sqlite3.Connection = conn
         self._closed = False
+        #: Workbench writers queue here before SQLite's write lock (see :mod:`turns`).
+        self._turn = turns.WriteTurn(self.path)
+        #: Told once (with the seconds waited) when a write waits long behind other coders.
+        self.on_wait: Callable[[float], None] | None = None
         try:
             storage.migrate(self._conn, self.path)
         except BaseException:
@@ -63,6 +68,7 @@ class EpisodeLog:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._turn.close()
             storage.release(self._conn, self._file_key)
 
     def __enter__(self) -> EpisodeLog:
@@ -78,7 +84,8 @@ class EpisodeLog:
 
     def _write(self, work: Any) -> Any:
         storage.quick_check_once(self._conn, self._file_key, self.path)
-        return storage.write(self._conn, self.path, work)
+        with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
+            return storage.write(self._conn, self.path, work, self.on_wait)
 
     def _read(self, work: Any) -> Any:
         try:
@@ -160,11 +167,13 @@ class EpisodeLog:
     def list(self, *, patient: str | None = None, nhs: str | None = None, code: str | None = None,
              guidance: str | None = None, coder: str | None = None,
              since: dt.date | str | None = None, until: dt.date | str | None = None,
-             status: str | None = None, limit: int | None = None) -> list[EpisodeSummary]:
-        """The latest version of each matching episode, newest episode first."""
+             status: str | None = None, limit: int | None = None, words: list[str] | None = None,
+             after: tuple[str, int] | None = None) -> list[EpisodeSummary]:
+        """The latest version of each matching episode, newest episode first (newest date
+        first with a date range); ``after`` continues from :func:`queries.page_key`."""
         return self._read(lambda c: queries.list_episodes(
             c, patient=patient, nhs=nhs, code=code, guidance=guidance, coder=coder,
-            since=since, until=until, status=status, limit=limit))
+            since=since, until=until, status=status, limit=limit, words=words, after=after))
 
     def history(self, episode_id: int) -> tuple[EpisodeDetails, list[EpisodeVersion]]:
         return self._read(lambda c: queries.history(c, int(episode_id)))

@@ -1,11 +1,15 @@
 """Read queries: the latest version of matching episodes, and one episode's history.
 
 How each filter finds its rows quickly on a large log (see db/log/README.md):
-- patient / NHS number / date: indexes on the episode table;
+- patient / NHS number / episode reference: indexes on the episode table;
+- date range: ``episode_date`` (start_date, then the row id) walked backwards, newest
+  date first, so a LIMIT stops early wherever the range lies (dates rising with ids
+  or not); pages continue from (start_date, id) (keyset, never OFFSET);
 - code: ``code_index`` (code, episode_id, version_id), walked backwards so the newest
   episodes come first and a LIMIT stops early;
 - "latest version": ``max(version.id)`` per episode, one seek in ``version_episode``.
-Results are always newest episode first (episode id descending).
+Results are newest episode first (episode id descending), or newest date first with a
+date range and no code.
 """
 
 from __future__ import annotations
@@ -62,7 +66,16 @@ def normalise_guidance(text: str) -> str:
 def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: str | None = None,
                   code: str | None = None, guidance: str | None = None, coder: str | None = None,
                   since: dt.date | str | None = None, until: dt.date | str | None = None,
-                  status: str | None = None, limit: int | None = None) -> list[EpisodeSummary]:
+                  status: str | None = None, limit: int | None = None,
+                  words: list[str] | None = None, after: tuple[str, int] | None = None,
+                  ) -> list[EpisodeSummary]:
+    """Latest versions of matching episodes: newest episode first, or with a date range,
+    newest start date first (then newest episode), so every plan is an index walk that
+    stops at ``limit`` whatever the log's shape.
+
+    ``words``: each must equal the patient or the episode reference. ``after``: the
+    (start date, id) of the last row of the previous page (see :func:`page_key`).
+    """
     where: list[str] = []
     params: list[object] = []
     codes: list[str] = []
@@ -80,20 +93,28 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
     if patient is not None:
         where.append("e.patient = ?")
         params.append(patient.strip())
+    for word in words or []:
+        where.append("(e.patient = ? OR e.episode_ref = ?)")
+        params += [word, word]
     if nhs:
         where.append("e.nhs_number = ?")
         params.append(normalise_nhs_number(nhs))
     dates = _date_bounds(since, until)
-    if dates:
-        # A wide date range with a LIMIT is quicker walking episodes newest first and
-        # skipping the rest than reading the whole range from the date index and
-        # sorting it; "+" stops SQLite using the index in that case.
-        wide = (not codes and not patient and not nhs and limit is not None
-                and _range_is_wide(conn, dates))
-        column = "+e.start_date" if wide else "e.start_date"
-        for op, value in dates:
-            where.append(f"{column} {op} ?")
-            params.append(value)
+    by_date = bool(dates) and not codes
+    if by_date and after is not None:
+        # The next page starts at the cursor's date: that becomes the upper bound the
+        # index seeks to, so a deep page costs no more than the first.
+        dates = [(op, value) for op, value in dates if op != "<="] + [("<=", str(after[0]))]
+    for op, value in dates:
+        where.append(f"e.start_date {op} ?")
+        params.append(value)
+    if after is not None:
+        if by_date:
+            where.append("(e.start_date, e.id) < (?, ?)")
+            params += [str(after[0]), int(after[1])]
+        else:
+            where.append(f"{'ci.episode_id' if codes else 'e.id'} < ?")
+            params.append(int(after[1]))
     if guidance:
         where.append("v.guidance_id = ?")
         params.append(normalise_guidance(guidance))
@@ -109,8 +130,9 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
     if limit is not None:
         tail = " LIMIT ?"
     if not codes:
+        order = " ORDER BY e.start_date DESC, e.id DESC" if by_date else " ORDER BY e.id DESC"
         sql = (f"SELECT {EPISODE_COLS}, {VERSION_COLS} FROM {source}"
-               + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY e.id DESC" + tail)
+               + (f" WHERE {' AND '.join(where)}" if where else "") + order + tail)
         args = params
     else:
         # Select (and order by) ci.episode_id, not e.id: only then does SQLite see that
@@ -128,7 +150,9 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
     return summaries_from(conn, conn.execute(sql, args).fetchall())
 
 
-WIDE_RANGE_ROWS = 2000
+def page_key(summary: EpisodeSummary) -> tuple[str, int]:
+    """The keyset cursor after ``summary``: pass it as ``after`` for the next page."""
+    return summary.details.date.isoformat(), summary.id
 
 
 def _codes_in_category(conn: sqlite3.Connection, category: str) -> list[str]:
@@ -151,14 +175,6 @@ def _date_bounds(since: dt.date | str | None, until: dt.date | str | None) -> li
     if until:
         bounds.append(("<=", parse_date(until, "until").isoformat()))
     return bounds
-
-
-def _range_is_wide(conn: sqlite3.Connection, bounds: list[tuple[str, str]]) -> bool:
-    """More than WIDE_RANGE_ROWS episodes in range? Counts at most that many index entries."""
-    clause = " AND ".join(f"start_date {op} ?" for op, _ in bounds)
-    found = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM episode WHERE {clause} LIMIT ?)",
-                         [v for _, v in bounds] + [WIDE_RANGE_ROWS + 1]).fetchone()[0]
-    return found > WIDE_RANGE_ROWS
 
 
 def get_summary(conn: sqlite3.Connection, episode_id: int) -> EpisodeSummary:

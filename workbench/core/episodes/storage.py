@@ -288,21 +288,49 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-def write(conn: sqlite3.Connection, path: Path, work: Callable[[sqlite3.Connection], T]) -> T:
-    """Run ``work`` in one BEGIN IMMEDIATE transaction, retrying while the log is busy."""
+#: How long a save keeps trying while other writers hold the log, before it gives up.
+WRITE_PATIENCE_S = 120.0
+#: After this long waiting, ``on_wait`` is told once (the coder sees "another coder is saving").
+WAIT_NOTICE_S = 1.0
+Waiting = Callable[[float], None]
 
-    def attempt() -> T:
-        conn.execute("BEGIN IMMEDIATE")
+
+def write(conn: sqlite3.Connection, path: Path, work: Callable[[sqlite3.Connection], T],
+          on_wait: Waiting | None = None) -> T:
+    """Run ``work`` in one BEGIN IMMEDIATE transaction, retrying while the log is busy.
+
+    Workbench writers queue on the writer lock first (:mod:`turns`), so here the wait
+    is only for other programs (sqlite3, bulk loads): SQLite's busy handler sleeps, and
+    the attempt is repeated until WRITE_PATIENCE_S has passed. ``on_wait`` hears once
+    when the wait passes WAIT_NOTICE_S.
+    """
+    started = time.monotonic()
+    told = False
+    delay = 0.01
+    while True:
         try:
-            result = work(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        return result
+            return _attempt(conn, work)
+        except sqlite3.OperationalError as exc:
+            waited = time.monotonic() - started
+            if not is_busy(exc) or waited > WRITE_PATIENCE_S:
+                raise translate(exc, path) from None
+            if on_wait is not None and not told and waited > WAIT_NOTICE_S:
+                told = True
+                on_wait(waited)
+        time.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, 0.5)
 
-    return retrying(attempt, path)
+
+def _attempt(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
 
 
 def retrying(action: Callable[[], T], path: Path) -> T:
