@@ -118,7 +118,16 @@ def open_log(args: argparse.Namespace) -> Any:
         raise UserError(str(exc)) from None
     for warning in log.warnings:
         print(f"workbench: warning: {warning}", file=sys.stderr)
+    log.on_wait = lambda seconds: print(
+        f"workbench: another coder is saving to the log; waiting for our turn (up to "
+        f"{_patience():.0f} s, nothing is lost meanwhile)...", file=sys.stderr, flush=True)
     return log
+
+
+def _patience() -> float:
+    from workbench.core.episodes import storage
+
+    return storage.WRITE_PATIENCE_S
 
 
 def _coder() -> str:
