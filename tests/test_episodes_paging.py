@@ -111,6 +111,10 @@ class PlanSpy:
     ({"since": "2023-01-01", "until": "2023-12-31", "after": ("2023-05-01", 250)}, "episode_date"),
     ({"code": "K57.8"}, "SEARCH ci USING PRIMARY KEY (code=?)"),
     ({"code": "K57.8", "after": ("2023-05-01", 250)}, "SEARCH ci USING PRIMARY KEY (code=? AND episode_id<?)"),
+    ({"code": "K57.8", "since": "2023-01-01", "until": "2023-03-01"},
+     "SEARCH ci USING PRIMARY KEY (code=? AND start_date>? AND start_date<?)"),
+    ({"code": "K57", "since": "2023-01-01", "until": "2023-03-01", "after": ("2023-02-01", 250)},
+     "SEARCH ci USING PRIMARY KEY (code=? AND start_date>? AND start_date<?)"),
 ])
 def test_list_plans_walk_an_index_and_never_sort(log: EpisodeLog, filters: dict, index: str) -> None:
     """Each page is an index walk in the order shown, stopping at LIMIT: no temporary

@@ -206,3 +206,11 @@ def test_a_damaged_page_refuses_writes(log_path: Path) -> None:
     log_path.write_bytes(bytes(data))
     with EpisodeLog(log_path) as log, pytest.raises(LogError, match="damaged.*verify.*backup.*recover"):
         _save(log, 1000)
+
+
+def test_the_code_by_date_index_is_checked(log_path: Path) -> None:
+    _sql(log_path, "DELETE FROM code_date WHERE episode_id = 4")
+    with EpisodeLog(log_path) as log:
+        report = log.verify()
+    assert not report.ok and 4 in report.broken_episode_ids
+    assert any("code-by-date" in b.problem for b in report.broken)

@@ -22,3 +22,17 @@ CREATE TABLE draft_consumed (
     episode_id  INTEGER NOT NULL,
     consumed_at TEXT NOT NULL
 );
+
+-- "Episodes with code X in a date range", newest date first, at any log shape: one row
+-- per (code, episode start date, episode, version), derived like code_index (which it
+-- mirrors) and checked against it by verify. Backfilled here for an existing log.
+CREATE TABLE code_date (
+    code       TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    episode_id INTEGER NOT NULL,
+    version_id INTEGER NOT NULL,
+    PRIMARY KEY (code, start_date, episode_id, version_id)
+) WITHOUT ROWID;
+INSERT INTO code_date (code, start_date, episode_id, version_id)
+    SELECT ci.code, e.start_date, ci.episode_id, ci.version_id
+    FROM code_index ci JOIN episode e ON e.id = ci.episode_id;

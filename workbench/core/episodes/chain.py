@@ -181,6 +181,15 @@ def _check_structure(conn: sqlite3.Connection) -> list[BrokenEpisode]:
         "JOIN version v ON v.id = c.version_id WHERE c.version_id = i.version_id AND c.code = i.code "
         "AND v.episode_id = i.episode_id)")
     broken += [BrokenEpisode(eid, "the code search index lists codes it does not have") for (eid,) in extra]
+    # code_date mirrors code_index with the episode's date (both derived; see db/log/README.md).
+    mismatched = conn.execute(
+        "SELECT DISTINCT i.episode_id FROM code_index i JOIN episode e ON e.id = i.episode_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM code_date d WHERE d.code = i.code AND d.start_date = e.start_date "
+        "AND d.episode_id = i.episode_id AND d.version_id = i.version_id) "
+        "UNION SELECT DISTINCT d.episode_id FROM code_date d WHERE NOT EXISTS (SELECT 1 FROM code_index i "
+        "JOIN episode e ON e.id = i.episode_id WHERE i.code = d.code AND i.episode_id = d.episode_id "
+        "AND i.version_id = d.version_id AND e.start_date = d.start_date)")
+    broken += [BrokenEpisode(eid, "the code-by-date index disagrees with the codes") for (eid,) in mismatched]
     return broken
 
 

@@ -8,8 +8,10 @@ How each filter finds its rows quickly on a large log (see db/log/README.md):
 - code: ``code_index`` (code, episode_id, version_id), walked backwards so the newest
   episodes come first and a LIMIT stops early;
 - "latest version": ``max(version.id)`` per episode, one seek in ``version_episode``.
-Results are newest episode first (episode id descending), or newest date first with a
-date range and no code.
+- code + date range: ``code_date`` (code, start_date, episode_id, version_id), walked
+  backwards from the range's end.
+Results are newest episode first (episode id descending), or with a date range newest
+start date first, then newest episode.
 """
 
 from __future__ import annotations
@@ -79,13 +81,16 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
     where: list[str] = []
     params: list[object] = []
     codes: list[str] = []
+    dates = _date_bounds(since, until)
     if code:
         wanted, whole_category = normalise_code_filter(code)
         # A category ("L80") matches every code under it that the log holds.
         codes = _codes_in_category(conn, wanted) if whole_category else [wanted]
         if not codes:
             return []
-        source = ("code_index ci JOIN episode e ON e.id = ci.episode_id "
+        # With a date range, code_date (code, start_date, episode) is walked instead.
+        index = "code_date" if dates else "code_index"
+        source = (f"{index} ci JOIN episode e ON e.id = ci.episode_id "
                   "JOIN version v ON v.id = ci.version_id")
         where.append(f"ci.version_id = {_LATEST.format('ci.episode_id')}")
     else:
@@ -99,21 +104,21 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
     if nhs:
         where.append("e.nhs_number = ?")
         params.append(normalise_nhs_number(nhs))
-    dates = _date_bounds(since, until)
-    by_date = bool(dates) and not codes
+    by_date = bool(dates)
+    date_col, id_col = ("ci.start_date", "ci.episode_id") if codes else ("e.start_date", "e.id")
     if by_date and after is not None:
         # The next page starts at the cursor's date: that becomes the upper bound the
         # index seeks to, so a deep page costs no more than the first.
         dates = [(op, value) for op, value in dates if op != "<="] + [("<=", str(after[0]))]
     for op, value in dates:
-        where.append(f"e.start_date {op} ?")
+        where.append(f"{date_col} {op} ?")
         params.append(value)
     if after is not None:
         if by_date:
-            where.append("(e.start_date, e.id) < (?, ?)")
+            where.append(f"({date_col}, {id_col}) < (?, ?)")
             params += [str(after[0]), int(after[1])]
         else:
-            where.append(f"{'ci.episode_id' if codes else 'e.id'} < ?")
+            where.append(f"{id_col} < ?")
             params.append(int(after[1]))
     if guidance:
         where.append("v.guidance_id = ?")
@@ -140,9 +145,14 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
         # A category gets one arm per code; UNION with ORDER BY merges the ordered arms
         # instead of sorting every match.
         columns = "ci.episode_id" + EPISODE_COLS.removeprefix("e.id")
+        if by_date:   # ordered by (date, id) straight from code_date, as the arms are merged
+            columns = columns.replace("e.start_date", "ci.start_date")
         arms = [f"SELECT {columns}, {VERSION_COLS} FROM {source} "
                 f"WHERE ci.code = ? AND {' AND '.join(where)}" for _ in codes]
-        order = " ORDER BY 1 DESC" if len(arms) > 1 else " ORDER BY ci.episode_id DESC"
+        if by_date:
+            order = " ORDER BY 5 DESC, 1 DESC" if len(arms) > 1 else " ORDER BY ci.start_date DESC, ci.episode_id DESC"
+        else:
+            order = " ORDER BY 1 DESC" if len(arms) > 1 else " ORDER BY ci.episode_id DESC"
         sql = " UNION ".join(arms) + order + tail
         args = [value for one in codes for value in (one, *params)]
     if limit is not None:

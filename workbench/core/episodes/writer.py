@@ -78,4 +78,6 @@ def append_version(conn: sqlite3.Connection, episode: dict, number: int, status:
                      "edition) VALUES (?, ?, ?, ?, ?, ?)", [(version_id, *c) for c in codes])
     conn.executemany("INSERT OR IGNORE INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?)",
                      [(c[2], episode["id"], version_id) for c in codes])
+    conn.executemany("INSERT OR IGNORE INTO code_date (code, start_date, episode_id, version_id) "
+                     "VALUES (?, ?, ?, ?)", [(c[2], episode["date"], episode["id"], version_id) for c in codes])
     return version_id, digest
