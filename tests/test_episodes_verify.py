@@ -53,7 +53,8 @@ def test_deleting_the_newest_version_after_a_checkpoint_is_caught(capsys, log_pa
     assert run(capsys, log_path, "checkpoint")[0] == 0
     # The newest version (the amend of episode 2) with its codes: the chain still links.
     _sql(log_path, "DELETE FROM version_code WHERE version_id = 6",
-         "DELETE FROM code_index WHERE version_id = 6", "DELETE FROM version WHERE id = 6")
+         "DELETE FROM code_index WHERE version_id = 6", "DELETE FROM code_date WHERE version_id = 6",
+         "DELETE FROM version WHERE id = 6")
     with EpisodeLog(log_path) as log:
         assert log.verify(use_checkpoint_file=False).ok      # invisible without the checkpoint
     code, out, _ = run(capsys, log_path, "verify")
@@ -65,12 +66,14 @@ def test_deleting_the_newest_episode_after_a_checkpoint_is_caught(capsys, log_pa
     with EpisodeLog(log_path) as log:
         _save(log, 6)
     _sql(log_path, "DELETE FROM version_code WHERE version_id = 7",
-         "DELETE FROM code_index WHERE version_id = 7", "DELETE FROM version WHERE id = 7",
+         "DELETE FROM code_index WHERE version_id = 7", "DELETE FROM code_date WHERE version_id = 7",
+         "DELETE FROM version WHERE id = 7",
          "DELETE FROM episode WHERE id = 6")
     assert run(capsys, log_path, "verify")[0] == 0     # after the last checkpoint: the window
     assert run(capsys, log_path, "checkpoint")[0] == 0
     _sql(log_path, "DELETE FROM version_code WHERE version_id = 6",
-         "DELETE FROM code_index WHERE version_id = 6", "DELETE FROM version WHERE id = 6")
+         "DELETE FROM code_index WHERE version_id = 6", "DELETE FROM code_date WHERE version_id = 6",
+         "DELETE FROM version WHERE id = 6")
     code, out, _ = run(capsys, log_path, "verify")
     assert code == 1 and "are missing" in out
 
@@ -132,7 +135,8 @@ def test_expect_checks_a_checkpoint_kept_elsewhere(capsys, log_path: Path) -> No
     Path(printed["file"]).unlink()                        # the coders' copy is gone
     assert run(capsys, log_path, "verify", "--expect", expect)[0] == 0
     _sql(log_path, "DELETE FROM version_code WHERE version_id = 6",
-         "DELETE FROM code_index WHERE version_id = 6", "DELETE FROM version WHERE id = 6")
+         "DELETE FROM code_index WHERE version_id = 6", "DELETE FROM code_date WHERE version_id = 6",
+         "DELETE FROM version WHERE id = 6")
     assert run(capsys, log_path, "verify")[0] == 0
     code, out, _ = run(capsys, log_path, "verify", "--expect", expect)
     assert code == 1 and "missing" in out
