@@ -148,11 +148,13 @@ def compare(conn: sqlite3.Connection, recorded: list[Checkpoint]) -> list[Broken
                 f"version row {checkpoint.versions}, recorded by the checkpoint of {checkpoint.at}, "
                 "is missing")))
         elif row is None:
+            first = have[1] + 1
+            rows = (f"version row {first} is" if first == checkpoint.versions
+                    else f"version rows {first}-{checkpoint.versions} are")
             problems.append(BrokenEpisode(None, (
                 f"the checkpoint of {checkpoint.at} recorded {checkpoint.versions} versions "
-                f"({checkpoint.episodes} episodes) but the log has {have[0]}: version rows "
-                f"{have[1] + 1}-{checkpoint.versions} are missing (deleted, truncated or an "
-                "older copy restored)")))
+                f"({checkpoint.episodes} episodes) but the log has {have[0]}: {rows} missing "
+                "(deleted, truncated or an older copy restored)")))
         elif row[0] != checkpoint.head:
             problems.append(BrokenEpisode(None, (
                 f"version row {checkpoint.versions} no longer has the hash the checkpoint of "
