@@ -71,6 +71,14 @@ class EpisodeLog:
             self._turn.close()
             storage.release(self._conn, self._file_key)
 
+    def __del__(self) -> None:
+        # A log dropped without close() (the app's per-thread logs die with their thread):
+        # give back the writer-lock descriptor. The connection closes itself; the registry
+        # keeps counting it, which only means the header is never read with open() again.
+        turn = getattr(self, "_turn", None)
+        if turn is not None:
+            turn.close()
+
     def __enter__(self) -> EpisodeLog:
         return self
 
