@@ -99,6 +99,7 @@ def torture(tmp_path: Path, *, processes: int, threads: int, seconds: float, kil
     assert errors == []
     interrupted = sorted(started - set(acked))
     with EpisodeLog(path) as log:
+        present = {row[0] for row in log.connection.execute("SELECT patient FROM episode")}
         # A caller whose save was interrupted retries it with the same save id.
         for save_id in interrupted:
             n = int(save_id.rsplit("-", 1)[1])
@@ -118,6 +119,7 @@ def torture(tmp_path: Path, *, processes: int, threads: int, seconds: float, kil
     assert report.ok, (report.integrity, report.broken[:5])
     counts = {"processes": len(workers), "killed": killed, "acknowledged": len(acked),
               "interrupted_and_retried": len(interrupted),
+              "interrupted_but_committed": len(set(interrupted) & present),
               "found": found, "duplicates": duplicates, "amends": len(amends), "episodes": len(rows)}
     print("torture:", counts)
     return counts
