@@ -323,3 +323,64 @@ def run(work: Path, *, episodes: int, samples: int = 200, saves: int = 200) -> l
     results += durable_save(folder, path, saves)
     results += export(folder, path, work / "log-home")
     return results
+
+
+def integrity(work: Path, *, episodes: int, screen_sizes: tuple[int, ...], writers: int, rounds: int,
+              sections: tuple[str, ...] = ("shapes", "screen", "contention"),
+              logs_dir: Path | None = None) -> list[Result]:
+    """The log-integrity figures: both log shapes at ``episodes``, the log screen at each
+    size, and saves under ``writers`` concurrent writers. ``logs_dir`` reuses logs built
+    earlier (named <shape>-<count>.db), since a 1,000,000-episode build takes minutes."""
+    from benchmarks import concurrency
+
+    folder = logs_dir or (work / "log-shapes")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def log_of(count: int, shape: str) -> Path:
+        path = folder / f"{shape}-{count}.db"
+        if not path.exists():
+            logdata.build_log(path, count, shape)
+        return path
+
+    results: list[Result] = []
+    if "shapes" in sections:
+        results += shape_filters({s: log_of(episodes, s) for s in logdata.SHAPES}, episodes, samples=100)
+    if "screen" in sections:
+        results += log_screen(work, {n: log_of(n, "rising") for n in screen_sizes})
+    if "contention" in sections:
+        results += concurrency.contention(work, writers=writers, rounds=rounds)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.logscale``: the log-integrity figures (see integrity())."""
+    import argparse
+    import os
+    import tempfile
+
+    from benchmarks.common import WORK_DIR, table
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.logscale", description=integrity.__doc__)
+    parser.add_argument("--episodes", type=int, default=1_000_000)
+    parser.add_argument("--screen-sizes", default="10000,100000,1000000")
+    parser.add_argument("--writers", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=50, help="save+amend rounds per writer")
+    parser.add_argument("--only", default="shapes,screen,contention")
+    parser.add_argument("--logs", type=Path, help="folder of logs built earlier, reused")
+    args = parser.parse_args(argv)
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="log-", dir=WORK_DIR))
+    os.environ["WORKBENCH_HOME"] = str(work / "home")
+    os.environ["WORKBENCH_CODER"] = "bench.coder"
+    results = integrity(work, episodes=args.episodes,
+                        screen_sizes=tuple(int(n) for n in args.screen_sizes.split(",")),
+                        writers=args.writers, rounds=args.rounds, sections=tuple(args.only.split(",")),
+                        logs_dir=args.logs)
+    print(table(results))
+    return 0 if all(r.passed is not False for r in results) else 1
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
