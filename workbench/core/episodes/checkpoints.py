@@ -98,7 +98,10 @@ def current(conn: sqlite3.Connection) -> Checkpoint:
 def append_checkpoint(file: Path, checkpoint: Checkpoint) -> None:
     """Append one line (file 0600, folder 0700, never through a symlink) and fsync it."""
     try:
-        file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Every folder we create is 0700 (mkdir(parents=True) would give the parents 0777 & ~umask).
+        for folder in reversed([file.parent, *file.parent.parents]):
+            if not folder.exists():
+                folder.mkdir(mode=0o700, exist_ok=True)
         fd = os.open(file, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
         raise LogError(f"{file}: cannot write the checkpoint ({exc.strerror})") from None
