@@ -218,3 +218,16 @@ def test_the_code_by_date_index_is_checked(log_path: Path) -> None:
         report = log.verify()
     assert not report.ok and 4 in report.broken_episode_ids
     assert any("code-by-date" in b.problem for b in report.broken)
+
+
+def test_a_large_log_gets_the_cheap_check_before_writing(log_path: Path, monkeypatch) -> None:
+    from workbench.core.episodes import storage
+
+    monkeypatch.setattr(storage, "QUICK_CHECK_MAX_BYTES", 0)
+    checks: list[str] = []
+    with EpisodeLog(log_path) as log:
+        log.connection.set_trace_callback(checks.append)
+        _save(log, 77)
+        log.connection.set_trace_callback(None)
+    assert not [c for c in checks if "quick_check" in c]
+    assert any("ORDER BY id DESC LIMIT 1" in c for c in checks)
