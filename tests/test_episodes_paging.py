@@ -110,6 +110,8 @@ class PlanSpy:
     ({"since": "2023-01-01", "until": "2023-12-31"}, "episode_date"),
     ({"since": "2023-01-01", "until": "2023-12-31", "after": ("2023-05-01", 250)}, "episode_date"),
     ({"code": "K57.8"}, "SEARCH ci USING PRIMARY KEY (code=?)"),
+    # A patient narrows first; the code is a primary-key check per episode, not a code walk.
+    ({"code": "K57.8", "patient": "P7"}, "SEARCH ck USING PRIMARY KEY (code=? AND episode_id=? AND version_id=?)"),
     ({"code": "K57.8", "after": ("2023-05-01", 250)}, "SEARCH ci USING PRIMARY KEY (code=? AND episode_id<?)"),
     ({"code": "K57.8", "since": "2023-01-01", "until": "2023-03-01"},
      "SEARCH ci USING PRIMARY KEY (code=? AND start_date>? AND start_date<?)"),

@@ -88,6 +88,14 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
         codes = _codes_in_category(conn, wanted) if whole_category else [wanted]
         if not codes:
             return []
+    if codes and (patient is not None or nhs or words):
+        # A patient, NHS number or word picks a handful of episodes from their own index:
+        # start there and check the code, rather than walk every episode with the code.
+        where.append(f"EXISTS (SELECT 1 FROM code_index ck WHERE ck.code IN ({','.join('?' * len(codes))}) "
+                     "AND ck.episode_id = e.id AND ck.version_id = v.id)")
+        params += codes
+        codes = []
+    if codes:
         # With a date range, code_date (code, start_date, episode) is walked instead.
         index = "code_date" if dates else "code_index"
         source = (f"{index} ci JOIN episode e ON e.id = ci.episode_id "
