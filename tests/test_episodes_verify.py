@@ -221,9 +221,9 @@ def test_the_code_by_date_index_is_checked(log_path: Path) -> None:
 
 
 def test_a_large_log_gets_the_cheap_check_before_writing(log_path: Path, monkeypatch) -> None:
-    from workbench.core.episodes import storage
+    from workbench.core.episodes import opening
 
-    monkeypatch.setattr(storage, "QUICK_CHECK_MAX_BYTES", 0)
+    monkeypatch.setattr(opening, "QUICK_CHECK_MAX_BYTES", 0)
     checks: list[str] = []
     with EpisodeLog(log_path) as log:
         log.connection.set_trace_callback(checks.append)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from workbench.core.episodes import chain, checkpoints, queries, saving, storage, turns
+from workbench.core.episodes import chain, checkpoints, opening, queries, saving, storage, turns
 from workbench.core.episodes.model import (
     AMENDED,
     FINAL,
@@ -48,7 +48,7 @@ class EpisodeLog:
         self.checkpoint_file = checkpoints.checkpoint_path(self.path, checkpoint_file)
         # A missing or empty log is only created when no checkpoint says it held versions.
         checkpoints.refuse_reinitialising(self.path, self.checkpoint_file)
-        conn, self._file_key, warnings = storage.open_log_connection(self.path, synchronous=synchronous)
+        conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous)
         #: Problems worth telling the user that do not stop the log opening.
         self.warnings: list[str] = warnings
         self._conn: sqlite3.Connection = conn
@@ -69,7 +69,7 @@ class EpisodeLog:
         if not self._closed:
             self._closed = True
             self._turn.close()
-            storage.release(self._conn, self._file_key)
+            opening.release(self._conn, self._file_key)
 
     def __del__(self) -> None:
         # A log dropped without close() (the app's per-thread logs die with their thread):
@@ -91,7 +91,7 @@ class EpisodeLog:
         return self._conn
 
     def _write(self, work: Any) -> Any:
-        storage.quick_check_once(self._conn, self._file_key, self.path)
+        opening.quick_check_once(self._conn, self._file_key, self.path)
         with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
             return storage.write(self._conn, self.path, work, self.on_wait)
 
