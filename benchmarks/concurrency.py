@@ -75,3 +75,96 @@ def run(work: Path, *, writers: int = 32, saves: int = 100) -> list[Result]:
                lost == 0 and verified,
                f"{errors} writer errors, {bad} missing/duplicated, verify {'ok' if verified else 'FAILED'}"),
     ]
+
+
+# ---------------------------------------------------------------- contention: saves and amends
+
+CONTENDED_NOTE = ("{writers} processes, each {rounds} operations (save, then amend it), all at once; "
+                  "latency of each call including retries; baseline: the same calls by one process alone")
+
+
+def _contended(folder: Path, home: Path, writers: int, rounds: int) -> tuple[list[float], list[str]]:
+    log = folder / "contended.db"
+    go = folder / "go-contended"
+    go.unlink(missing_ok=True)
+    env = child_env(home)
+    procs = [subprocess.Popen([python(), "-m", "benchmarks.concurrency", str(log), f"C{w:02d}", str(rounds),
+                               str(go)], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for w in range(writers)]
+    for proc in procs:
+        line = proc.stdout.readline().strip()
+        if line != "ready":
+            raise RuntimeError(f"contended writer did not start: {line} {proc.stderr.read()[-2000:]}")
+    go.touch()
+    latencies: list[float] = []
+    errors: list[str] = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=900)
+        if proc.returncode != 0:
+            raise RuntimeError(f"contended writer failed: {err[-2000:]}")
+        summary = json.loads(out.strip().splitlines()[-1])
+        latencies += summary["latencies"]
+        errors += summary["errors"]
+    return latencies, errors
+
+
+def contention(work: Path, *, writers: int = 64, rounds: int = 50) -> list[Result]:
+    """Save latency p50/p95/p99 under ``writers`` processes saving and amending at once."""
+    from benchmarks.common import percentile
+
+    folder = work / "contention"
+    folder.mkdir(parents=True, exist_ok=True)
+    home = work / "concurrency-home"
+    solo_folder = folder / "solo"
+    solo_folder.mkdir(exist_ok=True)
+    solo, _ = _contended(solo_folder, home, 1, rounds)
+    latencies, errors = _contended(folder, home, writers, rounds)
+    note = CONTENDED_NOTE.format(writers=writers, rounds=rounds * 2)
+    rows = []
+    for label, fraction in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99)):
+        value, base = percentile(latencies, fraction) * 1000, percentile(solo, fraction) * 1000
+        rows.append(Result(f"contended save/amend latency {label}", value, "ms", base, ratio(value, base),
+                           "", None, note))
+    worst = max(latencies) * 1000
+    rows.append(Result("contended saves failed", float(len(errors)), "saves", None, None, "== 0",
+                       not errors, f"{len(latencies)} calls; worst wait {worst:.0f} ms"
+                       + (f"; first error: {errors[0]}" if errors else "")))
+    return rows
+
+
+def _child(argv: list[str]) -> int:
+    """One contended writer: saves an episode then amends it, ``rounds`` times, timing each call."""
+    import datetime as dt
+    import os
+
+    from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, EpisodeLog, LogError
+
+    path, tag, rounds, go = argv[0], argv[1], int(argv[2]), argv[3]
+    first = Coding([CodedEntry("K57.8", "opcs4", "4.10"), CodedEntry("Y02.1", "opcs4", "4.10")],
+                   [CodedEntry("I50.0", "icd10", "2019")])
+    second = Coding([CodedEntry("K57.8", "opcs4", "4.10")], [CodedEntry("I50.0", "icd10", "2019")])
+    log = EpisodeLog(path)
+    print("ready", flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.002)
+    latencies, errors = [], []
+    for n in range(rounds):
+        details = EpisodeDetails(patient=tag, episode=str(n), date=dt.date(2024, 1, 1))
+        try:
+            start = time.perf_counter()
+            saved = log.save(details, first, coder=tag, save_id=f"{tag}-{n}")
+            latencies.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            log.amend(saved.id, second, reason="contention", coder=tag)
+            latencies.append(time.perf_counter() - start)
+        except LogError as exc:
+            errors.append(str(exc))
+    log.close()
+    print(json.dumps({"latencies": latencies, "errors": errors}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_child(sys.argv[1:]))

@@ -2,6 +2,8 @@
 
 Deterministic (seeded): patients ~ one per five episodes, dates over ten years,
 1-4 procedure codes and 1-2 diagnoses per episode drawn from realistic lists.
+Two shapes: ``rising`` (the default, as a real log: start dates rise with the episode
+id, a few days' jitter) and ``random`` (dates unrelated to save order).
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ def patient_id(n: int) -> str:
     return f"P{n:07d}"
 
 
-def episodes(count: int, seed: int = 4) -> Iterator[tuple]:
+SHAPES = ("rising", "random")
+
+
+def episodes(count: int, seed: int = 4, shape: str = "rising") -> Iterator[tuple]:
     from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails
 
     rng = random.Random(seed)
@@ -31,14 +36,18 @@ def episodes(count: int, seed: int = 4) -> Iterator[tuple]:
     for n in range(count):
         procs = rng.sample(PROCEDURES, rng.randint(1, 4))
         diags = rng.sample(DIAGNOSES, rng.randint(1, 2))
+        if shape == "rising":   # coded a few days after the episode, in roughly date order
+            day = max(0, min(DAYS - 1, n * DAYS // max(count, 1) - rng.randrange(5)))
+        else:
+            day = rng.randrange(DAYS)
         details = EpisodeDetails(patient=patient_id(rng.randrange(patients)), episode=f"E{n}",
-                                 date=FIRST_DAY + dt.timedelta(days=rng.randrange(DAYS)))
+                                 date=FIRST_DAY + dt.timedelta(days=day))
         coding = Coding([CodedEntry(c, "opcs4", "OPCS-4.10") for c in procs],
                         [CodedEntry(c, "icd10", "ICD-10 WHO 2019") for c in diags])
         yield details, coding, CODER
 
 
-def build_log(path: Path, count: int) -> float:
+def build_log(path: Path, count: int, shape: str = "rising") -> float:
     """A log of ``count`` episodes at ``path``; returns the seconds the bulk load took."""
     import time
 
@@ -47,7 +56,7 @@ def build_log(path: Path, count: int) -> float:
     path.parent.mkdir(parents=True, exist_ok=True)
     with EpisodeLog(path) as log:
         started = time.perf_counter()
-        loaded = bulk_load(log, episodes(count), saved_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+        loaded = bulk_load(log, episodes(count, shape=shape), saved_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
         seconds = time.perf_counter() - started
         log.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     if loaded != count:

@@ -150,7 +150,7 @@ def export(folder: Path, path: Path, home: Path) -> list[Result]:
         base_runs.append(run_child([python(), "-c", BASELINE_EXPORT, str(path), str(base_out)],
                                    env=env, timeout=600))
         runs.append(run_child([*workbench_argv(), "--log", str(path), "log", "export", "--format", "csv",
-                               "-o", str(out)], env=env, timeout=600))
+                               "-o", str(out), "--force"], env=env, timeout=600))
     for run in runs + base_runs:
         if run.returncode != 0:
             raise RuntimeError(f"export child failed: {run.stderr[-2000:]}")
@@ -171,6 +171,147 @@ def export(folder: Path, path: Path, home: Path) -> list[Result]:
     ]
 
 
+# ---------------------------------------------------------------- log shapes and the log screen
+
+SHAPE_NOTE = ("{count:,} episodes, dates {shape} ({describe}); {samples} filters, limit {page}, "
+              "median {median:.2f} ms; baseline: the same filter on the {other} log in this run")
+
+
+def shape_filters(paths: dict[str, Path], count: int, samples: int, seed: int = 21) -> list[Result]:
+    """Date range, oldest-year range, code, and code plus range on both shapes (p95, limit 100).
+
+    Both shapes use the same plan (the date index walked backwards, or the code index),
+    so each ratio against the other shape should stay near 1.
+    """
+    from workbench.core.episodes import EpisodeLog
+
+    rng = random.Random(seed)
+    cases: dict[str, list[dict]] = {"date range": [], "oldest-year range": [], "code": [],
+                                    "code + range": []}
+    for _ in range(samples):
+        start = logdata.FIRST_DAY + dt.timedelta(days=rng.randrange(logdata.DAYS - 31))
+        span = {"since": start, "until": start + dt.timedelta(days=rng.randint(1, 30))}
+        old = logdata.FIRST_DAY + dt.timedelta(days=rng.randrange(300))
+        code = rng.choice(logdata.PROCEDURES + logdata.DIAGNOSES)
+        cases["date range"].append(span)
+        cases["oldest-year range"].append({"since": old, "until": old + dt.timedelta(days=60)})
+        cases["code"].append({"code": code})
+        cases["code + range"].append({"code": code, **span})
+    measured: dict[tuple[str, str], list[float]] = {}
+    logs = {shape: EpisodeLog(path) for shape, path in paths.items()}
+    try:
+        for name, values in cases.items():
+            for log in logs.values():
+                for v in values[:5]:
+                    log.list(limit=PAGE, **v)
+            for v in values:                        # alternate the shapes, value by value
+                for shape, log in logs.items():
+                    measured.setdefault((name, shape), []).append(
+                        _timed(lambda v=v, log=log: log.list(limit=PAGE, **v)))
+    finally:
+        for log in logs.values():
+            log.close()
+    results = []
+    describe = {"rising": "rising with ids", "random": "unrelated to save order"}
+    for name in cases:
+        for shape in paths:
+            other = next(s for s in paths if s != shape)
+            ours, base = measured[(name, shape)], measured[(name, other)]
+            p95, b95 = percentile(ours, 0.95), percentile(base, 0.95)
+            results.append(Result(
+                f"log {name} p95, {shape} dates", p95, "ms", b95, ratio(p95, b95),
+                f"p95 <= {FILTER_GOAL_MS:g} ms", at_most(p95, FILTER_GOAL_MS),
+                SHAPE_NOTE.format(count=count, shape=shape, describe=describe[shape], samples=samples,
+                                  page=PAGE, median=median(ours), other=other)))
+    return results
+
+
+SCREEN_CHILD = r"""
+import asyncio, json, resource, sys, time
+from pathlib import Path
+from workbench.tui.app import WorkbenchApp
+
+TYPED = ["K", "K5", "K57", "K57.", "K57.8", "K57.8 2", "K57.8 20", "K57.8 201", "K57.8 2016",
+         "", "2", "20", "201", "2016", "2016-", "2016-0", "2016-03"]
+
+async def until(pilot, condition, timeout=60.0):
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise SystemExit("timed out")
+        await pilot.pause(0.002)
+
+async def main():
+    app = WorkbenchApp(log=sys.argv[1], reference=Path(sys.argv[2]), offer_drafts=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.sub_title != "")
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: type(app.screen).__name__ == "LogScreen" and app.screen.shown
+                    and not app.screen._loading)
+        opened = (time.perf_counter() - started) * 1000
+        screen, keys = app.screen, []
+        for text in TYPED:
+            generation = screen._generation
+            started = time.perf_counter()
+            screen.query_one("#log-filter").value = text
+            await until(pilot, lambda g=generation: screen._generation > g and not screen._loading)
+            keys.append((time.perf_counter() - started) * 1000)
+        for _ in range(5):                       # scroll five pages
+            screen.query_one("#log-table").focus()
+            await pilot.press("ctrl+end")
+            await pilot.pause(0.2)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps({"open_ms": opened, "keys_ms": keys, "rss_before_mb": before / 1024,
+                          "rss_peak_mb": after / 1024, "rows": len(screen.shown)}))
+
+asyncio.run(main())
+"""
+
+
+def log_screen(work: Path, logs: dict[int, Path]) -> list[Result]:
+    """Open the app's log screen and type filter keys on logs of each size (Pilot, in a child,
+    each size twice, alternating); the smallest log is the baseline."""
+    import json
+
+    from workbench.core.refdb import open_reference_db
+
+    reference = work / "log-screen-reference.db"
+    open_reference_db(reference).close()
+    env = child_env(work / "log-screen-home")
+    found: dict[int, list[dict]] = {}
+    for _ in range(2):
+        for size, path in sorted(logs.items()):
+            run = run_child([python(), "-c", SCREEN_CHILD, str(path), str(reference)], env=env, timeout=900)
+            if run.returncode != 0:
+                raise RuntimeError(f"log screen child failed: {run.stderr[-2000:]} {run.stdout[-500:]}")
+            found.setdefault(size, []).append(json.loads(run.stdout.strip().splitlines()[-1]))
+    smallest = min(found)
+    base = found[smallest]
+    base_open = min(r["open_ms"] for r in base)
+    base_keys = percentile([k for r in base for k in r["keys_ms"]], 0.95)
+    base_rss = min(r["rss_peak_mb"] for r in base)
+    results = []
+    for size, runs in sorted(found.items()):
+        opened = min(r["open_ms"] for r in runs)
+        keys = percentile([k for r in runs for k in r["keys_ms"]], 0.95)
+        rss = min(r["rss_peak_mb"] for r in runs)
+        note = (f"{size:,} episodes, Pilot at 80x24 in a child, best of 2; baseline: {smallest:,} "
+                "episodes in the same run")
+        results += [
+            Result(f"log screen open, {size:,} episodes", opened, "ms", base_open, ratio(opened, base_open),
+                   "< 1000 ms", at_most(opened, 1000.0), note),
+            Result(f"log filter keystroke p95, {size:,} episodes", keys, "ms", base_keys,
+                   ratio(keys, base_keys), "< 100 ms", at_most(keys, 100.0),
+                   note + f"; {len(runs[0]['keys_ms'])} keys (code, year, month), page shown"),
+            Result(f"log screen peak RSS, {size:,} episodes", rss, "MB", base_rss, ratio(rss, base_rss),
+                   "ratio <= 1.2 (flat)", at_most(ratio(rss, base_rss), 1.2),
+                   note + f"; opened, filtered, scrolled 5 pages ({runs[0]['rows']} rows held)"),
+        ]
+    return results
+
+
 def run(work: Path, *, episodes: int, samples: int = 200, saves: int = 200) -> list[Result]:
     folder = work / "log"
     folder.mkdir(parents=True, exist_ok=True)
@@ -182,3 +323,64 @@ def run(work: Path, *, episodes: int, samples: int = 200, saves: int = 200) -> l
     results += durable_save(folder, path, saves)
     results += export(folder, path, work / "log-home")
     return results
+
+
+def integrity(work: Path, *, episodes: int, screen_sizes: tuple[int, ...], writers: int, rounds: int,
+              sections: tuple[str, ...] = ("shapes", "screen", "contention"),
+              logs_dir: Path | None = None) -> list[Result]:
+    """The log-integrity figures: both log shapes at ``episodes``, the log screen at each
+    size, and saves under ``writers`` concurrent writers. ``logs_dir`` reuses logs built
+    earlier (named <shape>-<count>.db), since a 1,000,000-episode build takes minutes."""
+    from benchmarks import concurrency
+
+    folder = logs_dir or (work / "log-shapes")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def log_of(count: int, shape: str) -> Path:
+        path = folder / f"{shape}-{count}.db"
+        if not path.exists():
+            logdata.build_log(path, count, shape)
+        return path
+
+    results: list[Result] = []
+    if "shapes" in sections:
+        results += shape_filters({s: log_of(episodes, s) for s in logdata.SHAPES}, episodes, samples=100)
+    if "screen" in sections:
+        results += log_screen(work, {n: log_of(n, "rising") for n in screen_sizes})
+    if "contention" in sections:
+        results += concurrency.contention(work, writers=writers, rounds=rounds)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.logscale``: the log-integrity figures (see integrity())."""
+    import argparse
+    import os
+    import tempfile
+
+    from benchmarks.common import WORK_DIR, table
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.logscale", description=integrity.__doc__)
+    parser.add_argument("--episodes", type=int, default=1_000_000)
+    parser.add_argument("--screen-sizes", default="10000,100000,1000000")
+    parser.add_argument("--writers", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=50, help="save+amend rounds per writer")
+    parser.add_argument("--only", default="shapes,screen,contention")
+    parser.add_argument("--logs", type=Path, help="folder of logs built earlier, reused")
+    args = parser.parse_args(argv)
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="log-", dir=WORK_DIR))
+    os.environ["WORKBENCH_HOME"] = str(work / "home")
+    os.environ["WORKBENCH_CODER"] = "bench.coder"
+    results = integrity(work, episodes=args.episodes,
+                        screen_sizes=tuple(int(n) for n in args.screen_sizes.split(",")),
+                        writers=args.writers, rounds=args.rounds, sections=tuple(args.only.split(",")),
+                        logs_dir=args.logs)
+    print(table(results))
+    return 0 if all(r.passed is not False for r in results) else 1
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def test_disk_full_refuses_and_loses_nothing(tmp_path: Path) -> None:
         log.connection.execute(f"PRAGMA max_page_count = {pages}")
         big = Coding([CodedEntry(f"L{n:02d}.{n % 10}", "opcs4", "x" * 400) for n in range(60)], [])
         with pytest.raises(LogError, match="disk is full") as caught:
-            log.save(DETAILS, big, coder="c")
+            log.save(replace(DETAILS, episode="E2"), big, coder="c")
         assert "P-SECRET" not in str(caught.value)
         assert log.count() == 1
         assert log.verify().ok
@@ -141,7 +142,7 @@ def test_busy_log_retries_then_succeeds(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_busy_log_gives_up_with_a_plain_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage, "BUSY_TIMEOUT_MS", 10)
-    monkeypatch.setattr(storage, "WRITE_ATTEMPTS", 3)
+    monkeypatch.setattr(storage, "WRITE_PATIENCE_S", 0.3)
     path = tmp_path / "episodes.db"
     log = EpisodeLog(path)
     blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -166,8 +167,8 @@ def test_real_full_disk(tiny_disk: Path) -> None:
     with EpisodeLog(path) as log:
         big = Coding([CodedEntry(f"L{n:02d}.{n % 10}", "opcs4", "x" * 300) for n in range(40)], [])
         with pytest.raises(LogError, match="disk is full") as caught:
-            for _ in range(10_000):
-                log.save(DETAILS, big, coder="c")
+            for n in range(10_000):
+                log.save(replace(DETAILS, episode=f"E{n}"), big, coder="c")
                 saved += 1
         assert "P-SECRET" not in str(caught.value)
     assert saved > 0

@@ -287,17 +287,17 @@ def test_concurrent_opening_of_a_new_log(tmp_path: Path) -> None:
     assert os.path.getsize(path) > 0
 
 
-def test_wide_and_narrow_date_plans_agree(log: EpisodeLog, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A wide date range with a limit walks episodes newest first; same answer either way."""
-    from workbench.core.episodes import queries
+def test_date_ranges_page_newest_date_first(log: EpisodeLog) -> None:
+    """A date range lists newest date first (then newest episode), one keyset page at a time."""
+    from workbench.core.episodes.queries import page_key
 
     for n in range(30):
         log.save(details(f"P{n}", f"E{n}", f"2024-01-{1 + n % 28:02d}"), coding(), coder="c")
-    narrow = [s.id for s in log.list(since="2024-01-05", until="2024-01-20", limit=7)]
-    monkeypatch.setattr(queries, "WIDE_RANGE_ROWS", 3)
-    wide = [s.id for s in log.list(since="2024-01-05", until="2024-01-20", limit=7)]
-    # Episodes 5..20 (n = 4..19) fall in the range; the newest seven are 20 down to 14.
-    assert narrow == wide == [20, 19, 18, 17, 16, 15, 14]
+    first = log.list(since="2024-01-05", until="2024-01-20", limit=7)
+    # Episodes 5..20 (n = 4..19) fall in the range, dated the 5th to the 20th.
+    assert [s.id for s in first] == [20, 19, 18, 17, 16, 15, 14]
+    rest = log.list(since="2024-01-05", until="2024-01-20", limit=50, after=page_key(first[-1]))
+    assert [s.id for s in rest] == list(range(13, 4, -1))
 
 
 def test_an_episode_dated_in_the_future_is_refused(log: EpisodeLog) -> None:

@@ -375,7 +375,7 @@ async def test_export_the_listed_episodes(make_app, tmp_path: Path) -> None:
         await wait_for(pilot, target.exists, what="the export")
     data = json.loads(target.read_text())
     assert len(data) == 1
-    assert data[0]["details"]["patient"] == "PAT655"
+    assert data[0]["patient"] == "PAT655"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
@@ -384,14 +384,15 @@ async def test_log_filter(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await _saved_ipg655(app, pilot)
         await pilot.press("f", *"nobody")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.shown == [], what="no episode for nobody")
+        app.screen.query_one("#log-filter").value = "i509"
+        await wait_for(pilot, lambda: "of 1 episode" in str(app.screen.query_one("#log-status").render()),
+                       what="the filtered page")
         assert app.screen.shown == []
-        app.screen.query_one("#log-filter").value = "i500"
-        await pilot.pause()
-        assert app.screen.shown == []
-        app.screen.query_one("#log-filter").value = "I50.0"
-        await pilot.pause()
-        assert len(app.screen.shown) == 1
+        # Codes are typed as anywhere else: with or without the dot, any case.
+        for typed in ("I50.0", "i500"):
+            app.screen.query_one("#log-filter").value = typed
+            await wait_for(pilot, lambda: len(app.screen.shown) == 1, what=f"the filter {typed}")
 
 
 # ------------------------------------------------------------------ drafts

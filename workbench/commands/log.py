@@ -6,9 +6,7 @@ Mirrors :class:`workbench.core.episodes.EpisodeLog`; every data command takes --
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from workbench.commands import UserError, options, print_json
@@ -31,6 +29,10 @@ def register(subparsers: Any) -> None:
     add.add_argument("--sex", help="male or female (m/f; optional): ICD-10 sex limits are checked")
     add.add_argument("--age", help="age at the episode start in years (optional): ICD-10 age limits are checked")
     add.add_argument("--note", help="a note kept with this version")
+    add.add_argument("--save-id", help="an id you choose for this save: repeating the command with the "
+                                       "same id (after a crash) returns the first result, never a second episode")
+    add.add_argument("--duplicate-reason", metavar="REASON",
+                     help="save although a live episode has the same patient, episode and date")
     _coding_options(add)
     add.set_defaults(handler=cmd_add)
 
@@ -68,16 +70,29 @@ def register(subparsers: Any) -> None:
     void.set_defaults(handler=cmd_void)
 
     export = sub.add_parser("export", help="write episodes as CSV or JSON (streamed)")
-    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--format", choices=["csv", "json"],
+                        help="csv (cells starting =, +, -, @ get a leading ') or json; "
+                             "default: json for a FILE ending .json, otherwise csv")
     export.add_argument("--since")
     export.add_argument("--until")
     export.add_argument("--all-versions", action="store_true", help="one row per version, not per episode")
     export.add_argument("-o", "--output", metavar="FILE", help="file to write (mode 0600); default stdout")
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     export.set_defaults(handler=cmd_export)
 
-    verify = sub.add_parser("verify", help="check the file and the hash chain; exit 1 naming broken episodes")
+    verify = sub.add_parser("verify", help="check the file, the hash chain and the checkpoints; "
+                                           "exit 1 naming broken episodes")
+    verify.add_argument("--checkpoints", metavar="FILE", help="the checkpoint file (default: see README)")
+    verify.add_argument("--expect", action="append", default=[], metavar="VERSIONS:HASH",
+                        help="a checkpoint kept elsewhere, as printed by 'log checkpoint' (repeat)")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=cmd_verify)
+
+    checkpoint = sub.add_parser("checkpoint", help="record the log's version count and head hash, so "
+                                                   "verify can later catch a truncation or a rewrite")
+    checkpoint.add_argument("--checkpoints", metavar="FILE", help="append to this file (default: see README)")
+    checkpoint.add_argument("--json", action="store_true")
+    checkpoint.set_defaults(handler=cmd_checkpoint)
 
     drafts = sub.add_parser("drafts", help="your unfinished episodes (wizard drafts)")
     drafts.add_argument("--discard", type=options.record_id, metavar="ID", help="discard this draft")
@@ -103,7 +118,8 @@ def open_log(args: argparse.Namespace) -> Any:
     from workbench.core.paths import ConfigError, log_path
 
     try:
-        log = EpisodeLog(log_path(getattr(args, "log", None)))
+        log = EpisodeLog(log_path(getattr(args, "log", None)),
+                         checkpoint_file=getattr(args, "checkpoints", None))
     except (LogError, ConfigError) as exc:
         raise UserError(str(exc)) from None
     for warning in log.warnings:
@@ -113,7 +129,16 @@ def open_log(args: argparse.Namespace) -> Any:
     for warning in exposure_warnings(log.path, include_log=False):   # the file itself: log.warnings
         if warning not in log.warnings:
             print(f"workbench: warning: {warning}", file=sys.stderr)
+    log.on_wait = lambda seconds: print(
+        f"workbench: another coder is saving to the log; waiting for our turn (up to "
+        f"{_patience():.0f} s, nothing is lost meanwhile)...", file=sys.stderr, flush=True)
     return log
+
+
+def _patience() -> float:
+    from workbench.core.episodes import storage
+
+    return storage.WRITE_PATIENCE_S
 
 
 def _coder() -> str:
@@ -210,7 +235,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         details = checked_details(details)   # refuse bad details before running the rules
         coding = _prepare(args, details.sex, details.age)
         with open_log(args) as log:
-            return log.save(details, coding, coder=_coder(), note=args.note)
+            return log.save(details, coding, coder=_coder(), note=args.note, save_id=args.save_id,
+                            duplicate_reason=args.duplicate_reason)
 
     summary = _run(action)
     print_json(summary.as_dict()) if args.json else _print_summary(summary, "saved")
@@ -249,6 +275,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                             limit=args.limit)
 
     summaries = _run(action)
+    for damaged in getattr(summaries, "damaged", []):
+        print(f"workbench: warning: episode {damaged} has a damaged stored value and was left out; "
+              "run 'workbench log verify'", file=sys.stderr)
     if args.json:
         print_json([s.as_dict() for s in summaries])
         return 0
@@ -291,12 +320,24 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    report = _run(lambda: _verify(args))
+    from workbench.core.episodes.checkpoints import LogMissing
+
+    try:
+        report = _run(lambda: _verify(args))
+    except UserError as exc:
+        if isinstance(exc.__context__, LogMissing):   # a finding about the log, like a broken chain
+            raise UserError(str(exc), exit_code=1) from None
+        raise
     if args.json:
         print_json({"ok": report.ok, "versions_checked": report.versions_checked,
+                    "episodes": report.episodes, "head_hash": report.head_hash,
+                    "checkpoints_checked": report.checkpoints_checked,
                     "integrity": report.integrity, "broken_episodes": report.broken_episode_ids,
                     "problems": [{"episode": b.episode_id, "problem": b.problem} for b in report.broken]})
-    elif report.ok:
+        return 0 if report.ok else 1
+    print(f"{report.versions_checked} versions, {report.episodes} episodes; head {report.head_hash}; "
+          f"{report.checkpoints_checked} checkpoint(s) checked")
+    if report.ok:
         print(f"the log is intact ({report.versions_checked} versions checked)")
     else:
         for line in report.integrity:
@@ -310,8 +351,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> Any:
+    from workbench.core.episodes.checkpoints import Checkpoint
+
+    expected = []
+    for text in args.expect:
+        versions, _, head = text.partition(":")
+        if not versions.strip().isdigit() or len(head.strip()) != 64 or len(versions.strip()) > 18:
+            raise UserError("--expect: give VERSIONS:HASH as printed by 'workbench log checkpoint'")
+        expected.append(Checkpoint(versions=int(versions), head=head.strip(), episodes=0, at="--expect"))
     with open_log(args) as log:
-        return log.verify()
+        return log.verify(expect=expected)
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    def action() -> Any:
+        with open_log(args) as log:
+            return log.checkpoint(), log.checkpoint_file
+
+    state, file = _run(action)
+    if args.json:
+        print_json({"versions": state.versions, "episodes": state.episodes, "head_hash": state.head,
+                    "at": state.at, "file": str(file)})
+    else:
+        print(f"checkpoint {state.versions}:{state.head} ({state.episodes} episodes, {state.at}) "
+              f"appended to {file}")
+    return 0
 
 
 def cmd_drafts(args: argparse.Namespace) -> int:
@@ -346,21 +410,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     def action() -> int:
         with open_log(args) as log:
             if not args.output:
-                return log.export(sys.stdout, format=args.format, since=args.since, until=args.until,
+                return log.export(sys.stdout, format=args.format or "csv", since=args.since, until=args.until,
                               all_versions=args.all_versions, progress=progress)
-            target = Path(args.output).expanduser()
-            partial = target.with_name(target.name + ".partial")
-            try:
-                # 0600 from the start: the export holds patient identifiers.
-                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                    count = log.export(out, format=args.format, since=args.since, until=args.until,
-                                   all_versions=args.all_versions, progress=progress)
-                os.replace(partial, target)
-            except OSError as exc:
-                partial.unlink(missing_ok=True)
-                raise UserError(f"{target}: cannot write the export ({exc.strerror})") from None
-            return count
+            # A new 0600 file renamed into place; never the log, never through a symlink.
+            return log.export_to_file(args.output, format=args.format, force=args.force,
+                                      since=args.since, until=args.until,
+                                      all_versions=args.all_versions, progress=progress)
 
     count = _run(action)
     if progress:

@@ -43,7 +43,7 @@ def bulk_load(log, episodes: Iterable[tuple[EpisodeDetails, Coding, str]], *,
 def _insert(conn: sqlite3.Connection, prepared: list, stamp: str) -> None:
     last_id, prev_hash = chain_head(conn)
     next_episode = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM episode").fetchone()[0]
-    episodes, versions, codes, index = [], [], [], []
+    episodes, versions, codes, index, dated = [], [], [], [], []
     for offset, (details, coding, coder) in enumerate(prepared):
         episode_id, version_id = next_episode + offset, last_id + 1 + offset
         episode = episode_dict(episode_id, details)
@@ -58,6 +58,7 @@ def _insert(conn: sqlite3.Connection, prepared: list, stamp: str) -> None:
                          stamp, previous, prev_hash))
         codes.extend((version_id, *r) for r in rows)
         index.extend({(r[2], episode_id, version_id) for r in rows})
+        dated.extend({(r[2], episode["date"], episode_id, version_id) for r in rows})
     conn.executemany("INSERT INTO episode (id, patient, nhs_number, episode_ref, start_date, specialty) "
                      "VALUES (?, ?, ?, ?, ?, ?)", episodes)
     conn.executemany("INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, "
@@ -68,3 +69,5 @@ def _insert(conn: sqlite3.Connection, prepared: list, stamp: str) -> None:
                      [(*c[:6], c[6] if len(c) > 6 else None) for c in codes])
     conn.executemany("INSERT OR IGNORE INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?)",
                      index)
+    conn.executemany("INSERT OR IGNORE INTO code_date (code, start_date, episode_id, version_id) "
+                     "VALUES (?, ?, ?, ?)", dated)

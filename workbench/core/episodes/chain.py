@@ -16,6 +16,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from workbench.core.episodes.model import BrokenEpisode, VerifyReport
+from workbench.core.episodes.values import (
+    READ_ERRORS,
+    code_problems,
+    episode_problems,
+    version_problems,
+)
 
 GENESIS = "0" * 64
 
@@ -73,25 +79,46 @@ def _codes_by_version(conn: sqlite3.Connection) -> Iterator[tuple[int, list[tupl
         yield current, bucket
 
 
-def verify(conn: sqlite3.Connection) -> VerifyReport:
-    """PRAGMA integrity_check, then the whole chain and the code index, in one read snapshot."""
+def verify(conn: sqlite3.Connection, recorded: list | None = None) -> VerifyReport:
+    """PRAGMA integrity_check, the whole chain, every stored value, the code index, and
+    each checkpoint in ``recorded``, in one read snapshot. Never raises on bad content:
+    every problem is reported, by episode where it can be tied to one."""
+    from workbench.core.episodes.checkpoints import compare
+
     conn.execute("BEGIN")
     try:
-        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-        integrity = [] if integrity == ["ok"] else integrity
-        broken = _check_chain(conn)
-        broken += _check_structure(conn)
+        try:
+            integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as exc:
+            integrity = [f"the file cannot be checked: {exc}"]
+        integrity = [] if integrity == ["ok"] else [str(line) for line in integrity]
+        broken: list[BrokenEpisode] = []
+        head = (0, GENESIS)
+        for check in (_check_chain, _check_structure):
+            try:
+                found = check(conn)
+            except sqlite3.DatabaseError as exc:
+                broken.append(BrokenEpisode(None, f"a table could not be read to the end ({exc})"))
+                continue
+            if check is _check_chain:
+                found, head = found
+            broken += found
+        broken += compare(conn, recorded or [])
         checked = conn.execute("SELECT count(*) FROM version").fetchone()[0]
+        episodes = conn.execute("SELECT count(*) FROM episode").fetchone()[0]
     finally:
         conn.execute("COMMIT")
-    return VerifyReport(integrity=integrity, broken=_dedupe(broken), versions_checked=checked)
+    return VerifyReport(integrity=integrity, broken=_dedupe(broken), versions_checked=checked,
+                        episodes=episodes, head_hash=str(head[1]),
+                        checkpoints_checked=len(recorded or []))
 
 
-def _check_chain(conn: sqlite3.Connection) -> list[BrokenEpisode]:
+def _check_chain(conn: sqlite3.Connection) -> tuple[list[BrokenEpisode], tuple[int, str]]:
+    """Every version row in id order: contiguous ids, parsable values, hashes, times."""
     broken: list[BrokenEpisode] = []
     codes = _codes_by_version(conn)
     pending = next(codes, None)
-    previous = GENESIS
+    previous, previous_id, previous_time = GENESIS, 0, ""
     # LEFT JOIN: a version whose episode row was deleted is still checked (and fails).
     rows = conn.execute(f"SELECT {VERSION_COLUMNS} FROM version v "
                         "LEFT JOIN episode e ON e.id = v.episode_id ORDER BY v.id")
@@ -104,22 +131,45 @@ def _check_chain(conn: sqlite3.Connection) -> list[BrokenEpisode]:
         if pending is not None and pending[0] == vid:
             mine = pending[1]
             pending = next(codes, None)
+        if vid != previous_id + 1:
+            gap = f"{previous_id + 1}" if vid == previous_id + 2 else f"{previous_id + 1}-{vid - 1}"
+            broken.append(BrokenEpisode(None, f"version rows {gap} are missing (deleted)"))
         if prev_hash != previous:
             broken.append(BrokenEpisode(episode_id, f"the chain is broken before version row {vid} "
                                                     "(a version was removed or inserted)"))
         if row[15] is None:
             broken.append(BrokenEpisode(episode_id, "the episode's details are missing"))
-        if version_hash(row_content(row, mine), prev_hash) != stored:
+        else:
+            broken += [BrokenEpisode(episode_id, p) for p in episode_problems(*row[15:20])]
+        problems = version_problems(row[2], row[3], row[7], row[8], row[9], row[10], prev_hash, stored)
+        problems += code_problems(mine)
+        broken += [BrokenEpisode(episode_id, f"version row {vid}: {p}") for p in problems]
+        try:
+            same = version_hash(row_content(row, mine), str(prev_hash)) == stored
+        except READ_ERRORS:
+            same = False
+        if not same:
             broken.append(BrokenEpisode(episode_id, f"version {row[2]} was changed outside the app"))
-        previous = stored
+        if isinstance(row[10], str):
+            if row[10] < previous_time:
+                broken.append(BrokenEpisode(episode_id, f"version row {vid} is dated before the row "
+                                                        "saved ahead of it (backdated or forged)"))
+            previous_time = row[10]
+        previous, previous_id = stored, vid
     if pending is not None:
         broken.append(BrokenEpisode(None, f"codes belong to missing version {pending[0]}"))
-    return broken
+    return broken, (previous_id, previous)
 
 
 def _check_structure(conn: sqlite3.Connection) -> list[BrokenEpisode]:
     """Episodes without versions, gaps in version numbers, a code index that disagrees."""
-    broken = [BrokenEpisode(eid, "the episode has no versions") for (eid,) in conn.execute(
+    broken = [BrokenEpisode(None, f"episode rows before episode {eid} are missing (deleted)")
+              for (eid,) in conn.execute("SELECT id FROM episode e WHERE id > 1 AND NOT EXISTS "
+                                         "(SELECT 1 FROM episode p WHERE p.id = e.id - 1)")]
+    first = conn.execute("SELECT min(id) FROM episode").fetchone()[0]
+    if first is not None and first != 1:
+        broken.append(BrokenEpisode(None, f"episode rows 1-{first - 1} are missing (deleted)"))
+    broken += [BrokenEpisode(eid, "the episode has no versions") for (eid,) in conn.execute(
         "SELECT id FROM episode WHERE NOT EXISTS (SELECT 1 FROM version v WHERE v.episode_id = episode.id)")]
     broken += [BrokenEpisode(eid, "its version numbers have a gap") for (eid,) in conn.execute(
         "SELECT episode_id FROM version GROUP BY episode_id HAVING max(version) != count(*)")]
@@ -133,6 +183,15 @@ def _check_structure(conn: sqlite3.Connection) -> list[BrokenEpisode]:
         "JOIN version v ON v.id = c.version_id WHERE c.version_id = i.version_id AND c.code = i.code "
         "AND v.episode_id = i.episode_id)")
     broken += [BrokenEpisode(eid, "the code search index lists codes it does not have") for (eid,) in extra]
+    # code_date mirrors code_index with the episode's date (both derived; see db/log/README.md).
+    mismatched = conn.execute(
+        "SELECT DISTINCT i.episode_id FROM code_index i JOIN episode e ON e.id = i.episode_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM code_date d WHERE d.code = i.code AND d.start_date = e.start_date "
+        "AND d.episode_id = i.episode_id AND d.version_id = i.version_id) "
+        "UNION SELECT DISTINCT d.episode_id FROM code_date d WHERE NOT EXISTS (SELECT 1 FROM code_index i "
+        "JOIN episode e ON e.id = i.episode_id WHERE i.code = d.code AND i.episode_id = d.episode_id "
+        "AND i.version_id = d.version_id AND e.start_date = d.start_date)")
+    broken += [BrokenEpisode(eid, "the code-by-date index disagrees with the codes") for (eid,) in mismatched]
     return broken
 
 

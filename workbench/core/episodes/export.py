@@ -16,6 +16,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any, TextIO
 
+from workbench.core.episodes.export_file import neutralise_cell
 from workbench.core.episodes.validate import parse_date
 
 CSV_FIXED_COLUMNS = ["episode_id", "patient", "nhs_number", "episode", "date", "specialty",
@@ -105,11 +106,12 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | 
         for row, procs, diags in _records(conn, since, until, all_versions, progress):
             (_vid, eid, patient, nhs, ref, date, specialty, version, status, guidance, pack,
              pack_version, coder, saved_at, note, reason, overrides, sex, age) = row
-            writer.writerow([eid, patient, nhs or "", ref, date, specialty or "", version, status,
-                             diags[0] if diags else "", " ".join(diags[1:]),
-                             sex or "", "" if age is None else age, *procs, *[""] * (width - len(procs)),
-                             guidance or "", pack or "", pack_version or "", coder, saved_at,
-                             note or "", reason or "", _overrides_text(overrides)])
+            cells = [eid, patient, nhs or "", ref, date, specialty or "", version, status,
+                     diags[0] if diags else "", " ".join(diags[1:]),
+                     sex or "", "" if age is None else age, *procs, *[""] * (width - len(procs)),
+                     guidance or "", pack or "", pack_version or "", coder, saved_at,
+                     note or "", reason or "", _overrides_text(overrides)]
+            writer.writerow([neutralise_cell(cell) for cell in cells])
             count += 1
         return count
 
@@ -132,7 +134,7 @@ def export_json(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str |
                     "procedures": procs, "diagnoses": diags, "guidance": guidance,
                     "pack_id": pack, "pack_version": pack_version, "coder": coder,
                     "saved_at": saved_at, "note": note, "reason": reason,
-                    "overrides": [{"edit": e, "reason": r} for e, r in json.loads(overrides)],
+                    "overrides": _overrides_list(overrides),
                     "sex": sex, "age": age}
             out.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
             count += 1
@@ -142,7 +144,18 @@ def export_json(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str |
     return _in_snapshot(conn, work)
 
 
-def _overrides_text(stored: str) -> str:
+def _overrides_list(stored: object) -> list[dict[str, object]] | str:
+    """Stored overrides as a list; a damaged value is exported as stored (verify names it)."""
     if stored == "[]":   # nearly every row: skip the JSON parse
-        return ""
-    return "; ".join(f"{edit}: {reason}" for edit, reason in json.loads(stored))
+        return []
+    try:
+        return [{"edit": edit, "reason": reason} for edit, reason in json.loads(stored)]
+    except (TypeError, ValueError):
+        return str(stored)
+
+
+def _overrides_text(stored: object) -> str:
+    found = _overrides_list(stored)
+    if isinstance(found, str):
+        return found
+    return "; ".join(f"{item['edit']}: {item['reason']}" for item in found)

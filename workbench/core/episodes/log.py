@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from workbench.core.episodes import chain, queries, storage
+from workbench.core.episodes import chain, checkpoints, opening, queries, saving, storage, turns
 from workbench.core.episodes.model import (
     AMENDED,
     FINAL,
@@ -33,7 +34,8 @@ from workbench.core.episodes.writer import append_version, check_coding, episode
 
 
 class EpisodeLog:
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL"):
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL",
+                 checkpoint_file: str | Path | None = None):
         """Open (creating mode 0600 in a 0700 folder, and migrating) the log at ``path``.
 
         Raises LogError, leaving the file untouched, when it is not writable, not an
@@ -42,19 +44,40 @@ class EpisodeLog:
         only for benchmark comparison.
         """
         self.path = Path(path).expanduser()
+        #: Where this log's checkpoints are kept (see :mod:`checkpoints`).
+        self.checkpoint_file = checkpoints.checkpoint_path(self.path, checkpoint_file)
+        # A missing or empty log is only created when no checkpoint says it held versions.
+        checkpoints.refuse_reinitialising(self.path, self.checkpoint_file)
+        conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous)
         #: Problems worth telling the user that do not stop the log opening.
-        self.warnings: list[str] = storage.prepare_file(self.path)
-        self._conn: sqlite3.Connection = storage.connect(self.path, synchronous=synchronous)
+        self.warnings: list[str] = warnings
+        self._conn: sqlite3.Connection = conn
+        self._closed = False
+        #: Workbench writers queue here before SQLite's write lock (see :mod:`turns`).
+        self._turn = turns.WriteTurn(self.path)
+        #: Told once (with the seconds waited) when a write waits long behind other coders.
+        self.on_wait: Callable[[float], None] | None = None
         try:
             storage.migrate(self._conn, self.path)
         except BaseException:
-            self._conn.close()
+            self.close()
             raise
 
     # ------------------------------------------------------------ life cycle
 
     def close(self) -> None:
-        self._conn.close()
+        if not self._closed:
+            self._closed = True
+            self._turn.close()
+            opening.release(self._conn, self._file_key)
+
+    def __del__(self) -> None:
+        # A log dropped without close() (the app's per-thread logs die with their thread):
+        # give back the writer-lock descriptor. The connection closes itself; the registry
+        # keeps counting it, which only means the header is never read with open() again.
+        turn = getattr(self, "_turn", None)
+        if turn is not None:
+            turn.close()
 
     def __enter__(self) -> EpisodeLog:
         return self
@@ -68,7 +91,9 @@ class EpisodeLog:
         return self._conn
 
     def _write(self, work: Any) -> Any:
-        return storage.write(self._conn, self.path, work)
+        opening.quick_check_once(self._conn, self._file_key, self.path)
+        with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
+            return storage.write(self._conn, self.path, work, self.on_wait)
 
     def _read(self, work: Any) -> Any:
         try:
@@ -79,20 +104,34 @@ class EpisodeLog:
     # ------------------------------------------------------------ writes
 
     def save(self, details: EpisodeDetails, coding: Coding, *, coder: str, note: str | None = None,
-             draft_id: int | None = None) -> EpisodeSummary:
-        """A new episode with version 1 (status final); its draft, if given, is removed."""
+             draft_id: int | None = None, save_id: str | None = None,
+             duplicate_reason: str | None = None) -> EpisodeSummary:
+        """A new episode with version 1 (status final); its draft, if given, is consumed.
+
+        ``save_id`` (chosen before the write) makes a retry safe: a save id already in
+        the log returns the episode it saved. A live episode with the same patient,
+        episode reference and date raises :class:`DuplicateEpisode` unless
+        ``duplicate_reason`` says why a second one is right; a draft already consumed
+        raises :class:`DraftAlreadySaved`.
+        """
         details = checked_details(details)
         check_coding(coding)
         coder = _required(coder, "coder")
+        save_id = saving.check_save_id(save_id)
+        digest = saving.request_digest(details, coding)
 
         def work(conn: sqlite3.Connection) -> int:
             from workbench.core.episodes.writer import insert_episode
 
+            earlier = saving.replayed(conn, save_id, digest)
+            if earlier is not None:
+                return earlier
+            saving.refuse_consumed_draft(conn, draft_id)
+            why = saving.duplicate_reason(conn, details, duplicate_reason)
             episode_id = insert_episode(conn, details)
             append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
-                           coder=coder, note=_blank_none(note))
-            if draft_id is not None:
-                conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
+                           coder=coder, note=_blank_none(note), reason=why)
+            saving.record(conn, episode_id, save_id, digest, draft_id)
             return episode_id
 
         return self.get(self._write(work))
@@ -136,11 +175,13 @@ class EpisodeLog:
     def list(self, *, patient: str | None = None, nhs: str | None = None, code: str | None = None,
              guidance: str | None = None, coder: str | None = None,
              since: dt.date | str | None = None, until: dt.date | str | None = None,
-             status: str | None = None, limit: int | None = None) -> list[EpisodeSummary]:
-        """The latest version of each matching episode, newest episode first."""
+             status: str | None = None, limit: int | None = None, words: list[str] | None = None,
+             after: tuple[str, int] | None = None) -> list[EpisodeSummary]:
+        """The latest version of each matching episode, newest episode first (newest date
+        first with a date range); ``after`` continues from :func:`queries.page_key`."""
         return self._read(lambda c: queries.list_episodes(
             c, patient=patient, nhs=nhs, code=code, guidance=guidance, coder=coder,
-            since=since, until=until, status=status, limit=limit))
+            since=since, until=until, status=status, limit=limit, words=words, after=after))
 
     def history(self, episode_id: int) -> tuple[EpisodeDetails, list[EpisodeVersion]]:
         return self._read(lambda c: queries.history(c, int(episode_id)))
@@ -153,7 +194,9 @@ class EpisodeLog:
                progress: Any = None) -> int:
         """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written."""
         from workbench.core.episodes.export import export_csv, export_json
+        from workbench.core.episodes.export_file import protected_files, refuse_stream_into
 
+        refuse_stream_into(out, protected_files(self.path, [self.checkpoint_file]))
         writer = export_csv if format == "csv" else export_json
         try:
             return writer(self._conn, out, since=since, until=until, all_versions=all_versions,
@@ -161,9 +204,33 @@ class EpisodeLog:
         except sqlite3.Error as exc:
             raise storage.translate(exc, self.path) from None
 
-    def verify(self) -> VerifyReport:
-        """PRAGMA integrity_check plus a full recomputation of the hash chain."""
-        return self._read(chain.verify)
+    def export_to_file(self, target: str | Path, *, format: str | None = None, force: bool = False,
+                       **options: Any) -> int:
+        """Export into a new file (0600, never through a symlink, never over the log or its
+        companions), renamed into place; an existing file only with ``force``.
+        ``format`` defaults from the extension: ``.json`` is JSON, anything else CSV."""
+        from workbench.core.episodes.export_file import export_target, protected_files
+
+        target = Path(target).expanduser()
+        chosen = format or ("json" if target.suffix.lower() == ".json" else "csv")
+        with export_target(target, protected_files(self.path, [self.checkpoint_file]),
+                           force=force) as out:
+            return self.export(out, format=chosen, **options)
+
+    def verify(self, *, expect: list[checkpoints.Checkpoint] | None = None,
+               use_checkpoint_file: bool = True) -> VerifyReport:
+        """PRAGMA integrity_check, the whole hash chain and every stored value, and that the
+        chain still extends every checkpoint (the checkpoint file's, plus ``expect``)."""
+        recorded = list(expect or [])
+        if use_checkpoint_file:
+            recorded = checkpoints.read_checkpoints(self.checkpoint_file) + recorded
+        return self._read(lambda c: chain.verify(c, recorded))
+
+    def checkpoint(self) -> checkpoints.Checkpoint:
+        """Append (version count, head hash, time) to the checkpoint file and return it."""
+        state = self._read(checkpoints.current)
+        checkpoints.append_checkpoint(self.checkpoint_file, state)
+        return state
 
     # ------------------------------------------------------------ drafts
 
@@ -179,8 +246,10 @@ class EpisodeLog:
                                        (text, now, draft_id))
                 if updated.rowcount:
                     return int(draft_id)
-            cursor = conn.execute("INSERT INTO draft (coder, state, created_at, updated_at) "
-                                  "VALUES (?, ?, ?, ?)", (coder, text, now, now))
+            saving.refuse_consumed_draft(conn, draft_id)
+            cursor = conn.execute("INSERT INTO draft (id, coder, state, created_at, updated_at) "
+                                  "VALUES (?, ?, ?, ?, ?)",
+                                  (saving.next_draft_id(conn), coder, text, now, now))
             return int(cursor.lastrowid)
 
         return self._write(work)

@@ -22,6 +22,22 @@ class EpisodeNotFound(LogError):
     """No episode has the id asked for."""
 
 
+class DuplicateEpisode(LogError):
+    """A live episode already has this patient, episode reference and start date."""
+
+    def __init__(self, message: str, existing_id: int):
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
+class DraftAlreadySaved(LogError):
+    """The draft was already consumed by another save (another window, or a retry)."""
+
+    def __init__(self, message: str, episode_id: int):
+        super().__init__(message)
+        self.episode_id = episode_id
+
+
 @dataclass(frozen=True)
 class EpisodeDetails:
     patient: str                          # local patient identifier
@@ -125,6 +141,9 @@ class VerifyReport:
     integrity: list[str]                  # PRAGMA integrity_check lines other than "ok"
     broken: list[BrokenEpisode]
     versions_checked: int
+    episodes: int = 0
+    head_hash: str = ""                   # the newest version row's hash: compare with a checkpoint
+    checkpoints_checked: int = 0
 
     @property
     def ok(self) -> bool:

@@ -1,11 +1,17 @@
 """Read queries: the latest version of matching episodes, and one episode's history.
 
 How each filter finds its rows quickly on a large log (see db/log/README.md):
-- patient / NHS number / date: indexes on the episode table;
+- patient / NHS number / episode reference: indexes on the episode table;
+- date range: ``episode_date`` (start_date, then the row id) walked backwards, newest
+  date first, so a LIMIT stops early wherever the range lies (dates rising with ids
+  or not); pages continue from (start_date, id) (keyset, never OFFSET);
 - code: ``code_index`` (code, episode_id, version_id), walked backwards so the newest
   episodes come first and a LIMIT stops early;
 - "latest version": ``max(version.id)`` per episode, one seek in ``version_episode``.
-Results are always newest episode first (episode id descending).
+- code + date range: ``code_date`` (code, start_date, episode_id, version_id), walked
+  backwards from the range's end.
+Results are newest episode first (episode id descending), or with a date range newest
+start date first, then newest episode.
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ from workbench.core.episodes.rows import (
     EPISODE_COLS,
     VERSION_COLS,
     codes_for,
+    damaged_episode,
     details_from,
     summaries_from,
     version_from,
 )
 from workbench.core.episodes.validate import normalise_nhs_number, parse_date
+from workbench.core.episodes.values import READ_ERRORS
 from workbench.core.safetext import canonical
 
 _LATEST = "(SELECT max(id) FROM version WHERE episode_id = {})"
@@ -61,17 +69,37 @@ def normalise_guidance(text: str) -> str:
 def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: str | None = None,
                   code: str | None = None, guidance: str | None = None, coder: str | None = None,
                   since: dt.date | str | None = None, until: dt.date | str | None = None,
-                  status: str | None = None, limit: int | None = None) -> list[EpisodeSummary]:
+                  status: str | None = None, limit: int | None = None,
+                  words: list[str] | None = None, after: tuple[str, int] | None = None,
+                  ) -> list[EpisodeSummary]:
+    """Latest versions of matching episodes: newest episode first, or with a date range,
+    newest start date first (then newest episode), so every plan is an index walk that
+    stops at ``limit`` whatever the log's shape.
+
+    ``words``: each must equal the patient or the episode reference. ``after``: the
+    (start date, id) of the last row of the previous page (see :func:`page_key`).
+    """
     where: list[str] = []
     params: list[object] = []
     codes: list[str] = []
+    dates = _date_bounds(since, until)
     if code:
         wanted, whole_category = normalise_code_filter(code)
         # A category ("L80") matches every code under it that the log holds.
         codes = _codes_in_category(conn, wanted) if whole_category else [wanted]
         if not codes:
             return []
-        source = ("code_index ci JOIN episode e ON e.id = ci.episode_id "
+    if codes and (patient is not None or nhs or words):
+        # A patient, NHS number or word picks a handful of episodes from their own index:
+        # start there and check the code, rather than walk every episode with the code.
+        where.append(f"EXISTS (SELECT 1 FROM code_index ck WHERE ck.code IN ({','.join('?' * len(codes))}) "
+                     "AND ck.episode_id = e.id AND ck.version_id = v.id)")
+        params += codes
+        codes = []
+    if codes:
+        # With a date range, code_date (code, start_date, episode) is walked instead.
+        index = "code_date" if dates else "code_index"
+        source = (f"{index} ci JOIN episode e ON e.id = ci.episode_id "
                   "JOIN version v ON v.id = ci.version_id")
         where.append(f"ci.version_id = {_LATEST.format('ci.episode_id')}")
     else:
@@ -79,20 +107,28 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
     if patient is not None:
         where.append("e.patient = ?")
         params.append(canonical(patient).strip())   # stored NFC (validate.checked_details)
+    for word in words or []:
+        where.append("(e.patient = ? OR e.episode_ref = ?)")
+        params += [canonical(word), canonical(word)]
     if nhs:
         where.append("e.nhs_number = ?")
         params.append(normalise_nhs_number(nhs))
-    dates = _date_bounds(since, until)
-    if dates:
-        # A wide date range with a LIMIT is quicker walking episodes newest first and
-        # skipping the rest than reading the whole range from the date index and
-        # sorting it; "+" stops SQLite using the index in that case.
-        wide = (not codes and not patient and not nhs and limit is not None
-                and _range_is_wide(conn, dates))
-        column = "+e.start_date" if wide else "e.start_date"
-        for op, value in dates:
-            where.append(f"{column} {op} ?")
-            params.append(value)
+    by_date = bool(dates)
+    date_col, id_col = ("ci.start_date", "ci.episode_id") if codes else ("e.start_date", "e.id")
+    if by_date and after is not None:
+        # The next page starts at the cursor's date: that becomes the upper bound the
+        # index seeks to, so a deep page costs no more than the first.
+        dates = [(op, value) for op, value in dates if op != "<="] + [("<=", str(after[0]))]
+    for op, value in dates:
+        where.append(f"{date_col} {op} ?")
+        params.append(value)
+    if after is not None:
+        if by_date:
+            where.append(f"({date_col}, {id_col}) < (?, ?)")
+            params += [str(after[0]), int(after[1])]
+        else:
+            where.append(f"{id_col} < ?")
+            params.append(int(after[1]))
     if guidance:
         where.append("v.guidance_id = ?")
         params.append(normalise_guidance(guidance))
@@ -108,8 +144,9 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
     if limit is not None:
         tail = " LIMIT ?"
     if not codes:
+        order = " ORDER BY e.start_date DESC, e.id DESC" if by_date else " ORDER BY e.id DESC"
         sql = (f"SELECT {EPISODE_COLS}, {VERSION_COLS} FROM {source}"
-               + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY e.id DESC" + tail)
+               + (f" WHERE {' AND '.join(where)}" if where else "") + order + tail)
         args = params
     else:
         # Select (and order by) ci.episode_id, not e.id: only then does SQLite see that
@@ -117,9 +154,14 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
         # A category gets one arm per code; UNION with ORDER BY merges the ordered arms
         # instead of sorting every match.
         columns = "ci.episode_id" + EPISODE_COLS.removeprefix("e.id")
+        if by_date:   # ordered by (date, id) straight from code_date, as the arms are merged
+            columns = columns.replace("e.start_date", "ci.start_date")
         arms = [f"SELECT {columns}, {VERSION_COLS} FROM {source} "
                 f"WHERE ci.code = ? AND {' AND '.join(where)}" for _ in codes]
-        order = " ORDER BY 1 DESC" if len(arms) > 1 else " ORDER BY ci.episode_id DESC"
+        if by_date:
+            order = " ORDER BY 5 DESC, 1 DESC" if len(arms) > 1 else " ORDER BY ci.start_date DESC, ci.episode_id DESC"
+        else:
+            order = " ORDER BY 1 DESC" if len(arms) > 1 else " ORDER BY ci.episode_id DESC"
         sql = " UNION ".join(arms) + order + tail
         args = [value for one in codes for value in (one, *params)]
     if limit is not None:
@@ -127,7 +169,9 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
     return summaries_from(conn, conn.execute(sql, args).fetchall())
 
 
-WIDE_RANGE_ROWS = 2000
+def page_key(summary: EpisodeSummary) -> tuple[str, int]:
+    """The keyset cursor after ``summary``: pass it as ``after`` for the next page."""
+    return summary.details.date.isoformat(), summary.id
 
 
 def _codes_in_category(conn: sqlite3.Connection, category: str) -> list[str]:
@@ -152,21 +196,16 @@ def _date_bounds(since: dt.date | str | None, until: dt.date | str | None) -> li
     return bounds
 
 
-def _range_is_wide(conn: sqlite3.Connection, bounds: list[tuple[str, str]]) -> bool:
-    """More than WIDE_RANGE_ROWS episodes in range? Counts at most that many index entries."""
-    clause = " AND ".join(f"start_date {op} ?" for op, _ in bounds)
-    found = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM episode WHERE {clause} LIMIT ?)",
-                         [v for _, v in bounds] + [WIDE_RANGE_ROWS + 1]).fetchone()[0]
-    return found > WIDE_RANGE_ROWS
-
-
 def get_summary(conn: sqlite3.Connection, episode_id: int) -> EpisodeSummary:
     rows = conn.execute(f"SELECT {EPISODE_COLS}, {VERSION_COLS} FROM episode e "
                         f"JOIN version v ON v.id = {_LATEST.format('e.id')} WHERE e.id = ?",
                         (episode_id,)).fetchall()
     if not rows:
         raise EpisodeNotFound(f"there is no episode {episode_id} in the log")
-    return summaries_from(conn, rows)[0]
+    found = summaries_from(conn, rows)
+    if not found:
+        raise damaged_episode(episode_id)
+    return found[0]
 
 
 def history(conn: sqlite3.Connection, episode_id: int) -> tuple[EpisodeDetails, list[EpisodeVersion]]:
@@ -177,4 +216,7 @@ def history(conn: sqlite3.Connection, episode_id: int) -> tuple[EpisodeDetails, 
     versions = conn.execute(f"SELECT {VERSION_COLS} FROM version v WHERE v.episode_id = ? "
                             "ORDER BY v.version", (episode_id,)).fetchall()
     codes = codes_for(conn, (v[0] for v in versions))
-    return details_from(row), [version_from(v, codes.get(v[0], [])) for v in versions]
+    try:
+        return details_from(row), [version_from(v, codes.get(v[0], [])) for v in versions]
+    except READ_ERRORS:
+        raise damaged_episode(episode_id) from None

@@ -15,6 +15,7 @@ from workbench.core.episodes.model import (
     EpisodeDetails,
     EpisodeSummary,
     EpisodeVersion,
+    LogError,
     Override,
 )
 
@@ -69,12 +70,32 @@ def codes_for(conn: sqlite3.Connection, version_ids: Iterable[int]) -> dict[int,
     return found
 
 
-def summaries_from(conn: sqlite3.Connection, rows: list[tuple]) -> list[EpisodeSummary]:
+class Summaries(list):
+    """Summaries in the order asked for; ``damaged`` holds the ids of episodes whose stored
+    values did not parse (skipped, so one bad row never hides the others)."""
+
+    damaged: list[int]
+
+
+def summaries_from(conn: sqlite3.Connection, rows: list[tuple]) -> Summaries:
     """Rows of EPISODE_COLS + VERSION_COLS -> summaries, codes fetched in bulk."""
+    from workbench.core.episodes.values import READ_ERRORS
+
     codes = codes_for(conn, (r[N_EPISODE] for r in rows))
-    return [EpisodeSummary(id=r[0], details=details_from(r),
-                           latest=version_from(r[N_EPISODE:], codes.get(r[N_EPISODE], [])))
-            for r in rows]
+    found = Summaries()
+    found.damaged = []
+    for r in rows:
+        try:
+            found.append(EpisodeSummary(id=r[0], details=details_from(r),
+                                        latest=version_from(r[N_EPISODE:], codes.get(r[N_EPISODE], []))))
+        except READ_ERRORS:
+            found.damaged.append(r[0])
+    return found
+
+
+def damaged_episode(episode_id: int) -> LogError:
+    return LogError(f"episode {episode_id} has a damaged stored value and cannot be shown; "
+                    "run 'workbench log verify' to see what is wrong")
 
 
 def code_rows(coding: Coding) -> list[tuple]:

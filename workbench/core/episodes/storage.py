@@ -3,6 +3,13 @@
 The order of checks matters: everything that could lead to a refusal (not SQLite,
 too new, not writable) is decided from the file's header bytes and permissions
 before SQLite opens it, so a refused file is never written to.
+
+Locks: on POSIX, closing *any* descriptor of a file drops every lock this process
+holds on it, SQLite's included; another process then thinks it is the last user,
+checkpoints and deletes the WAL under us, and later saves vanish. So the header is
+read with a plain ``open()`` only while no connection of this process has the file
+open (:func:`workbench.core.episodes.opening.open_log_connection` keeps that count).
+Everything else about the file is learnt from ``stat()`` or through SQLite.
 """
 
 from __future__ import annotations
@@ -49,8 +56,45 @@ def latest_schema_version() -> int:
     return known[-1][0] if known else 0
 
 
+def check_mode_and_access(path: Path) -> list[str]:
+    """Warnings about who else can read the log, its companions and its folder (stat only)."""
+    warnings: list[str] = []
+    try:
+        info = path.stat()
+        folder = path.parent.stat()
+    except OSError as exc:
+        raise _os_refusal(path, exc) from None
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warnings.append(f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}); "
+                        f"it holds patient identifiers: run chmod 600 on it")
+    if folder.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        warnings.append(f"{path.parent} (the log's folder) can be written by other users (mode "
+                        f"{stat.S_IMODE(folder.st_mode):o}); they could replace or delete the "
+                        "log's files: run chmod 700 on it")
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        try:
+            mode = companion.lstat().st_mode
+        except OSError:
+            continue
+        if stat.S_ISREG(mode) and mode & (stat.S_IRWXG | stat.S_IRWXO):
+            # chmod never opens the file, so no lock is disturbed.
+            try:
+                os.chmod(companion, 0o600)
+            except OSError:
+                warnings.append(f"{companion} can be read by other users; run chmod 600 on it")
+    # WAL needs the file and its folder writable (for the -wal and -shm files).
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise LogError(f"{path} is on a read-only path: the log needs to be writable (file and folder)")
+    return warnings
+
+
 def prepare_file(path: Path) -> list[str]:
-    """Check (or create, mode 0600) the log file before SQLite touches it; returns warnings."""
+    """Check (or create, mode 0600) the log file before SQLite touches it; returns warnings.
+
+    Reads the header with ``open()``: only call it while this process has no
+    connection to the file (see :func:`opening.open_log_connection`).
+    """
     from workbench.core.paths import ensure_private_dir
 
     warnings: list[str] = []
@@ -68,6 +112,9 @@ def prepare_file(path: Path) -> list[str]:
             raise _os_refusal(path, exc) from None
     try:
         info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise LogError(f"{path} is not a regular file; the episode log must be one")
+        # Safe: no connection of this process has the file open (see the module notes).
         with open(path, "rb") as handle:
             header = handle.read(100)
     except OSError as exc:
@@ -86,13 +133,7 @@ def prepare_file(path: Path) -> list[str]:
         page_size = 65536 if page_size == 1 else page_size
         if app_id != APPLICATION_ID and (user_version or info.st_size > page_size):
             raise LogError(f"{path} is an SQLite database but not an episode log; it was left untouched")
-    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        warnings.append(f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}); "
-                        f"it holds patient identifiers: run chmod 600 on it")
-    # WAL needs the file and its folder writable (for the -wal and -shm files).
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-        raise LogError(f"{path} is on a read-only path: the log needs to be writable (file and folder)")
-    return warnings
+    return warnings + check_mode_and_access(path)
 
 
 def too_new_message(path: Path, version: int) -> str:
@@ -164,21 +205,49 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-def write(conn: sqlite3.Connection, path: Path, work: Callable[[sqlite3.Connection], T]) -> T:
-    """Run ``work`` in one BEGIN IMMEDIATE transaction, retrying while the log is busy."""
+#: How long a save keeps trying while other writers hold the log, before it gives up.
+WRITE_PATIENCE_S = 120.0
+#: After this long waiting, ``on_wait`` is told once (the coder sees "another coder is saving").
+WAIT_NOTICE_S = 1.0
+Waiting = Callable[[float], None]
 
-    def attempt() -> T:
-        conn.execute("BEGIN IMMEDIATE")
+
+def write(conn: sqlite3.Connection, path: Path, work: Callable[[sqlite3.Connection], T],
+          on_wait: Waiting | None = None) -> T:
+    """Run ``work`` in one BEGIN IMMEDIATE transaction, retrying while the log is busy.
+
+    Workbench writers queue on the writer lock first (:mod:`turns`), so here the wait
+    is only for other programs (sqlite3, bulk loads): SQLite's busy handler sleeps, and
+    the attempt is repeated until WRITE_PATIENCE_S has passed. ``on_wait`` hears once
+    when the wait passes WAIT_NOTICE_S.
+    """
+    started = time.monotonic()
+    told = False
+    delay = 0.01
+    while True:
         try:
-            result = work(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        return result
+            return _attempt(conn, work)
+        except sqlite3.OperationalError as exc:
+            waited = time.monotonic() - started
+            if not is_busy(exc) or waited > WRITE_PATIENCE_S:
+                raise translate(exc, path) from None
+            if on_wait is not None and not told and waited > WAIT_NOTICE_S:
+                told = True
+                on_wait(waited)
+        time.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, 0.5)
 
-    return retrying(attempt, path)
+
+def _attempt(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
 
 
 def retrying(action: Callable[[], T], path: Path) -> T:

@@ -84,4 +84,6 @@ def append_version(conn: sqlite3.Connection, episode: dict, number: int, status:
                      [(version_id, *c[:5], c[5] if len(c) > 5 else None) for c in codes])
     conn.executemany("INSERT OR IGNORE INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?)",
                      [(c[2], episode["id"], version_id) for c in codes])
+    conn.executemany("INSERT OR IGNORE INTO code_date (code, start_date, episode_id, version_id) "
+                     "VALUES (?, ?, ?, ?)", [(c[2], episode["date"], episode["id"], version_id) for c in codes])
     return version_id, digest

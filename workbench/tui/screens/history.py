@@ -123,7 +123,10 @@ class HistoryScreen(WorkbenchScreen):
     def void(self, reason: str) -> None:
         context = self.app.context
         try:
-            context.episode_log().void(self.episode_id, reason=reason, coder=context.coder())
+            log = context.episode_log()
+            log.on_wait = lambda _seconds: self.app.call_from_thread(
+                self.app.notify, "Another coder is saving; waiting for our turn…")
+            log.void(self.episode_id, reason=reason, coder=context.coder())
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The episode was not voided", exc)
             return

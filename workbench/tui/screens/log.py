@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,28 +24,31 @@ def codes_text(coding: Any, limit: int = 4) -> str:
     return shown + (f" +{len(codes) - limit}" if len(codes) > limit else "")
 
 
-def searchable(summary: Any) -> str:
-    """Everything the filter matches against, lower case."""
-    coding = summary.latest.coding
-    parts = [str(summary.id), summary.details.patient, summary.details.episode,
-             str(summary.details.date), summary.details.nhs_number or "", coding.guidance_id or "",
-             summary.latest.status, summary.latest.coder]
-    parts += [e.code for e in coding.procedures + coding.diagnoses]
-    return " ".join(parts).lower()
+PAGE = 100          # rows fetched at a time; the next page loads as the cursor nears the end
+NEAR_END = 20
 
 
 class LogScreen(WorkbenchScreen):
+    """The log, newest first, one page at a time (keyset pagination in core), so a log of a
+    million episodes opens as fast as a small one and memory grows only as far as the
+    coder scrolls. The filter runs in the database (see core.episodes.filtering)."""
+
     HELP_NAME = "log"
     BINDINGS = keymap.bindings("log")
 
     def __init__(self) -> None:
         super().__init__()
-        self.summaries: list[Any] = []
         self.shown: list[Any] = []
+        self.total = 0
+        self.more = False            # another page may follow
+        self._generation = 0         # bumps on every new filter, so late pages are dropped
+        self._loading = False
+        self._arguments: dict[str, Any] = {}    # how the current filter was read (first page)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Input(placeholder="filter: patient, episode, code, IPG, status (f)", id="log-filter", compact=True)
+        yield Input(placeholder="filter: patient, episode, code, IPG, date, status (f)", id="log-filter",
+                    compact=True)
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading the log…", id="log-status", classes="status")
         yield Footer()
@@ -57,50 +57,91 @@ class LogScreen(WorkbenchScreen):
         table = self.query_one("#log-table", DataTable)
         table.add_columns(*COLUMNS)
         table.focus()
-        self.load()
+        self.reload()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        self.load()
+        self.reload()
+
+    def reload(self) -> None:
+        """Start again from the first page of the current filter."""
+        self._generation += 1
+        self._loading = True
+        self.load(self._generation, self.query_one("#log-filter", Input).value, None)
 
     @work(thread=True, exclusive=True, group="log")
-    def load(self) -> None:
+    def load(self, generation: int, text: str, after: tuple[str, int] | None) -> None:
+        from workbench.core.episodes import LogError
+        from workbench.core.episodes.filtering import first_page, parse_filter
+
         try:
-            summaries = self.app.context.episode_log().list()
+            parse_filter(text)
+        except LogError as exc:
+            self.app.call_from_thread(self._page, generation, None, [], str(exc), 0)
+            return
+        try:
+            log = self.app.context.episode_log()
+            if after is None:
+                page, self._arguments = first_page(log, text, PAGE + 1)
+                # Counting a million rows costs tens of ms: only when the log is shown unfiltered.
+                total = log.count() if not text.strip() or not self.total else self.total
+            else:
+                page, total = log.list(limit=PAGE + 1, after=after, **self._arguments), -1
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The episode log could not be read", exc)
             self.app.call_from_thread(self._status, "The log could not be read.")
             return
-        self.app.call_from_thread(self._loaded, summaries)
+        damaged = list(getattr(page, "damaged", []))
+        self.app.call_from_thread(self._page, generation, after, list(page), damaged, total)
 
     @if_attached
-    def _loaded(self, summaries: list[Any]) -> None:
-        self.summaries = sorted(summaries, key=lambda s: s.id, reverse=True)
-        self._fill()
-
-    @if_attached
-    def _status(self, text: str) -> None:
-        self.query_one("#log-status", Static).update(text)
-
-    def _fill(self) -> None:
-        words = self.query_one("#log-filter", Input).value.lower().split()
-        self.shown = [s for s in self.summaries if all(w in searchable(s) for w in words)]
+    def _page(self, generation: int, after: Any, rows: list[Any], problem: Any, total: int) -> None:
+        if generation != self._generation:
+            return                      # the filter changed while this page was read
+        self._loading = False
         table = self.query_one("#log-table", DataTable)
-        table.clear()
-        for s in self.shown:
+        if after is None:
+            table.clear()
+            self.shown = []
+            self.total = max(total, 0)
+        self.more = len(rows) > PAGE
+        rows = rows[:PAGE]
+        for s in rows:
             status = Text(s.latest.status, style="bold red" if s.latest.status == VOIDED else "")
             # Text, not str: a stored "[b]" is not markup, and controls show as escapes.
             table.add_row(str(s.id), str(s.details.date), Text(visible(s.details.patient)),
                           Text(visible(s.details.episode)), Text(visible(s.latest.coding.guidance_id or "")),
                           Text(visible(codes_text(s.latest.coding))), status,
                           str(s.latest.version), key=str(s.id))
-        total = len(self.summaries)
-        self._status(f"{len(self.shown)} of {total} episode{'s' if total != 1 else ''}. "
-                     "Enter: history · f: filter · e: export")
+        self.shown += rows
+        if isinstance(problem, str):
+            self._status(f"Filter: {problem}")
+            return
+        more = " (more below)" if self.more else ""
+        damaged = (f" · {len(problem)} damaged episode(s) left out: run workbench log verify"
+                   if problem else "")
+        self._status(f"{len(self.shown)} shown{more} of {self.total} episode{'s' if self.total != 1 else ''}"
+                     f"{damaged}. Enter: history · f: filter · e: export")
+
+    @if_attached
+    def _status(self, text: str) -> None:
+        self.query_one("#log-status", Static).update(text)
+
+    def _next_page(self) -> None:
+        if self.more and not self._loading and self.shown:
+            from workbench.core.episodes.queries import page_key
+
+            self._loading = True
+            self.load(self._generation, self.query_one("#log-filter", Input).value, page_key(self.shown[-1]))
+
+    @on(DataTable.RowHighlighted, "#log-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self.shown) - NEAR_END:
+            self._next_page()
 
     @on(Input.Changed, "#log-filter")
     def _filter(self) -> None:
-        self._fill()
+        self.reload()
 
     @on(Input.Submitted, "#log-filter")
     def _filter_done(self) -> None:
@@ -128,30 +169,51 @@ class LogScreen(WorkbenchScreen):
     # ------------------------------------------------------------ export
 
     def action_export(self) -> None:
+        """Export every episode's latest version (streamed by core, never the log itself)."""
         from workbench.tui.screens.modals import TextModal
 
-        if not self.shown:
+        if not self.total:
             self.notify("There are no episodes to export.", severity="warning")
             return
 
         def chosen(path: str | None) -> None:
             if path:
-                self.export(Path(path).expanduser(), list(self.shown))
+                self._confirm_and_export(Path(path).expanduser())
 
         self.app.push_screen(TextModal(
-            "Export episodes", f"Write the {len(self.shown)} listed episode(s) as JSON to:",
-            value="episodes-export.json", placeholder="file name"), chosen)
+            "Export episodes", f"Write the latest version of all {self.total} episode(s) to this file "
+            "(.csv for CSV, .json for JSON; the filter is not applied):",
+            value="episodes-export.csv", placeholder="file name"), chosen)
+
+    def _confirm_and_export(self, path: Path) -> None:
+        self.export(path, False)
+
+    def _ask_replace(self, path: Path) -> None:
+        from workbench.tui.screens.modals import TextModal
+
+        def answered(text: str | None) -> None:
+            if text and text.strip().lower() in ("y", "yes"):
+                self.export(path, True)
+            else:
+                self.notify(f"{path.name} was not replaced.", severity="warning")
+
+        self.app.push_screen(TextModal("Replace the file?", f"{path} already exists. Type yes to replace it.",
+                                       placeholder="yes / no", required=False), answered)
 
     @work(thread=True, group="export")
-    def export(self, path: Path, summaries: list[Any]) -> None:
-        data = [asdict(s) for s in summaries]
+    def export(self, path: Path, replace: bool) -> None:
+        from workbench.core.episodes import LogError
+        from workbench.core.episodes.export_file import ExportTargetExists
+
         try:
-            # The export holds patient identifiers: only its owner may read it.
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2, default=str, ensure_ascii=False)
-        except OSError as exc:
-            self.app.call_from_thread(self.app.report_error, "The export failed",
-                                      OSError(f"{path}: {exc.strerror or exc}"))
+            count = self.app.context.episode_log().export_to_file(path, force=replace)
+        except ExportTargetExists:
+            self.app.call_from_thread(self._ask_replace, path)
             return
-        self.app.call_from_thread(self.app.notify, f"Exported {len(data)} episode(s) to {path}")
+        except LogError as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error", title="Not exported")
+            return
+        except Exception as exc:
+            self.app.call_from_thread(self.app.report_error, "The export failed", exc)
+            return
+        self.app.call_from_thread(self.app.notify, f"Exported {count} episode(s) to {path}")
