@@ -24,7 +24,7 @@ def terminal(isolated_home: Path) -> Iterator[Terminal]:
     term.kill_server()
 
 
-def _code_and_save(terminal: Terminal, patient: str) -> None:
+def _code_and_save(terminal: Terminal, patient: str, number: int) -> None:
     terminal.type("ipg655")
     terminal.wait_for("IPG655")
     terminal.keys("Enter")
@@ -40,7 +40,8 @@ def _code_and_save(terminal: Terminal, patient: str) -> None:
     terminal.keys("Tab")
     terminal.type("2024-03-01")
     terminal.keys("C-s")
-    terminal.wait_for("saved")
+    # This save's own message: the first save's may still be on screen when the second is made.
+    terminal.wait_for(f"Episode {number} saved")
 
 
 def _patients(terminal: Terminal) -> list[str]:
@@ -51,10 +52,10 @@ def _patients(terminal: Terminal) -> list[str]:
 def test_app_and_cli_in_two_windows_keep_both_episodes(terminal: Terminal) -> None:
     terminal.launch()
     terminal.wait_for("rule pack", timeout=30)
-    _code_and_save(terminal, "TWO-A")
+    _code_and_save(terminal, "TWO-A", 1)
     assert _patients(terminal) == ["TWO-A"]             # the other window lists while the app runs
     terminal.wait_for("Search:")
-    _code_and_save(terminal, "TWO-B")
+    _code_and_save(terminal, "TWO-B", 2)
     assert _patients(terminal) == ["TWO-A", "TWO-B"]
     terminal.keys("C-q")
     terminal.wait_closed()
