@@ -12,9 +12,10 @@ import itertools
 
 import pytest
 
-from tests.test_library_packs import V55, Y53, Expected, key, single, yes_no
+from tests.pack_paths import HANDOVER, Y53, Expected, assert_paths_match, key, pack, single
+from tests.test_library_packs import V55, yes_no
 from tests.test_rules_support import code_catalog
-from workbench.core.rules import enumerate_paths, load_pack, run_edits
+from workbench.core.rules import enumerate_paths, run_edits
 from workbench.core.rules.lint import lint_files
 from workbench.core.rules.loader import PACKS_DIR
 from workbench.core.rules.positions import position_edits
@@ -32,21 +33,11 @@ I48 = {"paroxysmal": "I48.0", "persistent": "I48.1", "chronic": "I48.2", "typica
 STENTS = {"metallic": ("L76.1", "L76.3", "L76.5"), "plastic": ("L76.2", "L76.4", "L76.6"),
           "drug_eluting": ("L89.5", "L89.1", "L89.3"), "coated": ("L89.6", "L89.2", "L89.4")}
 
-OUT = "handover"   # the marker for a path the pack hands over to coding by hand
+OUT = HANDOVER
 
 
-def pack(guidance: str):
-    return load_pack(PACKS_DIR / f"{guidance}.yaml")
 
 
-def actual(guidance: str) -> dict:
-    out: dict = {}
-    for path in enumerate_paths(pack(guidance)):
-        answers = key(**path.answers)
-        assert answers not in out, f"two paths with the same answers: {path.answers}"
-        result = (tuple(path.procedures), tuple(path.diagnoses))
-        out[answers] = OUT if path.evaluation.handover else result
-    return out
 
 
 # ---- expectations, written by hand from each record's logic -------------------------------------
@@ -156,11 +147,7 @@ def test_the_twenty_packs_are_covered() -> None:
 
 @pytest.mark.parametrize("guidance", sorted(EXPECTED))
 def test_paths_match_the_hand_written_sequences(guidance: str) -> None:
-    got = actual(guidance)
-    expected = EXPECTED[guidance]
-    missing = {tuple(sorted(k)): v for k, v in expected.items() if got.get(k) != v}
-    extra = {tuple(sorted(k)): v for k, v in got.items() if k not in expected}
-    assert not missing and not extra, f"missing or different: {missing}\nnot expected: {extra}"
+    assert_paths_match(guidance, EXPECTED[guidance])
 
 
 @pytest.mark.parametrize("guidance", sorted(EXPECTED))

@@ -15,49 +15,37 @@ import re
 import pytest
 
 from tests.conftest import REPO_ROOT, SHARED_DIR
+from tests.pack_paths import (
+    Y53,
+    Y95,
+    Expected,
+    assert_paths_match,
+    key,
+    one_question,
+    pack,
+    single,
+)
 from tests.test_rules_support import code_catalog
 from workbench.core.classifications import ICD10, OPCS4
 from workbench.core.guidance import load_guidance_file
-from workbench.core.rules import enumerate_paths, load_pack, run_edits
+from workbench.core.rules import enumerate_paths, run_edits
 from workbench.core.rules.lint import lint_files
 from workbench.core.rules.loader import PACKS_DIR
 
 LIBRARY_2 = SHARED_DIR / "guidance-library" / "nice-ipg-coding-2.jsonl"
 GUIDANCE_DIR = REPO_ROOT / "fixtures" / "guidance"
 
-Y53 = {"radiological": "Y53.1", "ultrasonic": "Y53.2", "ct": "Y53.3", "fluoroscopic": "Y53.4",
-       "image_intensifier": "Y53.5", "video": "Y53.6", "mri": "Y53.7", "other": "Y53.8", "not_stated": "Y53.9"}
-Y95 = {"over_20": ("Y95.1",), "from_14_to_20": ("Y95.2",), "from_9_to_14": ("Y95.3",), "under_9": ("Y95.4",),
-       "not_documented": ()}
-
-Expected = dict[frozenset, tuple[tuple[str, ...], tuple[str, ...]]]
 
 
-def key(**answers) -> frozenset:
-    return frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in answers.items())
 
 
-def pack(guidance: str):
-    return load_pack(PACKS_DIR / f"{guidance}.yaml")
 
 
-def actual(guidance: str) -> Expected:
-    out: Expected = {}
-    for path in enumerate_paths(pack(guidance)):
-        answers = key(**path.answers)
-        assert answers not in out, f"two paths with the same answers: {path.answers}"
-        out[answers] = (tuple(path.procedures), tuple(path.diagnoses))
-    return out
 
 
-def single(codes: tuple[str, ...], diagnoses: tuple[str, ...] = ()) -> Expected:
-    return {key(): (codes, diagnoses)}
 
 
-def one_question(qid: str, options: dict[str, str], before: tuple[str, ...], after: tuple[str, ...] = (),
-                 diagnoses: tuple[str, ...] = ()) -> Expected:
-    """A pack with a single choice whose code sits between fixed codes."""
-    return {key(**{qid: v}): ((*before, c, *after), diagnoses) for v, c in options.items()}
+
 
 
 # ---- batch 1: fixed codes and single choices ----------------------------------------------------
@@ -245,11 +233,7 @@ PARTIAL |= {"IPG458"}
 
 @pytest.mark.parametrize("guidance", sorted(EXPECTED))
 def test_paths_match_the_hand_written_sequences(guidance: str) -> None:
-    got = actual(guidance)
-    expected = EXPECTED[guidance]
-    missing = {tuple(sorted(k)): v for k, v in expected.items() if got.get(k) != v}
-    extra = {tuple(sorted(k)): v for k, v in got.items() if k not in expected}
-    assert not missing and not extra, f"missing or different: {missing}\nnot expected: {extra}"
+    assert_paths_match(guidance, EXPECTED[guidance])
 
 
 @pytest.mark.parametrize("guidance", sorted(EXPECTED))
