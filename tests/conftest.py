@@ -55,6 +55,28 @@ def _built_reference_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def shared_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One reference database the app tests share (per xdist worker), so each starts in a blink."""
+    from workbench.core.refdb import open_reference_db
+
+    path = tmp_path_factory.mktemp("reference") / "reference.db"
+    open_reference_db(path).close()
+    return path
+
+
+@pytest.fixture
+def make_app(shared_reference: Path):
+    """Make the app on the shared reference database, with no draft offered at start."""
+    from workbench.tui.app import WorkbenchApp
+
+    def make(**kwargs):
+        kwargs.setdefault("offer_drafts", False)
+        return WorkbenchApp(reference=shared_reference, **kwargs)
+
+    return make
+
+
 @pytest.fixture
 def reference_db(_built_reference_db: Path, isolated_home: Path):
     """A sqlite3 connection to a fresh copy of the built reference DB in this test's WORKBENCH_HOME."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_tui_flows import episodes, make_app, shared_reference  # noqa: F401 (fixtures)
+from tests.test_tui_flows import episodes
 from tests.tui_flows import (
     SIZE,
     Keys,
@@ -27,7 +27,7 @@ def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
 
 
-async def test_a_withdrawn_guidance_asks_before_the_first_question(make_app) -> None:  # noqa: F811
+async def test_a_withdrawn_guidance_asks_before_the_first_question(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         keys = await guidance_then_c(pilot, "ipg 7")
@@ -43,7 +43,7 @@ async def test_a_withdrawn_guidance_asks_before_the_first_question(make_app) -> 
         assert app.screen.question.id == "endoscopic"
 
 
-async def test_outside_the_scope_the_wizard_hands_over_and_saves_nothing(make_app) -> None:  # noqa: F811
+async def test_outside_the_scope_the_wizard_hands_over_and_saves_nothing(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         keys = await guidance_then_c(pilot, "ipg 445")
@@ -63,7 +63,7 @@ async def test_outside_the_scope_the_wizard_hands_over_and_saves_nothing(make_ap
     assert episodes() == []
 
 
-async def test_preferred_option_is_first_and_labelled(make_app) -> None:  # noqa: F811
+async def test_preferred_option_is_first_and_labelled(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await guidance_then_c(pilot, "ipg 405")
@@ -80,7 +80,7 @@ async def guidance_screen(pilot, query: str) -> Keys:
     return keys
 
 
-async def test_replaced_guidance_and_snomed_are_shown(make_app) -> None:  # noqa: F811
+async def test_replaced_guidance_and_snomed_are_shown(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         keys = await guidance_screen(pilot, "ipg 103")
@@ -90,7 +90,7 @@ async def test_replaced_guidance_and_snomed_are_shown(make_app) -> None:  # noqa
         assert "REPLACED BY IPG489" in text_of(app, "#review-caution")
 
 
-async def test_snomed_concepts_beside_the_codes(make_app) -> None:  # noqa: F811
+async def test_snomed_concepts_beside_the_codes(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         keys = await guidance_screen(pilot, "ipg 8")
@@ -101,7 +101,7 @@ async def test_snomed_concepts_beside_the_codes(make_app) -> None:  # noqa: F811
         assert "448606008" in text_of(app, "#review-snomed") and "72866009" in text_of(app, "#review-snomed")
 
 
-async def test_wizard_shows_snomed_and_a_short_slot_scope(make_app) -> None:  # noqa: F811
+async def test_wizard_shows_snomed_and_a_short_slot_scope(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await guidance_then_c(pilot, "ipg 309")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.tui_flows import (
     SIZE,
     Keys,
@@ -24,25 +22,6 @@ from tests.tui_flows import (
     worklist_free_coding,
     worklist_ipg655,
 )
-from workbench.tui.app import WorkbenchApp
-
-
-@pytest.fixture(scope="module")
-def shared_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from workbench.core.refdb import open_reference_db
-
-    path = tmp_path_factory.mktemp("reference") / "reference.db"
-    open_reference_db(path).close()
-    return path
-
-
-@pytest.fixture
-def make_app(shared_reference: Path, isolated_home: Path):
-    def make(**kwargs) -> WorkbenchApp:
-        kwargs.setdefault("offer_drafts", False)
-        return WorkbenchApp(reference=shared_reference, **kwargs)
-
-    return make
 
 
 def log():

@@ -6,8 +6,6 @@ import json
 import stat
 from pathlib import Path
 
-import pytest
-
 from tests.tui_flows import (
     KEY_BUDGET,
     SIZE,
@@ -21,26 +19,6 @@ from tests.tui_flows import (
     wizard_from_launch,
 )
 from workbench.core.episodes import VOIDED
-from workbench.tui.app import WorkbenchApp
-
-
-@pytest.fixture(scope="session")
-def shared_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One reference database for the whole session, so each test starts in a blink."""
-    from workbench.core.refdb import open_reference_db
-
-    path = tmp_path_factory.mktemp("reference") / "reference.db"
-    open_reference_db(path).close()
-    return path
-
-
-@pytest.fixture
-def make_app(shared_reference: Path):
-    def make(**kwargs) -> WorkbenchApp:
-        kwargs.setdefault("offer_drafts", False)
-        return WorkbenchApp(reference=shared_reference, **kwargs)
-
-    return make
 
 
 def episodes() -> list:

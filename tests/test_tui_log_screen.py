@@ -16,13 +16,6 @@ from workbench.tui.app import WorkbenchApp
 CODING = Coding([CodedEntry("K57.8", "opcs4", "4.10")], [CodedEntry("I50.0", "icd10", "2019")])
 
 
-@pytest.fixture(scope="module")
-def shared_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from workbench.core.refdb import open_reference_db
-
-    path = tmp_path_factory.mktemp("reference") / "reference.db"
-    open_reference_db(path).close()
-    return path
 
 
 @pytest.fixture
