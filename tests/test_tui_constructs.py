@@ -114,3 +114,18 @@ async def test_wizard_shows_snomed_and_a_short_slot_scope(make_app) -> None:
         await wait_for(pilot, lambda: app.screen.question is not None, what="the first question")
         placeholder = app.screen.query_one("#code-input").placeholder
         assert "chapters A-H, J-N, P-Z" in placeholder and "A, B, C" not in placeholder
+
+
+async def test_search_rows_say_a_guidance_was_replaced_or_withdrawn(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await pilot.press(*"ipg 103")
+        await wait_for(pilot, lambda: app.screen.shown_query == "ipg 103", what="results")
+        rows = [str(line.render()) for line in app.screen.query("ResultLine")]
+        row = next(r for r in rows if "IPG103" in r)
+        assert "REPLACED" in row          # the whole "replaced by IPG489 (May 2014)" when it fits
+        await pilot.press(*["backspace"] * 7, *"ipg 7")
+        await wait_for(pilot, lambda: app.screen.shown_query == "ipg 7", what="results")
+        rows = [str(line.render()) for line in app.screen.query("ResultLine")]
+        assert any("IPG7 " in r and "WITHDRAWN" in r for r in rows)

@@ -85,24 +85,30 @@ class SearchScreen(Screen):
                 return
         if worker.is_cancelled:
             return
+        from workbench.core.guidance import guidance_status
         from workbench.core.search import search
 
         try:
-            hits = search(context.reference(), query, limit=BROWSE_LIMIT if not query.strip() else TYPED_LIMIT)
+            conn = context.reference()
+            hits = search(conn, query, limit=BROWSE_LIMIT if not query.strip() else TYPED_LIMIT)
+            # Replaced or withdrawn guidance says so beside its title.
+            status = guidance_status(conn, [h.code for h in hits if h.kind == "guidance"])
         except Exception as exc:  # search promises not to raise; a broken DB still might
             self.app.call_from_thread(self.app.report_error, "Search failed", exc)
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._set_hits, query, hits)
+            self.app.call_from_thread(self._set_hits, query, hits, status)
 
-    def _set_hits(self, query: str, hits: list[Any]) -> None:
+    def _set_hits(self, query: str, hits: list[Any], status: dict[str, str] | None = None) -> None:
         if query and query != self.query_one("#search", Input).value.strip():
             return  # results for text the coder has already changed
         self.hits = hits
         self.shown_query = query
         results = self.query_one("#results", ResultRows)
         width = results.content_region.width or 80
-        results.set_rows([_row(hit, width) for hit in hits])
+        status = status or {}
+        results.set_rows([_row(hit, width, status.get(hit.code, "") if hit.kind == "guidance" else "")
+                          for hit in hits])
         self._update_status()
         if self.open_when_ready and hits:
             self.open_when_ready = False
@@ -154,16 +160,19 @@ class SearchScreen(Screen):
             self.app.open_code(hit.kind, hit.code)
 
 
-def _row(hit: Any, width: int = 80) -> Text:
-    """One line: classification, code, title, then how it matched when the whole note fits.
+def _row(hit: Any, width: int = 80, status: str = "") -> Text:
+    """One line: classification, code, a guidance's REPLACED/WITHDRAWN tag, title, then how it
+    matched when the whole note fits.
 
     The results list neither wraps nor scrolls sideways (``text-wrap: nowrap`` and an ellipsis
     in workbench.tcss): a long title ends in "…"."""
     row = Text(no_wrap=True, overflow="ellipsis")
     row.append(f"{KIND_LABELS.get(hit.kind, hit.kind):<9}", style="bold" if hit.kind == "guidance" else "dim")
     row.append(f"{hit.code:<7} ", style="bold")
+    if status:   # "replaced by IPG489 (May 2014)": the tag here, the whole of it as the note
+        row.append(f"{status.split(' ', 1)[0].upper()} ", style="bold reverse")
     row.append(hit.title or "(no title)")
-    note = _note(hit)
+    note = status or _note(hit)
     if note and row.cell_len + 2 + len(note) <= width:
         row.append(f"  {note}", style="dim italic")
     return row
