@@ -24,7 +24,9 @@ def test_the_acceptance_codes(capsys, log_path: Path) -> None:
                          "--json")
     assert code == 0, err
     assert json.loads(out)["diagnoses"] == ["I10"]
-    code, out, err = run(capsys, log_path, "add", *EPISODE, "--procedures", "J12.4", "--diagnoses", "I10X",
+    # Another episode: the same patient, episode and date again would be refused as a duplicate.
+    second = [*EPISODE[:3], "SPELL-10", *EPISODE[4:]]
+    code, out, err = run(capsys, log_path, "add", *second, "--procedures", "J12.4", "--diagnoses", "I10X",
                          "--json")
     assert code == 0, err
     assert json.loads(out)["diagnoses"] == ["I10"] and json.loads(out)["overrides"] == []

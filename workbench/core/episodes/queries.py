@@ -108,8 +108,11 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
         where.append("e.patient = ?")
         params.append(canonical(patient).strip())   # stored NFC (validate.checked_details)
     for word in words or []:
-        where.append("(e.patient = ? OR e.episode_ref = ?)")
-        params += [canonical(word), canonical(word)]
+        # Identifiers are matched whole, as typed or in capitals ("ptwo" finds PTWO): two
+        # index seeks each, never a scan.
+        word = canonical(word)
+        where.append("(e.patient IN (?, ?) OR e.episode_ref IN (?, ?))")
+        params += [word, word.upper(), word, word.upper()]
     if nhs:
         where.append("e.nhs_number = ?")
         params.append(normalise_nhs_number(nhs))

@@ -59,7 +59,7 @@ def version_problems(number: object, status: object, answers: object, overrides:
 
 
 def code_problems(codes: list[tuple]) -> list[str]:
-    for kind, position, code, classification, edition in codes:
+    for kind, position, code, classification, edition, *_mark in codes:
         if kind not in ("procedure", "diagnosis") or not isinstance(position, int) \
                 or not _text(code) or not _text(classification) or not isinstance(edition, str):
             return ["a stored code row is malformed"]

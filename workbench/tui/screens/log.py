@@ -43,6 +43,7 @@ class LogScreen(WorkbenchScreen):
         self.more = False            # another page may follow
         self._generation = 0         # bumps on every new filter, so late pages are dropped
         self._loading = False
+        self._open_when_one = False      # Enter in the filter: open the one episode it finds
         self._arguments: dict[str, Any] = {}    # how the current filter was read (first page)
 
     def compose(self) -> ComposeResult:
@@ -114,6 +115,11 @@ class LogScreen(WorkbenchScreen):
                           Text(visible(codes_text(s.latest.coding))), status,
                           str(s.latest.version), key=str(s.id))
         self.shown += rows
+        if after is None and self._open_when_one:
+            # Enter was pressed in the filter before this page arrived.
+            self._open_when_one = False
+            if len(self.shown) == 1 and not self.more:
+                self._open(self.shown[0].id)
         if isinstance(problem, str):
             self._status(f"Filter: {problem}")
             return
@@ -146,7 +152,9 @@ class LogScreen(WorkbenchScreen):
     @on(Input.Submitted, "#log-filter")
     def _filter_done(self) -> None:
         self.query_one("#log-table").focus()
-        if len(self.shown) == 1:   # one episode found: Enter goes straight to its history
+        if self._loading:          # the filter's page is still being read: decide when it comes
+            self._open_when_one = True
+        elif len(self.shown) == 1:   # one episode found: Enter goes straight to its history
             self._open(self.shown[0].id)
 
     def action_focus_filter(self) -> None:
