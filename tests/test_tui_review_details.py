@@ -143,6 +143,7 @@ async def test_a_dagger_asterisk_pair_keeps_its_marks_in_the_log(make_app) -> No
     [saved] = episodes()
     assert [(e.code, e.mark) for e in saved.latest.coding.diagnoses] == [("A17.0", "dagger"), ("G01", "asterisk")]
     assert [e.shown() for e in saved.latest.coding.diagnoses] == ["A17.0\u2020", "G01*"]
+    assert EpisodeLog(log_path()).verify().ok   # the marked code rows are part of the chain
 
 
 async def test_the_review_checks_an_asterisk_code_first_and_alone(make_app) -> None:
