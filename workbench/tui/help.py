@@ -52,7 +52,8 @@ SCREENS: dict[str, ScreenHelp] = {
         "Review and save",
         "The whole episode: every code with the guidance it came from (or 'by hand') and why, "
         "the checks and the pack notes, and the episode form: patient, episode reference, date "
-        "(20/11/2025, 2025-11-20, today) and, if known, the NHS number. Tab moves between fields; "
+        "(20/11/2025, 2025-11-20, today) and, if known, the NHS number, the sex (m or f) and the "
+        "age in years, which check the diagnoses' sex and age limits. Tab moves between fields; "
         "ctrl+s saves. An error from the checks needs a reason to override it. From anywhere on "
         "this screen up/down pick a code, shift+up/down move it and ctrl+x removes it (on the "
         "code list x, u and d do too); ctrl+n adds a code; ctrl+g searches for another code or "

@@ -17,6 +17,7 @@ including drafts and amend states written before sessions existed.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ OPCS4, ICD10 = "opcs4", "icd10"
 HAND = "hand"
 HAND_REASON = "Added by the coder"
 STATE_VERSION = 2
-DETAIL_FIELDS = ("patient", "episode", "date", "nhs", "specialty")
+DETAIL_FIELDS = ("patient", "episode", "date", "nhs", "specialty", "sex", "age")
 #: Answers of a second or later guidance are kept in the saved coding under "@<pack id>".
 EXTRA_PACK_PREFIX = "@"
 MARKS = {"dagger": "†", "asterisk": "*"}
@@ -76,6 +77,9 @@ class CodingSession:
     amend_of: int | None = None
     stage: str = "review"            # review | wizard (which screen a resumed draft opens)
     current_pack: str | None = None  # the guidance whose wizard was open
+    #: Chosen before the first save attempt and kept in the draft, so a save retried after
+    #: a crash returns the episode the first attempt wrote instead of writing it twice.
+    save_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     # ------------------------------------------------------------ reading
 
@@ -216,7 +220,7 @@ class CodingSession:
             "details": {k: v for k, v in self.details.items() if v},
             "packs": [p.as_dict() for p in self.packs],
             "codes": [c.as_dict() for c in self.codes],
-            "worklist_item": self.worklist_item, "amend_of": self.amend_of,
+            "worklist_item": self.worklist_item, "amend_of": self.amend_of, "save_id": self.save_id,
             # Read by older screens and by `workbench log drafts`:
             "guidance_id": first.guidance_id if first else None,
             "answers": dict(first.answers) if first else {},
@@ -240,9 +244,12 @@ class CodingSession:
         codes = [SessionCode(c["classification"], c["code"], c.get("source") or HAND,
                              c.get("reason") or HAND_REASON, c.get("title") or "", c.get("mark") or "")
                  for c in state.get("codes") or []]
-        return cls(details=_details(state.get("details")), packs=packs, codes=codes,
-                   worklist_item=state.get("worklist_item"), amend_of=state.get("amend_of"),
-                   stage=state.get("stage") or "review", current_pack=state.get("current_pack"))
+        session = cls(details=_details(state.get("details")), packs=packs, codes=codes,
+                      worklist_item=state.get("worklist_item"), amend_of=state.get("amend_of"),
+                      stage=state.get("stage") or "review", current_pack=state.get("current_pack"))
+        if isinstance(state.get("save_id"), str) and state["save_id"].strip():
+            session.save_id = state["save_id"]
+        return session
 
     @classmethod
     def _from_v1(cls, state: dict[str, Any]) -> CodingSession:

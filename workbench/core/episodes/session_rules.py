@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.core.episodes.session import CodingSession
+from workbench.core.episodes.session import ICD10, CodingSession
 
 
 def session_edits(session: CodingSession, catalog: Any, packs: list[Any]) -> list[Any]:
-    """The validation edits on the whole episode, with every guidance's own rules."""
+    """The validation edits on the whole episode, with every guidance's own rules, then the
+    patient checks (dagger/asterisk pairs; sex and age limits with the sex and age typed)."""
+    from workbench.core.classifications.patient_checks import patient_edits
     from workbench.core.rules import run_edits
 
     procedures, diagnoses = session.procedures, session.diagnoses
@@ -19,7 +21,26 @@ def session_edits(session: CodingSession, catalog: Any, packs: list[Any]) -> lis
             if (result.id, result.message) not in seen:
                 seen.add((result.id, result.message))
                 results.append(result)
+    sex, age = patient_of(session)
+    marked = [(c.code, c.mark or None) for c in session.of(ICD10)]
+    results.extend(patient_edits(catalog, marked, sex, age))
     return results
+
+
+def patient_of(session: CodingSession) -> tuple[str | None, int | None]:
+    """The sex and age typed in the form; a value still being typed (invalid) counts as not given."""
+    from workbench.core.episodes.model import LogError
+    from workbench.core.episodes.validate import checked_age, normalise_sex
+
+    try:
+        sex = normalise_sex(session.details.get("sex"))
+    except LogError:
+        sex = None
+    try:
+        age = checked_age(session.details.get("age"))
+    except LogError:
+        age = None
+    return sex, age
 
 
 def prepare_packs(session: CodingSession, catalog: Any) -> tuple[dict[str, Any], list[str]]:

@@ -59,10 +59,16 @@ def parse_date(text: str | dt.date, field: str = "date") -> dt.date:
 def detail_problem(field: str, value: str, today: dt.date | None = None) -> str:
     """A short message for one field of the episode form as it is typed; empty when usable.
 
-    ``field`` is one of patient, episode, date, nhs. The same rules as checked_details,
-    worded for a message beside the field.
+    ``field`` is one of patient, episode, date, nhs, sex, age. The same rules as
+    checked_details, worded for a message beside the field.
     """
     value = value.strip()
+    if field in ("sex", "age"):
+        try:
+            normalise_sex(value) if field == "sex" else checked_age(value)
+        except LogError:
+            return "m or f" if field == "sex" else "whole years, 0 to 130"
+        return ""
     if field in ("patient", "episode"):
         return "" if value else "required"
     if field == "date":

@@ -51,9 +51,12 @@ class WorklistItem:
 
     def details(self) -> dict[str, str]:
         """The episode form's fields, as a coding session holds them."""
+        # The PAS's sex "U" (not known) is left for the coder: the form takes m or f only.
         return {k: v for k, v in {"patient": self.patient, "episode": self.episode,
                                   "date": self.start_date.isoformat(), "nhs": self.nhs_number or "",
-                                  "specialty": self.specialty or ""}.items() if v}
+                                  "specialty": self.specialty or "",
+                                  "sex": {"M": "m", "F": "f"}.get(self.sex or "", ""),
+                                  "age": "" if self.age is None else str(self.age)}.items() if v}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 from workbench.core.episodes.session import HAND
 from workbench.tui import keymap
 from workbench.tui.screens.base import if_attached
-from workbench.tui.screens.review_save import FIELDS, ICD10, OPCS4, REQUIRED, SavesEpisode
+from workbench.tui.screens.review_save import FORM_ROWS, ICD10, OPCS4, REQUIRED, SavesEpisode
 from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.snomed import SnomedLine
@@ -73,11 +73,12 @@ class ReviewScreen(SavesEpisode):
             yield Static("", id="code-reason")
             yield Static("Checking…", id="edits")
         with Vertical(id="episode-form"):
-            for field, label, placeholder in FIELDS:
+            for label, fields in FORM_ROWS:
                 with Horizontal(classes="form-row"):
                     yield Label(label)
-                    yield FormInput(id=field, placeholder=placeholder, compact=True)
-                    yield Static("", id=f"{field}-message", classes="field-message")
+                    for field, placeholder in fields:
+                        yield FormInput(id=field, placeholder=placeholder, compact=True)
+                        yield Static("", id=f"{field}-message", classes="field-message")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -12,13 +12,18 @@ from workbench.core.episodes.validate import detail_problem
 from workbench.tui.screens.base import WorkbenchScreen
 
 OPCS4, ICD10 = "opcs4", "icd10"
-FIELDS = (  # (id, label, placeholder) in the order the coder fills them
-    ("patient", "Patient", "identifier"),
-    ("episode", "Episode", "reference"),
-    ("date", "Date", "dd/mm/yyyy"),
-    ("nhs", "NHS number", "optional"),
+#: The form's rows in the order the coder fills them: (label, ((field id, placeholder), ...)).
+#: Sex and age share one row, so the form stays five lines at 80x24.
+FORM_ROWS = (
+    ("Patient", (("patient", "identifier"),)),
+    ("Episode", (("episode", "reference"),)),
+    ("Date", (("date", "dd/mm/yyyy"),)),
+    ("NHS number", (("nhs", "optional"),)),
+    ("Sex, age", (("sex", "m/f"), ("age", "years"))),
 )
-FIELDS_LABELS = dict((f, label.lower()) for f, label, _ in FIELDS)
+FIELDS = tuple(f for _, fields in FORM_ROWS for f, _ in fields)
+FIELDS_LABELS = {"patient": "patient", "episode": "episode", "date": "date", "nhs": "NHS number",
+                 "sex": "sex", "age": "age"}
 REQUIRED = ("patient", "episode", "date")
 
 
@@ -38,11 +43,12 @@ class SavesEpisode(WorkbenchScreen):
     """The review screen's base: the form's messages, the draft of its details, the save."""
 
     saving: bool
+    check: Any   # the review's edits worker: re-run when the sex or age changes
 
     # ------------------------------------------------------------ the form
 
     def fill_form(self, details: dict[str, str], *, locked: bool) -> None:
-        for field, _, _ in FIELDS:
+        for field in FIELDS:
             widget = self.query_one(f"#{field}", Input)
             widget.value = str(details.get(field) or "")
             widget.disabled = locked   # amending changes the coding, not the episode
@@ -70,6 +76,8 @@ class SavesEpisode(WorkbenchScreen):
             if timer is not None:
                 timer.stop()
             self._details_timer = self.set_timer(0.6, self.app.keeper.persist)
+            if field in ("sex", "age"):
+                self.check()   # the sex and age limits of the diagnoses
 
     @on(Input.Submitted)
     def _field_submitted(self, event: Input.Submitted) -> None:
@@ -77,7 +85,7 @@ class SavesEpisode(WorkbenchScreen):
 
     def _form_problems(self) -> dict[str, str]:
         problems = {}
-        for field, _, _ in FIELDS:
+        for field in FIELDS:
             problem = detail_problem(field, self.query_one(f"#{field}", Input).value)
             self.query_one(f"#{field}-message", Static).update(Text(problem, style="bold"))
             if problem:
@@ -112,10 +120,11 @@ class SavesEpisode(WorkbenchScreen):
             return
         self._start_save()
 
-    def _start_save(self, *, overrides: dict[str, str] | None = None, amend_reason: str | None = None) -> None:
+    def _start_save(self, *, overrides: dict[str, str] | None = None, amend_reason: str | None = None,
+                    duplicate_reason: str | None = None) -> None:
         self.saving = True
-        values = {f: self.query_one(f"#{f}", Input).value.strip() for f, _, _ in FIELDS}
-        self.save(values, overrides, amend_reason)
+        values = {f: self.query_one(f"#{f}", Input).value.strip() for f in FIELDS}
+        self.save(values, overrides, amend_reason, duplicate_reason)
 
     def ask_override(self, errors: list[Any], amend_reason: str | None) -> None:
         from workbench.tui.screens.modals import TextModal
@@ -131,10 +140,31 @@ class SavesEpisode(WorkbenchScreen):
             TextModal("Override the checks?", f"{listed}\n\nTo save anyway, give the reason:",
                       placeholder="reason for overriding"), reason_given)
 
+    def ask_duplicate(self, existing_id: int, overrides: dict[str, str] | None) -> None:
+        """The log already holds a live episode with this patient, reference and date: say which,
+        and save a second one only with a stated reason (recorded with the save)."""
+        from workbench.tui.screens.modals import TextModal
+
+        self.saving = False
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self._start_save(overrides=overrides, duplicate_reason=reason)
+
+        self.app.push_screen(
+            TextModal("Already in the log",
+                      f"Episode {existing_id} has the same patient, episode reference and start date. "
+                      f"Nothing was saved. Escape, then amend episode {existing_id} from the log "
+                      "(ctrl+l) if its codes need to change.\n\nTo save a second episode anyway, give "
+                      "the reason:", placeholder="reason for a second episode"), reason_given)
+
     @work(thread=True, exclusive=True, group="save")
-    def save(self, values: dict[str, str], overrides: dict[str, str] | None, amend_reason: str | None) -> None:
+    def save(self, values: dict[str, str], overrides: dict[str, str] | None, amend_reason: str | None,
+             duplicate_reason: str | None = None) -> None:
         from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, Override, parse_date
+        from workbench.core.episodes.model import DuplicateEpisode
         from workbench.core.episodes.session_rules import session_edits
+        from workbench.core.episodes.validate import checked_age, normalise_sex
 
         app = self.app
         context, keeper = app.context, app.keeper
@@ -151,7 +181,8 @@ class SavesEpisode(WorkbenchScreen):
             first = packs[0] if packs else None
             coding = Coding(
                 procedures=[CodedEntry(c, OPCS4, editions[OPCS4]) for c in session.procedures],
-                diagnoses=[CodedEntry(c, ICD10, editions[ICD10]) for c in session.diagnoses],
+                diagnoses=[CodedEntry(c.code, ICD10, editions[ICD10], c.mark or None)
+                           for c in session.of(ICD10)],
                 guidance_id=first.guidance_id if first else None,
                 pack_id=first.id if first else None,
                 pack_version=first.version if first else None,
@@ -171,11 +202,16 @@ class SavesEpisode(WorkbenchScreen):
                     details = EpisodeDetails(patient=values["patient"], episode=values["episode"],
                                              date=parse_date(values["date"]),
                                              nhs_number=values["nhs"].replace(" ", "") or None,
-                                             specialty=session.details.get("specialty") or None)
-                    summary = log.save(details, coding, coder=coder, draft_id=draft_id)
+                                             specialty=session.details.get("specialty") or None,
+                                             sex=normalise_sex(values["sex"]), age=checked_age(values["age"]))
+                    summary = log.save(details, coding, coder=coder, draft_id=draft_id,
+                                       save_id=session.save_id, duplicate_reason=duplicate_reason)
             except Exception:
                 keeper.release_draft(draft_id)
                 raise
+        except DuplicateEpisode as exc:
+            app.call_from_thread(self.ask_duplicate, exc.existing_id, overrides)
+            return
         except Exception as exc:
             app.call_from_thread(self._save_failed, exc)
             return
