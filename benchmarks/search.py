@@ -111,8 +111,8 @@ async def _type_workbench(app, pilot, queries: list[str], samples: list[float]) 
     watch = _Stopwatch(app)
     original = screen._set_hits
 
-    def set_hits(query, hits):               # the search worker's hop back to the UI thread
-        original(query, hits)
+    def set_hits(query, hits, *rest):        # the search worker's hop back to the UI thread
+        original(query, hits, *rest)
         watch.shown(query)
 
     screen._set_hits = set_hits

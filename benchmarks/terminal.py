@@ -31,7 +31,9 @@ FIRST_RUN_GOAL = 2.0
 RSS_GOAL = 1.3
 WIZARD_ANSWERS = 10
 QUERIES = ("pulmonary vein", "angioplasty", "heart failure", "l804", "ipg 655")
-WORKBENCH_READY, BARE_READY = "Loaded:", "Search"
+# The bare app's header title: plain text in its first frame (the search box's placeholder is
+# split by the cursor's styling until the cursor blinks off, which would time the blink).
+WORKBENCH_READY, BARE_READY = "Loaded:", "BareApp"
 
 
 def available() -> bool:
@@ -108,7 +110,7 @@ def _measure(root: Path, launches: int, queries: tuple[str, ...]) -> list[Result
     term, first_bare = _launch(bare, child_env(first_home), BARE_READY)
     term.close()
 
-    warm = child_env(prebuilt_home(root))
+    warm_home = prebuilt_home(root)
     wb_launch, bare_launch, wb_rss, bare_rss = [], [], [], []
     wb_keys: list[float] = []
     bare_keys: list[float] = []
@@ -121,7 +123,12 @@ def _measure(root: Path, launches: int, queries: tuple[str, ...]) -> list[Result
         if i % 2:
             order.reverse()
         for name, argv, ready in order:
-            term, seconds = _launch(argv, warm, ready)
+            # A home of its own per launch (the reference database copied in): a draft left by
+            # the wizard keys must not greet the next launch.
+            home = root / f"launch-{i}-{name}"
+            home.mkdir()
+            shutil.copyfile(warm_home / "reference.db", home / "reference.db")
+            term, seconds = _launch(argv, child_env(home), ready)
             try:
                 rss = term.rss_mb()
                 # Typing is measured in the first two launches of each program only: enough keys.

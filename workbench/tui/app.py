@@ -108,7 +108,8 @@ class WorkbenchApp(EpisodeActions, App[int]):
             # Ready means search answers: the reference database is open and "Loaded:" is painted.
             self.call_after_refresh(self.exit, 0)
             return
-        self.check_start()
+        # After "Loaded:" is painted: opening the log must not hold up the first usable frame.
+        self.call_after_refresh(self.check_start)
 
     @work(thread=True, exclusive=True, group="drafts")
     def check_start(self) -> None:

@@ -46,7 +46,6 @@ class Context:
         with self._lock:
             conn = self.reference()
             from workbench.core.classifications import Classifications
-            from workbench.core.rules import pack_summaries
 
             catalog = Classifications(conn)
             editions = {}
@@ -55,11 +54,12 @@ class Context:
                     editions[classification] = catalog.edition(classification)
                 except Exception:  # a missing classification is shown as absent, not a crash
                     editions[classification] = ""
-            packs = len(pack_summaries(conn))
+            # Counted in SQL: importing the rules package here would delay "Loaded:" by ~40 ms.
             try:
+                packs = conn.execute("SELECT count(*) FROM rule_packs").fetchone()[0]
                 guidance = conn.execute("SELECT count(*) FROM guidance").fetchone()[0]
             except sqlite3.Error:
-                guidance = 0
+                packs = guidance = 0
             from workbench.core.paths import reference_db_path
             from workbench.core.refdb import take_notices
 

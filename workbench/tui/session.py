@@ -10,9 +10,10 @@ after the episode has been saved.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.core.episodes.session import CodingSession
+if TYPE_CHECKING:  # the app's start path must not import the episode log package
+    from workbench.core.episodes.session import CodingSession
 
 
 class SessionKeeper:
@@ -39,6 +40,8 @@ class SessionKeeper:
     def current(self) -> CodingSession:
         """The current episode, starting a new empty one when there is none."""
         if self.session is None:
+            from workbench.core.episodes.session import CodingSession
+
             self.begin(CodingSession())
         assert self.session is not None
         return self.session

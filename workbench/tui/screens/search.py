@@ -43,6 +43,7 @@ class SearchScreen(Screen):
         self.shown_query = ""
         self.open_when_ready = False
         self.loaded_text = "Loading the reference database…"
+        self._status_shown: tuple[str, str] = ("", "")
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -122,6 +123,9 @@ class SearchScreen(Screen):
         else:
             count = len(self.hits)
             text = f"{count} result{'s' if count != 1 else ''}."
+        if (text, self.loaded_text) == self._status_shown:
+            return   # unchanged: repainting it would cost two lines of output per keystroke
+        self._status_shown = (text, self.loaded_text)
         status = Text(text)
         status.append(f"\nLoaded: {self.loaded_text}", style="dim")
         self.query_one("#search-status", Static).update(status)
