@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.tui_flows import (
     SIZE,
     import_worklist,
@@ -19,25 +17,6 @@ from tests.tui_flows import (
 from workbench.core.episodes import EpisodeLog
 from workbench.core.episodes.session import HAND, CodingSession, SessionCode
 from workbench.core.paths import log_path
-from workbench.tui.app import WorkbenchApp
-
-
-@pytest.fixture(scope="session")
-def review_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from workbench.core.refdb import open_reference_db
-
-    path = tmp_path_factory.mktemp("review-reference") / "reference.db"
-    open_reference_db(path).close()
-    return path
-
-
-@pytest.fixture
-def make_app(review_reference: Path):
-    def make(**kwargs) -> WorkbenchApp:
-        kwargs.setdefault("offer_drafts", False)
-        return WorkbenchApp(reference=review_reference, **kwargs)
-
-    return make
 
 
 def episodes() -> list:
