@@ -152,3 +152,13 @@ def read_only_folder_of(path: Path):
         yield
     finally:
         subprocess.run(["umount", str(folder)], check=True, capture_output=True)
+
+
+@pytest.fixture
+def terminal(isolated_home: Path):
+    """A private tmux server at 80x24 running the real `workbench` (tests/tmux_terminal.py)."""
+    from tests.tmux_terminal import Terminal
+
+    term = Terminal(isolated_home)
+    yield term
+    term.kill_server()

@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.tmux_terminal import WORKBENCH, Terminal
+from tests.tmux_terminal import NEEDS_TMUX, WORKBENCH, Terminal
 from tests.tui_flows import WORKLIST_CSV
 
-pytestmark = [
-    pytest.mark.tmux,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)"),
-]
+pytestmark = NEEDS_TMUX
 
 
 class Counted:
@@ -41,13 +36,6 @@ class Counted:
     def type(self, text: str) -> None:
         self.typed += len(text)
         self.terminal.type(text)
-
-
-@pytest.fixture
-def terminal(isolated_home: Path) -> Iterator[Terminal]:
-    term = Terminal(isolated_home)
-    yield term
-    term.kill_server()
 
 
 def import_worklist(terminal: Terminal, home: Path) -> dict:

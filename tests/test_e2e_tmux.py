@@ -7,26 +7,11 @@ user's tmux. CI installs tmux; without it the tests skip and say why.
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
+from tests.tmux_terminal import NEEDS_TMUX, Terminal
 
-from tests.tmux_terminal import Terminal
-
-pytestmark = [
-    pytest.mark.tmux,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)"),
-]
-
-@pytest.fixture
-def terminal(isolated_home: Path) -> Iterator[Terminal]:
-    term = Terminal(isolated_home)
-    yield term
-    term.kill_server()
-
+pytestmark = NEEDS_TMUX
 
 def test_code_ipg655_in_a_real_terminal_and_find_it_in_the_log(terminal: Terminal) -> None:
     terminal.launch()

@@ -3,25 +3,9 @@ saves again, the CLI sees both; after the app quits both are still there."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
+from tests.tmux_terminal import NEEDS_TMUX, Terminal
 
-import pytest
-
-from tests.tmux_terminal import Terminal
-
-pytestmark = [
-    pytest.mark.tmux,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)"),
-]
-
-
-@pytest.fixture
-def terminal(isolated_home: Path) -> Iterator[Terminal]:
-    term = Terminal(isolated_home)
-    yield term
-    term.kill_server()
+pytestmark = NEEDS_TMUX
 
 
 def _code_and_save(terminal: Terminal, patient: str, number: int) -> None:

@@ -10,7 +10,6 @@ with the reason when tmux is missing.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -18,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.tmux_terminal import Terminal
+from tests.tmux_terminal import NEEDS_TMUX, Terminal
 
 pytestmark = [
-    pytest.mark.tmux,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)"),
+    *NEEDS_TMUX,
     pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the app's process in /proc (Linux only)"),
 ]
 

@@ -10,7 +10,6 @@ to keep the suite short; ``--long`` runs 100 launches instead of 20.
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.tmux_terminal import WORKBENCH, Terminal
+from tests.tmux_terminal import NEEDS_TMUX, WORKBENCH, Terminal
 
 pytestmark = [
-    pytest.mark.tmux,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)"),
+    *NEEDS_TMUX,
     pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads process state from /proc (Linux only)"),
 ]
 

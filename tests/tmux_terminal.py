@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 WORKBENCH = Path(sys.executable).parent / "workbench"
+#: Marks of every test that drives the real command in tmux.
+NEEDS_TMUX = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)"),
+]
 
 
 class Terminal:
