@@ -73,3 +73,24 @@ async def test_typing_never_dirties_the_search_frame(make_app) -> None:
         assert "search-box" not in refreshed
         search_input = app.screen.query_one("#search")
         assert search_input.region.height == 1 and box.region.height == 3
+
+
+async def test_the_search_is_warmed_up_once_loaded(make_app, monkeypatch) -> None:
+    """The first keystroke must not pay for importing and first running the search (~90 ms):
+    once "Loaded:" is on screen, a throwaway search runs in a worker before any key."""
+    import workbench.core.search as search_module
+
+    queries: list[str] = []
+    real = search_module.search
+
+    def recording(conn, query, **kwargs):
+        queries.append(query)
+        return real(conn, query, **kwargs)
+
+    monkeypatch.setattr(search_module, "search", recording)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await wait_for(pilot, lambda: bool(queries), what="the warm-up search")
+        assert app.screen.query_one("#search").value == ""   # no key was pressed
+        assert app.screen.hits == []                         # and nothing was shown for it

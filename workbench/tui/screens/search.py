@@ -76,6 +76,19 @@ class SearchScreen(Screen):
         self.loaded_text = loaded.describe()
         self.query_one("#search-loaded", Static).update(
             Text(f"Loaded: {self.loaded_text}", style="dim"), layout=False)
+        if not getattr(self.app, "exit_on_ready", False):   # a start-up timing run exits now
+            self.call_after_refresh(self._warm_search)
+
+    @work(thread=True, group="warm-search")
+    def _warm_search(self) -> None:
+        """Import the search and run it once, after "Loaded:" is on screen, so that the coder's
+        first keystroke does not pay for the import and the first query (about 90 ms)."""
+        from workbench.core.search import search
+
+        try:
+            search(self.app.context.reference(), "warm up", limit=1)
+        except Exception:  # only a warm-up: the coder's own search reports any failure
+            return
 
     def clear(self) -> None:
         self.query_one("#search", Input).value = ""
