@@ -49,7 +49,7 @@ def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
         return startup.run(size["repeats"], work)
     if name == "terminal":
         from benchmarks import terminal
-        return terminal.run(work, launches=3 if size["repeats"] < 10 else 7, log_episodes=size["episodes"])
+        return terminal.run(work, launches=3 if size["repeats"] < 10 else 7)
     if name == "search":
         from benchmarks import search
         return search.run(work, queries=size["queries"], pilot_queries=size["pilot_queries"])

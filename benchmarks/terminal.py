@@ -12,9 +12,6 @@ workbench and the bare app (benchmarks/bare_app.py) so that machine noise hits b
   repaint, and the bytes of that repaint; the bare app echoes the same keys into a Static.
 - Wizard answer key: IPG655's first question answered with its number key (the next question
   is painted), then escape back (not timed), again and again; the bare app echoes the digit.
-- Log filter key: the log screen (ctrl+l) on a log of ``log_episodes`` episodes whose dates
-  rise with their ids, a code and a date typed into its filter one key at a time, from send to
-  the end of the repaint of the filtered page; the bare app echoes the same keys.
 """
 
 from __future__ import annotations
@@ -33,8 +30,6 @@ LAUNCH_GOAL = 1.25
 FIRST_RUN_GOAL = 2.0
 RSS_GOAL = 1.3
 WIZARD_ANSWERS = 10
-LOG_FILTERS = ("K57.8 2016", "2016-03")
-LOG_KEY_GOAL_MS = 100.0
 QUERIES = ("pulmonary vein", "angioplasty", "heart failure", "l804", "ipg 655")
 # The bare app's header title: plain text in its first frame (the search box's placeholder is
 # split by the cursor's styling until the cursor blinks off, which would time the blink).
@@ -92,65 +87,13 @@ def _echoing(term: ControlTerminal, answers: int) -> tuple[list[float], list[int
     return times, sizes
 
 
-def _filtering(term: ControlTerminal, log_screen: bool) -> tuple[list[float], list[int]]:
-    """Type LOG_FILTERS one key at a time (into the log screen's filter, or the bare app's box)."""
-    if log_screen:
-        term.key("C-l", literal=False, quiet=0.5)      # open the log screen (not timed)
-        term.wait_for("filter: patient")
-        term.key("f", quiet=0.3)                        # into the filter
-    times: list[float] = []
-    sizes: list[int] = []
-    for text in LOG_FILTERS:
-        for ch in text:
-            repaint = term.key(ch)
-            times.append(repaint.seconds * 1000)
-            sizes.append(repaint.bytes)
-        for _ in text:
-            term.key("BSpace", literal=False, quiet=0.1)
-    return times, sizes
-
-
-def _log_rows(root: Path, launches: int, log_episodes: int) -> list[Result]:
-    """The log filter in a real terminal, on a big log, against the bare app's echo."""
-    from benchmarks import logdata
-
-    log = root / "big-log" / "episodes.db"
-    logdata.build_log(log, log_episodes, "rising")
-    warm_home = prebuilt_home(root)
-    wb_keys: list[float] = []
-    bare_keys: list[float] = []
-    for i in range(max(2, launches // 2)):
-        order = [("wb", [*workbench_argv(), "--log", str(log)], WORKBENCH_READY), ("bare", bare_argv(), BARE_READY)]
-        if i % 2:
-            order.reverse()
-        for name, argv, ready in order:
-            home = root / f"log-launch-{i}-{name}"
-            home.mkdir(mode=0o700)
-            shutil.copyfile(warm_home / "reference.db", home / "reference.db")
-            term, _ = _launch(argv, child_env(home), ready)
-            try:
-                times, _sizes = _filtering(term, log_screen=name == "wb")
-            finally:
-                term.close()
-            (wb_keys if name == "wb" else bare_keys).extend(times)
-    p95, base95 = percentile(wb_keys, 0.95), percentile(bare_keys, 0.95)
-    return [Result(f"terminal: log filter key to screen p95 ({log_episodes:,} episodes)", p95, "ms", base95,
-                   ratio(p95, base95), f"p95 < {LOG_KEY_GOAL_MS:g} ms", at_most(p95, LOG_KEY_GOAL_MS),
-                   f"{len(wb_keys)} keys ({', '.join(LOG_FILTERS)}) typed into the log screen's filter on a "
-                   "log whose dates rise with its ids; baseline: bare app echo")]
-
-
-def run(work: Path | None = None, *, launches: int = 7, queries: tuple[str, ...] = QUERIES,
-        log_episodes: int = 0) -> list[Result]:
+def run(work: Path | None = None, *, launches: int = 7, queries: tuple[str, ...] = QUERIES) -> list[Result]:
     if not available():
         return [Result("real-terminal section (tmux missing)", float("nan"), "", passed=None,
                        note="install tmux to measure in a real terminal")]
     root = Path(tempfile.mkdtemp(prefix="terminal-", dir=work))
     try:
-        results = _measure(root, launches, queries)
-        if log_episodes:
-            results += _log_rows(root, launches, log_episodes)
-        return results
+        return _measure(root, launches, queries)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -238,4 +181,4 @@ def _measure(root: Path, launches: int, queries: tuple[str, ...]) -> list[Result
 if __name__ == "__main__":
     from benchmarks.common import table
 
-    print(table(run(launches=3, queries=QUERIES[:2], log_episodes=20_000)))
+    print(table(run(launches=3, queries=QUERIES[:2])))
