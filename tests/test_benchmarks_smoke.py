@@ -95,7 +95,7 @@ def test_log_rows(tmp_path: Path) -> None:
     rows = logscale.run(tmp_path, episodes=300, samples=5, saves=5)
     assert_well_formed(rows, ["log bulk build (setup)", "log filter by patient p95", "log filter by code p95",
                               "log filter by date range p95", "log durable save p95", "log CSV export rate",
-                              "log CSV export peak RSS"])
+                              "log CSV export peak RSS", "log list month vs one patient, rising dates"])
 
 
 def test_concurrency_rows_and_no_loss(tmp_path: Path) -> None:
