@@ -342,7 +342,7 @@ def run(work: Path, *, episodes: int, samples: int = 200, saves: int = 200) -> l
 
 
 def integrity(work: Path, *, episodes: int, screen_sizes: tuple[int, ...], writers: int, rounds: int,
-              sections: tuple[str, ...] = ("shapes", "cli", "screen", "contention"),
+              sections: tuple[str, ...] = ("shapes", "cli", "screen", "terminal", "contention"),
               logs_dir: Path | None = None) -> list[Result]:
     """The log-integrity figures: both log shapes at ``episodes``, the log screen at each
     size, and saves under ``writers`` concurrent writers. ``logs_dir`` reuses logs built
@@ -365,6 +365,10 @@ def integrity(work: Path, *, episodes: int, screen_sizes: tuple[int, ...], write
         results += log_screen(work, {n: log_of(n, "rising") for n in screen_sizes})
     if "cli" in sections:
         results += logcli.month_vs_patient(work / "log-home", {s: log_of(episodes, s) for s in logdata.SHAPES})
+    if "terminal" in sections:
+        from benchmarks import logterminal
+
+        results += logterminal.run(work, {n: log_of(n, "rising") for n in screen_sizes})
     if "contention" in sections:
         results += concurrency.contention(work, writers=writers, rounds=rounds)
     return results
@@ -383,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screen-sizes", default="10000,100000,1000000")
     parser.add_argument("--writers", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=50, help="save+amend rounds per writer")
-    parser.add_argument("--only", default="shapes,cli,screen,contention")
+    parser.add_argument("--only", default="shapes,cli,screen,terminal,contention")
     parser.add_argument("--logs", type=Path, help="folder of logs built earlier, reused")
     args = parser.parse_args(argv)
     WORK_DIR.mkdir(parents=True, exist_ok=True)

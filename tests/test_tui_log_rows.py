@@ -7,11 +7,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from rich.text import Text
+from textual.app import App
 
 from tests.tui_flows import SIZE, screen_name, wait_for, wait_for_screen, wait_ready
 from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, EpisodeLog, bulk_load
 from workbench.tui.app import WorkbenchApp
-from workbench.tui.widgets.log_rows import LogRows
+from workbench.tui.widgets.log_rows import Column, LogRows
 
 
 def _coding(n: int) -> Coding:
@@ -123,3 +125,41 @@ async def test_the_log_is_counted_on_opening_not_on_each_filter_key(
         await wait_for(pilot, lambda: len(app.screen.shown) == 100, what="the whole log again")
         assert len(counted) == 1
         assert "100 shown (more below) of 250 episodes" in str(app.screen.query_one("#log-status").render())
+
+
+class _Host(App):
+    def compose(self):  # noqa: ANN201 - Textual
+        yield LogRows([Column("id", 9), Column("codes", 28), Column("status", 7), Column("v", 3)], id="rows")
+
+
+def _row(n: int, codes: str = "L80.4 Y53.9") -> tuple:
+    return (str(n), Text(codes), Text("final"), "1")
+
+
+async def test_only_lines_that_change_are_drawn_again() -> None:
+    app = _Host()
+    async with app.run_test(size=(60, 12)) as pilot:
+        rows = app.query_one(LogRows)
+        rows.set_rows([_row(n) for n in range(30, 0, -1)])
+        await pilot.pause()
+        drawn: list[object] = []
+        real_refresh = rows.refresh
+        rows.refresh = lambda *regions, **kw: (drawn.append(regions), real_refresh(*regions, **kw))[1]
+        rows.set_rows([_row(n) for n in range(30, 0, -1)])           # the same page again
+        assert drawn == []
+        rows.set_rows([_row(n, "L80.2 Y53.9" if n == 27 else "L80.4 Y53.9") for n in range(30, 0, -1)])
+        assert [r[0].y for r in drawn] == [4]                         # row 27 is on the 4th line
+        drawn.clear()
+        rows.set_rows([_row(n, "L80.2 Y53.9 Z94.2 L76.1 +3") for n in range(30, 0, -1)])   # wider codes
+        assert drawn == [()]                                         # widths changed: all of it
+
+
+async def test_a_narrow_terminal_shortens_the_codes_not_the_status() -> None:
+    app = _Host()
+    async with app.run_test(size=(30, 6)) as pilot:
+        rows = app.query_one(LogRows)
+        rows.set_rows([_row(1234567, "L80.2 Y53.9 Z94.2 L76.1 +3")])
+        await pilot.pause()
+        header, first = rows.render_line(0).text, rows.render_line(1).text
+        assert header.rstrip().endswith("status v") and first.rstrip().endswith("final  1")
+        assert first.startswith("1234567 L80.2") and "…" in first and len(first) == 30
