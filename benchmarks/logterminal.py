@@ -22,10 +22,10 @@ GOAL_MS = 100.0
 FILTERS = ("K57.8 2016", "2016-03", "L80")
 
 
-def _type(term: ControlTerminal) -> tuple[list[float], list[int]]:
+def _type(term: ControlTerminal, filters: tuple[str, ...]) -> tuple[list[float], list[int]]:
     times: list[float] = []
     sizes: list[int] = []
-    for text in FILTERS:
+    for text in filters:
         for ch in text:
             repaint = term.key(ch)
             times.append(repaint.seconds * 1000)
@@ -35,7 +35,7 @@ def _type(term: ControlTerminal) -> tuple[list[float], list[int]]:
     return times, sizes
 
 
-def _workbench(log: Path, home: Path) -> tuple[list[float], list[int]]:
+def _workbench(log: Path, home: Path, filters: tuple[str, ...]) -> tuple[list[float], list[int]]:
     term = ControlTerminal([*workbench_argv(), "--log", str(log)], child_env(home))
     try:
         term.wait_for("Loaded:")
@@ -43,22 +43,23 @@ def _workbench(log: Path, home: Path) -> tuple[list[float], list[int]]:
         term.key("C-l", literal=False, limit=10.0)
         term.wait_for("shown")
         term.key("f")
-        return _type(term)
+        return _type(term, filters)
     finally:
         term.close()
 
 
-def _bare(home: Path) -> tuple[list[float], list[int]]:
+def _bare(home: Path, filters: tuple[str, ...]) -> tuple[list[float], list[int]]:
     term = ControlTerminal(bare_argv(), child_env(home))
     try:
         term.wait_for("BareApp")
         term.settle()
-        return _type(term)
+        return _type(term, filters)
     finally:
         term.close()
 
 
-def run(work: Path, logs: dict[int, Path], *, launches: int = 2) -> list[Result]:
+def run(work: Path, logs: dict[int, Path], *, launches: int = 2,
+        filters: tuple[str, ...] = FILTERS) -> list[Result]:
     """Rows per log size (``{episodes: path}``): filter key to screen p95 and bytes per key."""
     if shutil.which("tmux") is None:
         return [Result("terminal: log filter key (tmux missing)", float("nan"), "", passed=None,
@@ -70,10 +71,10 @@ def run(work: Path, logs: dict[int, Path], *, launches: int = 2) -> list[Result]
         bare: tuple[list[float], list[int]] = ([], [])
         for _ in range(launches):
             for size, path in sorted(logs.items()):
-                times, sizes = _workbench(path, home)
+                times, sizes = _workbench(path, home, filters)
                 found[size][0].extend(times)
                 found[size][1].extend(sizes)
-                times, sizes = _bare(home)
+                times, sizes = _bare(home, filters)
                 bare[0].extend(times)
                 bare[1].extend(sizes)
     finally:
@@ -83,7 +84,7 @@ def run(work: Path, logs: dict[int, Path], *, launches: int = 2) -> list[Result]
     results = []
     for size, (times, sizes) in sorted(found.items()):
         p95, mean_bytes = percentile(times, 0.95), sum(sizes) / max(1, len(sizes))
-        note = (f"{size:,} episodes, tmux at 80x24, {len(times)} keys ({', '.join(FILTERS)}) over "
+        note = (f"{size:,} episodes, tmux at 80x24, {len(times)} keys ({', '.join(filters)}) over "
                 f"{launches} launches; baseline: the bare app echoing the same keys, launches alternating")
         results += [
             Result(f"terminal: log filter key to screen p95, {size:,} episodes", p95, "ms", base95,

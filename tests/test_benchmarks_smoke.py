@@ -131,6 +131,19 @@ def test_real_terminal_rows_are_well_formed(tmp_path: Path) -> None:
     assert by_name["terminal: bytes per search key (mean)"].baseline > 0
 
 
+@pytest.mark.skipif(not terminal.available(), reason="tmux is not installed (.ci/run installs it)")
+def test_log_filter_terminal_rows_are_well_formed(tmp_path: Path) -> None:
+    from benchmarks import logdata, logterminal
+
+    log = tmp_path / "rising-300.db"
+    logdata.build_log(log, 300)
+    rows = logterminal.run(tmp_path, {300: log}, launches=1, filters=("L8",))
+    assert_well_formed(rows, ["terminal: log filter key to screen p95, 300 episodes",
+                              "terminal: bytes per log filter key, 300 episodes"])
+    # Each key repaints something (the filter's echo at least) in both programs.
+    assert rows[1].value > 0 and rows[1].baseline > 0
+
+
 def test_control_terminal_decodes_tmux_octal_escapes() -> None:
     # tmux writes ESC as \033 and a backslash itself as \134.
     assert tmux_control._decode(rb"a\033[0mb\134c") == b"a\x1b[0mb\\c"
