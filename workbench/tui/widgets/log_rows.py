@@ -75,29 +75,21 @@ class LogRows(Widget, can_focus=True):
     }
     """
 
-    class Highlighted(Message):
+    class _RowMessage(Message):
+        def __init__(self, rows: LogRows, row: int) -> None:
+            super().__init__()
+            self.rows = rows
+            self.row = row
+
+        @property
+        def control(self) -> LogRows:      # lets @on(..., "#id") match the widget
+            return self.rows
+
+    class Highlighted(_RowMessage):
         """The cursor moved to ``row``."""
 
-        def __init__(self, rows: LogRows, row: int) -> None:
-            super().__init__()
-            self.rows = rows
-            self.row = row
-
-        @property
-        def control(self) -> LogRows:
-            return self.rows
-
-    class Selected(Message):
+    class Selected(_RowMessage):
         """``row`` was clicked (Enter is the screen's key)."""
-
-        def __init__(self, rows: LogRows, row: int) -> None:
-            super().__init__()
-            self.rows = rows
-            self.row = row
-
-        @property
-        def control(self) -> LogRows:
-            return self.rows
 
     def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:
         super().__init__(id=id)
