@@ -17,6 +17,7 @@ FILTERS = [
     {"since": "2024-02-01", "until": "2024-03-15"},
     {"code": "L80"},
     {"code": "L80.4", "since": "2024-01-10"},
+    {"code": "L80", "since": "2024-01-20", "until": "2024-03-01"},   # arms merged by date (column 5)
     {"code": "A17.0"},
     {"patient": "P3"},
     {"guidance": "ipg75"},
@@ -102,3 +103,10 @@ def test_a_damaged_episode_is_named_and_the_rest_still_listed(capsys, log_path: 
 def test_a_bad_date_filter_is_a_clear_message(capsys, log_path: Path) -> None:
     code, out, err = run(capsys, log_path, "list", "--since", "31/02/2024")
     assert code == 2 and out == "" and "since" in err and "Traceback" not in err
+
+
+def test_every_listing_starts_with_the_key_columns() -> None:
+    from workbench.core.episodes import queries, rows
+
+    # The summaries' columns are the key columns and the rest, in that order (see queries.KEY_COLS).
+    assert f"{queries.KEY_COLS}, {queries.SUMMARY_REST}" == f"{rows.EPISODE_COLS}, {rows.VERSION_COLS}"

@@ -17,7 +17,6 @@ from typing import NamedTuple
 
 from workbench.core.episodes.model import MARK_SIGNS
 from workbench.core.episodes.queries import list_query
-from workbench.core.episodes.rows import N_EPISODE
 
 BATCH = 1000
 
@@ -46,8 +45,8 @@ def _codes(kind: str) -> str:
             f"WHERE c.version_id = v.id AND c.kind = '{kind}')")
 
 
-CODES = f"{_codes('procedure')}, {_codes('diagnosis')}"
-_VERSION, _STATUS, _GUIDANCE = N_EPISODE + 1, N_EPISODE + 2, N_EPISODE + 3
+# After the key columns (id, patient, NHS number, reference, date): only what a line shows.
+SHOWN = f"v.version, v.status, v.guidance_id, {_codes('procedure')}, {_codes('diagnosis')}"
 
 
 def listed_episodes(conn: sqlite3.Connection, *, on_damaged: Callable[[int], None] | None = None,
@@ -55,7 +54,7 @@ def listed_episodes(conn: sqlite3.Connection, *, on_damaged: Callable[[int], Non
     """The episodes :func:`queries.list_episodes` would return with ``filters``, in the
     same order, as :class:`ListedEpisode`. An episode whose shown values do not parse is
     left out and its id passed to ``on_damaged``."""
-    query = list_query(conn, extra=CODES, **filters)   # type: ignore[arg-type]
+    query = list_query(conn, rest=SHOWN, **filters)   # type: ignore[arg-type]
     if query is None:
         return
     cursor = conn.execute(*query)
@@ -69,9 +68,7 @@ def listed_episodes(conn: sqlite3.Connection, *, on_damaged: Callable[[int], Non
 
 
 def _line(row: tuple) -> ListedEpisode | None:
-    episode_id, patient, _nhs, ref, date = row[:5]
-    version, status, guidance = row[_VERSION], row[_STATUS], row[_GUIDANCE]
-    procedures, diagnoses = row[-2], row[-1]
+    episode_id, patient, _nhs, ref, date, version, status, guidance, procedures, diagnoses = row
     try:
         parsed = dt.date.fromisoformat(date)
     except (TypeError, ValueError):

@@ -43,6 +43,9 @@ from workbench.core.episodes.values import READ_ERRORS
 from workbench.core.safetext import canonical
 
 _LATEST = "(SELECT max(id) FROM version WHERE episode_id = {})"
+# The first five columns of every listing: a merged code + date listing orders by column 5.
+KEY_COLS = "e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date"
+SUMMARY_REST = EPISODE_COLS.removeprefix(KEY_COLS + ", ") + ", " + VERSION_COLS
 _CODE = re.compile(r"([A-Z])(\d{2})(?:\.?(\d[0-9A-Z]?|-))?")   # ICD-10 may have a 5th character
 
 
@@ -82,14 +85,14 @@ def list_query(conn: sqlite3.Connection, *, patient: str | None = None, nhs: str
                since: dt.date | str | None = None, until: dt.date | str | None = None,
                status: str | None = None, limit: int | None = None,
                words: list[str] | None = None, after: tuple[str, int] | None = None,
-               extra: str = "") -> tuple[str, list[object]] | None:
+               rest: str = SUMMARY_REST) -> tuple[str, list[object]] | None:
     """The SQL and arguments of :func:`list_episodes`, or None when nothing can match.
-    Rows are EPISODE_COLS + VERSION_COLS, then ``extra`` (more columns of ``e`` and ``v``).
+    Rows are KEY_COLS (id, patient, NHS number, reference, start date), then ``rest``
+    (columns of ``e`` and ``v``): by default the rest of EPISODE_COLS and VERSION_COLS.
 
     ``words``: each must equal the patient or the episode reference. ``after``: the
     (start date, id) of the last row of the previous page (see :func:`page_key`).
     """
-    selected = f"{VERSION_COLS}, {extra}" if extra else VERSION_COLS
     where: list[str] = []
     params: list[object] = []
     codes: list[str] = []
@@ -159,7 +162,7 @@ def list_query(conn: sqlite3.Connection, *, patient: str | None = None, nhs: str
         tail = " LIMIT ?"
     if not codes:
         order = " ORDER BY e.start_date DESC, e.id DESC" if by_date else " ORDER BY e.id DESC"
-        sql = (f"SELECT {EPISODE_COLS}, {selected} FROM {source}"
+        sql = (f"SELECT {KEY_COLS}, {rest} FROM {source}"
                + (f" WHERE {' AND '.join(where)}" if where else "") + order + tail)
         args = params
     else:
@@ -167,10 +170,10 @@ def list_query(conn: sqlite3.Connection, *, patient: str | None = None, nhs: str
         # walking code_index backwards already gives newest-first order and stop at LIMIT.
         # A category gets one arm per code; UNION with ORDER BY merges the ordered arms
         # instead of sorting every match.
-        columns = "ci.episode_id" + EPISODE_COLS.removeprefix("e.id")
+        columns = "ci.episode_id" + KEY_COLS.removeprefix("e.id")
         if by_date:   # ordered by (date, id) straight from code_date, as the arms are merged
             columns = columns.replace("e.start_date", "ci.start_date")
-        arms = [f"SELECT {columns}, {selected} FROM {source} "
+        arms = [f"SELECT {columns}, {rest} FROM {source} "
                 f"WHERE ci.code = ? AND {' AND '.join(where)}" for _ in codes]
         if by_date:
             order = " ORDER BY 5 DESC, 1 DESC" if len(arms) > 1 else " ORDER BY ci.start_date DESC, ci.episode_id DESC"
