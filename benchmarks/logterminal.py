@@ -16,23 +16,11 @@ from pathlib import Path
 
 from benchmarks.common import Result, at_most, child_env, percentile, ratio
 from benchmarks.startup import bare_argv, prebuilt_home, workbench_argv
+from benchmarks.terminal import _typing as _type  # as the search rows: key to end of repaint
 from benchmarks.tmux_control import ControlTerminal
 
 GOAL_MS = 100.0
 FILTERS = ("K57.8 2016", "2016-03", "L80")
-
-
-def _type(term: ControlTerminal, filters: tuple[str, ...]) -> tuple[list[float], list[int]]:
-    times: list[float] = []
-    sizes: list[int] = []
-    for text in filters:
-        for ch in text:
-            repaint = term.key(ch)
-            times.append(repaint.seconds * 1000)
-            sizes.append(repaint.bytes)
-        for _ in text:      # clear the filter again, not measured
-            term.key("BSpace", literal=False, quiet=0.05)
-    return times, sizes
 
 
 def _workbench(log: Path, home: Path, filters: tuple[str, ...]) -> tuple[list[float], list[int]]:

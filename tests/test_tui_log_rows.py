@@ -10,7 +10,8 @@ import pytest
 from rich.text import Text
 from textual.app import App
 
-from tests.tui_flows import SIZE, screen_name, wait_for, wait_for_screen, wait_ready
+from tests.test_tui_log_screen import _open_log
+from tests.tui_flows import SIZE, screen_name, wait_for, wait_for_screen
 from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, EpisodeLog, bulk_load
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.widgets.log_rows import Column, LogRows
@@ -42,13 +43,6 @@ def _drawn_ids(app: WorkbenchApp) -> list[int]:
 def _expected(log_file: Path, **filters) -> list[int]:
     with EpisodeLog(log_file) as log:
         return [s.id for s in log.list(limit=100, **filters)]
-
-
-async def _open_log(app: WorkbenchApp, pilot) -> None:  # noqa: ANN001 - Pilot
-    await wait_ready(pilot)
-    await pilot.press("ctrl+l")
-    await wait_for_screen(pilot, "LogScreen")
-    await wait_for(pilot, lambda: app.screen.shown, what="the first page")
 
 
 async def test_each_filter_key_draws_its_own_episodes(shared_reference: Path, log_file: Path) -> None:
