@@ -95,7 +95,7 @@ def test_log_rows(tmp_path: Path) -> None:
     rows = logscale.run(tmp_path, episodes=300, samples=5, saves=5)
     assert_well_formed(rows, ["log bulk build (setup)", "log filter by patient p95", "log filter by code p95",
                               "log filter by date range p95", "log durable save p95", "log CSV export rate",
-                              "log CSV export peak RSS"])
+                              "log CSV export peak RSS", "log list month vs one patient, rising dates"])
 
 
 def test_concurrency_rows_and_no_loss(tmp_path: Path) -> None:
@@ -129,6 +129,19 @@ def test_real_terminal_rows_are_well_formed(tmp_path: Path) -> None:
     # Each typed key repaints something in both programs.
     assert by_name["terminal: bytes per search key (mean)"].value > 0
     assert by_name["terminal: bytes per search key (mean)"].baseline > 0
+
+
+@pytest.mark.skipif(not terminal.available(), reason="tmux is not installed (.ci/run installs it)")
+def test_log_filter_terminal_rows_are_well_formed(tmp_path: Path) -> None:
+    from benchmarks import logdata, logterminal
+
+    log = tmp_path / "rising-300.db"
+    logdata.build_log(log, 300)
+    rows = logterminal.run(tmp_path, {300: log}, launches=1, filters=("L8",))
+    assert_well_formed(rows, ["terminal: log filter key to screen p95, 300 episodes",
+                              "terminal: bytes per log filter key, 300 episodes"])
+    # Each key repaints something (the filter's echo at least) in both programs.
+    assert rows[1].value > 0 and rows[1].baseline > 0
 
 
 def test_control_terminal_decodes_tmux_octal_escapes() -> None:

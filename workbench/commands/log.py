@@ -268,28 +268,52 @@ def cmd_void(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    filters = dict(patient=args.patient, nhs=args.nhs, code=args.code, guidance=args.guidance,
+                   coder=args.coder, since=args.since, until=args.until, status=args.status, limit=args.limit)
+    if not args.json:
+        return _print_listing(args, filters)
+
     def action() -> Any:
         with open_log(args) as log:
-            return log.list(patient=args.patient, nhs=args.nhs, code=args.code, guidance=args.guidance,
-                            coder=args.coder, since=args.since, until=args.until, status=args.status,
-                            limit=args.limit)
+            return log.list(**filters)
 
     summaries = _run(action)
     for damaged in getattr(summaries, "damaged", []):
-        print(f"workbench: warning: episode {damaged} has a damaged stored value and was left out; "
-              "run 'workbench log verify'", file=sys.stderr)
-    if args.json:
-        print_json([s.as_dict() for s in summaries])
-        return 0
-    if not summaries:
+        _warn_damaged(damaged)
+    print_json([s.as_dict() for s in summaries])
+    return 0
+
+
+def _warn_damaged(episode_id: int) -> None:
+    print(f"workbench: warning: episode {episode_id} has a damaged stored value and was left out; "
+          "run 'workbench log verify'", file=sys.stderr)
+
+
+def _print_listing(args: argparse.Namespace, filters: dict[str, Any]) -> int:
+    """One line per episode, streamed a batch at a time (a month of a big log is thousands
+    of lines: no per-episode objects, one write per batch)."""
+    from workbench.core.episodes.listing import BATCH
+
+    shown = 0
+
+    def action() -> None:
+        nonlocal shown
+        batch: list[str] = []
+        with open_log(args) as log:
+            for e in log.listing(on_damaged=_warn_damaged, **filters):
+                # Stored text is shown with control characters escaped: a field must not drive the terminal.
+                batch.append(f"{e.id:>7}  {e.date}  {visible(e.patient):<12} {visible(e.episode):<12} "
+                             f"{visible(e.status):<8} v{e.version}  {visible(e.guidance or '-'):<7} "
+                             f"{visible(e.procedures or '-')} | {visible(e.diagnoses or '-')}\n")
+                if len(batch) == BATCH:
+                    sys.stdout.write("".join(batch))
+                    shown, batch = shown + len(batch), []
+        sys.stdout.write("".join(batch))
+        shown += len(batch)
+
+    _run(action)
+    if not shown:
         print("no episodes match", file=sys.stderr)
-        return 0
-    for s in summaries:
-        d, v = s.details, s.latest
-        # Stored text is shown with control characters escaped: a field must not drive the terminal.
-        print(f"{s.id:>7}  {d.date}  {visible(d.patient):<12} {visible(d.episode):<12} {v.status:<8} "
-              f"v{v.version}  {visible(v.coding.guidance_id or '-'):<7} {_codes(v.coding.procedures)} | "
-              f"{_codes(v.coding.diagnoses)}")
     return 0
 
 

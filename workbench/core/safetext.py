@@ -35,6 +35,8 @@ def _escape(match: re.Match[str]) -> str:
 def visible(text: object) -> str:
     """``text`` with every control or invisible format character written as an escape."""
     value = text if isinstance(text, str) else str(text)
+    if value.isascii() and value.isprintable():   # the usual case, and much cheaper than the regex
+        return value
     return _UNSAFE.sub(_escape, value)
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.episodes import chain, checkpoints, opening, queries, saving, storage, turns
 from workbench.core.episodes.model import (
@@ -31,6 +31,9 @@ from workbench.core.episodes.model import (
 from workbench.core.episodes.rows import to_json, utc_now
 from workbench.core.episodes.validate import checked_details
 from workbench.core.episodes.writer import append_version, check_coding, episode_dict
+
+if TYPE_CHECKING:
+    from workbench.core.episodes.listing import ListedEpisode
 
 
 class EpisodeLog:
@@ -182,6 +185,17 @@ class EpisodeLog:
         return self._read(lambda c: queries.list_episodes(
             c, patient=patient, nhs=nhs, code=code, guidance=guidance, coder=coder,
             since=since, until=until, status=status, limit=limit, words=words, after=after))
+
+    def listing(self, *, on_damaged: Callable[[int], None] | None = None,
+                **filters: Any) -> Iterator[ListedEpisode]:
+        """What :meth:`list` finds, as one light row per episode, streamed (for printing
+        many episodes: see :mod:`listing`); damaged episodes go to ``on_damaged``."""
+        from workbench.core.episodes.listing import listed_episodes
+
+        try:
+            yield from listed_episodes(self._conn, on_damaged=on_damaged, **filters)
+        except sqlite3.Error as exc:
+            raise storage.translate(exc, self.path) from None
 
     def history(self, episode_id: int) -> tuple[EpisodeDetails, list[EpisodeVersion]]:
         return self._read(lambda c: queries.history(c, int(episode_id)))

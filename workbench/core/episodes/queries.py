@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
+from typing import Any
 
 from workbench.core.episodes.model import (
     STATUSES,
@@ -42,6 +43,9 @@ from workbench.core.episodes.values import READ_ERRORS
 from workbench.core.safetext import canonical
 
 _LATEST = "(SELECT max(id) FROM version WHERE episode_id = {})"
+# The first five columns of every listing: a merged code + date listing orders by column 5.
+KEY_COLS = "e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date"
+SUMMARY_REST = EPISODE_COLS.removeprefix(KEY_COLS + ", ") + ", " + VERSION_COLS
 _CODE = re.compile(r"([A-Z])(\d{2})(?:\.?(\d[0-9A-Z]?|-))?")   # ICD-10 may have a 5th character
 
 
@@ -66,15 +70,25 @@ def normalise_guidance(text: str) -> str:
     return cleaned
 
 
-def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: str | None = None,
-                  code: str | None = None, guidance: str | None = None, coder: str | None = None,
-                  since: dt.date | str | None = None, until: dt.date | str | None = None,
-                  status: str | None = None, limit: int | None = None,
-                  words: list[str] | None = None, after: tuple[str, int] | None = None,
-                  ) -> list[EpisodeSummary]:
+def list_episodes(conn: sqlite3.Connection, **filters: Any) -> list[EpisodeSummary]:
     """Latest versions of matching episodes: newest episode first, or with a date range,
     newest start date first (then newest episode), so every plan is an index walk that
-    stops at ``limit`` whatever the log's shape.
+    stops at ``limit`` whatever the log's shape. ``filters`` as :func:`list_query`."""
+    query = list_query(conn, **filters)
+    if query is None:
+        return []
+    return summaries_from(conn, conn.execute(*query).fetchall())
+
+
+def list_query(conn: sqlite3.Connection, *, patient: str | None = None, nhs: str | None = None,
+               code: str | None = None, guidance: str | None = None, coder: str | None = None,
+               since: dt.date | str | None = None, until: dt.date | str | None = None,
+               status: str | None = None, limit: int | None = None,
+               words: list[str] | None = None, after: tuple[str, int] | None = None,
+               rest: str = SUMMARY_REST) -> tuple[str, list[object]] | None:
+    """The SQL and arguments of :func:`list_episodes`, or None when nothing can match.
+    Rows are KEY_COLS (id, patient, NHS number, reference, start date), then ``rest``
+    (columns of ``e`` and ``v``): by default the rest of EPISODE_COLS and VERSION_COLS.
 
     ``words``: each must equal the patient or the episode reference. ``after``: the
     (start date, id) of the last row of the previous page (see :func:`page_key`).
@@ -88,7 +102,7 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
         # A category ("L80") matches every code under it that the log holds.
         codes = _codes_in_category(conn, wanted) if whole_category else [wanted]
         if not codes:
-            return []
+            return None
     if codes and (patient is not None or nhs or words):
         # A patient, NHS number or word picks a handful of episodes from their own index:
         # start there and check the code, rather than walk every episode with the code.
@@ -148,7 +162,7 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
         tail = " LIMIT ?"
     if not codes:
         order = " ORDER BY e.start_date DESC, e.id DESC" if by_date else " ORDER BY e.id DESC"
-        sql = (f"SELECT {EPISODE_COLS}, {VERSION_COLS} FROM {source}"
+        sql = (f"SELECT {KEY_COLS}, {rest} FROM {source}"
                + (f" WHERE {' AND '.join(where)}" if where else "") + order + tail)
         args = params
     else:
@@ -156,10 +170,10 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
         # walking code_index backwards already gives newest-first order and stop at LIMIT.
         # A category gets one arm per code; UNION with ORDER BY merges the ordered arms
         # instead of sorting every match.
-        columns = "ci.episode_id" + EPISODE_COLS.removeprefix("e.id")
+        columns = "ci.episode_id" + KEY_COLS.removeprefix("e.id")
         if by_date:   # ordered by (date, id) straight from code_date, as the arms are merged
             columns = columns.replace("e.start_date", "ci.start_date")
-        arms = [f"SELECT {columns}, {VERSION_COLS} FROM {source} "
+        arms = [f"SELECT {columns}, {rest} FROM {source} "
                 f"WHERE ci.code = ? AND {' AND '.join(where)}" for _ in codes]
         if by_date:
             order = " ORDER BY 5 DESC, 1 DESC" if len(arms) > 1 else " ORDER BY ci.start_date DESC, ci.episode_id DESC"
@@ -169,7 +183,7 @@ def list_episodes(conn: sqlite3.Connection, *, patient: str | None = None, nhs: 
         args = [value for one in codes for value in (one, *params)]
     if limit is not None:
         args = [*args, int(limit)]
-    return summaries_from(conn, conn.execute(sql, args).fetchall())
+    return sql, args
 
 
 def page_key(summary: EpisodeSummary) -> tuple[str, int]:

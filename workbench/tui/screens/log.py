@@ -8,14 +8,17 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from workbench.core.episodes import VOIDED
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.log_rows import Column, LogRows
 
-COLUMNS = ("id", "date", "patient", "episode", "guidance", "codes", "status", "v")
+# Each column as wide as its widest cell on the page, up to a maximum (see LogRows).
+COLUMNS = (Column("id", 9), Column("date", 10), Column("patient", 16), Column("episode", 16),
+           Column("guidance", 9), Column("codes", 28), Column("status", 7), Column("v", 3))
 
 
 def codes_text(coding: Any, limit: int = 4) -> str:
@@ -45,47 +48,49 @@ class LogScreen(WorkbenchScreen):
         self._loading = False
         self._open_when_one = False      # Enter in the filter: open the one episode it finds
         self._arguments: dict[str, Any] = {}    # how the current filter was read (first page)
+        self._count = True           # count the log on the next first page (open, resume)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Input(placeholder="filter: patient, episode, code, IPG, date, status (f)", id="log-filter",
                     compact=True)
-        yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
+        yield LogRows(COLUMNS, id="log-table")
         yield Static("Loading the log…", id="log-status", classes="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#log-table", DataTable)
-        table.add_columns(*COLUMNS)
-        table.focus()
-        self.reload()
+        self.query_one("#log-table", LogRows).focus()
+        # No load here: the screen is resumed as it is pushed, and that loads the first page.
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
+        self._count = True           # an episode may have been amended or saved meanwhile
         self.reload()
 
     def reload(self) -> None:
         """Start again from the first page of the current filter."""
         self._generation += 1
         self._loading = True
-        self.load(self._generation, self.query_one("#log-filter", Input).value, None)
+        self.load(self._generation, self.query_one("#log-filter", Input).value, None, self._count)
+        self._count = False
 
     @work(thread=True, exclusive=True, group="log")
-    def load(self, generation: int, text: str, after: tuple[str, int] | None) -> None:
+    def load(self, generation: int, text: str, after: tuple[str, int] | None, count: bool = False) -> None:
         from workbench.core.episodes import LogError
         from workbench.core.episodes.filtering import first_page, parse_filter
 
         try:
             parse_filter(text)
         except LogError as exc:
-            self.app.call_from_thread(self._page, generation, None, [], str(exc), 0)
+            self.app.call_from_thread(self._page, generation, None, [], str(exc), -1)
             return
         try:
             log = self.app.context.episode_log()
             if after is None:
                 page, self._arguments = first_page(log, text, PAGE + 1)
-                # Counting a million rows costs tens of ms: only when the log is shown unfiltered.
-                total = log.count() if not text.strip() or not self.total else self.total
+                # Counting a million rows costs tens of ms: once when the screen opens or
+                # comes back, never per filter keystroke (the total is the log's, not the filter's).
+                total = log.count() if count else -1
             else:
                 page, total = log.list(limit=PAGE + 1, after=after, **self._arguments), -1
         except Exception as exc:
@@ -100,21 +105,18 @@ class LogScreen(WorkbenchScreen):
         if generation != self._generation:
             return                      # the filter changed while this page was read
         self._loading = False
-        table = self.query_one("#log-table", DataTable)
-        if after is None:
-            table.clear()
-            self.shown = []
-            self.total = max(total, 0)
+        table = self.query_one("#log-table", LogRows)
+        if total >= 0:
+            self.total = total
         self.more = len(rows) > PAGE
         rows = rows[:PAGE]
-        for s in rows:
-            status = Text(s.latest.status, style="bold red" if s.latest.status == VOIDED else "")
-            # Text, not str: a stored "[b]" is not markup, and controls show as escapes.
-            table.add_row(str(s.id), str(s.details.date), Text(visible(s.details.patient)),
-                          Text(visible(s.details.episode)), Text(visible(s.latest.coding.guidance_id or "")),
-                          Text(visible(codes_text(s.latest.coding))), status,
-                          str(s.latest.version), key=str(s.id))
-        self.shown += rows
+        cells = [self._cells(s) for s in rows]
+        if after is None:
+            self.shown = rows
+            table.set_rows(cells)
+        else:
+            self.shown += rows
+            table.add_rows(cells)
         if after is None and self._open_when_one:
             # Enter was pressed in the filter before this page arrived.
             self._open_when_one = False
@@ -129,6 +131,14 @@ class LogScreen(WorkbenchScreen):
         self._status(f"{len(self.shown)} shown{more} of {self.total} episode{'s' if self.total != 1 else ''}"
                      f"{damaged}. Enter: history · f: filter · e: export")
 
+    @staticmethod
+    def _cells(s: Any) -> tuple[str | Text, ...]:
+        status = Text(s.latest.status, style="bold red" if s.latest.status == VOIDED else "")
+        # Text, not str: a stored "[b]" is not markup, and controls show as escapes.
+        return (str(s.id), str(s.details.date), Text(visible(s.details.patient)),
+                Text(visible(s.details.episode)), Text(visible(s.latest.coding.guidance_id or "")),
+                Text(visible(codes_text(s.latest.coding))), status, str(s.latest.version))
+
     @if_attached
     def _status(self, text: str) -> None:
         self.query_one("#log-status", Static).update(text)
@@ -140,9 +150,9 @@ class LogScreen(WorkbenchScreen):
             self._loading = True
             self.load(self._generation, self.query_one("#log-filter", Input).value, page_key(self.shown[-1]))
 
-    @on(DataTable.RowHighlighted, "#log-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= len(self.shown) - NEAR_END:
+    @on(LogRows.Highlighted, "#log-table")
+    def _highlighted(self, event: LogRows.Highlighted) -> None:
+        if event.row >= len(self.shown) - NEAR_END:
             self._next_page()
 
     @on(Input.Changed, "#log-filter")
@@ -160,13 +170,14 @@ class LogScreen(WorkbenchScreen):
     def action_focus_filter(self) -> None:
         self.query_one("#log-filter").focus()
 
-    @on(DataTable.RowSelected, "#log-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        self._open(int(event.row_key.value))
+    @on(LogRows.Selected, "#log-table")
+    def _row_selected(self, event: LogRows.Selected) -> None:
+        if event.row < len(self.shown):
+            self._open(self.shown[event.row].id)
 
     def action_open_episode(self) -> None:
-        table = self.query_one("#log-table", DataTable)
-        if self.shown and table.cursor_row is not None and table.cursor_row < len(self.shown):
+        table = self.query_one("#log-table", LogRows)
+        if self.shown and table.cursor_row < len(self.shown):
             self._open(self.shown[table.cursor_row].id)
 
     def _open(self, episode_id: int) -> None:
