@@ -157,3 +157,19 @@ async def test_a_narrow_terminal_shortens_the_codes_not_the_status() -> None:
         header, first = rows.render_line(0).text, rows.render_line(1).text
         assert header.rstrip().endswith("status v") and first.rstrip().endswith("final  1")
         assert first.startswith("1234567 L80.2") and "…" in first and len(first) == 30
+
+
+async def test_letters_typed_straight_after_f_land_in_the_filter(shared_reference: Path, log_file: Path) -> None:
+    """Over SSH "f" and the text after it often arrive in one read, so those keys are queued on
+    the table before "f" has moved the focus; none may be lost or act on the table."""
+    from textual import events
+
+    app = WorkbenchApp(reference=shared_reference, offer_drafts=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_log(app, pilot)
+        table = app.screen.query_one("#log-table", LogRows)
+        assert app.focused is table
+        for key in ("f", "K", "5", "7"):     # queued together, no pause between them
+            table.post_message(events.Key(key, key))
+        await wait_for(pilot, lambda: app.screen.query_one("#log-filter").value == "K57", what="the filter text")
+        assert app.focused is app.screen.query_one("#log-filter")

@@ -15,6 +15,7 @@ from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 from workbench.tui.widgets.log_rows import Column, LogRows
+from workbench.tui.widgets.typeahead import ForwardTypeAhead
 
 # Each column as wide as its widest cell on the page, up to a maximum (see LogRows).
 COLUMNS = (Column("id", 9), Column("date", 10), Column("patient", 16), Column("episode", 16),
@@ -29,6 +30,16 @@ def codes_text(coding: Any, limit: int = 4) -> str:
 
 PAGE = 100          # rows fetched at a time; the next page loads as the cursor nears the end
 NEAR_END = 20
+
+
+class LogTable(ForwardTypeAhead, LogRows):
+    """The log's rows, where the filter key acts at once: over SSH "f" and the filter text
+    often arrive in one read, and the letters after "f" must land in the filter, not here."""
+
+    BINDINGS = [b for b in keymap.bindings("log") if b.id == "log.filter"]
+
+    def action_focus_filter(self) -> None:
+        self.screen.query_one("#log-filter").focus()
 
 
 class LogScreen(WorkbenchScreen):
@@ -54,7 +65,7 @@ class LogScreen(WorkbenchScreen):
         yield Header(icon="≡")
         yield Input(placeholder="filter: patient, episode, code, IPG, date, status (f)", id="log-filter",
                     compact=True)
-        yield LogRows(COLUMNS, id="log-table")
+        yield LogTable(COLUMNS, id="log-table")
         yield Static("Loading the log…", id="log-status", classes="status")
         yield Footer()
 
