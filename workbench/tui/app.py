@@ -36,9 +36,9 @@ class WorkbenchApp(EpisodeActions, App[int]):
 
     def __init__(self, log: str | None = None, theme: str | None = None, *,
                  exit_on_ready: bool | None = None, offer_drafts: bool = True,
-                 reference: Path | None = None):
+                 reference: Path | None = None, context: Context | None = None):
         super().__init__()
-        self.context = Context(log, reference)
+        self.context = context or Context(log, reference)
         self.requested_theme = theme
         if exit_on_ready is None:
             exit_on_ready = os.environ.get("WORKBENCH_EXIT_ON_READY") == "1"
@@ -59,7 +59,13 @@ class WorkbenchApp(EpisodeActions, App[int]):
         # A closed terminal (SSH drop, tmux kill-session) sends SIGHUP: leave quietly and
         # promptly; the draft was saved after the last answer.
         install_hangup_handler(asyncio.get_running_loop(), self._hangup)
-        self.call_after_refresh(self.load_reference)
+        loaded = self.context.prepared_early()
+        if loaded is not None:
+            # Opened while Textual was importing (run_app). The search screen handles this
+            # after its own compose, so "Loaded:" is in its first frame.
+            self.screen.call_later(self._reference_ready, loaded)
+        else:
+            self.call_after_refresh(self.load_reference)
         self.check_privacy()
 
     def _hangup(self) -> None:
