@@ -61,12 +61,18 @@ class WorkbenchApp(EpisodeActions, App[int]):
         install_hangup_handler(asyncio.get_running_loop(), self._hangup)
         loaded = self.context.prepared_early()
         if loaded is not None:
-            # Opened while Textual was importing (run_app). The search screen handles this
-            # after its own compose, so "Loaded:" is in its first frame.
-            self.screen.call_later(self._reference_ready, loaded)
+            # Opened while Textual was importing (run_app): shown as soon as the search
+            # screen is composed, so that "Loaded:" is in its first frame.
+            self.screen.call_next(self._show_early, loaded)
         else:
             self.call_after_refresh(self.load_reference)
         self.check_privacy()
+
+    def _show_early(self, loaded: Loaded) -> None:
+        if self.get_default_screen_instance().query("#search-status"):
+            self._reference_ready(loaded)
+        else:  # not composed yet (not seen): after the first frame, then
+            self.call_after_refresh(self._reference_ready, loaded)
 
     def _hangup(self) -> None:
         self.exit(0)
