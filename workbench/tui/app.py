@@ -64,9 +64,12 @@ class WorkbenchApp(EpisodeActions, App[int]):
             # Opened while Textual was importing (run_app): shown as soon as the search
             # screen is composed, so that "Loaded:" is in its first frame.
             self.screen.call_next(self._show_early, loaded)
+        elif self.context.preparing_early():
+            self.load_reference()    # only waits for that thread (a first run's copy): shown when done
         else:
             self.call_after_refresh(self.load_reference)
-        self.check_privacy()
+        # os.stat of the log's files: a warning that can follow the first frame.
+        self.call_after_refresh(self.check_privacy)
 
     def _show_early(self, loaded: Loaded) -> None:
         if self.get_default_screen_instance().query("#search-status"):

@@ -69,6 +69,10 @@ class Context:
         self._early = None
         return self.loaded
 
+    def preparing_early(self) -> bool:
+        """Whether :meth:`start_preparing` was called and its result not yet taken."""
+        return self._early is not None
+
     def prepare(self) -> Loaded:
         """Build or open the reference database (worker thread; may take a moment)."""
         early, self._early = self._early, None
