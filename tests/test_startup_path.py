@@ -154,22 +154,3 @@ async def test_a_search_typed_before_the_database_is_open_runs_when_it_is(shared
         await wait_ready(pilot)
         await wait_for(pilot, lambda: app.screen.hits and app.screen.hits[0].code == "L80.4",
                        what="the search typed before the database was open")
-
-
-async def test_search_is_warmed_after_the_first_usable_frame(shared_reference: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    import workbench.core.search as core_search
-
-    calls: list[tuple[str, bool]] = []
-    real_search = core_search.search
-    app = WorkbenchApp(reference=shared_reference, offer_drafts=False)
-
-    def recording(conn, query, **kwargs):
-        calls.append((query, app.sub_title != ""))   # was "Loaded:" already shown?
-        return real_search(conn, query, **kwargs)
-
-    monkeypatch.setattr(core_search, "search", recording)
-    async with app.run_test() as pilot:
-        await wait_ready(pilot)
-        await wait_for(pilot, lambda: calls, what="the warm-up search")
-    assert calls[0] == ("a", True)

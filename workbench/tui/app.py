@@ -125,18 +125,6 @@ class WorkbenchApp(EpisodeActions, App[int]):
             return
         # After "Loaded:" is painted: opening the log must not hold up the first usable frame.
         self.call_after_refresh(self.check_start)
-        self.call_after_refresh(self.warm_search)
-
-    @work(thread=True, group="warm-up")
-    def warm_search(self) -> None:
-        """Load search's modules and run one small search while the coder reads the screen, so
-        the first keystroke does not pay for them (~15 ms); after the first usable frame only."""
-        from workbench.core.search import search
-
-        try:
-            search(self.context.reference(), "a", limit=1)
-        except Exception:  # nothing to warn about: the coder's own search reports what fails
-            return
 
     @work(thread=True, exclusive=True, group="drafts")
     def check_start(self) -> None:
