@@ -52,7 +52,8 @@ rows = conn.execute(
     "SELECT e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, v.version,"
     " v.status, v.guidance_id, v.coder, v.saved_at, group_concat(c.code, ' ')"
     " FROM episode e JOIN version v ON v.id = (SELECT max(id) FROM version WHERE episode_id = e.id)"
-    " JOIN version_code c ON c.version_id = v.id GROUP BY e.id ORDER BY e.id")
+    " JOIN version_code c ON c.version_id = v.id GROUP BY e.id ORDER BY e.id"
+    + (" LIMIT 0" if sys.argv[3:] == ["empty"] else ""))
 n = 0
 for row in rows:
     w.writerow(row); n += 1
@@ -142,32 +143,41 @@ def durable_save(folder: Path, path: Path, samples: int) -> list[Result]:
 
 
 def export(folder: Path, path: Path, home: Path) -> list[Result]:
+    """Rows per second of the export itself: the wall time of a child that exports every
+    episode, less that of the same child exporting none (process start, imports, opening
+    the log), so a small --quick log measures the export and not Python's start-up."""
     env = child_env(home)
     out, base_out = folder / "export.csv", folder / "export-baseline.csv"
-    # Alternate: baseline, ours, baseline, ours; the best of two of each (page cache warm).
-    runs, base_runs = [], []
+    ours_argv = [*workbench_argv(), "--log", str(path), "log", "export", "--format", "csv", "--force"]
+    base_argv = [python(), "-c", BASELINE_EXPORT, str(path), str(base_out)]
+    # Alternate: baseline, ours, and each one's empty export; the best of two (page cache warm).
+    runs, base_runs, empty, base_empty = [], [], [], []
     for _ in range(2):
-        base_runs.append(run_child([python(), "-c", BASELINE_EXPORT, str(path), str(base_out)],
-                                   env=env, timeout=600))
-        runs.append(run_child([*workbench_argv(), "--log", str(path), "log", "export", "--format", "csv",
-                               "-o", str(out), "--force"], env=env, timeout=600))
-    for run in runs + base_runs:
+        base_runs.append(run_child(base_argv, env=env, timeout=600))
+        runs.append(run_child([*ours_argv, "-o", str(out)], env=env, timeout=600))
+        base_empty.append(run_child([*base_argv, "empty"], env=env, timeout=600))
+        empty.append(run_child([*ours_argv, "--since", "2999-01-01", "-o", str(folder / "empty.csv")],
+                               env=env, timeout=600))
+    for run in runs + base_runs + empty + base_empty:
         if run.returncode != 0:
             raise RuntimeError(f"export child failed: {run.stderr[-2000:]}")
     rows = sum(1 for _ in out.open(encoding="utf-8")) - 1
     base_rows = int(base_runs[0].stdout.strip() or 0)
-    rate = rows / min(r.wall for r in runs)
-    base_rate = base_rows / min(r.wall for r in base_runs)
+    start = min(r.wall for r in empty)
+    base_start = min(r.wall for r in base_empty)
+    rate = rows / max(1e-3, min(r.wall for r in runs) - start)
+    base_rate = base_rows / max(1e-3, min(r.wall for r in base_runs) - base_start)
     rss = max(r.max_rss_kb for r in runs) / 1024
     base_rss = max(r.max_rss_kb for r in base_runs) / 1024
-    note = f"{rows:,} rows via `workbench log export` in a child (best of 2, process start included)"
+    note = (f"{rows:,} rows via `workbench log export` in a child (best of 2), less an empty export's "
+            f"{start * 1000:.0f} ms of process start")
     return [
         Result("log CSV export rate", rate, "rows/s", base_rate, ratio(rate, base_rate),
                f">= {EXPORT_RATE_GOAL:,} rows/s", at_least(rate, EXPORT_RATE_GOAL),
-               note + "; baseline: plain SELECT + csv.writer child"),
+               note + "; baseline: plain SELECT + csv.writer child, less its own empty run"),
         Result("log CSV export peak RSS", rss, "MB", base_rss, ratio(rss, base_rss),
                f"< {EXPORT_RSS_GOAL_MB:g} MB", rss < EXPORT_RSS_GOAL_MB,
-               note + "; own ru_maxrss from wait4"),
+               f"{rows:,} rows; own ru_maxrss from wait4"),
     ]
 
 

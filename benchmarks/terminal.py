@@ -105,7 +105,7 @@ def _measure(root: Path, launches: int, queries: tuple[str, ...]) -> list[Result
     compile_package()   # and the package byte-compiled, as any install leaves it
     wb_argv, bare = workbench_argv(), bare_argv()
     first_home = root / "first-run"
-    first_home.mkdir()
+    first_home.mkdir(mode=0o700)
     term, first_wb = _launch(wb_argv, child_env(first_home), WORKBENCH_READY)
     term.close()
     term, first_bare = _launch(bare, child_env(first_home), BARE_READY)
@@ -127,7 +127,7 @@ def _measure(root: Path, launches: int, queries: tuple[str, ...]) -> list[Result
             # A home of its own per launch (the reference database copied in): a draft left by
             # the wizard keys must not greet the next launch.
             home = root / f"launch-{i}-{name}"
-            home.mkdir()
+            home.mkdir(mode=0o700)
             shutil.copyfile(warm_home / "reference.db", home / "reference.db")
             term, seconds = _launch(argv, child_env(home), ready)
             try:

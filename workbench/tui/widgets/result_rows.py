@@ -31,7 +31,9 @@ class ResultLine(Static):
         if self.shown == (key, highlighted):
             return
         self.shown = (key, highlighted)
-        self.update(text)
+        # One line, always one cell high and as wide as the list: no layout pass is needed,
+        # and skipping it is what lets the new rows reach the screen in the keystroke's frame.
+        self.update(text, layout=False)
         self.set_class(highlighted, "-highlight")
 
     def on_click(self, event: events.Click) -> None:
