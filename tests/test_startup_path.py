@@ -113,7 +113,7 @@ async def test_a_database_opened_early_is_shown_without_a_worker(shared_referenc
     async with app.run_test() as pilot:
         await wait_ready(pilot)
         assert asked == []        # taken as it was, in on_mount: no worker, no second opening
-        status = str(app.screen.query_one("#search-status").render())
+        status = str(app.screen.query_one("#search-loaded").render())
         assert "Loaded: " in status and "rule pack" in status
         for ch in "l804":
             await pilot.press(ch)

@@ -72,7 +72,7 @@ class WorkbenchApp(EpisodeActions, App[int]):
         self.call_after_refresh(self.check_privacy)
 
     def _show_early(self, loaded: Loaded) -> None:
-        if self.get_default_screen_instance().query("#search-status"):
+        if self.get_default_screen_instance().query("#search-loaded"):
             self._reference_ready(loaded)
         else:  # not composed yet (not seen): after the first frame, then
             self.call_after_refresh(self._reference_ready, loaded)
