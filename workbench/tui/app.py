@@ -68,8 +68,9 @@ class WorkbenchApp(EpisodeActions, App[int]):
             self.load_reference()    # only waits for that thread (a first run's copy): shown when done
         else:
             self.call_after_refresh(self.load_reference)
-        # os.stat of the log's files: a warning that can follow the first frame.
-        self.call_after_refresh(self.check_privacy)
+        if not self.exit_on_ready:   # a start-up timing run stops at "Loaded:", like check_start
+            # os.stat of the log's files: a warning that can follow the first frame.
+            self.call_after_refresh(self.check_privacy)
 
     def _show_early(self, loaded: Loaded) -> None:
         if self.get_default_screen_instance().query("#search-loaded"):
