@@ -93,3 +93,25 @@ def test_batch_through_a_real_process(isolated_home) -> None:
     assert done.returncode == 1, done.stderr
     [result] = [json.loads(line) for line in done.stdout.splitlines()]
     assert "pack-supplementary" in [e["id"] for e in result["errors"]]
+
+
+def test_batch_from_an_endless_line_stops_with_a_message(isolated_home) -> None:
+    """/dev/zero (or a binary file) is not JSON lines: one line of explanation, exit 2,
+    and the reading stops instead of filling the memory."""
+    with open("/dev/zero", "rb") as zeros:
+        done = subprocess.run([sys.executable, "-m", "workbench", "check", "--batch", "--json"],
+                              stdin=zeros, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "longer than 1,000,000 characters" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_batch_answers_the_lines_before_an_overlong_one(monkeypatch, capsys) -> None:
+    import io
+
+    good = json.dumps({"guidance": None, "procedures": ["L80.2"], "diagnoses": []})
+    monkeypatch.setattr(sys, "stdin", io.StringIO(good + "\n" + "x" * 1_000_001))
+    code, out, err = run(capsys, "--batch", "--json")
+    assert code == 2
+    assert len(out.splitlines()) == 1 and json.loads(out)["errors"] == []
+    assert "line 2 of the input" in err

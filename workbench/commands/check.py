@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 from workbench.commands import UserError, print_json
 
@@ -67,8 +68,18 @@ def check(args: argparse.Namespace) -> int:
     return 1 if result["errors"] else 0
 
 
-def _read_lines(stream: Iterable[str]) -> Iterator[dict | str]:
-    for number, line in enumerate(stream, start=1):
+# A request is a few hundred characters; a "line" this long is not JSON lines (say, /dev/zero
+# or a binary file): stop with a message instead of reading it into memory for ever.
+MAX_LINE_CHARS = 1_000_000
+
+
+def _read_lines(stream: TextIO) -> Iterator[dict | str]:
+    number = 0
+    while line := stream.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise UserError(f"line {number} of the input is longer than {MAX_LINE_CHARS:,} characters: "
+                            "--batch reads one JSON object per line; stopped there")
         if not line.strip():
             continue
         try:

@@ -233,6 +233,10 @@ def _row(hit: Any, width: int = 80, status: str = "") -> Text:
     note = status or _note(hit)
     if note and row.cell_len + 2 + len(note) <= width:
         row.append(f"  {note}", style="dim italic")
+    elif row.cell_len < width:
+        # Spaces of the title's own style to the end of the line: the terminal then gets the
+        # title and the blank after it in one run, not a style change per row (fewer bytes).
+        row.pad_right(width - row.cell_len)
     return row
 
 
