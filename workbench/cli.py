@@ -132,6 +132,29 @@ def _internal_error(exc: BaseException) -> int:
     return 1
 
 
+_APP_OPTIONS = ("--log", "--theme")
+
+
+def _app_only_options(words: list[str]) -> dict[str, str | None] | None:
+    """``{"log": ..., "theme": ...}`` when ``words`` only open the app with those options, written
+    out in full; None for anything else (a command, help, an abbreviation, a repeat), which the
+    full parser handles."""
+    options: dict[str, str | None] = {"log": None, "theme": None}
+    seen: set[str] = set()
+    rest = iter(words)
+    for word in rest:
+        name, equals, value = word.partition("=")
+        if name not in _APP_OPTIONS or name in seen:
+            return None
+        if not equals:
+            value = next(rest, None)
+            if value is None or value.startswith("-"):
+                return None
+        seen.add(name)
+        options[name[2:]] = value
+    return options
+
+
 def main(argv: list[str] | None = None) -> int:
     from workbench.commands import UserError, report_error
     from workbench.commands.version import print_notices, print_version
@@ -143,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         print_notices()
         return status
     try:
-        args = build_parser().parse_args(argv)
+        app_options = _app_only_options(words)
+        # Opening the app needs only --log and --theme: the full parser imports every command
+        # module (~20 ms before the app's first frame).
+        args = argparse.Namespace(**app_options) if app_options is not None \
+            else build_parser().parse_args(argv)
     except Exception as exc:  # argparse's own errors exit (SystemExit); anything else is a bug
         return _internal_error(exc)
     handler = getattr(args, "handler", None)

@@ -13,7 +13,6 @@ import os
 import re
 import stat
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,6 +193,8 @@ def load_config() -> dict:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ConfigError(f"{path}:{line}: the config file is not UTF-8 text (save it as UTF-8)") from None
+    import tomllib  # only when a config file exists: most starts have none
+
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

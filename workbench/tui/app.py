@@ -36,9 +36,9 @@ class WorkbenchApp(EpisodeActions, App[int]):
 
     def __init__(self, log: str | None = None, theme: str | None = None, *,
                  exit_on_ready: bool | None = None, offer_drafts: bool = True,
-                 reference: Path | None = None):
+                 reference: Path | None = None, context: Context | None = None):
         super().__init__()
-        self.context = Context(log, reference)
+        self.context = context or Context(log, reference)
         self.requested_theme = theme
         if exit_on_ready is None:
             exit_on_ready = os.environ.get("WORKBENCH_EXIT_ON_READY") == "1"
@@ -59,8 +59,24 @@ class WorkbenchApp(EpisodeActions, App[int]):
         # A closed terminal (SSH drop, tmux kill-session) sends SIGHUP: leave quietly and
         # promptly; the draft was saved after the last answer.
         install_hangup_handler(asyncio.get_running_loop(), self._hangup)
-        self.call_after_refresh(self.load_reference)
-        self.check_privacy()
+        loaded = self.context.prepared_early()
+        if loaded is not None:
+            # Opened while Textual was importing (run_app): shown as soon as the search
+            # screen is composed, so that "Loaded:" is in its first frame.
+            self.screen.call_next(self._show_early, loaded)
+        elif self.context.preparing_early():
+            self.load_reference()    # only waits for that thread (a first run's copy): shown when done
+        else:
+            self.call_after_refresh(self.load_reference)
+        if not self.exit_on_ready:   # a start-up timing run stops at "Loaded:", like check_start
+            # os.stat of the log's files: a warning that can follow the first frame.
+            self.call_after_refresh(self.check_privacy)
+
+    def _show_early(self, loaded: Loaded) -> None:
+        if self.get_default_screen_instance().query("#search-loaded"):
+            self._reference_ready(loaded)
+        else:  # not composed yet (not seen): after the first frame, then
+            self.call_after_refresh(self._reference_ready, loaded)
 
     def _hangup(self) -> None:
         self.exit(0)

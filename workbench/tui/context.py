@@ -38,11 +38,54 @@ class Context:
         self.loaded: Loaded | None = None
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._early: threading.Thread | None = None
+        self._early_error: BaseException | None = None
 
     # ------------------------------------------------------------ reference database
 
+    def start_preparing(self) -> None:
+        """Start opening the reference database now, in a daemon thread.
+
+        ``run_app`` calls this before it imports Textual: the file work (and a first run's
+        copy of the install-time database) then overlaps the ~150 ms import instead of
+        following the first frame. :meth:`prepare` hands over its result, or its error.
+        Daemon: it must never keep a process alive whose terminal has gone.
+        """
+        self._early = threading.Thread(target=self._prepare_early, name="workbench-reference", daemon=True)
+        self._early.start()
+
+    def _prepare_early(self) -> None:
+        try:
+            self._prepare()
+        except BaseException as exc:  # re-raised by prepare() in the worker that reports it
+            self._early_error = exc
+
+    def prepared_early(self) -> Loaded | None:
+        """What :meth:`start_preparing` loaded, when it has already finished without error;
+        otherwise None (:meth:`prepare`, in a worker, then waits for it or reports its error)."""
+        early = self._early
+        if early is None or early.is_alive() or self._early_error is not None:
+            return None
+        self._early = None
+        return self.loaded
+
+    def preparing_early(self) -> bool:
+        """Whether :meth:`start_preparing` was called and its result not yet taken."""
+        return self._early is not None
+
     def prepare(self) -> Loaded:
         """Build or open the reference database (worker thread; may take a moment)."""
+        early, self._early = self._early, None
+        if early is not None:
+            early.join()
+            error, self._early_error = self._early_error, None
+            if error is not None:
+                raise error
+            if self.loaded is not None:
+                return self.loaded
+        return self._prepare()
+
+    def _prepare(self) -> Loaded:
         with self._lock:
             conn = self.reference()
             from workbench.core.classifications import Classifications
