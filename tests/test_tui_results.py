@@ -19,8 +19,14 @@ def rows(*titles: str) -> list[Text]:
     return [Text(title) for title in titles]
 
 
+def on_screen(app: RowsApp) -> list[ResultLine]:
+    """The lines inside the list's region (lines for a taller terminal are clipped below it)."""
+    bottom = app.screen.query_one(ResultRows).region.bottom
+    return [line for line in app.screen.query(ResultLine) if line.region.height and line.region.y < bottom]
+
+
 def shown(app: RowsApp) -> list[str]:
-    return [line.shown[0].split("\0")[0] for line in app.screen.query(ResultLine)]
+    return [line.shown[0].split("\0")[0] for line in on_screen(app)]
 
 
 async def test_only_lines_whose_text_changed_are_repainted(monkeypatch) -> None:
@@ -54,7 +60,7 @@ async def test_the_highlight_stays_visible_when_moving_past_the_last_line() -> N
         widget = app.screen.query_one(ResultRows)
         widget.set_rows(rows(*[f"row {i}" for i in range(12)]))
         await pilot.pause()
-        assert len(app.screen.query(ResultLine)) == 5
+        assert len(on_screen(app)) == 5
         for _ in range(7):
             widget.move(+1)
         assert widget.highlighted == 7

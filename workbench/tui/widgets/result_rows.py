@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
@@ -63,14 +64,18 @@ class ResultRows(Widget):
     def row_count(self) -> int:
         return len(self.rows)
 
+    def compose(self) -> ComposeResult:
+        # As many lines as the terminal is high (more than fit): they are there for the first
+        # frame, instead of mounted after the first resize and laid out again (~20 ms of start-up).
+        # Lines below the list's height are clipped; a taller terminal mounts more.
+        for i in range(max(1, self.app.size.height)):
+            yield ResultLine(i)
+
     def on_resize(self, event: events.Resize) -> None:
-        lines = list(self.query(ResultLine))
-        wanted = max(1, event.size.height)
-        if len(lines) < wanted:
-            self.mount_all(ResultLine(i) for i in range(len(lines), wanted))
-        elif len(lines) > wanted:
-            for line in lines[wanted:]:
-                line.remove()
+        lines = len(self.query(ResultLine))
+        if lines < event.size.height:
+            self.mount_all(ResultLine(i) for i in range(lines, event.size.height))
+        self._keep_highlight_visible()
         self.call_after_refresh(self._paint)
 
     def set_rows(self, rows: list[Text], highlighted: int | None = 0) -> None:
@@ -96,7 +101,7 @@ class ResultRows(Widget):
         return index if 0 <= index < len(self.rows) else None
 
     def _visible(self) -> int:
-        return max(1, len(self.query(ResultLine)))
+        return max(1, min(self.size.height, len(self.query(ResultLine))))
 
     def _keep_highlight_visible(self) -> None:
         if self.highlighted is None:
