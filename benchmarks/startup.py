@@ -28,7 +28,6 @@ from benchmarks.common import (
     run_child,
 )
 
-WALL_GOAL = 1.25
 RSS_GOAL = 1.5
 
 
@@ -112,13 +111,17 @@ def _measure(root: Path, repeats: int) -> list[Result]:
     bare_rss = [r.max_rss_kb / 1024 for r in bare]
     note = f"{repeats} interleaved launches each; baseline: bare Textual app (benchmarks/bare_app.py)"
     results = []
-    for label, values, base, goal, unit in (
-        ("startup wall median", wb_wall, bare_wall, WALL_GOAL, "ms"),
-        ("startup peak RSS median", wb_rss, bare_rss, RSS_GOAL, "MB"),
-    ):
-        value, baseline = median(values), median(base)
-        r = ratio(value, baseline)
-        results.append(Result(label, value, unit, baseline, r, f"ratio <= {goal}", at_most(r, goal), note))
+    # The wall time is information: the start-up goal (launch to usable search <= 1.25x) is
+    # judged in a real terminal (benchmarks/terminal.py), on the frame that shows "Loaded:".
+    # Headless, each program only exits once it is idle after that frame, so this also counts
+    # what the app settles after it (the footer's six keys against the bare app's one).
+    wall, base_wall = median(wb_wall), median(bare_wall)
+    results.append(Result("startup wall median", wall, "ms", base_wall, ratio(wall, base_wall), "", None,
+                          note + "; the goal is the terminal row 'launch to usable search'"))
+    value, baseline = median(wb_rss), median(bare_rss)
+    r = ratio(value, baseline)
+    results.append(Result("startup peak RSS median", value, "MB", baseline, r, f"ratio <= {RSS_GOAL}",
+                          at_most(r, RSS_GOAL), note))
     p95, base95 = percentile(wb_wall, 0.95), percentile(bare_wall, 0.95)
     results.append(Result("startup wall p95", p95, "ms", base95, ratio(p95, base95), "", None, note))
     cold_ratio = ratio(cold_wb.wall, cold_bare.wall)
