@@ -55,7 +55,6 @@ class SearchScreen(Screen):
         self._hold_generation = 0
         self.shown_query = ""
         self.open_when_ready = False
-        self.loaded_text = ""
         self._status_shown = HINT
 
     def compose(self) -> ComposeResult:
@@ -73,9 +72,8 @@ class SearchScreen(Screen):
     # ------------------------------------------------------------ called by the app
 
     def reference_ready(self, loaded: Any) -> None:
-        self.loaded_text = loaded.describe()
         self.query_one("#search-loaded", Static).update(
-            Text(f"Loaded: {self.loaded_text}", style="dim"), layout=False)
+            Text(f"Loaded: {loaded.describe()}", style="dim"), layout=False)
         if not getattr(self.app, "exit_on_ready", False):   # a start-up timing run exits now
             self.call_after_refresh(self._warm_search)
 

@@ -113,7 +113,10 @@ class ResultRows(Widget):
             self.top = self.highlighted - visible + 1
 
     def _paint(self) -> None:
+        visible = self._visible()
         for line in self.query(ResultLine):
+            if line.index >= visible:
+                continue   # clipped below the list (composed for a taller terminal): painted on resize
             index = self.top + line.index
             if index < len(self.rows):
                 line.show(self.rows[index], index == self.highlighted, self._keys[index])
