@@ -18,19 +18,17 @@ from workbench.core.search.hits import Hit, HitList
 _PARTIAL_CODE = re.compile(r"^([A-Z])(\d{1,2}|\d\d\.?\d?)$")
 
 
-def exact(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList) -> None:
+def exact(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList, prefer: str | None = None) -> None:
     gid = normalise_guidance_id(text)
     if gid and kind in (None, "guidance"):
         row = conn.execute("SELECT id, title FROM guidance WHERE id = ?", (gid,)).fetchone()
         if row:
             hits.add(Hit("guidance", row[0], row[1], 1000.0, "guidance number"))
-    refs = _code_refs(conn, text, kind)
+    refs = _code_refs(conn, text, kind, prefer)
     for ref, title in refs:
         hits.add(Hit(ref.classification, ref.code, title, 900.0, "exact category" if ref.is_category else "exact code"))
         if ref.is_category and not hits.full():
-            rows = conn.execute(
-                "SELECT code, title FROM codes WHERE classification = ? AND parent = ? ORDER BY code LIMIT ?",
-                (ref.classification, ref.code, hits.room())).fetchall()
+            rows = category_codes(conn, ref.classification, ref.code, hits.room())
             for i, (code, code_title) in enumerate(rows):
                 hits.add(Hit(ref.classification, code, code_title, 800.0 - i, f"in {ref.display()}"))
     if kind in (None, "guidance"):
@@ -71,14 +69,26 @@ def _mentioning(conn: sqlite3.Connection, ref: CodeRef, room: int) -> list[tuple
     return conn.execute(_MENTIONING, args).fetchall()
 
 
-def _code_refs(conn: sqlite3.Connection, text: str, kind: str | None) -> list[tuple[CodeRef, str]]:
-    """Codes the text names exactly, in either classification (the shape's guess first)."""
+def category_codes(conn: sqlite3.Connection, classification: str, category: str, limit: int) -> list[tuple[str, str]]:
+    """A category's codes, the most recorded nationally first (in the latest year the counts
+    cover), then in code order: the 4th character a coder most likely wants is at the top."""
+    return conn.execute(
+        "SELECT c.code, c.title FROM codes AS c LEFT JOIN code_usage AS u ON u.classification = c.classification"
+        " AND u.code = c.code AND u.fy = (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'usage_latest_fy')"
+        " WHERE c.classification = ? AND c.parent = ? ORDER BY coalesce(u.episodes, 0) DESC, c.code LIMIT ?",
+        (classification, category, limit)).fetchall()
+
+
+def _code_refs(conn: sqlite3.Connection, text: str, kind: str | None,
+               prefer: str | None = None) -> list[tuple[CodeRef, str]]:
+    """Codes the text names exactly, in either classification (the list's, else the shape's guess, first)."""
     if len(text) > 12 or kind == "guidance":
         return []
     first = try_parse_code(text)
     if first is None:
         return []
-    order = [first.classification] + [c for c in (OPCS4, ICD10) if c != first.classification]
+    head = prefer or first.classification
+    order = [head] + [c for c in (OPCS4, ICD10) if c != head]
     found = []
     for classification in order:
         if kind not in (None, classification):
@@ -93,13 +103,13 @@ def _code_refs(conn: sqlite3.Connection, text: str, kind: str | None) -> list[tu
     return found
 
 
-def partial(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList) -> None:
+def partial(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList, prefer: str | None = None) -> None:
     """'L8' -> L80, L80.1 ...: codes typed so far, in code order."""
     compact = re.sub(r"\s+", "", text).upper()
     if kind == "guidance" or not _PARTIAL_CODE.match(compact):
         return
     prefix = compact if "." in compact or len(compact) <= 3 else f"{compact[:3]}.{compact[3:]}"
-    for classification in (OPCS4, ICD10):
+    for classification in (prefer, *(c for c in (OPCS4, ICD10) if c != prefer)) if prefer else (OPCS4, ICD10):
         if kind not in (None, classification) or hits.full():
             continue
         rows = conn.execute(

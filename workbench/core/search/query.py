@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from workbench.core.search.lexicon import Lexicon, Synonym, words_of
+from workbench.core.search.lexicon import AMPERSAND, Lexicon, Synonym, words_of
 
 MAX_TOKENS = 12
 MAX_TOKEN_CHARS = 40
@@ -48,7 +48,8 @@ class Alternative:
     def starts(self) -> tuple[str, ...]:
         """How each word must start a title word: its stem, or itself while being typed."""
         last = len(self.words) - 1
-        return tuple(w if self.prefix and i == last else stem(w) for i, w in enumerate(self.words))
+        # A word being typed may already be whole with an ending ("cemented"): "cement" starts it.
+        return tuple(_unended(w) if self.prefix and i == last else stem(w) for i, w in enumerate(self.words))
 
     def in_title(self, spaced_title: str) -> bool:
         """``spaced_title``: the title's words, lower case, each preceded by a space."""
@@ -86,6 +87,13 @@ class Plan:
         return " OR ".join(s.expression() for s in self.segments) or None
 
 
+def _unended(word: str) -> str:
+    for ending in ("ing", "ed", "es", "s"):
+        if len(word) - len(ending) >= 5 and word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
 def stem(word: str) -> str:
     """A crude stem for comparing with titles ("stents" ~ "stent", "fractures" ~ "fracture")."""
     if len(word) > 3 and word.endswith("s"):
@@ -96,6 +104,7 @@ def stem(word: str) -> str:
 
 
 def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
+    text = AMPERSAND.sub(" and ", text)   # "T&O", "A&E", "D&C": the words, as the synonyms file writes them
     tokens = [t[:MAX_TOKEN_CHARS].lower() for t in _TOKEN.findall(text)][:MAX_TOKENS]
     typing = prefix_last and bool(tokens) and not text[-1:].isspace()
     if typing and len(tokens) > 1 and len(tokens[-1]) == 1 and not _ends_a_phrase(tokens, lexicon):
