@@ -107,7 +107,8 @@ def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
     text = AMPERSAND.sub(" and ", text)   # "T&O", "A&E", "D&C": the words, as the synonyms file writes them
     tokens = [t[:MAX_TOKEN_CHARS].lower() for t in _TOKEN.findall(text)][:MAX_TOKENS]
     typing = prefix_last and bool(tokens) and not text[-1:].isspace()
-    if typing and len(tokens) > 1 and len(tokens[-1]) == 1 and not _ends_a_phrase(tokens, lexicon):
+    if (typing and len(tokens) > 1 and len(tokens[-1]) == 1 and not tokens[-1].isdigit()
+            and not _ends_a_phrase(tokens, lexicon)):
         tokens.pop()  # one letter of a new word narrows nothing yet ("d and c" is a term, though)
         typing = False
     drop_stopwords = any(t not in STOPWORDS for t in tokens)
@@ -119,6 +120,10 @@ def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
         last = typing and i + size == len(tokens)
         content = [w for w in words if w not in STOPWORDS] if drop_stopwords else words
         alternatives: list[Alternative] = []
+        if found:
+            # Single letters of a term ("t and o", "d and c") would start half the words of
+            # every title: the term is read through its meanings, and its longer words.
+            content = [w for w in content if len(w) > 1]
         if content:
             # A whole abbreviation or term is read as typed, not as the start of a longer word.
             alternatives.append(Alternative(tuple(content), prefix=last and not found and content[-1] == words[-1]))
@@ -159,7 +164,9 @@ def _corrections(word: str, typing: bool, lexicon: Lexicon) -> list[Alternative]
 
 def _note(synonym: Synonym) -> str:
     if synonym.kind == "abbreviation":
-        return f"abbreviation {synonym.term.upper()}"
+        letters = synonym.term.split(" and ")
+        term = "&".join(letters) if len(letters) > 1 and all(len(w) <= 3 for w in letters) else synonym.term
+        return f"abbreviation {term.upper()}"
     if synonym.kind == "spelling":
         return f"spelled '{synonym.means}'"
     if synonym.kind == "lay":

@@ -72,13 +72,13 @@ def text_hits(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitLi
     pool = max(hits.room() + POOL_EXTRA, MIN_POOL)
     found: dict[tuple[str, str], _Candidate] = {}
     ranked = not the_plan.barely_typed()
-    if ranked:
-        for hit in _index_hits(conn, the_plan, lexicon):
-            if hit.kind in kinds:
-                key = (hit.kind, hit.code)
-                known = found.get(key)
-                if known is None or _index_better(hit, known.index):
-                    found[key] = _Candidate(hit.kind, hit.code, hit.title, 0.0, True, hit)
+    # Two letters are too few to rank titles by, but may be a whole index term ("ga", "af").
+    for hit in _index_hits(conn, the_plan, lexicon, whole_words_only=not ranked):
+        if hit.kind in kinds:
+            key = (hit.kind, hit.code)
+            known = found.get(key)
+            if known is None or _index_better(hit, known.index):
+                found[key] = _Candidate(hit.kind, hit.code, hit.title, 0.0, True, hit)
     every = the_plan.every()
     # Guidance whose title holds the words first; its text only when titles leave room: a
     # word in thousands of guidance texts ("approach") must not be ranked on every keystroke.
@@ -106,24 +106,25 @@ def text_hits(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitLi
             break
 
 
-def _index_hits(conn: sqlite3.Connection, the_plan: Plan, lexicon: Lexicon) -> list[IndexHit]:
-    """What the coders' index points at for the words typed (and their corrections)."""
+def _index_hits(conn: sqlite3.Connection, the_plan: Plan, lexicon: Lexicon, *,
+                whole_words_only: bool = False) -> list[IndexHit]:
+    """What the coders' index points at for the words typed (their corrections and spellings)."""
     stems: dict[str, set[int]] = {}
     typing: tuple[str, int] | None = None
     for i, segment in enumerate(the_plan.segments):
+        typed = [w for w in segment.typed.split() if w not in STOPWORDS] or segment.typed.split()
+        literal = next((a for a in segment.alternatives if not a.note), None)
+        if literal is not None and literal.prefix and not whole_words_only:
+            *typed, last = typed
+            typing = (last, i)
+            if lexicon.known_form(last):
+                stems.setdefault(stem(last), set()).add(i)   # a whole word, maybe more to come
+        for word in typed:
+            stems.setdefault(stem(word), set()).add(i)
         for alternative in segment.alternatives:
-            if alternative.note and not alternative.note.startswith("matched"):
-                continue   # a synonym's meaning is title wording, not an index term
-            for j, word in enumerate(alternative.words):
-                if alternative.prefix and j == len(alternative.words) - 1:
-                    if alternative.note:
-                        stems.setdefault(stem(word), set()).add(i)
-                    elif typing is None:
-                        typing = (word, i)
-                else:
+            if alternative.note.startswith(("matched", "spelled")):   # a corrected word, another spelling
+                for word in alternative.words:
                     stems.setdefault(stem(word), set()).add(i)
-    if typing is not None and lexicon.known_form(typing[0]):
-        stems.setdefault(stem(typing[0]), set()).add(typing[1])   # a whole word, maybe more to come
     return matches(conn, stems, typing, lexicon.usage_fy)
 
 
