@@ -72,6 +72,7 @@ class Segment:
 @dataclass(frozen=True)
 class Plan:
     segments: tuple[Segment, ...]
+    held: str = ""             # a last single letter left out of the words ("anti d"): the index may know it
 
     def every(self) -> str | None:
         return " AND ".join(s.expression() for s in self.segments) or None
@@ -106,10 +107,11 @@ def stem(word: str) -> str:
 def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
     text = AMPERSAND.sub(" and ", text)   # "T&O", "A&E", "D&C": the words, as the synonyms file writes them
     tokens = [t[:MAX_TOKEN_CHARS].lower() for t in _TOKEN.findall(text)][:MAX_TOKENS]
+    held = ""
     typing = prefix_last and bool(tokens) and not text[-1:].isspace()
     if (typing and len(tokens) > 1 and len(tokens[-1]) == 1 and not tokens[-1].isdigit()
             and not _ends_a_phrase(tokens, lexicon)):
-        tokens.pop()  # one letter of a new word narrows nothing yet ("d and c" is a term, though)
+        held = tokens.pop()  # one letter of a new word narrows nothing yet ("d and c" is a term, though)
         typing = False
     drop_stopwords = any(t not in STOPWORDS for t in tokens)
     segments: list[Segment] = []
@@ -135,7 +137,7 @@ def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
         if alternatives:
             segments.append(Segment(" ".join(words), tuple(dict.fromkeys(alternatives))))
         i += size
-    return Plan(tuple(segments))
+    return Plan(tuple(segments), held)
 
 
 def _ends_a_phrase(tokens: list[str], lexicon: Lexicon) -> bool:

@@ -125,6 +125,8 @@ def _index_hits(conn: sqlite3.Connection, the_plan: Plan, lexicon: Lexicon, *,
             if alternative.note.startswith(("matched", "spelled")):   # a corrected word, another spelling
                 for word in alternative.words:
                     stems.setdefault(stem(word), set()).add(i)
+    if the_plan.held and the_plan.segments:
+        stems.setdefault(the_plan.held, set()).add(len(the_plan.segments) - 1)   # "anti d", "ckd 3"
     return matches(conn, stems, typing, lexicon.usage_fy)
 
 
@@ -249,7 +251,9 @@ def _place(candidate: _Candidate, the_plan: Plan, facts: _Facts, at_home: bool,
     field = (not at_home) if field_first else False
     if index is not None and len(covered) == len(matched):
         # The coders' index names this code for the whole query: first, the most specific entry first.
-        key: tuple = (field, 0, -index.words, index.order, retired)
+        # The entries' first targets first (the commonest of them first), then their second ...
+        key: tuple = (field, 0, -index.words, index.order[1], facts.heading, -round(popularity, 3),
+                      index.order, retired)
         note = f"index: {index.label}"
         score = round(500 + index.words, 4)
         detail = "index"
