@@ -72,11 +72,15 @@ def _mentioning(conn: sqlite3.Connection, ref: CodeRef, room: int) -> list[tuple
 def category_codes(conn: sqlite3.Connection, classification: str, category: str, limit: int) -> list[tuple[str, str]]:
     """A category's codes, the most recorded nationally first (in the latest year the counts
     cover), then in code order: the 4th character a coder most likely wants is at the top."""
-    return conn.execute(
-        "SELECT c.code, c.title FROM codes AS c LEFT JOIN code_usage AS u ON u.classification = c.classification"
-        " AND u.code = c.code AND u.fy = (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'usage_latest_fy')"
-        " WHERE c.classification = ? AND c.parent = ? ORDER BY coalesce(u.episodes, 0) DESC, c.code LIMIT ?",
-        (classification, category, limit)).fetchall()
+    try:
+        return conn.execute(
+            "SELECT c.code, c.title FROM codes AS c WHERE c.classification = ? AND c.parent = ?"
+            " ORDER BY coalesce((SELECT u.episodes FROM code_usage AS u WHERE u.classification = c.classification"
+            " AND u.code = c.code AND u.fy = (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'usage_latest_fy')),"
+            " 0) DESC, c.code LIMIT ?", (classification, category, limit)).fetchall()
+    except sqlite3.OperationalError:   # a database from before the usage counts
+        return conn.execute("SELECT code, title FROM codes WHERE classification = ? AND parent = ? ORDER BY code"
+                            " LIMIT ?", (classification, category, limit)).fetchall()
 
 
 def _code_refs(conn: sqlite3.Connection, text: str, kind: str | None,

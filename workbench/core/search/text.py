@@ -117,7 +117,7 @@ def _index_hits(conn: sqlite3.Connection, the_plan: Plan, lexicon: Lexicon, *,
         if literal is not None and literal.prefix and not whole_words_only:
             *typed, last = typed
             typing = (last, i)
-            if lexicon.known_form(last):
+            if lexicon.known_form(last) or len(last) < 3 or last.isdigit():
                 stems.setdefault(stem(last), set()).add(i)   # a whole word, maybe more to come
         for word in typed:
             stems.setdefault(stem(word), set()).add(i)
@@ -168,9 +168,11 @@ def _facts(conn: sqlite3.Connection, found: dict[tuple[str, str], _Candidate], u
         rows = conn.execute(
             "SELECT code, has_children, COALESCE(last_fy, (SELECT max(c.last_fy) FROM codes AS c"
             " WHERE c.classification = codes.classification AND c.parent = codes.code)),"
+            # Scalar look-ups by primary key, never a join the planner might drive from code_usage.
             " CASE WHEN has_children AND instr(code, '.') = 0 THEN"
-            "  (SELECT max(u.episodes) FROM codes AS c JOIN code_usage AS u ON u.classification = c.classification"
-            "   AND u.code = c.code AND u.fy = ? WHERE c.classification = codes.classification AND c.parent = codes.code)"
+            "  (SELECT max((SELECT u.episodes FROM code_usage AS u WHERE u.classification = c.classification"
+            "   AND u.code = c.code AND u.fy = ?)) FROM codes AS c"
+            "   WHERE c.classification = codes.classification AND c.parent = codes.code)"
             " ELSE (SELECT u.episodes FROM code_usage AS u WHERE u.classification = codes.classification"
             "   AND u.code = codes.code AND u.fy = ?) END"
             f" FROM codes WHERE classification = ? AND code IN ({marks})",

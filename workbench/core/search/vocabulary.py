@@ -173,11 +173,9 @@ def _expand(conn: sqlite3.Connection, kind: str, target: str, label: str, covere
     title, has_children = row
     hits = []
     if has_children and "." not in target:
-        children = conn.execute(
-            "SELECT c.code, c.title FROM codes c LEFT JOIN code_usage u ON u.classification = c.classification"
-            " AND u.code = c.code AND u.fy = ? WHERE c.classification = ? AND c.parent = ? AND c.level = 'code'"
-            " ORDER BY coalesce(u.episodes, 0) DESC, c.code LIMIT ?",
-            (usage_fy or 0, kind, target, CODES_PER_CATEGORY)).fetchall()
+        from workbench.core.search.codes import category_codes
+
+        children = category_codes(conn, kind, target, CODES_PER_CATEGORY)
         hits = [IndexHit(kind, code, child_title, label, covered, words, (*order, i))
                 for i, (code, child_title) in enumerate(children)]
     return hits + [IndexHit(kind, target, title, label, covered, words, (*order, len(hits)))]
