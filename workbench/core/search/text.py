@@ -147,7 +147,8 @@ _NO_FACTS = _Facts()
 def _lift_guidance(placed: list[tuple[tuple, Hit]]) -> None:
     """The best guidance whose title holds every word shows by the third row: guidance is what
     a coder codes an episode with, and dozens of short code titles must not bury it."""
-    first = next((i for i, (key, hit) in enumerate(placed) if hit.kind == "guidance" and key[0] == 0), None)
+    first = next((i for i, (_, hit) in enumerate(placed) if hit.kind == "guidance" and hit.detail in ("title", "index")),
+                 None)
     if first is not None and first > GUIDANCE_ROW:
         placed.insert(GUIDANCE_ROW, placed.pop(first))
 
@@ -256,7 +257,10 @@ def _place(candidate: _Candidate, the_plan: Plan, facts: _Facts, at_home: bool,
         # The entries' first targets first (the commonest of them first), then their second ...
         key: tuple = (field, 0, -index.words, index.order[1], facts.heading, -round(popularity, 3),
                       index.order, retired)
-        note = f"index: {index.label}"
+        # Say how it matched: what the title itself shows ("abbreviation DVT"), else the entry.
+        note = "; ".join(dict.fromkeys(m.note for m in matched if m is not None and m.note)) \
+            if all(m is not None for m in matched) else ""
+        note = note or f"index: {index.label}"
         score = round(500 + index.words, 4)
         detail = "index"
     else:
