@@ -18,12 +18,13 @@ import sqlite3
 
 from workbench.core.classifications.codes import ICD10, OPCS4
 from workbench.core.search import codes
+from workbench.core.search.codes import code_facts
 from workbench.core.search.hits import Hit, HitList
 from workbench.core.search.lexicon import lexicon
 from workbench.core.search.query import STOPWORDS, fts_expression
 from workbench.core.search.text import text_hits
 
-__all__ = ["KINDS", "MAX_QUERY_CHARS", "STOPWORDS", "Hit", "fts_expression", "search"]
+__all__ = ["KINDS", "MAX_QUERY_CHARS", "STOPWORDS", "Hit", "code_facts", "fts_expression", "search"]
 
 KINDS = ("guidance", OPCS4, ICD10)
 MAX_QUERY_CHARS = 200      # longer input is cut: nobody types more, and it bounds the work

@@ -104,7 +104,21 @@ def _code_refs(conn: sqlite3.Connection, text: str, kind: str | None,
                            (classification, ref.code)).fetchone()
         if row:
             found.append((ref, row[0]))
+    if prefer is None and len(found) > 1:
+        # A shape in both classifications: the one coders record far more often first (ICD-10
+        # E11.9, 2.4 million episodes a year, before OPCS-4 E11.9, 61); the shape's guess on a tie.
+        found.sort(key=lambda item: -_recent_uses(conn, item[0]))
     return found
+
+
+def _recent_uses(conn: sqlite3.Connection, ref: CodeRef) -> int:
+    try:
+        row = conn.execute("SELECT episodes FROM code_usage WHERE classification = ? AND code = ? AND fy ="
+                           " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'usage_latest_fy')",
+                           (ref.classification, ref.code)).fetchone()
+    except sqlite3.OperationalError:   # a database from before the usage counts
+        return 0
+    return row[0] if row else 0
 
 
 def partial(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList, prefer: str | None = None) -> None:
@@ -122,3 +136,29 @@ def partial(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList
             (classification, prefix, prefix + "\uffff", hits.room())).fetchall()
         for i, (code, title) in enumerate(rows):
             hits.add(Hit(classification, code, title, 600.0 - i / 100, "code starts with " + prefix))
+
+
+def code_facts(conn: sqlite3.Connection, hits: list[Hit]) -> dict[tuple[str, str], tuple[bool, int]]:
+    """For the code hits: (needs a 4th character, episodes recorded nationally in the latest year).
+
+    What the results list shows and what Enter does with a hit: a category needing a 4th
+    character opens its codes, a complete code is added. The loaded classification decides,
+    never the code's shape (ICD-10 I10 is complete)."""
+    facts: dict[tuple[str, str], tuple[bool, int]] = {}
+    for classification in (OPCS4, ICD10):
+        refs = [h.code for h in hits if h.kind == classification]
+        if not refs:
+            continue
+        marks = ",".join("?" * len(refs))
+        try:
+            rows = conn.execute(
+                "SELECT c.code, c.has_children AND instr(c.code, '.') = 0, coalesce((SELECT u.episodes FROM code_usage AS u"
+                " WHERE u.classification = c.classification AND u.code = c.code AND u.fy = (SELECT CAST(value AS INTEGER)"
+                f" FROM meta WHERE key = 'usage_latest_fy')), 0) FROM codes AS c WHERE c.classification = ? AND c.code IN ({marks})",
+                (classification, *refs)).fetchall()
+        except sqlite3.OperationalError:   # a database from before the usage counts
+            rows = [(code, has, 0) for code, has in conn.execute(
+                f"SELECT code, has_children AND instr(code, '.') = 0 FROM codes WHERE classification = ? AND code IN ({marks})",
+                (classification, *refs))]
+        facts.update({(classification, code): (bool(heading), uses) for code, heading, uses in rows})
+    return facts
