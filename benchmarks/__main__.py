@@ -76,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="run-", dir=WORK_DIR))
     # Nothing measured here may touch a real user's data: a private home for this run.
     os.environ["WORKBENCH_HOME"] = str(work / "home")
-    os.environ["WORKBENCH_CODER"] = "bench.coder"
     for name in ("WORKBENCH_LOG", "WORKBENCH_EXIT_ON_READY", "WORKBENCH_HEADLESS"):
         os.environ.pop(name, None)
     print(f"workbench benchmarks: {platform.node()}, {os.cpu_count()} CPUs, Python "

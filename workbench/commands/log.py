@@ -141,13 +141,21 @@ def _patience() -> float:
     return storage.WRITE_PATIENCE_S
 
 
-def _coder() -> str:
+def _coder() -> Any:
+    """Who is saving: the OS login with the config's labels (never an option or a variable)."""
+    import os
+
     from workbench.core.episodes import LogError, resolve_coder
 
     try:
-        return resolve_coder()
+        coder = resolve_coder()
     except LogError as exc:
         raise UserError(str(exc)) from None
+    if os.environ.get("WORKBENCH_CODER", "").strip():
+        print(f"workbench: warning: $WORKBENCH_CODER is not used: saves are recorded under your "
+              f"login ({visible(coder.login)}); a display name goes in the config's [coder] name",
+              file=sys.stderr)
+    return coder
 
 
 def _catalog() -> Any:
@@ -338,7 +346,7 @@ def cmd_show(args: argparse.Namespace) -> int:
           f"date {details.date}")
     for v in versions:
         why = f" - {visible(v.reason)}" if v.reason else ""
-        print(f"  v{v.version} {v.status:<8} {v.saved_at:%Y-%m-%d %H:%M:%S} {visible(v.coder)}: "
+        print(f"  v{v.version} {v.status:<8} {v.saved_at:%Y-%m-%d %H:%M:%S} {visible(v.coder_label)}: "
               f"{_codes(v.coding.procedures)} | {_codes(v.coding.diagnoses)}{why}")
     return 0
 
@@ -355,12 +363,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"ok": report.ok, "versions_checked": report.versions_checked,
                     "episodes": report.episodes, "head_hash": report.head_hash,
-                    "checkpoints_checked": report.checkpoints_checked,
+                    "checkpoints_checked": report.checkpoints_checked, "coders": report.coders,
                     "integrity": report.integrity, "broken_episodes": report.broken_episode_ids,
                     "problems": [{"episode": b.episode_id, "problem": b.problem} for b in report.broken]})
         return 0 if report.ok else 1
     print(f"{report.versions_checked} versions, {report.episodes} episodes; head {report.head_hash}; "
           f"{report.checkpoints_checked} checkpoint(s) checked")
+    if report.coders:
+        saved_by = ", ".join(f"{visible(login)} {count}" for login, count in report.coders.items())
+        print(f"saved by (OS login, versions): {saved_by}")
     if report.ok:
         print(f"the log is intact ({report.versions_checked} versions checked)")
     else:

@@ -57,7 +57,7 @@ class HistoryScreen(WorkbenchScreen):
         table = self.query_one("#history-table", DataTable)
         table.clear()
         for v in versions:
-            table.add_row(str(v.version), v.status, f"{v.saved_at:%Y-%m-%d %H:%M}", Text(visible(v.coder)),
+            table.add_row(str(v.version), v.status, f"{v.saved_at:%Y-%m-%d %H:%M}", Text(visible(v.coder_label)),
                           Text(visible(codes_text(v.coding, 6))), Text(visible(v.reason or v.note or "")))
         if versions:
             table.move_cursor(row=len(versions) - 1)
