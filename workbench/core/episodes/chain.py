@@ -111,6 +111,15 @@ def verify(conn: sqlite3.Connection, recorded: list | None = None) -> VerifyRepo
                 found, head = found
             broken += found
         broken += compare(conn, recorded or [])
+        audit_records, audit_head = 0, GENESIS
+        if _has_audit(conn):
+            from workbench.core.audit import store as audit_store
+
+            try:
+                broken += [BrokenEpisode(None, p) for p in audit_store.verify_records(conn)]
+                audit_records, audit_head = audit_store.head(conn)
+            except sqlite3.DatabaseError as exc:
+                broken.append(BrokenEpisode(None, f"the audit records could not be read to the end ({exc})"))
         checked = conn.execute("SELECT count(*) FROM version").fetchone()[0]
         episodes = conn.execute("SELECT count(*) FROM episode").fetchone()[0]
         try:   # who saved the versions: the OS logins recorded with them
@@ -122,7 +131,8 @@ def verify(conn: sqlite3.Connection, recorded: list | None = None) -> VerifyRepo
         conn.execute("COMMIT")
     return VerifyReport(integrity=integrity, broken=_dedupe(broken), versions_checked=checked,
                         episodes=episodes, head_hash=str(head[1]),
-                        checkpoints_checked=len(recorded or []), coders=coders)
+                        checkpoints_checked=len(recorded or []), coders=coders,
+                        audit_records=audit_records, audit_head=audit_head)
 
 
 def _check_chain(conn: sqlite3.Connection) -> tuple[list[BrokenEpisode], tuple[int, str]]:
@@ -205,6 +215,10 @@ def _check_structure(conn: sqlite3.Connection) -> list[BrokenEpisode]:
         "AND i.version_id = d.version_id AND e.start_date = d.start_date)")
     broken += [BrokenEpisode(eid, "the code-by-date index disagrees with the codes") for (eid,) in mismatched]
     return broken
+
+
+def _has_audit(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_record'").fetchone() is not None
 
 
 def _dedupe(items: list[BrokenEpisode]) -> list[BrokenEpisode]:

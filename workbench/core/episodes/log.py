@@ -99,6 +99,11 @@ class EpisodeLog:
         with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
             return storage.write(self._conn, self.path, work, self.on_wait)
 
+    def transaction(self, work: Any) -> Any:
+        """Run ``work(conn)`` as one write of this log (the writers' queue, BEGIN IMMEDIATE,
+        retries): for stores kept in the log's database, such as the audit's."""
+        return self._write(work)
+
     def _read(self, work: Any) -> Any:
         try:
             return storage.retrying(lambda: work(self._conn), self.path)

@@ -155,6 +155,8 @@ class VerifyReport:
     head_hash: str = ""                   # the newest version row's hash: compare with a checkpoint
     checkpoints_checked: int = 0
     coders: dict[str, int] = field(default_factory=dict)   # login -> versions saved
+    audit_records: int = 0                # records in the audit store (its own hash chain)
+    audit_head: str = ""                  # the newest audit record's hash
 
     @property
     def ok(self) -> bool:
