@@ -260,9 +260,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         wrote = True
     if args.json:
         print_json(report.as_dict())
-    elif not wrote or args.csv != "-":
-        if not wrote:
-            print_report(report)
+    elif not wrote:
+        print_report(report)
     return 0
 
 

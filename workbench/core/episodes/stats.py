@@ -17,6 +17,7 @@ One indexed range scan of ``version`` by ``saved_at`` (schema 7), aggregated in 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -143,10 +144,8 @@ def _key(by: str | None, coder: str, specialty: str | None, when: str | None) ->
 def _guidance(first: str | None, answers: str) -> list[str]:
     found = [first] if first else []
     if answers and '"@' in answers:      # further guidance of the episode: "@<pack id>" keys
-        try:
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
             found += [k[1:] for k in json.loads(answers) if k.startswith("@")]
-        except (TypeError, ValueError, AttributeError):
-            pass
     return found
 
 
