@@ -363,3 +363,15 @@ class Audits:
 
 
 __all__ = ["AuditCoding", "AuditItem", "Audits", "EpisodeComparison", "SampleInfo"]
+
+
+def blind_set(log: Any, login: str) -> set[int]:
+    """:meth:`Audits.blind_episodes` for ``login``; empty for a log without audit samples (cheap)."""
+    conn = log.connection
+    if conn.execute("SELECT 1 FROM audit_record WHERE kind = 'sample' LIMIT 1").fetchone() is None:
+        return set()
+    return Audits(log).blind_episodes(login)
+
+
+BLIND_MESSAGE = ("episode {episode} is in an audit sample you are re-coding blind: its coding, coder and "
+                 "checks are shown once you save your audit coding of it (workbench audit, or F4)")
