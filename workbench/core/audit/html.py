@@ -27,6 +27,7 @@ th { background: #e8e8e8; } td.num { text-align: right; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 .level { font-weight: bold; } .below { color: #a00000; }
 svg { display: block; width: 100%; height: auto; }
+table.differences { font-size: 8.5pt; }
 """
 
 
@@ -40,7 +41,7 @@ def _percent(value: float | None) -> str:
 
 def chart(accuracy: Accuracy) -> str:
     """Bars of accuracy per code type, 0-100%, with the Level 2 and Level 3 targets marked."""
-    width, row, left, bar_w = 640, 44, 170, 420
+    width, row, left, bar_w = 680, 44, 170, 420
     height = row * len(accuracy.types) + 30
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
              'aria-label="Accuracy per code type against the attainment targets">']
@@ -108,9 +109,9 @@ blind, by the NHS clinical coding audit method (primary codes by position, secon
 <h2>By specialty</h2>
 {_accuracy_table(report.by_specialty, "specialty")}
 <h2>Differences ({len(report.differences)})</h2>
-<table><thead><tr><th style="width:7%">#</th><th style="width:9%">episode</th><th style="width:11%">coder</th>
+<table class="differences"><thead><tr><th style="width:5%">#</th><th style="width:10%">episode</th><th style="width:11%">coder</th>
 <th style="width:13%">code type</th><th style="width:12%">difference</th><th style="width:8%">coded</th>
-<th style="width:8%">audit</th><th style="width:11%">error type</th><th style="width:7%">agreed</th>
-<th style="width:14%">note</th></tr></thead><tbody>{differences}</tbody></table>
+<th style="width:8%">audit</th><th style="width:11%">error type</th><th style="width:8%">agreed</th>
+<th style="width:13%">note</th></tr></thead><tbody>{differences}</tbody></table>
 </body></html>
 """
