@@ -5,10 +5,8 @@ is shown (which proves the same checks would catch a leak)."""
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import io
-import json
 from pathlib import Path
 
 import pytest
