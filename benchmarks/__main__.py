@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_JSON, WORK_DIR, Result, table, write_results
 
-SECTIONS = ("startup", "terminal", "search", "judged", "log", "concurrency", "keystrokes",
+SECTIONS = ("startup", "terminal", "search", "judged", "log", "audit", "concurrency", "keystrokes",
             "classifications")
 
 
@@ -59,6 +59,9 @@ def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
     if name == "log":
         from benchmarks import logscale
         return logscale.run(work, episodes=size["episodes"], samples=size["samples"], saves=size["saves"])
+    if name == "audit":
+        from benchmarks import audit
+        return audit.run(work, episodes=size["episodes"], repeats=size["repeats"])
     if name == "concurrency":
         from benchmarks import concurrency
         return concurrency.run(work, writers=size["writers"], saves=size["writer_saves"])
