@@ -61,7 +61,10 @@ APP = [
 ]
 
 SEARCH = [
-    Key("search.open", "enter", "screen.open_result", "Open", "Open the highlighted result"),
+    Key("search.open", "enter", "screen.open_result", "Open/add",
+        "Open the highlighted result; while coding an episode, add a code to it (a category: its codes)"),
+    Key("search.read", "ctrl+o", "screen.read_result", "Read",
+        "Open the highlighted code to read it (its category, notes, guidance) without adding it"),
     Key("search.down", "down", "screen.move(1)", "Next", "Highlight the next result", show=False),
     Key("search.up", "up", "screen.move(-1)", "Previous", "Highlight the previous result", show=False),
     Key("search.clear", "escape", "screen.clear", "Clear", "Clear the search box", show=False),
@@ -198,6 +201,10 @@ MODAL = [
     Key("modal.cancel", "escape", "cancel", "Cancel", "Close without doing anything"),
 ]
 
+ADD_CODE = [
+    Key("add_code.read", "ctrl+o", "read", "Read", "Open the highlighted code to read it without adding it"),
+]
+
 HELP = [
     Key("help.close", "escape,f1", "close", "Close", "Close the help"),
 ]
@@ -207,7 +214,7 @@ TABLES: dict[str, list[Key]] = {
     "wizard": WIZARD, "choice": CHOICE, "review": REVIEW, "sequence": SEQUENCE, "log": LOG,
     "history": HISTORY, "draft": DRAFT, "drafts": DRAFTS, "worklist": WORKLIST, "audit": AUDIT,
     "audit_sample": AUDIT_SAMPLE, "audit_compare": AUDIT_COMPARE, "audit_report": AUDIT_REPORT,
-    "stats": STATS, "modal": MODAL, "help": HELP,
+    "stats": STATS, "modal": MODAL, "add_code": ADD_CODE, "help": HELP,
 }
 
 

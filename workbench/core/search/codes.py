@@ -104,11 +104,17 @@ def _code_refs(conn: sqlite3.Connection, text: str, kind: str | None,
                            (classification, ref.code)).fetchone()
         if row:
             found.append((ref, row[0]))
-    if prefer is None and len(found) > 1:
+    if prefer is None and len(found) == 2:
         # A shape in both classifications: the one coders record far more often first (ICD-10
-        # E11.9, 2.4 million episodes a year, before OPCS-4 E11.9, 61); the shape's guess on a tie.
-        found.sort(key=lambda item: -_recent_uses(conn, item[0]))
+        # E11.9, 2.4 million episodes a year, before OPCS-4 E11.9, 61); the shape's guess unless
+        # one is at least FAR_COMMONER times the other (K57.8: 177 against 910, both rare).
+        uses = [_recent_uses(conn, ref) for ref, _ in found]
+        if uses[1] >= FAR_COMMONER * max(uses[0], 1):
+            found.reverse()
     return found
+
+
+FAR_COMMONER = 20
 
 
 def _recent_uses(conn: sqlite3.Connection, ref: CodeRef) -> int:

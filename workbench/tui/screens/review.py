@@ -40,6 +40,7 @@ class ReviewScreen(SavesEpisode):
         super().__init__()
         self.index: list[tuple[str, int] | None] = []   # option index -> (list, position)
         self.edits: list[Any] = []
+        self.sections: list[tuple[int, str]] = []          # (option index of a list's heading, its classification)
         self.checked = False                              # the edits have run at least once
         self.saving = False
         # Focus: the first empty detail (a new episode) or the code list (details filled in).
@@ -120,8 +121,10 @@ class ReviewScreen(SavesEpisode):
     def _show_rows(self, highlight: tuple[str, int] | None = None) -> None:
         options: list[Option] = []
         self.index = []
+        self.sections = []
         headings = {OPCS4: "OPCS-4 procedures", ICD10: "ICD-10 diagnoses"}
         for classification in (OPCS4, ICD10):
+            self.sections.append((len(options), classification))
             options.append(Option(Text(headings[classification], style="bold underline"), disabled=True))
             self.index.append(None)
             rows = self.session.of(classification)
@@ -228,7 +231,12 @@ class ReviewScreen(SavesEpisode):
                 self.app.episode_changed()
                 self._changed((classification, len(self.session.of(classification)) - 1))
 
-        self.app.push_screen(AddCodeModal(), added)
+        self.app.push_screen(AddCodeModal(self.highlighted_list()), added)
+
+    def highlighted_list(self) -> str:
+        """The list the highlight is in (procedures or diagnoses): ctrl+n adds to it, its classification first."""
+        highlighted = self.query_one("#sequence", OptionList).highlighted or 0
+        return next((c for start, c in reversed(self.sections) if highlighted >= start), OPCS4)
 
     def _changed(self, highlight: tuple[str, int] | None) -> None:
         self._show_rows(highlight)
