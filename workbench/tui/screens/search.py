@@ -268,11 +268,13 @@ def _row(hit: Any, width: int = 80, status: str = "", uses: str = "") -> Text:
     note = status or _note(hit)
     if note and row.cell_len + 2 + len(note) <= room:
         row.append(f"  {note}", style="dim italic")
+    if mark and row.cell_len > room:
+        row.truncate(room, overflow="ellipsis")   # the count keeps its column; the title gives way
     if row.cell_len < room:
         # Spaces of the title's own style to the end of the line: the terminal then gets the
         # title and the blank after it in one run, not a style change per row (fewer bytes).
         row.pad_right(room - row.cell_len)
-    if mark and row.cell_len == room:
+    if mark:
         row.append(mark, style="dim")
     elif row.cell_len < width:
         row.pad_right(width - row.cell_len)
