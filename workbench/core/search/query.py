@@ -11,6 +11,7 @@ quoted, so quotes, AND/OR/NEAR, ``*``, ``-``, ``(`` or ``:`` are only ever words
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -44,9 +45,10 @@ class Alternative:
             parts[-1] += "*"
         return " AND ".join(parts)
 
-    @property
+    @functools.cached_property
     def starts(self) -> tuple[str, ...]:
-        """How each word must start a title word: its stem, or itself while being typed."""
+        """How each word must start a title word: its stem, or itself while being typed (worked
+        out once: ranking asks it for every candidate title)."""
         last = len(self.words) - 1
         # A word being typed may already be whole with an ending ("cemented"): "cement" starts it.
         return tuple(_unended(w) if self.prefix and i == last else stem(w) for i, w in enumerate(self.words))

@@ -97,8 +97,9 @@ def text_hits(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitLi
                 found.setdefault((k, row[0]), _Candidate(k, row[0], row[1], row[2], False))
     facts = _facts(conn, found, lexicon.usage_fy)
     home = {"guidance", prefer} if prefer in (OPCS4, ICD10) else _home(conn, the_plan, found)
+    negates = tuple(_negates(segment) for segment in the_plan.segments)
     placed = sorted((_place(c, the_plan, facts.get((c.kind, c.ref), _NO_FACTS), c.kind in home,
-                            prefer is not None) for c in found.values()), key=lambda p: p[0])
+                            prefer is not None, negates) for c in found.values()), key=lambda p: p[0])
     _lift_guidance(placed)
     for _, hit in placed:
         hits.add(hit)
@@ -237,13 +238,14 @@ def _popularity(uses: int) -> float:
 
 
 def _place(candidate: _Candidate, the_plan: Plan, facts: _Facts, at_home: bool,
-           field_first: bool) -> tuple[tuple, Hit]:
+           field_first: bool, negates: tuple[bool, ...]) -> tuple[tuple, Hit]:
     title_words = words_of(candidate.title)
     spaced = " " + " ".join(title_words)
     # "cemented" is not a word of "... not using cement": a negated word matches only a query
     # that says so itself ("without cement", "uncemented" -> "not using cement").
-    positive = _NEGATED.sub(" ", spaced)
-    matched = [segment.matched_by(spaced if _negates(segment) else positive) for segment in the_plan.segments]
+    positive = _NEGATED.sub(" ", spaced) if _NEGATIONS.intersection(title_words) else spaced
+    matched = [segment.matched_by(spaced if negated else positive)
+               for segment, negated in zip(the_plan.segments, negates, strict=True)]
     index = candidate.index
     covered = index.covered if index is not None else frozenset()
     n_matched = sum(1 for i, m in enumerate(matched) if m is not None or i in covered)
