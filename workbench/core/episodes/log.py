@@ -108,14 +108,15 @@ class EpisodeLog:
 
     def save(self, details: EpisodeDetails, coding: Coding, *, coder: str, note: str | None = None,
              draft_id: int | None = None, save_id: str | None = None,
-             duplicate_reason: str | None = None) -> EpisodeSummary:
+             duplicate_reason: str | None = None, worklist_item: int | None = None) -> EpisodeSummary:
         """A new episode with version 1 (status final); its draft, if given, is consumed.
 
         ``save_id`` (chosen before the write) makes a retry safe: a save id already in
         the log returns the episode it saved. A live episode with the same patient,
         episode reference and date raises :class:`DuplicateEpisode` unless
         ``duplicate_reason`` says why a second one is right; a draft already consumed
-        raises :class:`DraftAlreadySaved`.
+        raises :class:`DraftAlreadySaved`. ``worklist_item``: the worklist item it was coded
+        from, marked coded in the same transaction.
         """
         details = checked_details(details)
         check_coding(coding)
@@ -135,6 +136,10 @@ class EpisodeLog:
             append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
                            coder=coder, note=_blank_none(note), reason=why)
             saving.record(conn, episode_id, save_id, digest, draft_id)
+            if worklist_item is not None:
+                from workbench.core.episodes.worklist_items import link_in
+
+                link_in(conn, worklist_item, episode_id, coder)
             return episode_id
 
         return self.get(self._write(work))
@@ -149,7 +154,8 @@ class EpisodeLog:
         return self.get(episode_id)
 
     def void(self, episode_id: int, *, reason: str, coder: str) -> EpisodeSummary:
-        """A final version marking the episode void; its codes are kept for the record."""
+        """A final version marking the episode void; its codes are kept for the record. A worklist
+        item coded as this episode is open again (same transaction)."""
         reason = _required(reason, "reason")
         coder = _required(coder, "coder")
         self._append(episode_id, VOIDED, lambda latest: latest.coding, reason, coder, None, None)
@@ -167,6 +173,10 @@ class EpisodeLog:
                            coding_from(latest), coder=coder, note=_blank_none(note), reason=reason)
             if draft_id is not None:
                 conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
+            if status == VOIDED:
+                from workbench.core.episodes.worklist_items import reopen_voided
+
+                reopen_voided(conn, episode_id, coder)
 
         self._write(work)
 

@@ -105,10 +105,25 @@ def checked_details(details: EpisodeDetails) -> EpisodeDetails:
     when = parse_date(details.date, "date")
     if when > dt.date.today():
         raise LogError("date: the episode start date is in the future")
+    end = parse_date(details.end_date, "discharge date") if details.end_date else None
+    if end is not None and end < when:
+        raise LogError("discharge date: before the episode start date")
     return EpisodeDetails(patient=patient, episode=episode,
                           date=when,
                           nhs_number=normalise_nhs_number(details.nhs_number),
-                          specialty=specialty, sex=normalise_sex(details.sex), age=checked_age(details.age))
+                          specialty=specialty, sex=normalise_sex(details.sex), age=checked_age(details.age),
+                          fce=_short_text(details.fce, "FCE number"), end_date=end,
+                          consultant=_short_text(details.consultant, "consultant"))
+
+
+def _short_text(value: object, field: str) -> str | None:
+    """Optional one-line text (FCE number, consultant): NFC, trimmed, at most 100 characters."""
+    text = canonical(str(value or "")).strip()
+    if len(text) > 100 or any(ch in text for ch in "\r\n"):
+        raise LogError(f"{field}: one line of at most 100 characters")
+    if field == "FCE number" and text.isascii() and text.isdigit():
+        text = str(int(text))
+    return text or None
 
 
 _SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
