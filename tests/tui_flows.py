@@ -227,7 +227,8 @@ async def to_worklist(pilot: Pilot) -> None:
     pilot.app.action_open_worklist()
     await wait_for(pilot, lambda: screen_name(pilot.app) == "WorklistScreen" and pilot.app.screen.items,
                    what="the worklist")
-    pilot.app.screen.mark_query(pilot.app.screen.items[0].id, "stent count not in the notes")
+    pilot.app.screen.change(pilot.app.screen.items[0].id, "raise_query", "stent count not in the notes",
+                            to="Mr C3345678")
     await wait_for(pilot, lambda: pilot.app.screen.items[0].status == "query", what="the query")
     await quiet(pilot)
 

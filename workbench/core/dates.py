@@ -70,6 +70,20 @@ def show_date(when: dt.date | str | None) -> str:
     return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
 
 
+def show_day(when: dt.date | None, today: dt.date | None = None) -> str:
+    """``today``, ``yesterday``, or the date as :func:`show_date` writes it."""
+    if when is None:
+        return ""
+    days = ((today or dt.date.today()) - when).days
+    return "today" if days == 0 else "yesterday" if days == 1 else show_date(when)
+
+
+def shown_time(when: dt.datetime) -> str:
+    """``20 Nov 2025 14:05`` in local time: a date as :func:`show_date` writes it, and the time."""
+    local = when.astimezone() if when.tzinfo is not None else when
+    return f"{show_date(local.date())} {local:%H:%M}"
+
+
 _DAYS = re.compile(r"(\d{1,4})\s*(d|day|days|w|wk|week|weeks)?")
 
 

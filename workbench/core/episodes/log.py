@@ -215,8 +215,9 @@ class EpisodeLog:
 
     def export(self, out: Any, *, format: str = "csv", since: dt.date | str | None = None,
                until: dt.date | str | None = None, all_versions: bool = False,
-               progress: Any = None) -> int:
-        """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written."""
+               progress: Any = None, filters: dict[str, Any] | None = None) -> int:
+        """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written.
+        ``filters``: only the episodes :meth:`list` finds with them (the log screen's filter)."""
         from workbench.core.episodes.export import export_csv, export_json
         from workbench.core.episodes.export_file import protected_files, refuse_stream_into
 
@@ -224,7 +225,7 @@ class EpisodeLog:
         writer = export_csv if format == "csv" else export_json
         try:
             return writer(self._conn, out, since=since, until=until, all_versions=all_versions,
-                          progress=progress)
+                          progress=progress, filters=filters)
         except sqlite3.Error as exc:
             raise storage.translate(exc, self.path) from None
 

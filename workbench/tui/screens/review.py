@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.core.episodes.session import HAND
+from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import if_attached
 from workbench.tui.screens.review_save import FORM_ROWS, ICD10, OPCS4, REQUIRED, SavesEpisode
@@ -66,6 +67,7 @@ class ReviewScreen(SavesEpisode):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static("", id="review-title", classes="title")
+        yield Static("", id="review-pas")
         yield PackCaution(id="review-caution")
         yield SnomedLine(id="review-snomed")
         with Vertical(id="review-body"):
@@ -86,6 +88,10 @@ class ReviewScreen(SavesEpisode):
         what = ", ".join(p.guidance_id for p in session.packs) or "by hand"
         title = f"Review · {what}" + (f" · amending episode {session.amend_of}" if session.amend_of else "")
         self.query_one("#review-title", Static).update(Text(title))
+        # What the PAS sent beyond the form (FCE, discharge, consultant, ward, its other columns).
+        pas = session.details.get("pas", "")
+        self.query_one("#review-pas", Static).update(Text(visible(f"PAS: {pas}")) if pas else "")
+        self.query_one("#review-pas", Static).display = bool(pas)
         packs = self.packs()
         self.query_one("#review-caution", PackCaution).show_pack(packs[0] if packs else None)
         snomed = tuple(concept for pack in packs for concept in pack.snomed)
