@@ -217,8 +217,16 @@ async def test_every_draft_listed_resumable_and_discardable(make_app) -> None:
         await pilot.press("o")
         await wait_for(pilot, lambda: screen_name(app) == "DraftsScreen" and app.screen.drafts, what="drafts")
         assert len(app.screen.drafts) == 2
+        await pilot.press("d")                      # asks once: n keeps the draft
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("n")
+        await wait_for_screen(pilot, "DraftsScreen")
+        assert len(log().drafts("test.coder")) == 2
         await pilot.press("d")
-        await wait_for(pilot, lambda: len(app.screen.drafts) == 1, what="the discard")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_name(app) == "DraftsScreen" and len(app.screen.drafts) == 1,
+                       what="the discard")
         await pilot.press("enter")
         await wait_for_screen(pilot, "ReviewScreen")
         assert app.screen.query_one("#patient").value in ("PA", "PB")
@@ -230,10 +238,11 @@ async def test_worklist_query_and_filter(make_app, isolated_home: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await on_worklist(pilot)
         await pilot.press("q")
-        await wait_for_screen(pilot, "TextModal")
-        await pilot.press(*"which stent?", "enter")
+        await wait_for_screen(pilot, "QueryModal")
+        await pilot.press(*"Mr Patel", "enter", *"which stent?", "enter")
         await wait_for(pilot, lambda: screen_name(app) == "WorklistScreen"
                        and app.screen.items[0].status == "query", what="the query")
+        assert app.screen.items[0].query.clinician == "Mr Patel"
         await pilot.press("f", *"urology", "enter")
         await wait_for(pilot, lambda: [i.patient for i in app.screen.items] == ["WL003"], what="the filter")
         await pilot.press("f")

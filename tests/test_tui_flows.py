@@ -412,6 +412,8 @@ async def test_discard_a_draft(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, "DraftModal", timeout=10)
         await pilot.press("d")
+        await wait_for_screen(pilot, "ConfirmModal")      # asked once
+        await pilot.press("y")
         await wait_for(pilot, lambda: not EpisodeLog(log_path()).drafts("test.coder"), what="the discard")
         assert screen_name(app) == "SearchScreen"
 

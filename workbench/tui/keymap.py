@@ -47,9 +47,9 @@ APP = [
     Key("app.episode", "ctrl+r", "current_episode", "Episode",
         "Back to the episode being coded (its review, or the open wizard)", show=False),
     Key("app.copy", "ctrl+y", "copy_sequence", "Copy codes",
-        "Copy the codes of the episode being coded, or of the version shown in a history, to the "
-        "clipboard (OSC 52) in the PAS's format ([copy] in the config; default procedures then "
-        "diagnoses, space-separated, dots and marks kept)", show=False),
+        "Copy the episode's codes (being coded, or the version a history shows) to the clipboard "
+        "(OSC 52) in the PAS's format ([copy] in the config; default procedures then diagnoses, "
+        "space-separated, dots and marks kept)", show=False),
     Key("app.worklist", "f2", "open_worklist", "Worklist", "The worklist of uncoded episodes", show=False),
     Key("app.drafts", "f3", "open_drafts", "Drafts", "Every unfinished episode: resume or discard",
         show=False),
