@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from workbench.tui import keymap
+from workbench.tui.widgets.typeahead import FormInput
 
 
 class DraftModal(ModalScreen[str | None]):
@@ -112,8 +113,20 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class QueryField(FormInput):
+    """A field of the query form: Enter moves on (or saves) at once, in order with the keys
+    typed after it, so "Mr Patel<Enter>which stent?<Enter>" lands where it was meant."""
+
+    def key_now(self, event: Any) -> bool:
+        if event.key == "enter":
+            self.screen.enter_in(self)   # type: ignore[attr-defined]
+            return True
+        return super().key_now(event)
+
+
 class QueryModal(ModalScreen[dict | None]):
-    """A query to a clinician: to whom, the question, the day it was sent (today unless changed)."""
+    """A query to a clinician: to whom, the question, the day it was sent (today unless changed).
+    Enter on the question saves it (sent today); Tab reaches the day sent."""
 
     BINDINGS = keymap.bindings("modal")
     HELP_NAME = "worklist"
@@ -121,24 +134,21 @@ class QueryModal(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Static("Query to a clinician", classes="title")
-            yield Input(placeholder="to whom (e.g. Mr Patel, the consultant's secretary)", id="query-to")
-            yield Input(placeholder="the question (what is missing from the notes)", id="query-question")
-            yield Input("today", placeholder="sent on (dd/mm/yyyy)", id="query-sent")
+            yield QueryField(placeholder="to whom (e.g. Mr Patel, the consultant's secretary)", id="query-to")
+            yield QueryField(placeholder="the question (what is missing from the notes)", id="query-question")
+            yield QueryField("today", placeholder="sent on (dd/mm/yyyy)", id="query-sent")
             yield Static("", id="modal-error", classes="error-text")
-            yield Static("Enter goes on · Enter on the last saves · Escape cancels", classes="modal-keys")
+            yield Static("Enter goes on, and saves from the question · Escape cancels", classes="modal-keys")
 
     def on_mount(self) -> None:
         self.query_one("#query-to", Input).focus()
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    def enter_in(self, field: Input) -> None:
         from workbench.core.dates import DateError, parse_coder_date
 
-        order = ["query-to", "query-question", "query-sent"]
-        current = event.input.id or ""
         question = self.query_one("#query-question", Input).value.strip()
-        if current != "query-sent" and not (current == "query-question" and question):
-            self.query_one(f"#{order[order.index(current) + 1]}", Input).focus()
+        if field.id == "query-to" or (field.id == "query-question" and not question):
+            self.focus_next()
             return
         if not question:
             self.query_one("#modal-error", Static).update("The question is needed.")
