@@ -45,7 +45,6 @@ CREATE TABLE worklist_item_5 (
     episode_id       INTEGER REFERENCES episode (id),
     imported_at      TEXT NOT NULL,
     updated_at       TEXT,                         -- last refresh that changed its details
-    seen_import      INTEGER,                      -- the last import that listed it
     UNIQUE (patient, episode_ref, fce)
 );
 INSERT INTO worklist_item_5 (id, patient, nhs_number, episode_ref, fce, start_date, end_date, specialty,
