@@ -9,7 +9,14 @@ import shutil
 from pathlib import Path
 
 from tests.test_worklist_scenario import CODING, DAY_1, save_from
-from tests.tui_flows import SIZE, import_worklist, on_worklist, screen_name, wait_for, wait_for_screen
+from tests.tui_flows import (
+    SIZE,
+    import_worklist,
+    on_worklist,
+    screen_name,
+    wait_for,
+    wait_for_screen,
+)
 
 
 def log():

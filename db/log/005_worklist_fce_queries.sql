@@ -24,8 +24,11 @@ CREATE TABLE worklist_import (
     unmapped    TEXT NOT NULL DEFAULT '[]'         -- JSON list of column names kept as extra details
 );
 
--- SQLite cannot change a UNIQUE constraint in place: the table is copied (ids kept).
-CREATE TABLE worklist_item_5 (
+-- SQLite cannot change a UNIQUE constraint in place: the table is renamed, a new one made and the
+-- rows copied (ids kept). Nothing references the old table, so it can be dropped with foreign keys on.
+ALTER TABLE worklist_item RENAME TO worklist_item_4;
+DROP INDEX worklist_status;
+CREATE TABLE worklist_item (
     id               INTEGER PRIMARY KEY,
     patient          TEXT NOT NULL,
     nhs_number       TEXT,
@@ -47,10 +50,12 @@ CREATE TABLE worklist_item_5 (
     updated_at       TEXT,                         -- last refresh that changed its details
     UNIQUE (patient, episode_ref, fce)
 );
-INSERT INTO worklist_item_5 (id, patient, nhs_number, episode_ref, fce, start_date, end_date, specialty,
-                             consultant, sex, age, status, episode_id, imported_at)
+INSERT INTO worklist_item (id, patient, nhs_number, episode_ref, fce, start_date, end_date, specialty,
+                           consultant, sex, age, status, episode_id, imported_at)
     SELECT id, patient, nhs_number, episode_ref, '', start_date, end_date, specialty, consultant, sex, age,
-           status, episode_id, imported_at FROM worklist_item;
+           status, episode_id, imported_at FROM worklist_item_4;
+CREATE INDEX worklist_status ON worklist_item (status, start_date, id);
+CREATE INDEX worklist_episode ON worklist_item (episode_id) WHERE episode_id IS NOT NULL;
 
 CREATE TABLE worklist_query (
     id          INTEGER PRIMARY KEY,
@@ -66,14 +71,10 @@ CREATE TABLE worklist_query (
 -- The notes of schema 4's queries become queries (sent on the day the item was imported).
 INSERT INTO worklist_query (item_id, clinician, question, sent_on, raised_by, status)
     SELECT id, '', coalesce(note, ''), substr(imported_at, 1, 10), '', 'open'
-    FROM worklist_item WHERE status = 'query';
-
-DROP TABLE worklist_item;
-ALTER TABLE worklist_item_5 RENAME TO worklist_item;
-CREATE INDEX worklist_status ON worklist_item (status, start_date, id);
-CREATE INDEX worklist_episode ON worklist_item (episode_id) WHERE episode_id IS NOT NULL;
+    FROM worklist_item_4 WHERE status = 'query';
 CREATE INDEX worklist_query_item ON worklist_query (item_id, id);
 CREATE INDEX worklist_query_waiting ON worklist_query (status, sent_on);
+DROP TABLE worklist_item_4;
 
 CREATE TABLE worklist_event (
     id       INTEGER PRIMARY KEY,

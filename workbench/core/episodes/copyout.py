@@ -43,11 +43,7 @@ def copy_format(config: dict) -> tuple[CopyFormat, list[str]]:
     problems: list[str] = []
     values: dict[str, object] = {}
     for key, value in table.items():
-        if key == "lists" and value in LISTS:
-            values[key] = value
-        elif key in ("dots", "marks") and isinstance(value, bool):
-            values[key] = value
-        elif key == "separator" and isinstance(value, str) and 0 < len(value) <= 3 and value.isprintable():
+        if _usable(key, value):
             values[key] = value
         elif key in ("lists", "dots", "marks", "separator"):
             wanted = {"lists": '"together" or "separate"', "dots": "true or false",
@@ -56,6 +52,14 @@ def copy_format(config: dict) -> tuple[CopyFormat, list[str]]:
         else:
             problems.append(f"unknown key '{key}' in [copy] (lists, dots, marks, separator)")
     return CopyFormat(**values), problems  # type: ignore[arg-type]
+
+
+def _usable(key: str, value: object) -> bool:
+    if key == "lists":
+        return value in LISTS
+    if key in ("dots", "marks"):
+        return isinstance(value, bool)
+    return key == "separator" and isinstance(value, str) and 0 < len(value) <= 3 and value.isprintable()
 
 
 def _shown(code: str, mark: str | None, fmt: CopyFormat) -> str:

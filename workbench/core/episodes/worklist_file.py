@@ -133,7 +133,8 @@ class Extract:
         self.today = today or dt.date.today()
         encoding = _encoding(self.path)
         try:
-            self._handle: IO[str] = open(self.path, encoding=encoding, errors="replace", newline="")
+            # Kept open for the rows' stream; closed by __exit__ (or below when the header fails).
+            self._handle: IO[str] = open(self.path, encoding=encoding, errors="replace", newline="")  # noqa: SIM115
         except OSError as exc:
             raise WorklistFileError(f"{path}: cannot read the file ({exc.strerror})") from None
         try:
