@@ -103,3 +103,24 @@ def test_dates_in_filters_and_spans_of_days() -> None:
     assert [parse_days(t) for t in ("7d", "7", "2w", "10 days")] == [7, 7, 14, 10]
     with pytest.raises(DateError):
         parse_days("soon")
+
+
+def test_log_add_takes_the_fce_discharge_and_consultant_from_the_details(tmp_path: Path, capsys) -> None:
+    import json
+
+    from workbench.cli import main
+
+    details = tmp_path / "details.txt"
+    details.write_text("patient=P1\nepisode=S1\nfce=02\nend_date=5/11/2025\nconsultant=C123\ndate=3/11/2025\n",
+                       encoding="utf-8")
+    argv = ["--log", str(tmp_path / "episodes.db"), "log", "add", "--details", str(details),
+            "--procedures", "K57.8", "--diagnoses", "I50.0", "--json"]
+    assert main(argv) == 0
+    saved = json.loads(capsys.readouterr().out)
+    assert (saved["fce"], saved["end_date"], saved["consultant"]) == ("2", "2025-11-05", "C123")
+    details.write_text(details.read_text(encoding="utf-8").replace("fce=02", "fce=1"), encoding="utf-8")
+    assert main(argv) == 0                 # the spell's other consultant episode: not a duplicate
+    capsys.readouterr()
+    details.write_text(details.read_text(encoding="utf-8").replace("fce=1\n", ""), encoding="utf-8")
+    assert main(argv) == 2                 # no FCE number: it may be either, so it is refused as a twin
+    assert "already has this patient" in capsys.readouterr().err
