@@ -131,6 +131,13 @@ async def test_the_log_follows_other_windows_filters_dates_and_exports_what_it_s
             for item in Worklist(other).items():
                 save_from(other, item)
         await wait_for(pilot, lambda: len(app.screen.shown) == 12, 1.5, "the log to follow")
+        table = app.screen.query_one("#log-table")
+        table.move_cursor(3)
+        kept = app.screen.shown[3].id
+        with log() as other:                             # a void elsewhere: re-read, the place kept
+            other.void(app.screen.shown[0].id, reason="wrong notes", coder="bob")
+        await wait_for(pilot, lambda: app.screen.shown[0].latest.status == "voided", 1.5, "the void")
+        assert app.screen.shown[table.cursor_row].id == kept
         from workbench.core.dates import show_date
 
         first = app.screen.shown[0]           # one way of writing dates: 16 Nov 2025

@@ -63,6 +63,7 @@ class LogScreen(WorkbenchScreen):
         self._arguments: dict[str, Any] = {}    # how the current filter was read (first page)
         self._count = True           # count the log on the next first page (open, resume)
         self.stamp: Any = None       # the log's change stamp when the first page was read
+        self._keep_id: int | None = None     # the episode the cursor stays on through a re-read
         self._watching = False
 
     def compose(self) -> ComposeResult:
@@ -97,7 +98,11 @@ class LogScreen(WorkbenchScreen):
     def _watched(self, stamp: Any) -> None:
         self._watching = False
         if self.stamp is not None and stamp != self.stamp:
-            # Another window or process saved, amended or voided: the first page again.
+            # Another window or process saved, amended or voided: the first page again, the
+            # cursor kept on the episode it was on.
+            table = self.query_one("#log-table", LogRows)
+            row = table.cursor_row
+            self._keep_id = self.shown[row].id if 0 <= row < len(self.shown) else None
             self._count = True
             self.reload()
 
@@ -156,6 +161,10 @@ class LogScreen(WorkbenchScreen):
         if after is None:
             self.shown = rows
             table.set_rows(cells)
+            keep, self._keep_id = self._keep_id, None
+            ids = [s.id for s in rows]
+            if keep in ids:
+                table.move_cursor(ids.index(keep))
         else:
             self.shown += rows
             table.add_rows(cells)
