@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import operator
 import os
 import re
 
 from workbench.core.episodes.model import EpisodeDetails, LogError
 from workbench.core.safetext import canonical, fold_digits
+
+_WEIGHTS = range(10, 1, -1)
 
 
 def nhs_number_is_valid(digits: str) -> bool:
@@ -23,7 +26,7 @@ def nhs_number_is_valid(digits: str) -> bool:
     """
     if len(digits) != 10 or not digits.isascii() or not digits.isdigit() or len(set(digits)) == 1:
         return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    total = sum(map(operator.mul, map(int, digits[:9]), _WEIGHTS))
     check = 11 - total % 11
     if check == 11:
         check = 0

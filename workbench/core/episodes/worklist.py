@@ -25,10 +25,10 @@ from typing import Any
 
 from workbench.core.episodes.model import LogError
 from workbench.core.episodes.rows import to_json, utc_now
-from workbench.core.episodes.worklist_file import Extract, RefusedRow, WorklistRow
+from workbench.core.episodes.worklist_file import Extract, RefusedRow
+from workbench.core.episodes.worklist_import import apply_extract
 from workbench.core.episodes.worklist_items import (
     CODED,
-    DETAIL_FIELDS,
     ITEM_COLUMNS,
     LATEST_QUERY,
     OPEN,
@@ -107,30 +107,15 @@ class Worklist(QueryActions):
             import_id = conn.execute(
                 "INSERT INTO worklist_import (at, coder, file_name, rows, added, updated, refused) "
                 "VALUES (?, ?, ?, 0, 0, 0, 0)", (now, coder, Path(path).name)).lastrowid
-            counts = {"rows": 0, "added": 0, "updated": 0, "already": 0, "kept": 0}
             refused: list[RefusedRow] = []
-            listed = bytearray()       # listed[id] == 1: this extract holds the item (a byte each)
             with Extract(path, mapping, today) as extract:
-                for row in extract:
-                    if isinstance(row, RefusedRow):
-                        refused.append(row)
-                        continue
-                    counts["rows"] += 1
-                    outcome, item_id = _take(conn, row, now, coder)
-                    counts[outcome] += 1
-                    if item_id is not None:
-                        if item_id >= len(listed):
-                            listed.extend(bytes(item_id - len(listed) + 4096))
-                        listed[item_id] = 1
+                done = apply_extract(conn, extract, refused, now, coder)
                 unmapped = extract.unmapped
-            vanished = [item_id for (item_id,) in conn.execute(
-                "SELECT id FROM worklist_item WHERE status IN ('open', 'query') ORDER BY id")
-                if item_id >= len(listed) or not listed[item_id]]
             conn.execute("UPDATE worklist_import SET rows = ?, added = ?, updated = ?, refused = ?, "
-                         "unmapped = ? WHERE id = ?", (counts["rows"], counts["added"], counts["updated"],
-                                                      len(refused), to_json(unmapped), import_id))
-            return ImportReport(counts["added"], counts["already"], refused, counts["updated"],
-                                counts["kept"], vanished, unmapped)
+                         "unmapped = ? WHERE id = ?", (done.rows, done.added, done.updated, len(refused),
+                                                      to_json(unmapped), import_id))
+            return ImportReport(done.added, done.already, refused, done.updated, done.kept,
+                                list(done.vanished), unmapped)
 
         return self._write(work)
 
@@ -246,35 +231,3 @@ class Worklist(QueryActions):
         self.get(item_id)
         coder = self.coder
         self._write(lambda c: link_in(c, item_id, episode_id, coder))
-
-
-_EXTRA_JSON = json.JSONEncoder(ensure_ascii=False).encode   # extras in the extract's column order
-_FIND = (f"SELECT id, status, {', '.join(DETAIL_FIELDS)} FROM worklist_item "
-         "WHERE patient = ? AND episode_ref = ? AND fce = ?")
-_IN_LOG = "SELECT 1 FROM episode WHERE patient = ? AND episode_ref = ? AND coalesce(fce, '') = ? LIMIT 1"
-_INSERT = (f"INSERT INTO worklist_item (patient, episode_ref, fce, {', '.join(DETAIL_FIELDS)}, imported_at) "
-           f"VALUES ({', '.join('?' * (len(DETAIL_FIELDS) + 4))})")
-
-
-def _take(conn: sqlite3.Connection, row: WorklistRow, now: str, coder: str) -> tuple[str, int | None]:
-    """One good row of an import: ('added' | 'updated' | 'already' | 'kept', the item's id).
-    'kept' is a coded or removed item, never touched; 'already' is unchanged or in the log."""
-    values = (row.nhs_number, row.start_date.isoformat(), row.end_date.isoformat() if row.end_date else None,
-              row.specialty, row.consultant, row.admission_method, row.ward, row.sex, row.age,
-              _EXTRA_JSON(row.extra) if row.extra else "{}")
-    found = conn.execute(_FIND, row.key).fetchone()
-    if found is None:
-        if conn.execute(_IN_LOG, row.key).fetchone():
-            return "already", None
-        return "added", conn.execute(_INSERT, (*row.key, *values, now)).lastrowid
-    item_id, status, *stored = found
-    if status in (CODED, REMOVED):
-        return "kept", item_id
-    changed = [i for i, old in enumerate(stored) if values[i] != old]
-    if not changed:
-        return "already", item_id
-    names = [DETAIL_FIELDS[i] for i in changed]
-    conn.execute(f"UPDATE worklist_item SET {', '.join(f'{n} = ?' for n in names)}, updated_at = ? WHERE id = ?",
-                 (*(values[i] for i in changed), now, item_id))
-    record_event(conn, item_id, coder, "updated", fields=names)
-    return "updated", item_id
