@@ -54,8 +54,10 @@ def apply_extract(conn: sqlite3.Connection, rows: Iterable[WorklistRow | Refused
                      f"VALUES ({', '.join('?' * (len(DETAIL_FIELDS) + 3))})", _staged(rows, refused, count))
     conn.execute("CREATE INDEX IF NOT EXISTS temp.import_row_key ON import_row (patient, episode_ref, fce)")
     # The same FCE twice in one extract: its last row is the one that counts.
-    conn.execute("DELETE FROM temp.import_row WHERE seq NOT IN "
-                 "(SELECT max(seq) FROM temp.import_row GROUP BY patient, episode_ref, fce)")
+    # (A seek per row in the key index: no list of every row is built in memory.)
+    conn.execute("DELETE FROM temp.import_row WHERE EXISTS (SELECT 1 FROM temp.import_row later WHERE "
+                 "later.patient = import_row.patient AND later.episode_ref = import_row.episode_ref "
+                 "AND later.fce = import_row.fce AND later.seq > import_row.seq)")
     done = Applied(rows=count[0])
     done.kept = conn.execute(f"SELECT count(*) FROM temp.import_row r JOIN worklist_item w ON {_KEY} "
                              "WHERE w.status IN ('coded', 'removed')").fetchone()[0]
