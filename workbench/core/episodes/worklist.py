@@ -69,7 +69,7 @@ class ImportReport:
 class Worklist(QueryActions):
     """The worklist of one :class:`EpisodeLog` (same connection, same thread)."""
 
-    def __init__(self, log: Any, coder: str | None = None):
+    def __init__(self, log: Any, coder: Any = None):
         self.log = log
         self.conn: sqlite3.Connection = log.connection
         self.path: Path = log.path
@@ -77,11 +77,15 @@ class Worklist(QueryActions):
 
     @property
     def coder(self) -> str:
+        """The OS login recorded with each change (:mod:`identity`); a ``Coder`` or a login may
+        be given, as to the log's own writes."""
+        from workbench.core.episodes.identity import coder_fields
+
         if not self._coder:
             from workbench.core.episodes.validate import resolve_coder
 
             self._coder = resolve_coder()
-        return self._coder
+        return coder_fields(self._coder)[0]
 
     def _write(self, work: Any) -> Any:
         return self.log._write(work)

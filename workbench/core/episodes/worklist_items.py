@@ -23,7 +23,7 @@ DETAIL_FIELDS = ("nhs_number", "start_date", "end_date", "specialty", "consultan
 ITEM_COLUMNS = ("w.id, w.patient, w.nhs_number, w.episode_ref, w.start_date, w.end_date, w.specialty, "
                 "w.consultant, w.sex, w.age, w.status, w.episode_id, w.fce, w.admission_method, w.ward, "
                 "w.extra, q.id, q.clinician, q.question, q.sent_on, q.raised_by, q.reply, q.replied_on, "
-                "q.status")
+                "q.status, w.query_by, w.query_at")
 #: The item's latest query (any status), joined to every item read.
 LATEST_QUERY = ("LEFT JOIN worklist_query q ON q.id = "
                 "(SELECT max(id) FROM worklist_query WHERE item_id = w.id)")
@@ -71,6 +71,8 @@ class WorklistItem:
     ward: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
     query: WorklistQuery | None = None
+    query_by: str | None = None     # the OS login that raised the latest query (schema 7)
+    query_at: str | None = None     # when (UTC, ISO 8601)
 
     @property
     def note(self) -> str | None:
@@ -95,7 +97,7 @@ class WorklistItem:
                 "consultant": self.consultant, "admission_method": self.admission_method, "ward": self.ward,
                 "sex": self.sex, "age": self.age, "extra": dict(self.extra), "status": self.status,
                 "note": self.note, "query": self.query.as_dict() if self.query else None,
-                "episode_id": self.episode_id}
+                "query_by": self.query_by, "query_at": self.query_at, "episode_id": self.episode_id}
 
     def details(self) -> dict[str, str]:
         """The episode form's fields, as a coding session holds them (and what the PAS said
@@ -161,7 +163,7 @@ def item_from(row: tuple) -> WorklistItem:
     return WorklistItem(row[0], row[1], row[2], row[3], dt.date.fromisoformat(row[4]),
                         dt.date.fromisoformat(row[5]) if row[5] else None, row[6], row[7], row[8], row[9],
                         row[10], row[11], row[12] or None, row[13], row[14],
-                        json.loads(row[15]) if row[15] and row[15] != "{}" else {}, query)
+                        json.loads(row[15]) if row[15] and row[15] != "{}" else {}, query, row[24], row[25])
 
 
 def record_event(conn: sqlite3.Connection, item_id: int, coder: str, kind: str, **detail: Any) -> None:

@@ -13,6 +13,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.episodes.model import LogError
+from workbench.core.episodes.rows import utc_now
 from workbench.core.episodes.worklist_items import (
     CODED,
     OPEN,
@@ -44,9 +45,12 @@ class QueryActions:
         def items(self, **filters: Any) -> list[WorklistItem]: ...
         def _write(self, work: Any) -> Any: ...
 
-    def raise_query(self, item_id: int, question: str, *, to: str = "",
-                    sent_on: dt.date | None = None) -> WorklistItem:
-        """Ask a clinician: the item waits until the query is resolved."""
+    def raise_query(self, item_id: int, question: str, *, to: str = "", sent_on: dt.date | None = None,
+                    coder: Any = None) -> WorklistItem:
+        """Ask a clinician: the item waits until the query is resolved. ``coder`` (a login or a
+        ``Coder``) raised it; by default the worklist's own."""
+        from workbench.core.episodes.identity import coder_fields
+
         question = _text(question, "question")
         to = _text(to, "to", required=False)
         sent = sent_on or dt.date.today()
@@ -58,24 +62,26 @@ class QueryActions:
         if item.query is not None and item.query.status != "resolved":
             raise LogError(f"worklist item {item_id} already has a query waiting (sent "
                            f"{item.query.sent_on:%d/%m/%Y}); record its reply or resolve it first")
-        coder = self.coder
+        coder = coder_fields(coder)[0] if coder is not None else self.coder
 
         def work(conn: sqlite3.Connection) -> None:
             query_id = conn.execute(
                 "INSERT INTO worklist_query (item_id, clinician, question, sent_on, raised_by) "
                 "VALUES (?, ?, ?, ?, ?)", (item_id, to, question, sent.isoformat(), coder)).lastrowid
-            conn.execute("UPDATE worklist_item SET status = 'query' WHERE id = ?", (item_id,))
+            # query_by / query_at (schema 7) are what the manager's figures count (core.episodes.stats).
+            conn.execute("UPDATE worklist_item SET status = 'query', query_by = ?, query_at = ? WHERE id = ?",
+                         (coder, utc_now(), item_id))
             record_event(conn, item_id, coder, "query", query=query_id, to=to, question=question,
                          sent_on=sent.isoformat())
 
         self._write(work)
         return self.get(item_id)
 
-    def mark_query(self, item_id: int, note: str, to: str = "") -> WorklistItem:
-        """A query with only its question (the app's one-line form, older scripts)."""
+    def mark_query(self, item_id: int, note: str, coder: Any = None, *, to: str = "") -> WorklistItem:
+        """A query with its question (older scripts and tests); ``coder`` as for :meth:`raise_query`."""
         if not (note or "").strip():
             raise LogError("note: say what the query is about")
-        return self.raise_query(item_id, note, to=to)
+        return self.raise_query(item_id, note, to=to, coder=coder)
 
     def record_reply(self, item_id: int, reply: str, *, on: dt.date | None = None) -> WorklistItem:
         reply = _text(reply, "reply")

@@ -65,6 +65,9 @@ class LogScreen(WorkbenchScreen):
         self.stamp: Any = None       # the log's change stamp when the first page was read
         self._keep_id: int | None = None     # the episode the cursor stays on through a re-read
         self._watching = False
+        #: Episodes this login re-codes blind for an audit and has not coded yet: their coding,
+        #: coder and status are never shown here (workbench.core.audit).
+        self.blind: set[int] = set()
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -134,6 +137,11 @@ class LogScreen(WorkbenchScreen):
                 from workbench.core.episodes.worklist import Worklist
 
                 self.stamp = Worklist(log).stamp()
+
+                from workbench.core.audit.audits import blind_set
+                from workbench.core.episodes.identity import os_login
+
+                self.blind = blind_set(log, os_login())
                 page, self._arguments = first_page(log, text, PAGE + 1)
                 # Counting a million rows costs tens of ms: once when the screen opens or
                 # comes back, never per filter keystroke (the total is the log's, not the filter's).
@@ -145,7 +153,11 @@ class LogScreen(WorkbenchScreen):
             self.app.call_from_thread(self._status, "The log could not be read.")
             return
         damaged = list(getattr(page, "damaged", []))
-        self.app.call_from_thread(self._page, generation, after, list(page), damaged, total)
+        rows = list(page)
+        if self.blind and text.strip():
+            # Found by a code, guidance or status, a hidden episode would tell what it holds.
+            rows = [s for s in rows if s.id not in self.blind]
+        self.app.call_from_thread(self._page, generation, after, rows, damaged, total)
 
     @if_attached
     def _page(self, generation: int, after: Any, rows: list[Any], problem: Any, total: int) -> None:
@@ -157,7 +169,7 @@ class LogScreen(WorkbenchScreen):
             self.total = total
         self.more = len(rows) > PAGE
         rows = rows[:PAGE]
-        cells = [self._cells(s) for s in rows]
+        cells = [self._hidden(s) if s.id in self.blind else self._cells(s) for s in rows]
         if after is None:
             self.shown = rows
             table.set_rows(cells)
@@ -181,6 +193,11 @@ class LogScreen(WorkbenchScreen):
                    if problem else "")
         self._status(f"{len(self.shown)} shown{more} of {self.total} episode{'s' if self.total != 1 else ''}"
                      f"{damaged}. Enter: history · f: filter · e: export")
+
+    @staticmethod
+    def _hidden(s: Any) -> tuple[str | Text, ...]:
+        return (str(s.id), show_date(s.details.date), Text(visible(s.details.patient)),
+                Text(visible(s.details.episode)), "", Text("hidden: blind audit", style="dim"), "", "")
 
     @staticmethod
     def _cells(s: Any) -> tuple[str | Text, ...]:
@@ -246,6 +263,11 @@ class LogScreen(WorkbenchScreen):
         if not self.total:
             self.notify("There are no episodes to export.", severity="warning")
             return
+        if self.blind:
+            self.notify(f"You are re-coding {len(self.blind)} episode(s) blind for an audit: an export would "
+                        "show their coding. Finish their audit coding first (F4).", severity="warning")
+            return
+
         from workbench.core.episodes import LogError
         from workbench.core.episodes.filtering import parse_filter
 

@@ -244,9 +244,16 @@ class WorklistScreen(WorklistChanges, WorkbenchScreen):
         from workbench.core.episodes.worklist import Worklist
 
         try:
-            worklist = Worklist(self.app.context.episode_log())
+            log = self.app.context.episode_log()
+            worklist = Worklist(log)
             item = worklist.get(item_id)
             saved = worklist.saved_by(item_id) if item.status == "coded" else None
+            if saved is not None:
+                from workbench.core.audit.audits import blind_set
+                from workbench.core.episodes.identity import os_login
+
+                if item.episode_id in blind_set(log, os_login()):
+                    saved = None     # re-coded blind for an audit: who coded it stays unsaid
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The worklist item could not be read", exc)
             return
