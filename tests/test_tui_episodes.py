@@ -224,7 +224,7 @@ async def test_every_draft_listed_resumable_and_discardable(make_app) -> None:
         await wait_for_screen(pilot, "ConfirmModal")
         await pilot.press("n")
         await wait_for_screen(pilot, "DraftsScreen")
-        assert len(log().drafts("test.coder")) == 2
+        assert len(log().drafts(LOGIN)) == 2
         await pilot.press("d")
         await wait_for_screen(pilot, "ConfirmModal")
         await pilot.press("y")

@@ -166,12 +166,15 @@ def item_from(row: tuple) -> WorklistItem:
                         json.loads(row[15]) if row[15] and row[15] != "{}" else {}, query, row[24], row[25])
 
 
-def record_event(conn: sqlite3.Connection, item_id: int, coder: str, kind: str, **detail: Any) -> None:
+def record_event(conn: sqlite3.Connection, item_id: int, coder: Any, kind: str, **detail: Any) -> None:
+    """One row of the item's history; ``coder`` is a login or a ``Coder`` (its login is kept)."""
+    from workbench.core.episodes.identity import coder_fields
+
     conn.execute("INSERT INTO worklist_event (item_id, at, coder, kind, detail) VALUES (?, ?, ?, ?, ?)",
-                 (item_id, utc_now(), coder, kind, to_json(detail)))
+                 (item_id, utc_now(), coder_fields(coder)[0], kind, to_json(detail)))
 
 
-def link_in(conn: sqlite3.Connection, item_id: int, episode_id: int, coder: str) -> None:
+def link_in(conn: sqlite3.Connection, item_id: int, episode_id: int, coder: Any) -> None:
     """In the save's transaction: the item is coded, linked to the episode saved from it."""
     found = conn.execute("SELECT status FROM worklist_item WHERE id = ?", (item_id,)).fetchone()
     if found is None:
@@ -182,7 +185,7 @@ def link_in(conn: sqlite3.Connection, item_id: int, episode_id: int, coder: str)
     record_event(conn, item_id, coder, "coded", episode=episode_id)
 
 
-def reopen_voided(conn: sqlite3.Connection, episode_id: int, coder: str) -> None:
+def reopen_voided(conn: sqlite3.Connection, episode_id: int, coder: Any) -> None:
     """In the void's transaction: the items coded as this episode are open again."""
     items = [r[0] for r in conn.execute(
         "SELECT id FROM worklist_item WHERE episode_id = ? AND status = 'coded'", (episode_id,))]
