@@ -265,7 +265,7 @@ def test_a_pas_day_fces_refresh_query_and_another_process_in_a_real_terminal(ter
     terminal.type("i500")
     terminal.wait_for("I50.0")
     terminal.keys("Enter")
-    terminal.wait_for("by hand")
+    terminal.wait_for("I50.0: added by hand")           # the review's line, not the add-a-code screen's
     terminal.keys("C-s")
     terminal.wait_for("saved")
     terminal.wait_for("11 listed", timeout=5)

@@ -73,7 +73,6 @@ INSERT INTO worklist_query (item_id, clinician, question, sent_on, raised_by, st
     SELECT id, '', coalesce(note, ''), substr(imported_at, 1, 10), '', 'open'
     FROM worklist_item_4 WHERE status = 'query';
 CREATE INDEX worklist_query_item ON worklist_query (item_id, id);
-CREATE INDEX worklist_query_waiting ON worklist_query (status, sent_on);
 DROP TABLE worklist_item_4;
 
 CREATE TABLE worklist_event (
