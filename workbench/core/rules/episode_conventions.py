@@ -68,10 +68,11 @@ EPISODE_SOURCES = (
     ("HES", "national usage counts, NHS England Hospital Episode Statistics (OGL v3.0)"),
 )
 
-#: A code recorded fewer times a year than this, whose same-shaped code in the other
-#: classification is recorded at least RARE_RATIO times as often (and at least RARE_LIMIT
-#: times), is probably the other classification's code (OPCS-4 E11.9: 61 against ICD-10 E11.9:
-#: 2.4 million; OPCS-4 M16.1: 111 against 7,513).
+#: A code whose same-shaped code in the other classification is recorded at least RARE_RATIO
+#: times as often (and at least RARE_LIMIT times a year) is probably the other classification's
+#: code: OPCS-4 E11.9 (61 a year) against ICD-10 E11.9 (2.4 million), OPCS-4 M16.1 (111) against
+#: ICD-10 M16.1 (7,513). Measured on the national counts, it questions about 0.13% of the
+#: procedure codes and 0.02% of the diagnosis codes recorded in a year (those it should).
 RARE_LIMIT = 1000
 RARE_RATIO = 50
 
@@ -255,7 +256,7 @@ def likely_classification_edits(catalog: Any, coded: list[tuple[int, str]], clas
             own, twin = int(uses(classification, code)), int(uses(other, code))
         except Exception:   # counts are information: never stop the checks
             return
-        if own < RARE_LIMIT and twin >= RARE_LIMIT and twin >= RARE_RATIO * max(own, 1):
+        if twin >= RARE_LIMIT and twin >= RARE_RATIO * max(own, 1):
             title = _title(catalog, other, code)
             results.append(EditResult(
                 "likely-other-classification", "warning",
