@@ -100,7 +100,8 @@ CHOICE = [
 REVIEW = [
     # Not priority keys: they must run after the characters typed before them.
     Key("review.save", "ctrl+s", "save", "Save", "Save the episode to the log"),
-    Key("review.add", "ctrl+n", "add_code", "Add code", "Add a code found by search"),
+    Key("review.add", "ctrl+n", "add_code", "Add code",
+        "Add a code to the highlighted list (procedures OPCS-4, diagnoses ICD-10), found by search"),
     Key("review.back", "escape", "back", "Wizard", "Back into the wizard of the highlighted code's guidance"),
     Key("review.find", "ctrl+g", "find", "Find", "Search for another code or guidance for this episode"),
     Key("review.focus_codes", "ctrl+o", "focus_codes", "Codes", "Move to the code list", show=False),
@@ -159,6 +160,11 @@ MODAL = [
     Key("modal.cancel", "escape", "cancel", "Cancel", "Close without doing anything"),
 ]
 
+ADD_CODE = [
+    Key("add.switch", "tab", "switch_list", "Other list",
+        "Add to the other list instead (procedures OPCS-4 / diagnoses ICD-10)", priority=True),
+]
+
 HELP = [
     Key("help.close", "escape,f1", "close", "Close", "Close the help"),
 ]
@@ -167,6 +173,7 @@ TABLES: dict[str, list[Key]] = {
     "app": APP, "search": SEARCH, "list": LIST, "guidance": GUIDANCE, "code": CODE,
     "wizard": WIZARD, "choice": CHOICE, "review": REVIEW, "sequence": SEQUENCE, "log": LOG,
     "history": HISTORY, "draft": DRAFT, "drafts": DRAFTS, "worklist": WORKLIST, "modal": MODAL,
+    "add_code": ADD_CODE,
     "help": HELP,
 }
 

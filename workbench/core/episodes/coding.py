@@ -65,9 +65,15 @@ def parse_marked(texts: list[str], classification: str, catalog: Any = None) -> 
 
     codes = []
     for position, text in enumerate(texts, start=1):
-        verdict = judge_code(catalog, classification, text)
+        verdict = judge_code(catalog, classification, text.replace("†", "").replace("*", ""))
         if verdict.code is None:
             kind = "procedure" if classification == OPCS4 else "diagnosis"
+            other = ICD10 if classification == OPCS4 else OPCS4
+            twin = judge_code(catalog, other, text.replace("†", "").replace("*", "")) if catalog is not None else None
+            if twin is not None and twin.codable:
+                names = {OPCS4: ("OPCS-4", "--procedures"), ICD10: ("ICD-10", "--diagnoses")}
+                raise CodingRefused(f"{kind} {position} ('{text}'): {names[other][0]} {twin.code} is not an "
+                                    f"{names[classification][0]} code: give it with {names[other][1]}")
             raise CodingRefused(f"{kind} {position} ('{text}'): {verdict.message}")
         mark = verdict.mark or ("dagger" if "†" in text else "asterisk" if "*" in text else None)
         codes.append((verdict.code, mark if classification == ICD10 else None))
