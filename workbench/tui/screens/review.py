@@ -97,7 +97,12 @@ class ReviewScreen(SavesEpisode):
         snomed = tuple(concept for pack in packs for concept in pack.snomed)
         self.query_one("#review-snomed", SnomedLine).show_concepts(snomed)
         self.fill_form(session.details, locked=bool(session.amend_of))
-        self._show_rows((OPCS4, 0) if session.of(OPCS4) else (ICD10, 0))
+        # Procedures and no diagnosis yet: the empty diagnoses list is highlighted, so ctrl+n adds
+        # the primary diagnosis a finished episode needs.
+        if session.of(OPCS4) and not session.of(ICD10):
+            self._show_rows((ICD10, -1))
+        else:
+            self._show_rows((OPCS4, 0) if session.of(OPCS4) else (ICD10, 0))
         self.query_one(self.AUTO_FOCUS).focus()
         # The row's :focus-within style is only worked out on a focus change after mounting.
         self.call_after_refresh(self.update_node_styles)
