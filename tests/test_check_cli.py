@@ -128,3 +128,41 @@ def test_batch_answers_the_lines_before_an_overlong_one(monkeypatch, capsys) -> 
     assert code == 2
     assert len(out.splitlines()) == 1 and json.loads(out)["errors"] == []
     assert "line 2 of the input" in err
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["--diagnoses", "N40", "--sex", "X"], "--sex"),
+    (["--diagnoses", "N40", "--age", "-3"], "--age"),
+    (["--diagnoses", "N40", "--age", "200"], "--age"),
+    (["--diagnoses", "N40", "--age", "4.5"], "--age"),
+    (["--procedures", "W37.1 ;rm", "--diagnoses", "M16.1"], "--procedures"),
+    (["--diagnoses", "N40 \x1b[2J"], "--diagnoses"),
+])
+def test_bad_input_is_one_line_naming_the_field(capsys, args, field) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"workbench: {field}:") and "Traceback" not in err
+    assert "\x1b" not in err
+
+
+def test_the_issues_fresh_clone_examples(capsys) -> None:
+    code, out, _ = run(capsys, "--procedures", "W37.1", "--diagnoses", "M16.1", "--sex", "F", "--age", "70")
+    assert code == 1 and "error: laterality-missing" in out
+    code, out, _ = run(capsys, "--diagnoses", "N40", "--sex", "F")
+    assert "warning: sex-limit" in out and "All validation edits pass" not in out
+    code, out, _ = run(capsys, "--diagnoses", "H28.0 E11.3")
+    assert code == 1 and "error: asterisk-primary" in out
+
+
+def test_batch_refuses_a_bad_patient_in_its_line_only(monkeypatch, capsys) -> None:
+    import io
+
+    lines = [{"procedures": [], "diagnoses": ["N40"], "sex": "x"},
+             {"procedures": [], "diagnoses": ["N40"], "age": -1},
+             {"procedures": [], "diagnoses": ["N40"], "sex": "f", "age": 60}]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(json.dumps(line) for line in lines) + "\n"))
+    code, out, _ = run(capsys, "--batch", "--json")
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["errors"][0]["id"] if r["errors"] else None for r in results] == ["bad-request", "bad-request", None]
+    assert "sex:" in results[0]["errors"][0]["message"] and "age:" in results[1]["errors"][0]["message"]
+    assert [w["id"] for w in results[2]["warnings"]] == ["sex-limit"]
