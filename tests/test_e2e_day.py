@@ -70,8 +70,10 @@ def test_worklist_ipg655_hand_code_kept_through_the_wizard_then_next(terminal: T
     assert "WL001" in screen and "SP001" in screen          # details filled in from the worklist
     assert keys.keys + 1 <= 8, "IPG655 from the worklist must take at most 8 keys (+ ctrl+s)"
     # A diagnosis by hand, then back into the wizard to change the image control answer.
-    terminal.keys("C-n")
-    terminal.wait_for("Add a code")
+    terminal.keys("C-n")                                  # the procedures are highlighted:
+    terminal.wait_for("Add to the procedures")
+    terminal.keys("Tab")                                  # tab adds to the diagnoses (ICD-10)
+    terminal.wait_for("Add to the diagnoses")
     terminal.type("i489")
     terminal.wait_for("I48.9")
     terminal.keys("Enter")

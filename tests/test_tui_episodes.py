@@ -91,8 +91,9 @@ async def test_hand_added_diagnosis_survives_a_changed_image_control_answer(
         await wait_for_screen(pilot, "ReviewScreen")
         review = app.screen
         assert app.focused.id == "sequence"          # details filled: the code list has the focus
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+n")                  # the procedures are highlighted: tab, the diagnoses
         await wait_for_screen(pilot, "AddCodeModal")
+        await pilot.press("tab")
         await pilot.press(*"i489")
         await wait_for(pilot, lambda: app.screen.hits, what="add-code results")
         await pilot.press("enter")

@@ -200,7 +200,7 @@ def _prepare(args: argparse.Namespace, sex: str | None = None, age: int | None =
     for note in prepared.notes:
         print(f"workbench: note: {note}", file=sys.stderr)
     for warning in prepared.warnings:
-        print(f"workbench: warning: {warning.message}", file=sys.stderr)
+        print(f"workbench: {warning.severity}: {warning.message}", file=sys.stderr)
     return with_overrides(prepared, args.override)
 
 

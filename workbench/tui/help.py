@@ -164,13 +164,17 @@ def markdown(name: str, user_keys: dict[str, str]) -> str:
 def checks_help() -> list[str]:
     """The validation edits the review runs, each with its source (also `workbench check`)."""
     from workbench.core.rules.conventions import CONVENTIONS, SOURCES
+    from workbench.core.rules.episode_conventions import EPISODE_CONVENTIONS, EPISODE_SOURCES
 
     lines = ["### The checks", "",
              "With a guidance, the sequence must be one its rule pack gives: a missing, extra, "
              "exclusive or out-of-order code is named with the pack's rule (file:line) and what "
              "the pack would give. Always:", ""]
     lines += [f"- `{edit_id}`: {text}" for edit_id, text in CONVENTIONS]
-    lines += ["", "Sources:", ""] + [f"- [{key}] {text}" for key, text in SOURCES]
+    lines += ["", "The episode conventions, on every episode with or without guidance (tables in "
+                  "fixtures/conventions/; an imported release's metadata refines them):", ""]
+    lines += [f"- `{edit_id}`: {text}" for edit_id, text in EPISODE_CONVENTIONS]
+    lines += ["", "Sources:", ""] + [f"- [{key}] {text}" for key, text in SOURCES + EPISODE_SOURCES]
     return lines
 
 

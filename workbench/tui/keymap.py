@@ -105,7 +105,8 @@ CHOICE = [
 REVIEW = [
     # Not priority keys: they must run after the characters typed before them.
     Key("review.save", "ctrl+s", "save", "Save", "Save the episode to the log"),
-    Key("review.add", "ctrl+n", "add_code", "Add code", "Add a code found by search"),
+    Key("review.add", "ctrl+n", "add_code", "Add code",
+        "Add a code to the highlighted list (procedures OPCS-4, diagnoses ICD-10), found by search"),
     Key("review.back", "escape", "back", "Wizard", "Back into the wizard of the highlighted code's guidance"),
     Key("review.find", "ctrl+g", "find", "Find", "Search for another code or guidance for this episode"),
     Key("review.focus_codes", "ctrl+o", "focus_codes", "Codes", "Move to the code list", show=False),
@@ -211,6 +212,11 @@ CONFIRM = [
     Key("confirm.no", "n,escape", "no", "No", "No, leave it as it is"),
 ]
 
+ADD_CODE = [
+    Key("add.switch", "tab", "switch_list", "Other list",
+        "Add to the other list instead (procedures OPCS-4 / diagnoses ICD-10)", priority=True),
+]
+
 HELP = [
     Key("help.close", "escape,f1", "close", "Close", "Close the help"),
 ]
@@ -220,7 +226,7 @@ TABLES: dict[str, list[Key]] = {
     "wizard": WIZARD, "choice": CHOICE, "review": REVIEW, "sequence": SEQUENCE, "log": LOG,
     "history": HISTORY, "draft": DRAFT, "drafts": DRAFTS, "worklist": WORKLIST, "audit": AUDIT,
     "audit_sample": AUDIT_SAMPLE, "audit_compare": AUDIT_COMPARE, "audit_report": AUDIT_REPORT,
-    "stats": STATS, "modal": MODAL, "confirm": CONFIRM, "help": HELP,
+    "stats": STATS, "modal": MODAL, "confirm": CONFIRM, "add_code": ADD_CODE, "help": HELP,
 }
 
 
