@@ -7,7 +7,8 @@ project ships.
   ../shared/search/score_search.py, mixed search box.
 - ``data/common-codes.tsv``: the 500 OPCS-4 and 500 ICD-10 codes recorded most often in 2023/24,
   each with the phrase a coder types for it; the code must be in the first three hits, from the
-  list of its classification (field-aware, as the add-a-code flow searches) and in the mixed box.
+  list of its classification (as the review's add-a-code dialog searches: that classification
+  only) and in the mixed box.
 
 Used by benchmarks/search_judged.py (section ``judged``) and tests/test_search_everyday.py.
 """
@@ -54,7 +55,7 @@ def score_common(conn: sqlite3.Connection, common: list[CommonCode], *, field_aw
 
     out: dict[str, dict] = {}
     for item in common:
-        hits = search(conn, item.phrase, limit=CUTOFF, prefer=item.classification if field_aware else None)
+        hits = search(conn, item.phrase, limit=CUTOFF, kind=item.classification if field_aware else None)
         rank = _rank(hits, item.classification, {item.code})
         figures = out.setdefault(item.classification, {"ranks": [], "misses": []})
         figures["ranks"].append(rank)

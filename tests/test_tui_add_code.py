@@ -62,22 +62,22 @@ async def test_result_rows_show_how_common_a_code_is(make_app) -> None:
         assert len(rows[0].plain) <= 80
 
 
-async def test_ctrl_n_adds_to_the_highlighted_list_its_classification_first(make_app) -> None:
+async def test_ctrl_n_adds_to_the_highlighted_list_in_its_classification(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await to_review(pilot)
         review = app.screen
         sequence = review.query_one("#sequence")
-        sequence.highlighted = review.sections[1][0] + 1     # the first diagnosis
+        sequence.highlighted = next(i for i, where in enumerate(review.index) if where and where[0] == "icd10")
         await pilot.pause()
-        assert review.highlighted_list() == "icd10"
+        assert review.target_list() == "icd10"
         await pilot.press("ctrl+n")
         await wait_for_screen(pilot, "AddCodeModal")
         modal = app.screen
-        assert "diagnosis (ICD-10 first)" in str(modal.query_one(".title").visual)
+        assert "diagnoses (ICD-10)" in str(modal.query_one("#add-target").visual)
         await Keys(pilot).type_text("e119")
         await wait_for(pilot, lambda: modal.hits and modal.hits[0].code == "E11.9", what="results")
-        assert modal.hits[0].kind == "icd10" and ("opcs4", "E11.9") in {(h.kind, h.code) for h in modal.hits}
+        assert {h.kind for h in modal.hits} == {"icd10"}    # the list never takes the other classification
         await pilot.press("enter")
         await wait_for_screen(pilot, "ReviewScreen")
         assert app.keeper.session.diagnoses[-1] == "E11.9" and "E11.9" not in app.keeper.session.procedures
@@ -91,7 +91,7 @@ async def test_the_dialog_opens_a_categorys_codes_and_reads_one(make_app) -> Non
         await pilot.press("ctrl+n")
         await wait_for_screen(pilot, "AddCodeModal")
         modal = app.screen
-        assert "procedure (OPCS-4 first)" in str(modal.query_one(".title").visual)
+        assert "procedures (OPCS-4)" in str(modal.query_one("#add-target").visual)
         await Keys(pilot).type_text("w37")
         await wait_for(pilot, lambda: modal.hits and modal.hits[0].code == "W37", what="W37")
         await pilot.press("enter")          # the category: its codes, the most used first
