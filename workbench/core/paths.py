@@ -250,12 +250,37 @@ def log_path(cli_value: str | os.PathLike | None = None) -> Path:
 
 
 def _chosen_log_path(cli_value: str | os.PathLike | None) -> Path:
+    chosen = _chosen_log_value(cli_value)
+    return Path(chosen).expanduser() if chosen else state_dirs().data / "episodes.db"
+
+
+def _chosen_log_value(cli_value: str | os.PathLike | None) -> str | os.PathLike | None:
     if cli_value:
-        return Path(cli_value).expanduser()
+        return cli_value
     env = os.environ.get("WORKBENCH_LOG")
     if env:
-        return Path(env).expanduser()
-    configured = load_config().get("log", {}).get("path")
-    if configured:
-        return Path(configured).expanduser()
-    return state_dirs().data / "episodes.db"
+        return env
+    return load_config().get("log", {}).get("path") or None
+
+
+#: A log given as one of these is a PostgreSQL server, not a file (workbench.core.episodes.postgres).
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower().startswith(SERVER_SCHEMES)
+
+
+def redacted_url(url: str) -> str:
+    """A server URL fit to print: any password (in the user part or a query) replaced by ***."""
+    text = re.sub(r"^([a-z]+://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url.strip(), flags=re.IGNORECASE)
+    return re.sub(r"([?&]password=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
+
+
+def log_target(cli_value: str | os.PathLike | None = None) -> Path | str:
+    """The episode log as chosen (``--log``, ``$WORKBENCH_LOG``, config, default): a server URL
+    (``postgresql://...``) as given, otherwise the file's path as :func:`log_path` checks it."""
+    chosen = _chosen_log_value(cli_value)
+    if is_server_url(chosen):
+        return str(chosen).strip()
+    return log_path(cli_value)

@@ -39,9 +39,11 @@ class Checkpoint:
                            "head": self.head}, sort_keys=True)
 
 
-def checkpoint_path(log_path: Path, explicit: str | Path | None = None) -> Path:
+def checkpoint_path(log_path: Path, explicit: str | Path | None = None, *,
+                    identity: str | None = None) -> Path:
     """``explicit``, then ``$WORKBENCH_CHECKPOINTS``, then config ``[log] checkpoints``,
-    then a file named after the log in the config folder's ``checkpoints/``."""
+    then a file named after the log in the config folder's ``checkpoints/`` (tagged with a
+    hash of its absolute path, or of ``identity``: a server log's URL without password)."""
     if explicit:
         return Path(explicit).expanduser()
     if os.environ.get(ENV_VAR):
@@ -54,7 +56,7 @@ def checkpoint_path(log_path: Path, explicit: str | Path | None = None) -> Path:
         configured = None
     if isinstance(configured, str) and configured:
         return Path(configured).expanduser()
-    absolute = str(Path(os.path.abspath(log_path)))
+    absolute = identity or str(Path(os.path.abspath(log_path)))
     tag = hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:12]
     return paths.state_dirs().config / "checkpoints" / f"{log_path.name}-{tag}.jsonl"
 

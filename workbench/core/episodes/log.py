@@ -7,6 +7,7 @@ BEGIN IMMEDIATE transaction, retried with backoff while another writer holds it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -104,6 +105,34 @@ class EpisodeLog:
         except sqlite3.Error as exc:
             raise storage.translate(exc, self.path) from None
 
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """The store's own errors as a plain LogError (for reads that stream)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise storage.translate(exc, self.path) from None
+
+    def _protected_files(self) -> list[Path]:
+        """Files an export must never be written over."""
+        from workbench.core.episodes.export_file import protected_files
+
+        return protected_files(self.path, [self.checkpoint_file])
+
+    @property
+    def location(self) -> str:
+        """Where the log is, as shown to the user (a path, or a server with no password)."""
+        return str(self.path)
+
+    def write(self, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(connection)`` as one write transaction, in turn with every other writer
+        (the worklist and other stores kept in the log write through here)."""
+        return self._write(work)
+
+    def read(self, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(connection)`` as a read, the store's errors as a plain LogError."""
+        return self._read(work)
+
     # ------------------------------------------------------------ writes
 
     def save(self, details: EpisodeDetails, coding: Coding, *, coder: str, note: str | None = None,
@@ -192,10 +221,8 @@ class EpisodeLog:
         many episodes: see :mod:`listing`); damaged episodes go to ``on_damaged``."""
         from workbench.core.episodes.listing import listed_episodes
 
-        try:
+        with self._translated():
             yield from listed_episodes(self._conn, on_damaged=on_damaged, **filters)
-        except sqlite3.Error as exc:
-            raise storage.translate(exc, self.path) from None
 
     def history(self, episode_id: int) -> tuple[EpisodeDetails, list[EpisodeVersion]]:
         return self._read(lambda c: queries.history(c, int(episode_id)))
@@ -208,27 +235,24 @@ class EpisodeLog:
                progress: Any = None) -> int:
         """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written."""
         from workbench.core.episodes.export import export_csv, export_json
-        from workbench.core.episodes.export_file import protected_files, refuse_stream_into
+        from workbench.core.episodes.export_file import refuse_stream_into
 
-        refuse_stream_into(out, protected_files(self.path, [self.checkpoint_file]))
+        refuse_stream_into(out, self._protected_files())
         writer = export_csv if format == "csv" else export_json
-        try:
+        with self._translated():
             return writer(self._conn, out, since=since, until=until, all_versions=all_versions,
                           progress=progress)
-        except sqlite3.Error as exc:
-            raise storage.translate(exc, self.path) from None
 
     def export_to_file(self, target: str | Path, *, format: str | None = None, force: bool = False,
                        **options: Any) -> int:
         """Export into a new file (0600, never through a symlink, never over the log or its
         companions), renamed into place; an existing file only with ``force``.
         ``format`` defaults from the extension: ``.json`` is JSON, anything else CSV."""
-        from workbench.core.episodes.export_file import export_target, protected_files
+        from workbench.core.episodes.export_file import export_target
 
         target = Path(target).expanduser()
         chosen = format or ("json" if target.suffix.lower() == ".json" else "csv")
-        with export_target(target, protected_files(self.path, [self.checkpoint_file]),
-                           force=force) as out:
+        with export_target(target, self._protected_files(), force=force) as out:
             return self.export(out, format=chosen, **options)
 
     def verify(self, *, expect: list[checkpoints.Checkpoint] | None = None,
@@ -261,10 +285,10 @@ class EpisodeLog:
                 if updated.rowcount:
                     return int(draft_id)
             saving.refuse_consumed_draft(conn, draft_id)
-            cursor = conn.execute("INSERT INTO draft (id, coder, state, created_at, updated_at) "
-                                  "VALUES (?, ?, ?, ?, ?)",
-                                  (saving.next_draft_id(conn), coder, text, now, now))
-            return int(cursor.lastrowid)
+            new_id = saving.next_draft_id(conn)
+            conn.execute("INSERT INTO draft (id, coder, state, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?)", (new_id, coder, text, now, now))
+            return new_id
 
         return self._write(work)
 

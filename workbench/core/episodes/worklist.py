@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.core.episodes import storage
 from workbench.core.episodes.model import LogError
 from workbench.core.episodes.rows import utc_now
 from workbench.core.episodes.worklist_file import RefusedRow, read_rows
@@ -75,17 +74,12 @@ class Worklist:
 
     def __init__(self, log: Any):
         self.log = log
-        self.conn: sqlite3.Connection = log.connection
-        self.path: Path = log.path
 
     def _write(self, work: Any) -> Any:
-        return storage.write(self.conn, self.path, work)
+        return self.log.write(work)
 
     def _read(self, work: Any) -> Any:
-        try:
-            return storage.retrying(lambda: work(self.conn), self.path)
-        except sqlite3.Error as exc:
-            raise storage.translate(exc, self.path) from None
+        return self.log.read(work)
 
     # ------------------------------------------------------------ import
 
