@@ -244,7 +244,7 @@ def _postgres_template(postgres_server: str):
         if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [CODER_ROLE_FOR_TESTS]).fetchone():
             try:
                 admin.execute(f"CREATE ROLE {CODER_ROLE_FOR_TESTS} LOGIN")
-            except psycopg.errors.DuplicateObject:
+            except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
                 pass      # the other test worker made it first
     schema.init(_with_database(postgres_server, name), grant=[CODER_ROLE_FOR_TESTS])
     yield name

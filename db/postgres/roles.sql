@@ -5,14 +5,21 @@
 -- workbench_reader: an information team's reporting role: SELECT only.
 -- Both are group roles (NOLOGIN); people log in as their own roles, members of one of them.
 
+-- Roles belong to the whole server: an init of another database may be creating them at the
+-- same moment, so "already there" is fine whichever way it is found.
 DO $$
+DECLARE
+    name text;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'workbench_coder') THEN
-        CREATE ROLE workbench_coder NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'workbench_reader') THEN
-        CREATE ROLE workbench_reader NOLOGIN;
-    END IF;
+    FOREACH name IN ARRAY ARRAY['workbench_coder', 'workbench_reader'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', name);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;
+            END;
+        END IF;
+    END LOOP;
 END
 $$;
 
