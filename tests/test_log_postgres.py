@@ -286,3 +286,21 @@ def test_the_default_log_never_imports_the_driver(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
     assert done.returncode == 0 and "clean 0" in done.stdout, done.stderr
+
+
+def test_a_save_waiting_for_its_turn_is_told_once_and_then_saves(postgres_db, server_log) -> None:
+    from workbench.core.episodes.postgres.log import WRITE_LOCK
+
+    told: list[float] = []
+    server_log.on_wait = told.append
+    saved: list[object] = []
+    with postgres_db.admin() as admin:
+        admin.execute("BEGIN")
+        admin.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+        saver = threading.Thread(target=lambda: saved.append(server_log.save(details(), coding(), coder="ann")))
+        saver.start()
+        time.sleep(1.6)
+        assert told == [1.0] and not saved          # waiting, told once, nothing written yet
+        admin.execute("COMMIT")
+    saver.join(30)
+    assert len(saved) == 1 and told == [1.0] and server_log.count() == 1

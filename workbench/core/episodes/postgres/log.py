@@ -21,6 +21,7 @@ SQL; this subclass changes how the store is reached:
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,10 @@ class PostgresLog(EpisodeLog):
         raw = conn.raw
         committing = False
         try:
-            raw.execute("BEGIN")           # read committed: each statement sees the newest head
+            # Read committed: each statement sees the newest head. The patience is the lock
+            # timeout; nothing is held while waiting for the turn.
+            patience_ms = int(storage.WRITE_PATIENCE_S * 1000)
+            raw.execute(f"BEGIN; SET LOCAL lock_timeout = {patience_ms}")
             self._take_turn(raw)
             result = work(conn)
             committing = True
@@ -134,20 +138,20 @@ class PostgresLog(EpisodeLog):
             raise
 
     def _take_turn(self, raw: Any) -> None:
-        """The write lock, telling ``on_wait`` once after WAIT_NOTICE_S; LogError (busy) after
-        WRITE_PATIENCE_S."""
-        notice_ms = int(storage.WAIT_NOTICE_S * 1000)
-        rest_ms = int((storage.WRITE_PATIENCE_S - storage.WAIT_NOTICE_S) * 1000)
-        raw.execute(f"SET LOCAL lock_timeout = {notice_ms}; SAVEPOINT turn")
+        """The write lock: at once when free (one round trip), else queued in the server,
+        telling ``on_wait`` once after WAIT_NOTICE_S; busy (LogError) after the patience."""
+        if raw.execute("SELECT pg_try_advisory_xact_lock(%s)", [WRITE_LOCK]).fetchone()[0]:
+            return
+        notice = None
+        if self.on_wait is not None:
+            notice = threading.Timer(storage.WAIT_NOTICE_S, self.on_wait, [storage.WAIT_NOTICE_S])
+            notice.daemon = True
+            notice.start()
         try:
             raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
-        except self._psycopg.errors.LockNotAvailable:
-            raw.execute("ROLLBACK TO SAVEPOINT turn")
-            if self.on_wait is not None:
-                self.on_wait(storage.WAIT_NOTICE_S)
-            raw.execute(f"SET LOCAL lock_timeout = {rest_ms}")
-            raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
-        raw.execute(f"RELEASE SAVEPOINT turn; SET LOCAL lock_timeout = {rest_ms}")
+        finally:
+            if notice is not None:
+                notice.cancel()
 
     def _read(self, work: Any) -> Any:
         conn = self._live()
