@@ -128,6 +128,12 @@ def exposure_warnings(log: Path, *, include_log: bool = True) -> list[str]:
     Only ``os.stat`` is used: opening and closing any descriptor of the log would drop
     the SQLite locks this process holds on it.
     """
+    from workbench.core.sharing import PRIVATE, SharingError, configured
+
+    try:
+        sharing = configured()      # a department's group may read it; nobody else
+    except (SharingError, ConfigError):
+        sharing = PRIVATE
     log = Path(log)
     names = ([log] if include_log else []) + [Path(f"{log}{side}") for side in ("-wal", "-shm", "-journal")]
     warnings = []
@@ -136,16 +142,16 @@ def exposure_warnings(log: Path, *, include_log: bool = True) -> list[str]:
             mode = stat.S_IMODE(os.stat(name).st_mode)
         except OSError:
             continue
-        if mode & 0o077:
-            warnings.append(f"{name} can be read by other users (mode {mode:o}); it holds patient "
-                            f"identifiers: run chmod 600 on it")
+        if sharing.exposed(mode):
+            warnings.append(f"{name} can be read by {sharing.who()} (mode {mode:o}); it holds patient "
+                            f"identifiers: run chmod {sharing.file_mode:o} on it")
     try:
         mode = stat.S_IMODE(os.stat(log.parent).st_mode)
     except OSError:
         return warnings
-    if mode & 0o077:
-        warnings.append(f"the log's folder {log.parent} is open to other users (mode {mode:o}): "
-                        f"run chmod 700 on it")
+    if sharing.exposed(mode):
+        warnings.append(f"the log's folder {log.parent} is open to {sharing.who()} (mode {mode:o}): "
+                        f"run chmod {sharing.dir_mode & 0o777:o} on it")
     return warnings
 
 
@@ -161,7 +167,8 @@ class ConfigError(Exception):
 
 
 # What each known setting must be; anything else is reported and left at its default.
-_SHAPES: dict[tuple[str, ...], type] = {("log",): dict, ("log", "path"): str, ("coder",): dict,
+_SHAPES: dict[tuple[str, ...], type] = {("log",): dict, ("log", "path"): str, ("log", "group"): str,
+                                        ("coder",): dict,
                                         ("coder", "name"): str, ("keys",): dict, ("theme",): str}
 _TYPE_NAMES = {dict: "a table", str: "text", int: "a number", float: "a number", bool: "true or false",
                list: "a list"}

@@ -52,13 +52,16 @@ class EpisodeLog:
         self.checkpoint_file = checkpoints.checkpoint_path(self.path, checkpoint_file)
         # A missing or empty log is only created when no checkpoint says it held versions.
         checkpoints.refuse_reinitialising(self.path, self.checkpoint_file)
-        conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous)
+        #: Private, or shared with a Unix group (``[log] group``): see :mod:`workbench.core.sharing`.
+        self.sharing = _sharing()
+        conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous,
+                                                                     sharing=self.sharing)
         #: Problems worth telling the user that do not stop the log opening.
         self.warnings: list[str] = warnings
         self._conn: sqlite3.Connection = conn
         self._closed = False
         #: Workbench writers queue here before SQLite's write lock (see :mod:`turns`).
-        self._turn = turns.WriteTurn(self.path)
+        self._turn = turns.WriteTurn(self.path, self.sharing)
         #: Told once (with the seconds waited) when a write waits long behind other coders.
         self.on_wait: Callable[[float], None] | None = None
         try:
@@ -303,6 +306,15 @@ class EpisodeLog:
     def discard_draft(self, draft_id: int) -> None:
         """Remove a draft; a draft already gone is not an error."""
         self._write(lambda c: c.execute("DELETE FROM draft WHERE id = ?", (draft_id,)))
+
+
+def _sharing() -> Any:
+    from workbench.core.sharing import SharingError, configured
+
+    try:
+        return configured()
+    except SharingError as exc:
+        raise LogError(str(exc)) from None
 
 
 def _required(value: str | None, field: str) -> str:
