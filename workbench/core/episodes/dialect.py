@@ -9,6 +9,7 @@ things that cannot be shared are asked of this module by name.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -47,3 +48,11 @@ def joined(expression: str, separator: str, order: str, dialect: str) -> str:
     if dialect == POSTGRESQL:
         return f"string_agg({expression}, '{separator}' ORDER BY {order})"
     return f"group_concat({expression}, '{separator}')"
+
+
+def batched(conn: Any) -> contextlib.AbstractContextManager:
+    """Statements whose results nobody reads, sent to a server together (a pipeline: one
+    round trip while the write lock is held, instead of one each); a no-op for SQLite."""
+    if dialect_of(conn) == POSTGRESQL:
+        return conn.pipeline()
+    return contextlib.nullcontext()

@@ -73,19 +73,20 @@ def append_version(conn: sqlite3.Connection, episode: dict, number: int, status:
                             note=note, reason=reason)
     codes = code_rows(coding)
     digest = chain.version_hash(chain.canonical(episode, record, codes), prev_hash)
-    conn.execute(
-        "INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, pack_version, "
-        "answers, overrides, coder, saved_at, note, reason, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (version_id, episode["id"], number, status, record["guidance_id"], record["pack_id"],
-         record["pack_version"], record["answers"], record["overrides"], coder, saved_at, note,
-         reason, prev_hash, digest))
-    conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
-                     "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     [(version_id, *c[:5], c[5] if len(c) > 5 else None) for c in codes])
-    conn.executemany("INSERT INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?) "
-                     "ON CONFLICT DO NOTHING", [(c[2], episode["id"], version_id) for c in codes])
-    conn.executemany("INSERT INTO code_date (code, start_date, episode_id, version_id) "
-                     "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                     [(c[2], episode["date"], episode["id"], version_id) for c in codes])
+    with dialect.batched(conn):      # one round trip to a server, not four
+        conn.execute(
+            "INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, pack_version, "
+            "answers, overrides, coder, saved_at, note, reason, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (version_id, episode["id"], number, status, record["guidance_id"], record["pack_id"],
+             record["pack_version"], record["answers"], record["overrides"], coder, saved_at, note,
+             reason, prev_hash, digest))
+        conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
+                         "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [(version_id, *c[:5], c[5] if len(c) > 5 else None) for c in codes])
+        conn.executemany("INSERT INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?) "
+                         "ON CONFLICT DO NOTHING", [(c[2], episode["id"], version_id) for c in codes])
+        conn.executemany("INSERT INTO code_date (code, start_date, episode_id, version_id) "
+                         "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                         [(c[2], episode["date"], episode["id"], version_id) for c in codes])
     return version_id, digest

@@ -78,6 +78,9 @@ class ServerConnection:
             if not self.raw.closed and self.in_transaction:
                 cursor.close()
 
+    def pipeline(self) -> Any:
+        return self.raw.pipeline()
+
     def server_now(self) -> Any:
         return self.raw.execute("SELECT clock_timestamp()").fetchone()[0]
 
