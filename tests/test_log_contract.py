@@ -265,3 +265,38 @@ def test_worklist(log, tmp_path: Path) -> None:
     worklist.link(second.id, saved.id)
     assert worklist.get(second.id).status == "coded" and worklist.open_count() == 0
     assert worklist.import_file(extract).imported == 0
+
+
+def test_allocation_assign_claim_lapse(log, tmp_path: Path) -> None:
+    from workbench.core.episodes.allocation import Allocations, ItemTaken
+    from workbench.core.episodes.worklist import Worklist
+
+    extract = tmp_path / "extract.csv"
+    extract.write_text("patient,episode,start_date\nP1,S1,01/02/2024\nP2,S2,02/02/2024\nP3,S3,03/02/2024\n")
+    worklist = Worklist(log)
+    worklist.import_file(extract)
+    first, second, third = worklist.items()
+    allocations = Allocations(log)
+    allocations.assign(third.id, "ann", by="manager")
+    allocations.claim(second.id, "bob")
+    # Ann's list: hers first, then the free one, then Bob's.
+    assert [i.episode for i, _ in allocations.ordered(worklist.items(), "ann")] == ["S3", "S1", "S2"]
+    assert [i.episode for i, _ in allocations.ordered(worklist.items(), "bob")] == ["S2", "S1", "S3"]
+    with pytest.raises(ItemTaken, match="being coded by bob") as caught:
+        allocations.claim(second.id, "ann")
+    assert caught.value.holder == "bob"
+    assert allocations.claim(second.id, "bob").claimed_by == "bob"          # renewing is fine
+    with pytest.raises(ItemTaken, match="claimed by bob, not you"):
+        allocations.release(second.id, "ann")
+    allocations.release(second.id, "bob")
+    assert allocations.claim(second.id, "ann").claimed_by == "ann"
+    # A claim that has lapsed is no one's.
+    allocations.claim(first.id, "bob", minutes=0)
+    assert allocations.get(first.id).claimed_by is None
+    assert allocations.claim(first.id, "ann").claimed_by == "ann"
+    # Saving the episode ends the claim.
+    saved = log.save(replace(details(), patient="P1", episode="S1"), coding(), coder="ann")
+    worklist.link(first.id, saved.id)
+    assert allocations.get(first.id).claimed_by is None
+    with pytest.raises(LogError, match="no such item"):
+        allocations.claim(999, "ann")

@@ -150,6 +150,8 @@ WORKLIST = [
     Key("worklist.code", "enter", "code_item", "Code", "Code the highlighted episode (its details filled in)"),
     Key("worklist.next", "n", "next_item", "Next", "Code the next uncoded episode"),
     Key("worklist.query", "q", "query_item", "Query", "Mark the episode as waiting on a clinician, with a note"),
+    Key("worklist.claim", "c", "claim_item", "Claim",
+        "Claim the episode so no one else codes it (again: let it go); Enter claims it too"),
     Key("worklist.filter", "f", "focus_filter", "Filter",
         "Filter by specialty, date (from 1/11/2025) or status (open, query, coded, all)"),
     Key("worklist.back", "escape", "back", "Back", "Back to the search"),

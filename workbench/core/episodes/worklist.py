@@ -183,9 +183,11 @@ class Worklist:
         return self.get(item_id)
 
     def link(self, item_id: int, episode_id: int) -> None:
-        """An episode was saved from this item: it is coded."""
+        """An episode was saved from this item: it is coded, and no longer claimed by anyone."""
         self._change(item_id, "UPDATE worklist_item SET status = 'coded', episode_id = ? WHERE id = ?",
                      (episode_id, item_id))
+        self._write(lambda c: c.execute("UPDATE worklist_allocation SET claimed_by = NULL, claimed_at = NULL, "
+                                        "claim_until = NULL WHERE item_id = ?", (item_id,)))
 
     def _change(self, item_id: int, sql: str, params: tuple) -> None:
         self.get(item_id)   # a plain message for an unknown id

@@ -69,6 +69,7 @@ class WorklistScreen(WorkbenchScreen):
         super().__init__()
         self.after = after              # the item just coded: `n` goes on from there
         self.items: list[Any] = []
+        self.allocations: dict[int, Any] = {}
         self.filter = WorklistFilter()
 
     def compose(self) -> ComposeResult:
@@ -91,36 +92,42 @@ class WorklistScreen(WorkbenchScreen):
 
     @work(thread=True, exclusive=True, group="worklist")
     def load(self) -> None:
+        from workbench.core.episodes.allocation import Allocations
         from workbench.core.episodes.worklist import Worklist
 
         f = self.filter
         try:
-            items = Worklist(self.app.context.episode_log()).items(
-                status=f.status, specialty=f.specialty, since=f.since, until=f.until)
+            log = self.app.context.episode_log()
+            items = Worklist(log).items(status=f.status, specialty=f.specialty, since=f.since, until=f.until)
+            paired = Allocations(log).ordered(items, self.app.context.coder())    # the coder's own first
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The worklist could not be read", exc)
             return
-        self.app.call_from_thread(self._loaded, items)
+        self.app.call_from_thread(self._loaded, paired)
 
     @if_attached
-    def _loaded(self, items: list[Any]) -> None:
+    def _loaded(self, paired: list[tuple[Any, Any]]) -> None:
         from workbench.core.dates import show_date
 
-        self.items = items
+        self.items = [item for item, _ in paired]
+        self.allocations = {item.id: allocation for item, allocation in paired}
         table = self.query_one("#worklist-table", DataTable)
         table.clear()
-        for item in items:
+        for item, allocation in paired:
             status = item.status + (f": {item.note}" if item.status == "query" and item.note else "")
             if item.episode_id:
                 status += f" (episode {item.episode_id})"
+            if allocation.label():      # who has it: shown first, so it fits at 80 columns
+                status = f"{allocation.label()} · {status}"
             table.add_row(show_date(item.start_date), item.patient, item.episode, item.specialty or "",
                           item.consultant or "", status)
+        items = self.items
         start = self._after_index()
         if items:
             table.move_cursor(row=start)
         open_count = sum(1 for i in items if i.status == "open")
         self.query_one("#worklist-status", Static).update(Text(
-            f"{len(items)} listed, {open_count} open · Enter codes · n next uncoded · q query · f filter"))
+            f"{len(items)} listed, {open_count} open · Enter codes · n next · q query · c claim · f filter"))
 
     def _after_index(self) -> int:
         """Start on the first open item after the one just coded (or the first open one)."""
@@ -185,6 +192,34 @@ class WorklistScreen(WorkbenchScreen):
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The query was not recorded", exc)
             return
+        self.app.call_from_thread(self.load)
+
+    def action_claim_item(self) -> None:
+        item = self._current()
+        if item is not None:
+            self.toggle_claim(item.id)
+
+    @work(thread=True, group="worklist-claim")
+    def toggle_claim(self, item_id: int) -> None:
+        from workbench.core.episodes.allocation import Allocations, ItemTaken
+
+        me = self.app.context.coder()
+        try:
+            allocations = Allocations(self.app.context.episode_log())
+            if allocations.get(item_id).claimed_by == me:
+                allocations.release(item_id, me)
+                message = "Let go: anyone may code it now."
+            else:
+                until = allocations.claim(item_id, me).claim_until or ""
+                message = f"Claimed: yours to code until {until[11:16]} UTC."
+        except ItemTaken as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Someone else is coding it",
+                                      severity="warning", timeout=12)
+            return
+        except Exception as exc:
+            self.app.call_from_thread(self.app.report_error, "The claim was not changed", exc)
+            return
+        self.app.call_from_thread(self.notify, message)
         self.app.call_from_thread(self.load)
 
     def action_focus_filter(self) -> None:
