@@ -166,3 +166,24 @@ def test_two_users_save_at_once_and_an_outsider_cannot_read(department: dict) ->
     peek = _as(department, "eve", [department["python"], "-c", f"open({str(log_path)!r}, 'rb').read(16)"], 0o022)
     _, err = peek.communicate(timeout=60)
     assert peek.returncode != 0 and "PermissionError" in err
+
+
+def test_a_coder_without_the_group_setting_never_locks_the_others_out(tmp_path: Path, monkeypatch) -> None:
+    """One coder's config lacking [log] group is warned, but the companions keep the log's
+    group access (a chmod 600 of -wal/-shm would lock every other coder out)."""
+    from workbench.core.episodes import open_episode_log
+    from tests.test_log_contract import coding, details
+
+    group = grp.getgrgid(os.getegid()).gr_name          # a group this user is in
+    monkeypatch.setenv("WORKBENCH_GROUP", group)
+    path = tmp_path / "dept" / "episodes.db"
+    keeper = open_episode_log(path)                       # holds the WAL open
+    keeper.save(details(), coding(), coder="ann")
+    companions = [path.with_name(path.name + s) for s in ("-wal", "-shm")]
+    assert all(stat.S_IMODE(c.stat().st_mode) == 0o660 for c in companions)
+    monkeypatch.delenv("WORKBENCH_GROUP")
+    with open_episode_log(path) as other:
+        assert any("[log] group" in w for w in other.warnings)
+        other.save(details("P2"), coding(), coder="bob")
+    assert all(stat.S_IMODE(c.stat().st_mode) == 0o660 for c in companions)
+    keeper.close()

@@ -70,8 +70,9 @@ def check_mode_and_access(path: Path, sharing: Sharing = PRIVATE) -> list[str]:
     except OSError as exc:
         raise _os_refusal(path, exc) from None
     if sharing.exposed(info.st_mode):
+        department = "" if sharing.shared else " (or, for a department's log, set [log] group in the config)"
         warnings.append(f"{path} can be read by {sharing.who()} (mode {stat.S_IMODE(info.st_mode):o}); "
-                        f"it holds patient identifiers: run chmod {sharing.file_mode:o} on it")
+                        f"it holds patient identifiers: run chmod {sharing.file_mode:o} on it{department}")
     folder_open = folder.st_mode & (stat.S_IWOTH | (0 if sharing.shared else stat.S_IWGRP))
     if folder_open:
         warnings.append(f"{path.parent} (the log's folder) can be written by {sharing.who()} (mode "
@@ -83,10 +84,14 @@ def check_mode_and_access(path: Path, sharing: Sharing = PRIVATE) -> list[str]:
             mode = companion.lstat().st_mode
         except OSError:
             continue
-        if stat.S_ISREG(mode) and sharing.exposed(mode):
+        # Only what the log itself does not allow: SQLite needs the same access to the
+        # companions as to the log, so a department's log is never locked out by one coder
+        # whose config lacks the group (the log's own mode is warned about above).
+        extra = sharing.exposed(mode) & ~stat.S_IMODE(info.st_mode)
+        if stat.S_ISREG(mode) and extra:
             # chmod never opens the file, so no lock is disturbed.
             try:
-                os.chmod(companion, sharing.file_mode)
+                os.chmod(companion, stat.S_IMODE(mode) & ~extra)
             except OSError:
                 warnings.append(f"{companion} can be read by {sharing.who()}; run chmod "
                                 f"{sharing.file_mode:o} on it")
