@@ -304,3 +304,25 @@ def test_a_save_waiting_for_its_turn_is_told_once_and_then_saves(postgres_db, se
         admin.execute("COMMIT")
     saver.join(30)
     assert len(saved) == 1 and told == [1.0] and server_log.count() == 1
+
+
+async def test_the_app_codes_a_worklist_episode_into_a_server_log(make_app, postgres_db, tmp_path: Path) -> None:
+    """The whole path through the app on PostgreSQL: worklist, Enter (claims it), IPG655's
+    wizard, ctrl+s; the episode is on the server, the item coded and no longer claimed."""
+    from tests.tui_flows import SIZE, WORKLIST_CSV, Keys, worklist_ipg655
+    from workbench.core.episodes.allocation import Allocations
+    from workbench.core.episodes.worklist import Worklist
+
+    extract = tmp_path / "worklist.csv"
+    extract.write_text(WORKLIST_CSV, encoding="utf-8")
+    with open_episode_log(postgres_db.coder_url) as log:
+        Worklist(log).import_file(extract)
+    app = make_app(log=postgres_db.coder_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await worklist_ipg655(pilot, Keys(pilot))
+    with open_episode_log(postgres_db.coder_url) as log:
+        [saved] = log.list()
+        assert saved.details.patient == "WL001" and saved.latest.coding.guidance_id == "IPG655"
+        item = Worklist(log).items(status="coded")[0]
+        assert item.episode_id == saved.id and Allocations(log).get(item.id).claimed_by is None
+        assert log.verify().ok and log.drafts("test.coder") == []
