@@ -326,3 +326,23 @@ async def test_the_app_codes_a_worklist_episode_into_a_server_log(make_app, post
         item = Worklist(log).items(status="coded")[0]
         assert item.episode_id == saved.id and Allocations(log).get(item.id).claimed_by is None
         assert log.verify().ok and log.drafts("test.coder") == []
+
+
+@pytest.mark.parametrize(("error", "committing", "says"), [
+    ("OperationalError", False, "was lost; nothing was saved and your draft is kept"),
+    ("AdminShutdown", False, "was lost; nothing was saved"),
+    ("OperationalError", True, "may or may not have been saved"),
+    ("QueryCanceled", False, "is busy"),
+    ("LockNotAvailable", False, "is busy"),
+    ("InsufficientPrivilege", False, "lacks a privilege"),
+    ("UndefinedTable", False, "db init --postgres URL' first"),
+    ("DiskFull", False, "disk is full"),
+])
+def test_server_errors_in_words(error: str, committing: bool, says: str) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    from workbench.core.episodes.postgres.connection import plain_error
+
+    kind = getattr(psycopg.errors, error, None) or getattr(psycopg, error)
+    message = str(plain_error(kind("detail from the server"), "postgresql://ann:pw@db/coding",
+                              committing=committing))
+    assert says in message and "pw@" not in message

@@ -144,6 +144,9 @@ def plain_error(exc: BaseException, url: str, *, connecting: bool = False,
         if "password" in reason.lower() or state == "28P01":
             reason = "the server refused the password"
         return LogError(f"cannot connect to the episode log server {where}: {reason}")
+    if state in ("55P03", "57014"):      # lock or statement timeout: the server is there, and busy
+        return LogError(f"the episode log server {where} is busy: other coders were saving for "
+                        "too long; nothing was changed, try again")
     if isinstance(exc, psycopg.OperationalError) and (state.startswith(("08", "57")) or not state):
         if committing:
             return LogError(f"the connection to the episode log server {where} was lost while the "
@@ -160,9 +163,6 @@ def plain_error(exc: BaseException, url: str, *, connecting: bool = False,
     if state in ("3F000", "42P01"):
         return LogError(f"{where} has no workbench episode log yet: an administrator runs "
                         "'workbench db init --postgres URL' first")
-    if state == "55P03" or state == "57014":
-        return LogError(f"the episode log server {where} is busy: other coders were saving for "
-                        "too long; nothing was changed, try again")
     if state == "53100":
         return LogError(f"the episode log server {where}: its disk is full; nothing was saved")
     return LogError(f"the episode log server {where} failed ({type(exc).__name__}"
