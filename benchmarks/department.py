@@ -119,7 +119,13 @@ def _child(argv: list[str]) -> int:
     """One writer: open the log, say ready, wait for go, save COUNT episodes timing each."""
     import datetime as dt
 
-    from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, LogError, open_episode_log
+    from workbench.core.episodes import (
+        CodedEntry,
+        Coding,
+        EpisodeDetails,
+        LogError,
+        open_episode_log,
+    )
 
     target, tag, count, go = argv[0], argv[1], int(argv[2]), argv[3]
     coding = Coding([CodedEntry("K57.8", "opcs4", "OPCS-4.10"), CodedEntry("Y02.1", "opcs4", "OPCS-4.10"),

@@ -242,10 +242,9 @@ def _postgres_template(postgres_server: str):
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.execute(f"CREATE DATABASE {name}")
         if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [CODER_ROLE_FOR_TESTS]).fetchone():
-            try:
+            # The other test worker may make it first.
+            with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
                 admin.execute(f"CREATE ROLE {CODER_ROLE_FOR_TESTS} LOGIN")
-            except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
-                pass      # the other test worker made it first
     schema.init(_with_database(postgres_server, name), grant=[CODER_ROLE_FOR_TESTS])
     yield name
     with psycopg.connect(postgres_server, autocommit=True) as admin:

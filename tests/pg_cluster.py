@@ -88,7 +88,7 @@ def start(folder: Path | None = None, *, fast: bool = True) -> Cluster:
     if not (data / "PG_VERSION").exists():
         run(str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust",
             "-E", "UTF8", "--locale=C", "--no-sync")
-    settings = [f"listen_addresses=''", f"unix_socket_directories='{socket}'", "max_connections=120",
+    settings = ["listen_addresses=''", f"unix_socket_directories='{socket}'", "max_connections=120",
                 "shared_buffers=64MB"]
     if fast:
         settings += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]

@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 
 from tests.log_backends import ServerStore, SqliteStore, recompute_chain
-from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, EpisodeNotFound, LogError, Override
+from workbench.core.episodes import (
+    CodedEntry,
+    Coding,
+    EpisodeDetails,
+    EpisodeNotFound,
+    LogError,
+    Override,
+)
 from workbench.core.episodes.model import DraftAlreadySaved, DuplicateEpisode
 
 OPCS, ICD = "OPCS-4.10", "ICD-10 WHO 2019"

@@ -4,7 +4,6 @@ default path."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess

@@ -10,6 +10,7 @@ that never hold a password or a patient identifier.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 from collections.abc import Iterator, Sequence
@@ -105,10 +106,8 @@ class ServerConnection:
             self.close()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):   # closing a broken connection may itself fail
             self.raw.close()
-        except Exception:   # noqa: BLE001 - closing a broken connection may itself fail
-            pass
 
 
 def connect(url: str, *, application: str = "workbench", search_path: bool = True) -> ServerConnection:

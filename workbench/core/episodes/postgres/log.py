@@ -30,7 +30,12 @@ from workbench.core.episodes import checkpoints, storage
 from workbench.core.episodes.log import EpisodeLog
 from workbench.core.episodes.model import LogError
 from workbench.core.episodes.postgres import schema
-from workbench.core.episodes.postgres.connection import ServerConnection, connect, driver, plain_error
+from workbench.core.episodes.postgres.connection import (
+    ServerConnection,
+    connect,
+    driver,
+    plain_error,
+)
 from workbench.core.paths import redacted_url
 
 #: The advisory lock every writer takes first ("NCEW", the SQLite log's application id).
