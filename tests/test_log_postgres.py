@@ -255,7 +255,7 @@ def test_cli_on_a_server_log(capsys, postgres_db, reference_db, tmp_path: Path) 
     assert code == 0 and (tmp_path / "out.csv").read_text().count("\n") == 2
 
 
-def test_cli_db_init(capsys, postgres_server: str) -> None:
+def test_cli_db_init(capsys, postgres_server: str, _postgres_template: str) -> None:   # the coder role
     import psycopg
 
     from tests.conftest import _with_database
@@ -273,6 +273,18 @@ def test_cli_db_init(capsys, postgres_server: str) -> None:
         assert "already up to date" in capsys.readouterr().out
         assert main(["db", "init", "--postgres", url, "--grant", "no_such_role"]) == 2
         assert "no such role" in capsys.readouterr().err
+        with psycopg.connect(postgres_server, autocommit=True) as admin:
+            if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = 'wb_test_reader'").fetchone():
+                admin.execute("CREATE ROLE wb_test_reader LOGIN")
+        assert main(["db", "init", "--postgres", url, "--reader", "wb_test_reader"]) == 0
+        assert "granted workbench_reader to wb_test_reader (read-only)" in capsys.readouterr().out
+        from tests.conftest import _as_role
+
+        with psycopg.connect(_as_role(url, "wb_test_reader"), autocommit=True) as reader:
+            assert reader.execute("SELECT count(*) FROM workbench.version").fetchone() == (0,)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                reader.execute("INSERT INTO workbench.draft (id, coder, state, created_at, updated_at) "
+                               "VALUES (1, 'x', '{}', 'a', 'a')")
     finally:
         with psycopg.connect(postgres_server, autocommit=True) as admin:
             admin.execute("DROP DATABASE IF EXISTS wbt_cli WITH (FORCE)")

@@ -24,6 +24,8 @@ def register(subparsers: Any) -> None:
                            "kept in ~/.pgpass, not on the command line)")
     init.add_argument("--grant", action="append", default=[], metavar="ROLE",
                       help="a coder's login role to grant workbench_coder (repeat)")
+    init.add_argument("--reader", action="append", default=[], metavar="ROLE",
+                      help="a reporting login role to grant workbench_reader, read-only (repeat)")
     init.add_argument("--json", action="store_true", help="print JSON")
     init.set_defaults(handler=cmd_init)
 
@@ -37,7 +39,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from workbench.core.episodes.postgres import schema
 
     try:
-        report = schema.init(args.postgres, grant=args.grant)
+        report = schema.init(args.postgres, grant=args.grant, readers=args.reader)
     except LogError as exc:
         raise UserError(str(exc)) from None
     if args.json:
@@ -49,4 +51,6 @@ def cmd_init(args: argparse.Namespace) -> int:
           f"workbench_coder (insert-only on the record) and workbench_reader (read-only) ready")
     for role in report.granted:
         print(f"granted workbench_coder to {role}")
+    for role in report.readers:
+        print(f"granted workbench_reader to {role} (read-only)")
     return 0

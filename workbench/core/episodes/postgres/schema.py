@@ -68,12 +68,14 @@ class InitReport:
     before: int
     after: int
     granted: tuple[str, ...]
+    readers: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"schema_before": self.before, "schema_after": self.after, "granted": list(self.granted)}
+        return {"schema_before": self.before, "schema_after": self.after, "granted": list(self.granted),
+                "readers": list(self.readers)}
 
 
-def init(url: str, grant: Sequence[str] = ()) -> InitReport:
+def init(url: str, grant: Sequence[str] = (), readers: Sequence[str] = ()) -> InitReport:
     """Create or upgrade the log on the server at ``url`` (see the module notes)."""
     psycopg = driver()
     from psycopg import sql
@@ -96,8 +98,9 @@ def init(url: str, grant: Sequence[str] = ()) -> InitReport:
                 raw.execute(script.read_text(encoding="utf-8"))      # simple protocol: many statements
                 raw.execute("INSERT INTO schema_version (version) VALUES (%s)", [version])
         raw.execute((schema_dir() / "roles.sql").read_text(encoding="utf-8"))
-        for role in grant:
-            raw.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(CODER_ROLE), sql.Identifier(role)))
+        for group, roles in ((CODER_ROLE, grant), (READER_ROLE, readers)):
+            for role in roles:
+                raw.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(role)))
         raw.execute("COMMIT")
     except LogError:
         conn.rollback_quietly()
@@ -116,7 +119,7 @@ def init(url: str, grant: Sequence[str] = ()) -> InitReport:
                            "role first: CREATE ROLE name LOGIN); nothing was changed") from None
         raise plain_error(exc, url) from None
     conn.close()
-    return InitReport(before, latest_version(), tuple(grant))
+    return InitReport(before, latest_version(), tuple(grant), tuple(readers))
 
 
 def guard_problems(conn: Any) -> list[str]:
