@@ -478,12 +478,19 @@ def cmd_copy(args: argparse.Namespace) -> int:
             if source.path is None:
                 raise UserError("log copy reads a log file (--log PATH) and writes it to a server")
             with open_episode_log(args.to) as target:
-                return copy_log(source, target)
+                return copy_log(source, target, progress=_copy_progress if sys.stderr.isatty() else None)
 
     report = _run(action)
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
     if args.json:
         print_json({"to": redacted_url(args.to), **report.as_dict()})
     else:
         print(f"copied {report.episodes} episodes ({report.versions} versions) to {redacted_url(args.to)}; "
               f"both ends verify with head {report.head_hash}")
     return 0
+
+
+def _copy_progress(table: str, rows: int) -> None:
+    sys.stderr.write(f"\rcopying {table}: {rows:,} rows\x1b[K")
+    sys.stderr.flush()
