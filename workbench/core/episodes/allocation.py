@@ -145,7 +145,7 @@ class Allocations:
                 "assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at",
                 [int(item_id), coder, by, now])
 
-        self.log.write(work)
+        self.log.transaction(work)
         return self.get(item_id)
 
     def claim(self, item_id: int, coder: str, *, minutes: int | None = None) -> Allocation:
@@ -170,7 +170,7 @@ class Allocations:
                 "claimed_at = excluded.claimed_at, claim_until = excluded.claim_until",
                 [int(item_id), coder, now, _later(now, minutes)])
 
-        self.log.write(work)
+        self.log.transaction(work)
         return self.get(item_id)
 
     def release(self, item_id: int, coder: str, *, anyone: bool = False) -> None:
@@ -191,7 +191,7 @@ class Allocations:
             conn.execute("UPDATE worklist_allocation SET claimed_by = NULL, claimed_at = NULL, "
                          "claim_until = NULL WHERE item_id = ?", [int(item_id)])
 
-        self.log.write(work)
+        self.log.transaction(work)
 
 
 def _exists(conn: Any, item_id: int) -> None:

@@ -127,9 +127,9 @@ class EpisodeLog:
         """Where the log is, as shown to the user (a path, or a server with no password)."""
         return str(self.path)
 
-    def write(self, work: Callable[[Any], Any]) -> Any:
-        """Run ``work(connection)`` as one write transaction, in turn with every other writer
-        (the worklist and other stores kept in the log write through here)."""
+    def transaction(self, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(connection)`` as one write of this log, in turn with every other writer
+        (the worklist and other stores kept in the log's database write through here)."""
         return self._write(work)
 
     def read(self, work: Callable[[Any], Any]) -> Any:

@@ -76,7 +76,7 @@ class Worklist:
         self.log = log
 
     def _write(self, work: Any) -> Any:
-        return self.log.write(work)
+        return self.log.transaction(work)
 
     def _read(self, work: Any) -> Any:
         return self.log.read(work)

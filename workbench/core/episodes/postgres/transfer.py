@@ -105,7 +105,7 @@ def copy_log(source: Any, target: Any, *, progress: Progress | None = None) -> C
                          "(SELECT max(id) FROM worklist_item))")
         return counts
 
-    counts = target.write(work)
+    counts = target.transaction(work)
     after = target.verify(use_checkpoint_file=False)
     if not after.ok or (after.versions_checked, after.head_hash) != (before.versions_checked, before.head_hash):
         raise LogError(f"the copy on {target.location} does not match the file "
