@@ -28,6 +28,9 @@ class SqliteStore:
 
     def tamper(self, *statements: str) -> None:
         conn = sqlite3.connect(self.path)
+        # The attacker drops whatever guard triggers there are (the server's switches them off).
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            conn.execute(f'DROP TRIGGER "{name}"')
         for statement in statements:
             conn.execute(statement)
         conn.commit()

@@ -307,3 +307,43 @@ def test_allocation_assign_claim_lapse(log, tmp_path: Path) -> None:
     assert allocations.get(first.id).claimed_by is None
     with pytest.raises(LogError, match="no such item"):
         allocations.claim(999, "ann")
+
+
+# ---------------------------------------------------------------- audit and productivity
+
+
+def _audited_log(log) -> None:
+    specialties = ["Cardiology", "Urology", "General surgery"]
+    for n in range(1, 13):
+        draft = log.save_draft(f"coder{n % 3}", {"stage": "review"})
+        log.save(EpisodeDetails(f"P{n}", f"E{n}", dt.date(2024, 5, n), specialty=specialties[n % 3]),
+                 coding("K57.8 Y02.1 Z94.2", "I50.0 I10"), coder=f"coder{n % 3}", draft_id=draft)
+    log.amend(3, coding("K57.8 Y02.1"), reason="fix", coder="coder0")
+
+
+def test_audit_store_and_stats(log, store) -> None:
+    from workbench.core.audit import AuditCoding, Audits, checked_method
+    from workbench.core.episodes.stats import productivity
+
+    _audited_log(log)
+    audits = Audits(log)
+    sample = audits.new_sample(checked_method(5, 7), drawn_by="manager")
+    items = [i.episode_id for i in audits.items(sample.id)]
+    again = audits.new_sample(checked_method(5, 7), drawn_by="manager")
+    assert len(items) == 5 and [i.episode_id for i in audits.items(again.id)] == items   # reproducible
+    first = items[0]
+    result = audits.save_coding(sample.id, first, AuditCoding(["K57.8", "Y02.1", "Z94.2"], ["I50.9", "I10"],
+                                                              [None, None], [], {}, []), auditor="auditor")
+    assert result.original_procedures and len(audits.report(sample.id).differences) >= 1
+    report = log.verify()
+    assert report.ok and report.audit_records == 3
+    checkpoint = log.checkpoint()
+    assert checkpoint.audit_records == 3
+    figures = productivity(log.connection, dt.date(2020, 1, 1), dt.date.today(), "coder")
+    assert figures.total.episodes == 12 and figures.total.amended == 1
+    assert sorted(g.key for g in figures.groups) == ["coder0", "coder1", "coder2"]
+    assert all(len(g.durations) == 4 for g in figures.groups)       # draft start to save, every first save
+    # The audit chain is checked by verify on either store.
+    store.tamper("UPDATE audit_record SET actor = 'mallory' WHERE id = 3")
+    problems = [b.problem for b in log.verify().broken]
+    assert any("audit record 3 (sample 1) was changed outside the app" in p for p in problems), problems

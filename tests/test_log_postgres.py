@@ -18,6 +18,7 @@ from tests.conftest import REPO_ROOT
 from tests.test_log_cli import run
 from tests.test_log_contract import coding, details
 from workbench.core.episodes import EpisodeLog, LogError, open_episode_log
+from workbench.core.episodes.identity import os_login
 
 
 @pytest.fixture
@@ -336,7 +337,7 @@ async def test_the_app_codes_a_worklist_episode_into_a_server_log(make_app, post
         assert saved.details.patient == "WL001" and saved.latest.coding.guidance_id == "IPG655"
         item = Worklist(log).items(status="coded")[0]
         assert item.episode_id == saved.id and Allocations(log).get(item.id).claimed_by is None
-        assert log.verify().ok and log.drafts("test.coder") == []
+        assert log.verify().ok and log.drafts(os_login()) == []
 
 
 @pytest.mark.parametrize(("error", "committing", "says"), [

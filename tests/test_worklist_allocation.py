@@ -9,28 +9,35 @@ from pathlib import Path
 
 from tests.test_worklist import write_extract
 from tests.tui_flows import SIZE, import_worklist, on_worklist, screen_name, wait_for
+from workbench.core.episodes.identity import os_login
 
 
-def test_cli_assign_claim_release_and_mine_first(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_cli_assign_claim_release_and_mine_first(tmp_path: Path, capsys) -> None:
     from workbench.cli import main
+    from workbench.core.episodes import EpisodeLog
+    from workbench.core.episodes.allocation import Allocations
+    from workbench.core.episodes.identity import os_login
 
+    me = os_login()
     extract = write_extract(tmp_path / "e.csv", 4, {})
     base = ["--log", str(tmp_path / "episodes.db"), "worklist"]
     assert main([*base, "import", str(extract)]) == 0
     capsys.readouterr()
-    assert main([*base, "assign", "3", "--to", "test.coder", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["assigned_to"] == "test.coder"
-    monkeypatch.setenv("WORKBENCH_CODER", "bob")
-    assert main([*base, "claim", "2"]) == 0
+    assert main([*base, "assign", "3", "--to", me, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["assigned_to"] == me
+    assert main([*base, "claim", "1"]) == 0
     assert "yours to code until" in capsys.readouterr().out
-    monkeypatch.setenv("WORKBENCH_CODER", "test.coder")
+    assert main([*base, "release", "1"]) == 0
+    with EpisodeLog(tmp_path / "episodes.db") as log:        # bob, at his own terminal
+        Allocations(log).claim(2, "bob")
+    capsys.readouterr()
     assert main([*base, "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [i["id"] for i in listed] == [3, 1, 4, 2]          # mine, the free ones, bob's
     assert listed[3]["claimed_by"] == "bob"
     assert main([*base, "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert "[for test.coder]" in lines[0] and "[coding: bob]" in lines[3]
+    assert f"[for {me}]" in lines[0] and "[coding: bob]" in lines[3]
     assert main([*base, "list", "--mine", "--json"]) == 0
     assert [i["id"] for i in json.loads(capsys.readouterr().out)] == [3]
     assert main([*base, "claim", "2"]) == 1
@@ -82,7 +89,7 @@ async def test_app_claims_on_enter_and_tells_the_second_coder_who_has_it(make_ap
         first = app.screen.items[0].id
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "SearchScreen", what="coding started")
-        assert _holder(first) == "test.coder"
+        assert _holder(first) == os_login()
 
 
 async def test_c_claims_and_lets_go(make_app, isolated_home: Path) -> None:
@@ -93,8 +100,8 @@ async def test_c_claims_and_lets_go(make_app, isolated_home: Path) -> None:
         await wait_for(pilot, lambda: bool(app.screen.items), what="the list")
         item = app.screen.items[0].id
         await pilot.press("c")
-        await wait_for(pilot, lambda: _holder(item) == "test.coder", what="the claim")
-        await wait_for(pilot, lambda: "coding: test.coder" in str(app.screen.query_one("#worklist-table")
-                                                                   .get_row_at(0)), what="shown in the row")
+        await wait_for(pilot, lambda: _holder(item) == os_login(), what="the claim")
+        await wait_for(pilot, lambda: f"coding: {os_login()}" in str(app.screen.query_one("#worklist-table")
+                                                                     .get_row_at(0)), what="shown in the row")
         await pilot.press("c")
         await wait_for(pilot, lambda: _holder(item) is None, what="let go")

@@ -29,8 +29,8 @@ GRANT USAGE ON SCHEMA workbench TO workbench_coder, workbench_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA workbench TO workbench_coder, workbench_reader;
 
 -- The record: insert only.
-GRANT INSERT ON episode, version, version_code, code_index, code_date, save_receipt, draft_consumed
-    TO workbench_coder;
+GRANT INSERT ON episode, version, version_code, code_index, code_date, save_receipt, draft_consumed,
+    audit_record TO workbench_coder;
 -- Work in progress: drafts come and go; worklist items change status.
 GRANT INSERT, UPDATE, DELETE ON draft TO workbench_coder;
 GRANT INSERT, UPDATE ON worklist_item, worklist_allocation TO workbench_coder;

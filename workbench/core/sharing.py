@@ -76,6 +76,16 @@ def configured() -> Sharing:
     return Sharing(name, gid)
 
 
+def apply_umask(sharing: Sharing) -> None:
+    """For a department's log, this process's umask becomes 007: every file it creates can be
+    opened by the group and by no one else. Also SQLite's ``-wal`` and ``-shm``, which SQLite
+    opens under the umask and only then sets to the log's mode: with a private umask another
+    coder opening them in that instant would be refused. Private logs change nothing (their
+    files are made 0600 explicitly)."""
+    if sharing.shared:
+        os.umask(0o007)
+
+
 def make_dir(path: Path, sharing: Sharing) -> Path:
     """Create ``path`` and missing parents with the sharing's folder mode (and group), whatever
     the umask; folders that exist are left alone. A name that is not a folder is refused."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.core.episodes import dialect
+from workbench.core.episodes.identity import Coder, coder_fields
 from workbench.core.episodes.model import LogError
 
 DEFAULT_CLAIM_MINUTES = 30
@@ -47,8 +48,8 @@ class Allocation:
     claimed_at: str | None = None
     claim_until: str | None = None
 
-    def is_for(self, coder: str) -> bool:
-        return coder in (self.assigned_to, self.claimed_by)
+    def is_for(self, coder: str | Coder) -> bool:
+        return _login(coder) in (self.assigned_to, self.claimed_by)
 
     def label(self) -> str:
         """What a list shows: 'coding: bob', 'ann', or both; '' when no one."""
@@ -116,7 +117,7 @@ class Allocations:
     def get(self, item_id: int) -> Allocation:
         return self.for_items([item_id]).get(int(item_id), Allocation(int(item_id)))
 
-    def ordered(self, items: list[Any], coder: str) -> list[tuple[Any, Allocation]]:
+    def ordered(self, items: list[Any], coder: str | Coder) -> list[tuple[Any, Allocation]]:
         """``items`` with their allocation, the coder's own first (assigned to or claimed by
         them), then those no one has, then other coders'; each group in the order given."""
         allocations = self.for_items(item.id for item in items)
@@ -132,9 +133,10 @@ class Allocations:
 
     # ------------------------------------------------------------ changes
 
-    def assign(self, item_id: int, coder: str | None, *, by: str) -> Allocation:
-        """Put the item on ``coder``'s list (None: on no one's)."""
+    def assign(self, item_id: int, coder: str | None, *, by: str | Coder) -> Allocation:
+        """Put the item on ``coder``'s list (a login; None: on no one's)."""
         coder = (coder or "").strip() or None
+        by = _login(by)
 
         def work(conn: Any) -> None:
             _exists(conn, item_id)
@@ -148,10 +150,11 @@ class Allocations:
         self.log.transaction(work)
         return self.get(item_id)
 
-    def claim(self, item_id: int, coder: str, *, minutes: int | None = None) -> Allocation:
+    def claim(self, item_id: int, coder: str | Coder, *, minutes: int | None = None) -> Allocation:
         """Claim the item for ``coder`` (renewing their own claim); :class:`ItemTaken` when
         another coder's claim is live."""
         minutes = claim_minutes() if minutes is None else int(minutes)
+        coder = _login(coder)
 
         def work(conn: Any) -> None:
             _exists(conn, item_id)
@@ -173,9 +176,10 @@ class Allocations:
         self.log.transaction(work)
         return self.get(item_id)
 
-    def release(self, item_id: int, coder: str, *, anyone: bool = False) -> None:
+    def release(self, item_id: int, coder: str | Coder, *, anyone: bool = False) -> None:
         """End ``coder``'s claim (``anyone``: whoever holds it, for a manager). Releasing an
         item no one has claimed changes nothing; another coder's claim is refused."""
+        coder = _login(coder)
 
         def work(conn: Any) -> None:
             _exists(conn, item_id)
@@ -192,6 +196,11 @@ class Allocations:
                          "claim_until = NULL WHERE item_id = ?", [int(item_id)])
 
         self.log.transaction(work)
+
+
+def _login(coder: str | Coder) -> str:
+    """Allocations are by login: the identity, never a display label."""
+    return coder_fields(coder)[0]
 
 
 def _exists(conn: Any, item_id: int) -> None:

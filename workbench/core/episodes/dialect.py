@@ -56,3 +56,12 @@ def batched(conn: Any) -> contextlib.AbstractContextManager:
     if dialect_of(conn) == POSTGRESQL:
         return conn.pipeline()
     return contextlib.nullcontext()
+
+
+def has_table(conn: Any, name: str) -> bool:
+    """Whether the log's database has table ``name`` (a log older than the table's migration
+    may not: the server's log always has them, its schema is checked when it is opened)."""
+    if dialect_of(conn) == POSTGRESQL:
+        return conn.execute("SELECT to_regclass(?) IS NOT NULL", [f"workbench.{name}"]).fetchone()[0]
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        [name]).fetchone() is not None

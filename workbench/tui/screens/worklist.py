@@ -188,7 +188,8 @@ class WorklistScreen(WorkbenchScreen):
         from workbench.core.episodes.worklist import Worklist
 
         try:
-            Worklist(self.app.context.episode_log()).mark_query(item_id, note)
+            context = self.app.context
+            Worklist(context.episode_log()).mark_query(item_id, note, context.coder())
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The query was not recorded", exc)
             return
@@ -202,11 +203,12 @@ class WorklistScreen(WorkbenchScreen):
     @work(thread=True, group="worklist-claim")
     def toggle_claim(self, item_id: int) -> None:
         from workbench.core.episodes.allocation import Allocations, ItemTaken
+        from workbench.core.episodes.identity import coder_fields
 
         me = self.app.context.coder()
         try:
             allocations = Allocations(self.app.context.episode_log())
-            if allocations.get(item_id).claimed_by == me:
+            if allocations.get(item_id).claimed_by == coder_fields(me)[0]:
                 allocations.release(item_id, me)
                 message = "Let go: anyone may code it now."
             else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -45,7 +46,12 @@ def translated(sql: str) -> str:
     (verify, export, checkpoints: a read snapshot) as a repeatable-read transaction."""
     if sql.strip().upper() == "BEGIN":
         return "BEGIN ISOLATION LEVEL REPEATABLE READ"
+    # SQLite's index hints (INDEXED BY name): the server's planner chooses for itself.
+    sql = _INDEX_HINT.sub("", sql)
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+_INDEX_HINT = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE)
 
 
 class ServerConnection:

@@ -20,7 +20,7 @@ from workbench.core.episodes.postgres.connection import SCHEMA, connect, driver,
 
 #: Tables whose rows are the record: insert only, guarded by triggers (001_log.sql).
 APPEND_ONLY_TABLES = ("episode", "version", "version_code", "code_index", "code_date",
-                      "save_receipt", "draft_consumed")
+                      "save_receipt", "draft_consumed", "audit_record")
 CODER_ROLE, READER_ROLE = "workbench_coder", "workbench_reader"
 _INIT_LOCK = 0x4E434549          # "NCEI": one db init at a time
 

@@ -99,10 +99,14 @@ def copy_log(source: Any, target: Any, *, progress: Progress | None = None) -> C
                         progress(table, counts[table])
         finally:
             file.execute("COMMIT")
-        if counts.get("worklist_item"):
-            # Items copied with their ids: new items continue after them.
-            conn.execute("SELECT setval(pg_get_serial_sequence('worklist_item', 'id'), "
-                         "(SELECT max(id) FROM worklist_item))")
+        for table, columns in plan:
+            # Rows copied with their ids: where the server numbers new rows (an identity
+            # column), it continues after them.
+            if "id" not in columns or not counts.get(table):
+                continue
+            sequence = conn.execute("SELECT pg_get_serial_sequence(?, 'id')", [f"workbench.{table}"]).fetchone()
+            if sequence and sequence[0]:
+                conn.execute(f"SELECT setval(?, (SELECT max(id) FROM {table}))", [sequence[0]])
         return counts
 
     counts = target.transaction(work)
