@@ -254,6 +254,15 @@ def test_cli_on_a_server_log(capsys, postgres_db, reference_db, tmp_path: Path) 
     assert code == 0 and json.loads(out)["versions"] == 1
     code, out, err = cli("log", "export", "-o", str(tmp_path / "out.csv"))
     assert code == 0 and (tmp_path / "out.csv").read_text().count("\n") == 2
+    code, out, err = cli("stats", "--by", "coder", "--json")
+    assert code == 0, err
+    assert json.loads(out)["total"]["episodes"] == 1
+    code, out, err = cli("audit", "new", "--size", "1", "--seed", "3", "--json")
+    assert code == 0, err
+    code, out, err = cli("audit", "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 1, err
+    code, out, _ = cli("log", "verify", "--json")
+    assert code == 0 and json.loads(out)["ok"]
 
 
 def test_cli_db_init(capsys, postgres_server: str, _postgres_template: str) -> None:   # the coder role
