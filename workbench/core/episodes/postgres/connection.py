@@ -61,6 +61,8 @@ class ServerConnection:
         self.raw = raw
         self.url = url
         self._names = itertools.count(1)
+        #: The server's clock when this write's turn was granted (None outside a write).
+        self.turn_clock: Any = None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.raw.execute(translated(sql), list(params))
@@ -89,6 +91,8 @@ class ServerConnection:
         return self.raw.pipeline()
 
     def server_now(self) -> Any:
+        if self.turn_clock is not None:
+            return self.turn_clock
         return self.raw.execute("SELECT clock_timestamp()").fetchone()[0]
 
     @property

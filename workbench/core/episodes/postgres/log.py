@@ -125,6 +125,7 @@ class PostgresLog(EpisodeLog):
         conn = self._live()
         raw = conn.raw
         committing = False
+        conn.turn_clock = None
         try:
             # Read committed: each statement sees the newest head. The patience is the lock
             # timeout; nothing is held while waiting for the turn.
@@ -141,11 +142,19 @@ class PostgresLog(EpisodeLog):
         except BaseException:
             conn.rollback_quietly()
             raise
+        finally:
+            conn.turn_clock = None
 
     def _take_turn(self, raw: Any) -> None:
         """The write lock: at once when free (one round trip), else queued in the server,
         telling ``on_wait`` once after WAIT_NOTICE_S; busy (LogError) after the patience."""
-        if raw.execute("SELECT pg_try_advisory_xact_lock(%s)", [WRITE_LOCK]).fetchone()[0]:
+        # The server's clock is read as the lock is granted (the outer select runs after the
+        # inner one has its row: OFFSET 0 keeps them apart), so saved_at needs no round trip of
+        # its own while the turn is held, and still never runs backwards along the chain.
+        got, clock = raw.execute("SELECT got, clock_timestamp() FROM (SELECT pg_try_advisory_xact_lock(%s) "
+                                 "AS got OFFSET 0) AS turn", [WRITE_LOCK]).fetchone()
+        if got:
+            self._conn.turn_clock = clock
             return
         notice = None
         if self.on_wait is not None:
@@ -153,7 +162,9 @@ class PostgresLog(EpisodeLog):
             notice.daemon = True
             notice.start()
         try:
-            raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            self._conn.turn_clock = raw.execute(
+                "SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock(%s) OFFSET 0) AS turn",
+                [WRITE_LOCK]).fetchone()[0]
         finally:
             if notice is not None:
                 notice.cancel()
