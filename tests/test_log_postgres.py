@@ -243,7 +243,7 @@ def test_cli_on_a_server_log(capsys, postgres_db, reference_db, tmp_path: Path) 
         return code, captured.out, captured.err
 
     code, out, err = cli("log", "add", "--patient", "P-1", "--episode", "S-1", "--date", "2024-05-06",
-                         "--procedures", "L80.2 Y53.9", "--json")
+                         "--procedures", "L80.2 Y53.9", "--diagnoses", "I70.2", "--json")
     assert code == 0, err
     assert json.loads(out)["id"] == 1
     code, out, _ = cli("log", "list")

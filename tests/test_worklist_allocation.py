@@ -77,6 +77,7 @@ async def test_app_claims_on_enter_and_tells_the_second_coder_who_has_it(make_ap
         # Bob's item goes last on this coder's list; put the cursor on it and press Enter.
         await wait_for(pilot, lambda: app.screen.items and app.screen.items[-1].id == 1, what="bob's item last")
         table = app.screen.query_one("#worklist-table")
+        assert "bob" in str(table.get_row_at(len(app.screen.items) - 1))      # who is coding it, in the row
         table.move_cursor(row=len(app.screen.items) - 1)
         notes: list[str] = []
         original = app.notify
@@ -101,7 +102,8 @@ async def test_c_claims_and_lets_go(make_app, isolated_home: Path) -> None:
         item = app.screen.items[0].id
         await pilot.press("c")
         await wait_for(pilot, lambda: _holder(item) == os_login(), what="the claim")
-        await wait_for(pilot, lambda: f"coding: {os_login()}" in str(app.screen.query_one("#worklist-table")
-                                                                     .get_row_at(0)), what="shown in the row")
+        await wait_for(pilot, lambda: "mine" in str(app.screen.query_one("#worklist-table").get_row_at(0)),
+                       what="shown in the row")
+        assert f"coding: {os_login()} until" in str(app.screen.query_one("#worklist-detail").render())
         await pilot.press("c")
         await wait_for(pilot, lambda: _holder(item) is None, what="let go")

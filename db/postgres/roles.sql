@@ -33,5 +33,6 @@ GRANT INSERT ON episode, version, version_code, code_index, code_date, save_rece
     audit_record TO workbench_coder;
 -- Work in progress: drafts come and go; worklist items change status.
 GRANT INSERT, UPDATE, DELETE ON draft TO workbench_coder;
-GRANT INSERT, UPDATE ON worklist_item, worklist_allocation TO workbench_coder;
+GRANT INSERT, UPDATE ON worklist_item, worklist_allocation, worklist_import, worklist_query TO workbench_coder;
+GRANT INSERT ON worklist_event TO workbench_coder;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA workbench TO workbench_coder;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from workbench.core.episodes import chain, dialect
+from workbench.core.episodes.chain import optional_details
 from workbench.core.episodes.identity import Coder, coder_fields
 from workbench.core.episodes.model import Coding, EpisodeDetails, LogError
 from workbench.core.episodes.rows import code_rows, to_json
@@ -33,22 +34,22 @@ def insert_episode(conn: sqlite3.Connection, details: EpisodeDetails) -> int:
     # The id is max + 1 under the write lock, never a sequence: a save rolled back on a
     # server would otherwise leave a gap that verify reports as a deleted episode.
     cursor = conn.execute(
-        "INSERT INTO episode (id, patient, nhs_number, episode_ref, start_date, specialty, sex, age_years) "
-        "VALUES ((SELECT coalesce(max(id), 0) + 1 FROM episode), ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO episode (id, patient, nhs_number, episode_ref, start_date, specialty, sex, age_years, "
+        "fce, end_date, consultant) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM episode), "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (details.patient, details.nhs_number, details.episode, details.date.isoformat(),
-         details.specialty, details.sex, details.age))
+         details.specialty, details.sex, details.age, details.fce,
+         details.end_date.isoformat() if details.end_date else None, details.consultant))
     return int(cursor.fetchone()[0])
 
 
 def episode_dict(episode_id: int, details: EpisodeDetails) -> dict:
     return {"id": episode_id, "patient": details.patient, "nhs_number": details.nhs_number,
             "episode": details.episode, "date": details.date.isoformat(),
-            "specialty": details.specialty, **optional_details(details.sex, details.age)}
+            "specialty": details.specialty,
+            **optional_details(details.sex, details.age, details.fce,
+                               details.end_date.isoformat() if details.end_date else None, details.consultant)}
 
-
-def optional_details(sex: str | None, age: int | None) -> dict:
-    """Sex and age enter the hashed content only when given, so older chains still verify."""
-    return {**({"sex": sex} if sex is not None else {}), **({"age": age} if age is not None else {})}
 
 
 def version_record(version_id: int, number: int, status: str, coding: Coding, *, coder: str,

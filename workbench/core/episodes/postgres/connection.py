@@ -46,12 +46,14 @@ def translated(sql: str) -> str:
     (verify, export, checkpoints: a read snapshot) as a repeatable-read transaction."""
     if sql.strip().upper() == "BEGIN":
         return "BEGIN ISOLATION LEVEL REPEATABLE READ"
-    # SQLite's index hints (INDEXED BY name): the server's planner chooses for itself.
-    sql = _INDEX_HINT.sub("", sql)
+    # SQLite's index hints (INDEXED BY name): the server's planner chooses for itself. Its
+    # schema of temporary tables, "temp.", is the server's "pg_temp.".
+    sql = _TEMP_SCHEMA.sub("pg_temp.", _INDEX_HINT.sub("", sql))
     return sql.replace("%", "%%").replace("?", "%s")
 
 
 _INDEX_HINT = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE)
+_TEMP_SCHEMA = re.compile(r"\btemp\.(?=[a-z_])")
 
 
 class ServerConnection:
@@ -69,9 +71,7 @@ class ServerConnection:
 
     def executemany(self, sql: str, rows: Any) -> Any:
         cursor = self.raw.cursor()
-        rows = list(rows)
-        if rows:
-            cursor.executemany(translated(sql), rows)
+        cursor.executemany(translated(sql), rows)     # streamed from the iterable as given
         return cursor
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
