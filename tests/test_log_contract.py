@@ -347,3 +347,33 @@ def test_audit_store_and_stats(log, store) -> None:
     store.tamper("UPDATE audit_record SET actor = 'mallory' WHERE id = 3")
     problems = [b.problem for b in log.verify().broken]
     assert any("audit record 3 (sample 1) was changed outside the app" in p for p in problems), problems
+
+
+def test_worklist_refresh_queries_events_and_fces(log, tmp_path: Path) -> None:
+    """The PAS's worklist on either store: FCEs of one spell, refresh, vanished items, a query
+    asked, answered and resolved, removal, every change an event."""
+    from workbench.core.episodes.worklist import Worklist
+
+    extract = tmp_path / "extract.csv"
+    extract.write_text("patient,spell,fce,start_date,specialty,Ward Name\n"
+                       "P1,S1,1,01/02/2024,Cardiology,W1\nP1,S1,2,03/02/2024,Cardiology,W2\n"
+                       "P2,S2,,02/02/2024,Urology,W3\n")
+    worklist = Worklist(log, coder="ann")
+    first = worklist.import_file(extract)
+    assert (first.imported, first.updated) == (3, 0)
+    items = worklist.items()
+    assert [(i.episode, i.fce) for i in items] == [("S1", "1"), ("S1", "2"), ("S2", None)]   # a spell together
+    extract.write_text("patient,spell,fce,start_date,specialty,Ward Name\n"
+                       "P1,S1,1,01/02/2024,Cardiology,W9\nP1,S1,2,03/02/2024,Cardiology,W2\n")
+    again = worklist.import_file(extract)
+    assert (again.imported, again.updated, again.vanished) == (0, 1, [items[2].id])
+    spell = items[0].id
+    worklist.raise_query(spell, "which stent?", to="Dr Patel")
+    worklist.record_reply(spell, "drug-eluting")
+    assert worklist.get(spell).query.reply == "drug-eluting"
+    worklist.resolve(spell)
+    worklist.remove(items[2].id, "spell cancelled")
+    assert [i.status for i in worklist.items(status=None)] == ["open", "open", "removed"]
+    kinds = [e.kind for e in worklist.history(spell)]
+    assert kinds[:1] == ["updated"] and "query" in kinds and "resolved" in kinds
+    assert log.verify().ok
