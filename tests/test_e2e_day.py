@@ -261,8 +261,6 @@ def test_a_pas_day_fces_refresh_query_and_another_process_in_a_real_terminal(ter
     screen = terminal.wait_for("NHS number")
     assert "PAS: FCE 1" in screen
     terminal.keys("C-n")
-    terminal.wait_for("Add to the procedures")             # an episode with no codes: the procedures first
-    terminal.keys("Tab")                                   # a diagnosis: the other list (issue 21)
     terminal.wait_for("Add to the diagnoses")
     terminal.type("i500")
     terminal.wait_for("I50.0")
