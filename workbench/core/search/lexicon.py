@@ -13,6 +13,7 @@ the dictionary, which keeps it off the app's start path.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import csv
 import re
 import sqlite3
@@ -229,10 +230,8 @@ def count_words(conn: sqlite3.Connection) -> dict[str, WordCount]:
     for (means,) in conn.execute("SELECT means FROM search_synonyms"):
         add(set(means.split()))
     terms = [term for (term,) in conn.execute("SELECT DISTINCT term FROM search_synonyms")]
-    try:
+    with contextlib.suppress(sqlite3.OperationalError):   # a database from before the index
         terms += [label for (label,) in conn.execute("SELECT DISTINCT label FROM search_index")]
-    except sqlite3.OperationalError:
-        pass   # a database from before the index
     for term in terms:
         add(set(words_of(term)), vocabulary=True)
     return {w: n for w, n in counts.items() if w.isalpha()}

@@ -170,7 +170,8 @@ class SearchScreen(Screen):
             self.expanding = None
             if len(hits) > 1 and hits[1].code.startswith(hits[0].code):
                 highlight = 1
-        from workbench.core.classifications.catalog import compact_count   # loaded by then: the search has run
+        # Loaded by then: the search has run.
+        from workbench.core.classifications.catalog import compact_count
 
         results.set_rows([_row(hit, width, status.get(hit.code, "") if hit.kind == "guidance" else "",
                                compact_count(uses) if (uses := self.facts.get((hit.kind, hit.code), (False, 0))[1])
