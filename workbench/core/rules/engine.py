@@ -17,6 +17,7 @@ from workbench.core.rules.model import (
     AnswerError,
     Each,
     Entry,
+    EpisodeCodes,
     Evaluation,
     Fixed,
     FromAnswer,
@@ -34,14 +35,16 @@ class _Draft:
     reason: str
     source: str
     mark: str = ""
+    instance: str = ""          # "further.2" for a code an instance of a repeat group gave
 
 
 class _Walk:
     """One pass over the questions in asking order, recording what applies."""
 
-    def __init__(self, pack: Pack, given: Mapping[str, object]):
+    def __init__(self, pack: Pack, given: Mapping[str, object], episode: EpisodeCodes | None = None):
         self.pack = pack
         self.given = given
+        self.episode = episode or EpisodeCodes()
         self.status: dict[str, str] = {}          # instance id -> answered | skipped | open
         self.accepted: dict[str, object] = {}
         self.provisional: dict[str, object] = {}  # answers whose question may still apply
@@ -59,6 +62,9 @@ class _Walk:
 
         return find
 
+    def holds(self, condition, scope: Mapping[str, str]) -> bool | None:
+        return holds(condition, self.lookup(scope), self.episode)
+
     def run(self) -> None:
         for item in self.pack.questions:
             if isinstance(item, Group):
@@ -70,7 +76,7 @@ class _Walk:
               question: Question | None = None) -> None:
         question = question or template
         self.questions[instance_id] = question
-        applies = holds(template.when, self.lookup(scope))
+        applies = self.holds(template.when, scope)
         if applies is False:
             self.status[instance_id] = "skipped"
             return
@@ -102,7 +108,7 @@ class _Walk:
 
     def group(self, group: Group) -> None:
         per_instance = len(group.questions) + 1
-        applies = holds(group.when, self.lookup({}))
+        applies = self.holds(group.when, {})
         self.instances[group.id] = 0
         if applies is False:
             return
@@ -153,15 +159,20 @@ def _handover(pack: Pack, walk: _Walk) -> str:
     """Why the pack codes nothing for this episode, once that is known; '' otherwise."""
     if pack.case_by_case:
         return f"{pack.guidance_id} gives no fixed codes: {pack.case_by_case.rstrip('.')}. Code the episode by hand."
-    if pack.scope is not None and holds(pack.scope.when, walk.lookup({})) is False:
+    if pack.scope is not None and walk.holds(pack.scope.when, {}) is False:
         return (f"{pack.guidance_id} covers only {pack.scope.covers.rstrip('.')}; its rules do not apply to "
                 "this episode. Code the episode by hand.")
     return ""
 
 
-def evaluate(pack: Pack, answers: Mapping[str, object], catalog: CodeCatalog | None = None) -> Evaluation:
-    """The state of one coding: next question, answered questions, codes so far, notes."""
-    walk = _Walk(pack, answers)
+def evaluate(pack: Pack, answers: Mapping[str, object], catalog: CodeCatalog | None = None,
+             episode: EpisodeCodes | None = None) -> Evaluation:
+    """The state of one coding: next question, answered questions, codes so far, notes.
+
+    ``episode`` holds the episode's other codes (by hand, other guidance) that ``episode_has``
+    conditions test; without it the episode holds nothing else.
+    """
+    walk = _Walk(pack, answers, episode)
     walk.run()
     handover = _handover(pack, walk)
     if handover:
@@ -175,7 +186,7 @@ def evaluate(pack: Pack, answers: Mapping[str, object], catalog: CodeCatalog | N
     emitter = _Emitter(pack, walk, complete)
     procedures = emitter.emit(pack.procedures, {})
     diagnoses = emitter.emit(pack.diagnoses, {})
-    notes = [n.text for n in pack.notes if holds(n.when, walk.lookup({})) is True]
+    notes = [n.text for n in pack.notes if walk.holds(n.when, {}) is True]
     procedures, diagnoses = _suppress(pack, procedures, diagnoses, notes)
     count = len(walk.answered)
     progress = (count, count) if complete else (count + 1, count + walk.remaining)
@@ -213,9 +224,8 @@ class _Emitter:
 
         return text
 
-    def emit(self, items: tuple[Item, ...], scope: Mapping[str, str]) -> list[_Draft]:
+    def emit(self, items: tuple[Item, ...], scope: Mapping[str, str], instance: str = "") -> list[_Draft]:
         out: list[_Draft] = []
-        lookup = self.walk.lookup(scope)
         for item in items:
             if isinstance(item, Each):
                 for number in range(1, self.walk.instances.get(item.group, 0) + 1):
@@ -223,18 +233,21 @@ class _Emitter:
                     group = next(g for g in self.pack.questions if isinstance(g, Group) and g.id == item.group)
                     inner = {q.id: prefix + q.id for q in group.questions}
                     inner["another"] = prefix + "another"
-                    out.extend(self.emit(item.items, inner))
+                    out.extend(self.emit(item.items, inner, f"{item.group}.{number}"))
                 continue
-            if holds(item.when, lookup) is not True:
+            if self.walk.holds(item.when, scope) is not True:
                 continue
             source = item.source or self.pack.source
             if isinstance(item, Fixed):
                 reason = item.reason or self.because(item.when, scope)
-                out.extend(_Draft(code, reason, source, item.mark) for code in item.codes)
+                drafts = [_Draft(code, reason, source, item.mark) for code in item.codes]
             elif isinstance(item, FromAnswer):
-                out.extend(self.from_answer(item, scope))
-            elif isinstance(item, Table):
-                out.extend(self.table(item, scope))
+                drafts = self.from_answer(item, scope)
+            else:
+                drafts = self.table(item, scope)
+            for draft in drafts:
+                draft.instance = instance
+            out.extend(drafts)
         return out
 
     def because(self, when, scope) -> str:
@@ -303,6 +316,7 @@ def _suppress(pack: Pack, procedures: list[_Draft], diagnoses: list[_Draft], not
 def _entries(drafts: list[_Draft], classification: str, catalog: CodeCatalog | None) -> list[Entry]:
     return [
         Entry(position=i, code=d.code, title=catalog_title(catalog, classification, d.code),
-              classification=classification, reason=d.reason, source=d.source, mark=d.mark)
+              classification=classification, reason=d.reason, source=d.source, mark=d.mark,
+              instance=d.instance)
         for i, d in enumerate(drafts, start=1)
     ]

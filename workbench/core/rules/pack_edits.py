@@ -26,7 +26,7 @@ from itertools import product
 from workbench.core.rules.codes import ICD10, OPCS4, category_of, in_scope
 from workbench.core.rules.conventions import groups, is_qualifier
 from workbench.core.rules.model import EditResult, Pack
-from workbench.core.rules.pack_model import PackModel, Slot, Token, Tokens, bag, model_of, tokenise
+from workbench.core.rules.pack_model import PackModel, Slot, Token, Tokens, bag, matches, model_of, tokenise
 
 _NAMES = {OPCS4: "OPCS-4", ICD10: "ICD-10"}
 Coded = list[tuple[int, str]]
@@ -46,9 +46,26 @@ def pack_edits(pack: Pack, procs: Coded, diags: Coded) -> tuple[list[EditResult]
     for pair in product(variants[OPCS4], variants[ICD10]):
         if pair in model.right:
             return [], {p for p, _ in kept[OPCS4]}
+    if _fits_a_pattern(model, kept):
+        return [], {p for p, _ in kept[OPCS4]}
     tokens = (variants[OPCS4][0], variants[ICD10][0])
     nearest = _nearest(model, tokens)
     return _Explain(model, kept, tokens, nearest).findings(), set()
+
+
+def _fits_a_pattern(model: PackModel, kept: dict[str, Coded]) -> bool:
+    """A right pattern with slots or runs that the codes fit one by one: the token forms above are
+    capped, and a code inside a slot's scope may also be one the pack names elsewhere (IPG387's
+    further chapter V operations beside its own V33.8 and V38.8)."""
+    procs = tuple(c for _, c in kept[OPCS4])
+    diags = tuple(c for _, c in kept[ICD10])
+    have = Counter(procs + diags)
+    for key, needs in model.patterns:
+        if any(have[code] < count for code, count in needs.items()):
+            continue
+        if matches(model, key[0], procs) and matches(model, key[1], diags):
+            return True
+    return False
 
 
 def _own_procedures(model: PackModel, procs: Coded) -> Coded:
@@ -234,7 +251,7 @@ class _Explain:
                 shape = self.model.groups[token.group]
                 if shape.codes & self.explained:
                     continue
-                what = f"a code for each {token.group} instance ({', '.join(sorted(shape.codes))})"
+                what = f"a code for each {token.group} instance ({', '.join(sorted(map(str, shape.codes)))})"
                 rule = f" (rule {self.model.file}:{shape.line})"
             self.add("pack-missing-code", f"{self.model.pack.id} needs {what} here{rule}", None, classification)
 

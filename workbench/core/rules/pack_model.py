@@ -5,9 +5,12 @@ them general enough to judge any sequence a coder might type:
 
 - **Slots.** A code the coder typed into a ``code`` question (``scope: [K]``) is any code of
   that scope, not just the example the enumeration tried: it becomes a :class:`Slot` token.
-- **Repeat groups.** A group (one instance per type of stent) is enumerated once and twice,
-  but may hold up to ``max`` instances in any order: the codes of one ``each`` block become a
-  :class:`Run` token, and a run is valid when it splits into distinct instance blocks.
+- **Repeat groups.** A group (one instance per type of stent, one per further spinal
+  operation) is enumerated once and twice, but may hold up to ``max`` instances in any order:
+  the codes of one ``each`` block become a :class:`Run` token, and a run is valid when it splits
+  into instance blocks (recording different answers when the group is ``distinct``). A block
+  holds any question kind's codes, a typed code as its slot. :func:`matches` checks a sequence
+  against a right pattern code by code, for what the token lookup cannot settle alone.
 - **Origins.** Every code is traced to the entry (file line, source passage) that emits it,
   so each finding names the rule behind it.
 
@@ -18,10 +21,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from workbench.core.rules.codes import ICD10, OPCS4, category_of, in_scope
-from workbench.core.rules.model import Each, Fixed, FromAnswer, Item, Pack, Table
+from workbench.core.rules.model import Each, Fixed, FromAnswer, Group, Item, Pack, Question, Table
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,12 @@ class Origin:
 
 @dataclass
 class GroupShape:
-    codes: set[str]                                    # every code an instance can emit
-    blocks: set[tuple[str, ...]] = field(default_factory=set)   # what one instance emits
+    codes: set                                         # every code (or slot) an instance can emit
+    blocks: set[tuple] = field(default_factory=set)    # what one instance emits, as tokens
     key: dict[str, str] = field(default_factory=dict)  # code -> the distinct answer it records
     maximum: int = 1
     line: int = 0
+    distinct: bool = False                             # instances must record different answers
 
 
 @dataclass
@@ -81,6 +86,9 @@ class PackModel:
     most: Counter                                    # code -> most times on one right path
     anchors: dict[str, str]                          # code -> the nearest code always before it
     bags: dict[tuple, list] = field(default_factory=dict)   # sorted tokens -> right keys with them
+    # Right keys holding slots or runs, with the literal codes each needs: checked code by code
+    # (``matches``) when no token form of a sequence is a right key as it stands.
+    patterns: list[tuple[tuple, Counter]] = field(default_factory=list)
 
     @property
     def file(self) -> str:
@@ -99,15 +107,17 @@ class PackModel:
 _MODELS: dict[int, tuple[Pack, PackModel | None]] = {}
 
 
-def model_of(pack: Pack) -> PackModel | None:
-    """The pack's model, built once per loaded pack; None when its paths cannot be enumerated."""
+def model_of(pack: Pack, paths: list | None = None) -> PackModel | None:
+    """The pack's model, built once per loaded pack; None when its paths cannot be enumerated.
+
+    ``paths``: the pack's answer paths when the caller has them already (the linter)."""
     cached = _MODELS.get(id(pack))
     if cached is not None and cached[0] is pack:
         return cached[1]
     from workbench.core.rules.paths import StuckPath, TooManyPaths, enumerate_paths
 
     try:
-        paths = enumerate_paths(pack)
+        paths = enumerate_paths(pack) if paths is None else paths
     except (StuckPath, TooManyPaths):
         model = None
     else:
@@ -148,6 +158,8 @@ def _build(pack: Pack, paths) -> PackModel:
     model.anchors = _anchors(paths)
     for key in model.right:
         model.bags.setdefault(bag(key), []).append(key)
+        if any(not isinstance(t, str) for side in key for t in side):
+            model.patterns.append((key, Counter(t for side in key for t in side if isinstance(t, str))))
     return model
 
 
@@ -156,45 +168,68 @@ def bag(key: tuple[Tokens, Tokens]) -> tuple:
     return tuple(sorted(map(str, key[0]))), tuple(sorted(map(str, key[1])))
 
 
+def _group(pack: Pack, group_id: str | None) -> Group | None:
+    return next((g for g in pack.questions if isinstance(g, Group) and g.id == group_id), None)
+
+
+def _question(pack: Pack, group: str | None, question_id: str) -> Question | None:
+    """A question as an entry names it: inside a group's `each`, by its plain name."""
+    return pack.find_question(f"{group}.1.{question_id}" if group else question_id)
+
+
 def _walk(pack, items: tuple[Item, ...], classification, origins, slots, groups, group: str | None) -> None:
     for item in items:
         if isinstance(item, Each):
-            found = next((g for g in pack.questions if getattr(g, "id", None) == item.group
-                          and hasattr(g, "another")), None)
-            shape = GroupShape(set(), maximum=found.maximum if found else 1, line=item.line)
+            found = _group(pack, item.group)
+            shape = GroupShape(set(), maximum=found.maximum if found else 1, line=item.line,
+                               distinct=bool(found and found.distinct))
             groups[item.group] = shape
             _walk(pack, item.items, classification, origins, slots, groups, item.group)
             continue
-        codes, source = _item_codes(pack, item, slots, classification)
+        codes, slot, source = _item_codes(pack, item, slots, classification, group)
+        if group is not None:
+            groups[group].codes.update(codes)
+            if slot is not None:
+                groups[group].codes.add(slot)
+            for code, value in _distinct_keys(pack, item, group).items():
+                groups[group].key[code] = value
         if not codes:
             continue
         what = codes[0] if len(codes) == 1 else "one of " + ", ".join(codes)
         origin = Origin(item.line, tuple(codes), what, " ".join((source or pack.source).split()))
         for code in codes:
             origins.setdefault((classification, code), []).append(origin)
-        if group is not None:
-            groups[group].codes.update(codes)
-            if isinstance(item, Table):
-                for value, node in item.rows.items():
-                    for code in _leaves(node):
-                        groups[group].key[code] = str(value)
 
 
-def _item_codes(pack: Pack, item: Item, slots, classification) -> tuple[list[str], str]:
-    if isinstance(item, Fixed):
-        return list(item.codes), item.source
+def _distinct_keys(pack: Pack, item: Item, group: str) -> dict[str, str]:
+    """code -> the answer it records, for the answers an instance may not repeat (`distinct`)."""
     if isinstance(item, Table):
-        return sorted(set(_leaves(item.rows))), item.source
+        return {code: str(value) for value, node in item.rows.items() for code in _leaves(node)}
+    found = _group(pack, group)
+    if isinstance(item, FromAnswer) and found is not None and item.question in found.distinct:
+        question = _question(pack, group, item.question)
+        return {code: o.value for o in (question.options if question else []) for code in o.codes}
+    return {}
+
+
+def _item_codes(pack: Pack, item: Item, slots, classification,
+                group: str | None) -> tuple[list[str], Slot | None, str]:
+    """The codes an entry can emit, the slot it fills (a typed code), and its source passage."""
+    if isinstance(item, Fixed):
+        return list(item.codes), None, item.source
+    if isinstance(item, Table):
+        return sorted(set(_leaves(item.rows))), None, item.source
     if isinstance(item, FromAnswer):
-        question = pack.find_question(item.question)
+        question = _question(pack, group, item.question)
         if question is None:
-            return ([item.default] if item.default else []), item.source
+            return ([item.default] if item.default else []), None, item.source
         if question.kind == "code":
-            slots[classification].append(Slot(tuple(question.code_scope), question.several))
-            return [], item.source
+            slot = Slot(tuple(question.code_scope), question.several)
+            slots[classification].append(slot)
+            return [], slot, item.source
         codes = [c for o in question.options for c in o.codes] + ([item.default] if item.default else [])
-        return list(dict.fromkeys(codes)), item.source or question.source
-    return [], ""
+        return list(dict.fromkeys(codes)), None, item.source or question.source
+    return [], None, ""
 
 
 def _leaves(node: object) -> list[str]:
@@ -223,16 +258,22 @@ def _slot_for(code: str, classification: str, typed: dict[str, Slot], static: se
 
 
 def _learn_blocks(pack: Pack, paths, groups: dict[str, GroupShape]) -> None:
-    """One-instance paths show what a single instance emits: the group's blocks."""
-    for group_id, shape in groups.items():
-        for path in paths:
-            if f"{group_id}.2.type" in path.answers or any(k.startswith(f"{group_id}.2.") for k in path.answers):
-                continue
-            if not any(k.startswith(f"{group_id}.1.") for k in path.answers):
-                continue
-            block = tuple(c for c in path.procedures + path.diagnoses if c in shape.codes)
-            if block:
-                shape.blocks.add(block)
+    """What each instance emitted on the paths (the engine tags its codes): the group's blocks."""
+    if not groups:
+        return
+    static = {code for shape in groups.values() for code in shape.codes if isinstance(code, str)}
+    for path in paths:
+        typed = _typed_codes(pack, path.answers)
+        for classification, entries in ((OPCS4, path.evaluation.procedures), (ICD10, path.evaluation.diagnoses)):
+            blocks: dict[str, list] = {}
+            for entry in entries:
+                if entry.instance:
+                    slot = None if entry.code in static else typed.get(entry.code)
+                    blocks.setdefault(entry.instance, []).append(slot or entry.code)
+            for instance, block in blocks.items():
+                shape = groups.get(instance.rsplit(".", 1)[0])
+                if shape is not None:
+                    shape.blocks.add(tuple(block))
 
 
 def tokenise(model: PackModel, codes: list, classification: str) -> Tokens:
@@ -246,11 +287,7 @@ def tokenise(model: PackModel, codes: list, classification: str) -> Tokens:
             end = index
             while end < len(codes) and _group_of(model, codes[end]) == group:
                 end += 1
-            run = tuple(codes[index:end])
-            if valid_run(model.groups[group], run):
-                out.append(Run(group))
-            else:
-                out.extend(run)
+            out.extend(_fold(model.groups[group], group, tuple(codes[index:end])))
             index = end
             continue
         if isinstance(code, Slot) and code.several and out and out[-1] == code:
@@ -261,23 +298,35 @@ def tokenise(model: PackModel, codes: list, classification: str) -> Tokens:
     return tuple(out)
 
 
+def _fold(shape: GroupShape, group: str, stretch: tuple) -> list[Token]:
+    """A stretch of codes a group can emit: one Run when it splits into instance blocks, else the
+    codes as they stand (the same codes given elsewhere by the pack, or more than a run holds)."""
+    return [Run(group)] if valid_run(shape, stretch) else list(stretch)
+
+
 def _group_of(model: PackModel, code) -> str | None:
-    if not isinstance(code, str):
-        return None
     for group_id, shape in model.groups.items():
         if code in shape.codes and shape.blocks:
             return group_id
     return None
 
 
-def valid_run(shape: GroupShape, run: tuple[str, ...]) -> bool:
-    """A run splits into at most ``maximum`` instance blocks recording different answers."""
-    def split(rest: tuple[str, ...], used: frozenset[str], count: int) -> bool:
+def _block_keys(shape: GroupShape, block: tuple) -> set[str]:
+    """The answers a block records that no other instance may record (only for `distinct` groups)."""
+    return {shape.key.get(c, c) for c in block if isinstance(c, str)} if shape.distinct else set()
+
+
+def valid_run(shape: GroupShape, run: tuple) -> bool:
+    """A run splits into at most ``maximum`` instance blocks (recording different answers when
+    the group is `distinct`)."""
+    def split(rest: tuple, used: frozenset[str], count: int) -> bool:
         if not rest:
             return 0 < count <= shape.maximum
+        if count == shape.maximum:
+            return False
         for block in shape.blocks:
             if rest[:len(block)] == block:
-                keys = {shape.key.get(c, c) for c in block}
+                keys = _block_keys(shape, block)
                 if keys & used:
                     continue
                 if split(rest[len(block):], used | keys, count + 1):
@@ -285,6 +334,57 @@ def valid_run(shape: GroupShape, run: tuple[str, ...]) -> bool:
         return False
 
     return split(run, frozenset(), 0)
+
+
+def matches(model: PackModel, pattern: Tokens, codes: tuple[str, ...]) -> bool:
+    """Whether codes fit a right pattern: its codes as they stand, a slot any code in its scope
+    (one or more when several), a run one to ``maximum`` of the group's instance blocks."""
+    @lru_cache(maxsize=None)
+    def fit(ti: int, ci: int) -> bool:
+        if ti == len(pattern):
+            return ci == len(codes)
+        token = pattern[ti]
+        if isinstance(token, str):
+            return ci < len(codes) and codes[ci] == token and fit(ti + 1, ci + 1)
+        if isinstance(token, Slot):
+            end = ci
+            while end < len(codes) and in_scope(codes[end], token.scope):
+                end += 1
+                if fit(ti + 1, end):
+                    return True
+                if not token.several:
+                    break
+            return False
+        return any(fit(ti + 1, end) for end in _run_ends(model.groups[token.group], codes, ci))
+
+    return fit(0, 0)
+
+
+def _run_ends(shape: GroupShape, codes: tuple[str, ...], start: int) -> set[int]:
+    """Where a run of instance blocks starting at ``start`` can end."""
+    ends: set[int] = set()
+
+    def walk(at: int, used: frozenset[str], count: int) -> None:
+        if count == shape.maximum:
+            return
+        for block in shape.blocks:
+            if not _block_fits(block, codes, at):
+                continue
+            keys = _block_keys(shape, tuple(codes[at:at + len(block)]))
+            if keys & used:
+                continue
+            ends.add(at + len(block))
+            walk(at + len(block), used | keys, count + 1)
+
+    walk(start, frozenset(), 0)
+    return ends
+
+
+def _block_fits(block: tuple, codes: tuple[str, ...], at: int) -> bool:
+    if at + len(block) > len(codes):
+        return False
+    return all(codes[at + i] == t if isinstance(t, str) else in_scope(codes[at + i], t.scope)
+               for i, t in enumerate(block))
 
 
 def _anchors(paths) -> dict[str, str]:
