@@ -121,15 +121,13 @@ class _Walk:
             scope = {q.id: prefix + q.id for q in group.questions}
             scope["another"] = prefix + "another"
             for template in group.questions:
-                instance = replace(template, id=prefix + template.id, instance=number,
-                                   prompt=instance_prompt(group, template.prompt, number),
-                                   options=self.distinct_options(group, template, number))
-                self.visit(template, prefix + template.id, scope, instance)
+                options = self.distinct_options(group, template, number)
+                self.visit(template, prefix + template.id, scope,
+                           _instance_question(self.pack, group, template, number, options))
             if number == group.maximum:
                 return
-            another = replace(group.another, id=prefix + "another", instance=number,
-                              prompt=instance_prompt(group, group.another.prompt, number))
-            self.visit(group.another, prefix + "another", scope, another)
+            self.visit(group.another, prefix + "another", scope,
+                       _instance_question(self.pack, group, group.another, number, group.another.options))
             status, answer = self.status[prefix + "another"], self.accepted.get(prefix + "another")
             if status == "answered" and answer == "yes":
                 continue
@@ -142,6 +140,28 @@ class _Walk:
             return template.options
         taken = {self.accepted.get(f"{group.id}.{k}.{template.id}") for k in range(1, number)}
         return [o for o in template.options if o.value not in taken]
+
+
+_INSTANCES: dict[int, tuple[Pack, dict]] = {}
+
+
+def _instance_question(pack: Pack, group: Group, template: Question, number: int, options: list) -> Question:
+    """The question as one instance asks it ("stents.2.type", its prompt naming the instance).
+
+    Built once per pack, instance and set of options left (a path enumeration asks for them
+    thousands of times)."""
+    cached = _INSTANCES.get(id(pack))
+    if cached is None or cached[0] is not pack:
+        if len(_INSTANCES) > 256:
+            _INSTANCES.clear()
+        cached = _INSTANCES[id(pack)] = (pack, {})
+    key = (group.id, template.id, number, tuple(o.value for o in options))
+    question = cached[1].get(key)
+    if question is None:
+        question = cached[1][key] = replace(
+            template, id=f"{group.id}.{number}.{template.id}", instance=number,
+            prompt=instance_prompt(group, template.prompt, number), options=options)
+    return question
 
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")

@@ -14,6 +14,7 @@ from workbench.core.rules.conditions import referenced
 from workbench.core.rules.edits import run_edits
 from workbench.core.rules.loader import load_pack, pack_files
 from workbench.core.rules.model import Each, Pack, PackError, Question, Table
+from workbench.core.rules.pack_model import model_of
 from workbench.core.rules.paths import AnswerPath, StuckPath, TooManyPaths, enumerate_paths
 
 _NAMES = {"opcs4": "OPCS-4", "icd10": "ICD-10"}
@@ -84,6 +85,7 @@ def lint_pack(pack: Pack, catalog: CodeCatalog | None) -> list[LintMessage]:
     if not paths:
         say(1, "error", "no answer path completes")
         return out
+    model_of(pack, paths)   # the pack-aware edits below judge each path against a model of these paths
     _reachability(pack, paths, say)
     _dead_options(pack, paths, say)
     _path_edits(pack, paths, catalog, say)

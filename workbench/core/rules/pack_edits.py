@@ -42,13 +42,16 @@ def pack_edits(pack: Pack, procs: Coded, diags: Coded) -> tuple[list[EditResult]
     if model is None:
         return [], set()
     kept = {OPCS4: _own_procedures(model, procs), ICD10: [(p, c) for p, c in diags if model.belongs(ICD10, c)]}
-    variants = {cls: _variants(model, kept[cls], cls) for cls in kept}
-    for pair in product(variants[OPCS4], variants[ICD10]):
-        if pair in model.right:
+    # Token forms are made lazily: the first (every code as it stands) is right for most sequences.
+    diagnosis_forms = list(_variants(model, kept[ICD10], ICD10))
+    first = None
+    for form in _variants(model, kept[OPCS4], OPCS4):
+        first = first or form
+        if any((form, other) in model.right for other in diagnosis_forms):
             return [], {p for p, _ in kept[OPCS4]}
     if _fits_a_pattern(model, kept):
         return [], {p for p, _ in kept[OPCS4]}
-    tokens = (variants[OPCS4][0], variants[ICD10][0])
+    tokens = (first, diagnosis_forms[0])
     nearest = _nearest(model, tokens)
     return _Explain(model, kept, tokens, nearest).findings(), set()
 
@@ -78,8 +81,9 @@ def _own_procedures(model: PackModel, procs: Coded) -> Coded:
     return out
 
 
-def _variants(model: PackModel, coded: Coded, classification: str) -> list[Tokens]:
-    """Token forms of a sequence: a code that is both a pack code and inside a slot may be either."""
+def _variants(model: PackModel, coded: Coded, classification: str):
+    """Token forms of a sequence (at least one, at most 16): a code that is both a pack code and
+    inside a slot may be either."""
     choices: list[list[Token]] = []
     slots = model.slots[classification]
     for _, code in coded:
@@ -90,12 +94,10 @@ def _variants(model: PackModel, coded: Coded, classification: str) -> list[Token
             choices.append([code, slot])
         else:
             choices.append([slot])
-    forms = []
-    for combo in product(*choices):
-        forms.append(tokenise(model, list(combo), classification))
-        if len(forms) >= 16:
-            break
-    return forms or [()]
+    for count, combo in enumerate(product(*choices)):
+        if count == 16:
+            return
+        yield tokenise(model, list(combo), classification)
 
 
 def _nearest(model: PackModel, tokens: tuple[Tokens, Tokens]) -> tuple[Tokens, Tokens]:

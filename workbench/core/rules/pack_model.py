@@ -71,6 +71,7 @@ class GroupShape:
     maximum: int = 1
     line: int = 0
     distinct: bool = False                             # instances must record different answers
+    runs: dict[tuple, bool] = field(default_factory=dict)   # stretch -> whether it is a valid run
 
 
 @dataclass
@@ -318,7 +319,14 @@ def _block_keys(shape: GroupShape, block: tuple) -> set[str]:
 
 def valid_run(shape: GroupShape, run: tuple) -> bool:
     """A run splits into at most ``maximum`` instance blocks (recording different answers when
-    the group is `distinct`)."""
+    the group is `distinct`). Remembered per stretch: the same stretches recur path after path."""
+    known = shape.runs.get(run)
+    if known is None:
+        known = shape.runs[run] = _splits(shape, run)
+    return known
+
+
+def _splits(shape: GroupShape, run: tuple) -> bool:
     def split(rest: tuple, used: frozenset[str], count: int) -> bool:
         if not rest:
             return 0 < count <= shape.maximum
