@@ -88,6 +88,7 @@ def lint_pack(pack: Pack, catalog: CodeCatalog | None) -> list[LintMessage]:
     model_of(pack, paths)   # the pack-aware edits below judge each path against a model of these paths
     _reachability(pack, paths, say)
     _dead_options(pack, paths, say)
+    _defaults_deciding_main_codes(pack, paths, say)
     _path_edits(pack, paths, catalog, say)
     if pack.scope is not None and not any(p.evaluation.handover for p in paths):
         say(pack.scope.line, "warning", "every answer path is inside the scope: the scope rules out nothing")
@@ -140,6 +141,42 @@ def _dead_options(pack: Pack, paths: list[AnswerPath], say) -> None:
     _multi_options(pack, say)
 
 
+def _defaults_deciding_main_codes(pack: Pack, paths: list[AnswerPath], say) -> None:
+    """A default (what Enter takes) on a question whose answer changes the main procedure code or the
+    primary diagnosis: a coder pressing Enter would pick the episode's main code unread."""
+    # (question, answers before it) -> answer -> the (first procedure, first diagnosis) pairs it leads to
+    seen: dict[tuple, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    questions: dict[tuple, Question] = {}
+    for path in paths:
+        result = path.evaluation
+        main = (result.procedures[0].code if result.procedures else None,
+                result.diagnoses[0].code if result.diagnoses else None)
+        before: list[tuple[str, object]] = [("@episode", path.context)]
+        for question, value in result.answered:
+            if question.default is not None:
+                which = (question.group, question.template_id)
+                questions[which] = question
+                seen[(which, tuple(before))][str(value)].add(main)
+            before.append((question.id, _frozen(value)))
+    reported: set[tuple] = set()
+    for (which, _), by_value in seen.items():
+        question = questions[which]
+        chosen = by_value.get(question.default)
+        others = [v for v in by_value if v != question.default and by_value[v] != chosen]
+        if chosen is None or not others or which in reported:
+            continue
+        reported.add(which)
+        changed = []
+        for side, name in ((0, "main procedure"), (1, "primary diagnosis")):
+            firsts = {v: {pair[side] for pair in pairs} for v, pairs in by_value.items()}
+            if len({frozenset(f) for f in firsts.values()}) > 1:
+                codes = sorted({c or "none" for f in firsts.values() for c in f})
+                changed.append(f"the {name} ({' or '.join(codes)})")
+        say(question.line, "error",
+            f"question '{question.template_id}' has a default ('{question.default}') but its answer changes "
+            f"{' and '.join(changed)}: Enter must never choose the main code; remove the default")
+
+
 def _multi_options(pack: Pack, say) -> None:
     used: set[tuple[str, str]] = set()
     items = list(pack.procedures) + list(pack.diagnoses)
@@ -178,25 +215,29 @@ def _frozen(value: object) -> object:
 
 def _path_edits(pack: Pack, paths: list[AnswerPath], catalog: CodeCatalog | None, say) -> None:
     line = _codes_line(pack)
-    # Grouped by problem kind, so one mistake gives one message with a count and an example.
-    problems: dict[tuple[str, str], list[tuple[str, dict]]] = defaultdict(list)
-    for path in paths:
+    # Grouped by problem kind, so one mistake gives one message: how many answer paths fail it
+    # (a path failing twice counts once) and how many findings there are, with an example.
+    problems: dict[tuple[str, str, str], list[tuple[int, str, dict]]] = defaultdict(list)
+    for index, path in enumerate(paths):
         if path.evaluation.handover:
             continue  # outside the pack's scope: nothing is coded on purpose
         for code in path.procedures + path.diagnoses:
             if is_category(code):
-                problems[("error", f"leave the placeholder {code} unresolved")].append(("", path.answers))
+                problems[("error", "leave", f"the placeholder {code} unresolved")].append((index, "", path.answers))
         for result in run_edits(path.procedures, path.diagnoses, catalog, pack):
             if result.id in ("unknown-code", "rarely-recorded"):
                 continue  # already reported at the line that names the code
             if result.id == "missing-procedure":
                 continue  # a branch the guidance gives no codes for (partial packs): the coder adds them
-            problems[(result.severity, f"fail edit {result.id}")].append((result.message, path.answers))
-    for (severity, what), examples in problems.items():
-        detail, answers = examples[0]
-        count = f"{len(examples)} path{'s' if len(examples) != 1 else ''}"
+            problems[(result.severity, "fail", f"edit {result.id}")].append((index, result.message, path.answers))
+    for (severity, verb, what), examples in problems.items():
+        _, detail, answers = examples[0]
+        failing = len({index for index, _, _ in examples})
+        count = f"{failing} of {len(paths)} answer path{'s' if len(paths) != 1 else ''}"
+        verb = verb if failing != 1 else verb + "s"
+        findings = f" ({len(examples)} findings)" if len(examples) != failing else ""
         detail = f": {detail}" if detail else ""
-        say(line, severity, f"{count} {what}{detail} (e.g. answers {_answers_text(answers)})")
+        say(line, severity, f"{count} {verb} {what}{findings}{detail} (e.g. answers {_answers_text(answers)})")
 
 
 def _codes_line(pack: Pack) -> int:
