@@ -61,7 +61,7 @@ def test_worklist_ipg655_hand_code_kept_through_the_wizard_then_next(terminal: T
     terminal.wait_for("Press c to code")
     keys.press("c")
     terminal.wait_for("question 1 of")
-    keys.press("5")
+    keys.press("4")                                     # fluoroscopy: 4 in every pack
     terminal.wait_for("question 2 of")
     keys.press("1")
     terminal.wait_for("question 3 of")
@@ -202,7 +202,7 @@ def test_the_focused_field_is_marked_without_colour(terminal: Terminal, setting:
     terminal.wait_for("IPG655")
     terminal.keys("Enter")
     terminal.wait_for("Press c to code")
-    terminal.keys("c", "5", "1", "1")                     # typed ahead in one go: none is lost
+    terminal.keys("c", "4", "1", "1")                     # typed ahead in one go: none is lost
     terminal.wait_for("NHS number")
     reverse = re.compile(r"\x1b\[(?:[0-9;]*;)?7[;m]")
 

@@ -132,8 +132,16 @@ def _print_constructs(data: dict) -> None:
     if data["scope"]:
         print(f"Covers only {data['scope']['covers']} (when {data['scope']['when']})")
     for rule in data["positions"]:
-        where = f"in position {rule['place']}" if rule["place"] else f"straight after {', '.join(rule['after'])}"
-        print(f"{', '.join(rule['codes'])} goes {where}: {rule['reason']}")
+        if rule["place"]:
+            where = f"in position {rule['place']}"
+        elif rule["after"]:
+            where = f"straight after {', '.join(rule['after'])}"
+        else:
+            where = f"after {', '.join(rule['secondary_to'])}"
+        when = f" when {rule['when']}" if rule["when"] else ""
+        print(f"{', '.join(rule['codes'])} goes {where}{when}: {rule['reason']}")
+    if data["population"]:
+        print(f"For {data['population']['who']}: {data['population']['limits']}")
     if data["case_by_case"]:
         print(f"No fixed codes: {data['case_by_case']}")
     for concept in data["snomed"]:
@@ -176,13 +184,17 @@ def show_paths(args: argparse.Namespace) -> int:
         paths = enumerate_paths(pack)
     except (TooManyPaths, StuckPath) as exc:
         raise UserError(f"{pack.id}: the answer paths cannot be listed: {exc}", exit_code=1) from None
-    rows = [{"answers": p.answers, "procedures": p.procedures, "diagnoses": p.diagnoses} for p in paths]
+    # A path walked with codes already in the episode (an `episode_has` condition) says which.
+    rows = [{"answers": p.answers, "procedures": p.procedures, "diagnoses": p.diagnoses,
+             **({"episode": list(p.context)} if p.context else {})} for p in paths]
     if args.json:
         print_json(rows)
         return 0
     for row in rows:
         answers = ", ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
                             for k, v in row["answers"].items()) or "(no questions)"
+        if row.get("episode"):
+            answers += f"  [the episode already has {', '.join(row['episode'])}]"
         print(f"{answers}\n    procedures: {' '.join(row['procedures']) or '-'}"
               f"    diagnoses: {' '.join(row['diagnoses']) or '-'}")
     print(f"{len(rows)} answer paths")

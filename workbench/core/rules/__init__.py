@@ -33,10 +33,12 @@ from workbench.core.rules.model import (
     Question,
 )
 from workbench.core.rules.paths import AnswerPath, enumerate_paths
+from workbench.core.rules.population import population_caution
 
 __all__ = [
     "PACKS_DIR", "AnswerError", "AnswerPath", "CodeCatalog", "EditResult", "Entry", "Evaluation",
     "Group", "Option", "Pack", "PackError", "PackSummary", "Question", "check_answer",
     "enumerate_paths", "evaluate", "find_pack", "index_packs", "load_pack", "load_pack_text",
-    "load_shipped", "pack_caution_line", "pack_cautions", "pack_flags", "pack_summaries", "run_edits", "shipped_packs",
+    "load_shipped", "pack_caution_line", "pack_cautions", "pack_flags", "pack_summaries", "population_caution",
+    "run_edits", "shipped_packs",
 ]

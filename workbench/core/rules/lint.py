@@ -12,6 +12,7 @@ from pathlib import Path
 from workbench.core.rules.codes import CodeCatalog, is_category, judge_code
 from workbench.core.rules.conditions import referenced
 from workbench.core.rules.edits import run_edits
+from workbench.core.option_keys import key_problems
 from workbench.core.rules.loader import load_pack, pack_files
 from workbench.core.rules.model import Each, Pack, PackError, Question, Table
 from workbench.core.rules.pack_model import model_of
@@ -89,6 +90,7 @@ def lint_pack(pack: Pack, catalog: CodeCatalog | None) -> list[LintMessage]:
     _reachability(pack, paths, say)
     _dead_options(pack, paths, say)
     _defaults_deciding_main_codes(pack, paths, say)
+    _option_keys(pack, say)
     _path_edits(pack, paths, catalog, say)
     if pack.scope is not None and not any(p.evaluation.handover for p in paths):
         say(pack.scope.line, "warning", "every answer path is inside the scope: the scope rules out nothing")
@@ -175,6 +177,14 @@ def _defaults_deciding_main_codes(pack: Pack, paths: list[AnswerPath], say) -> N
         say(question.line, "error",
             f"question '{question.template_id}' has a default ('{question.default}') but its answer changes "
             f"{' and '.join(changed)}: Enter must never choose the main code; remove the default")
+
+
+def _option_keys(pack: Pack, say) -> None:
+    """The same answer has the same key in every pack (image control, laterality, not stated)."""
+    for question in pack.all_questions():
+        if question.kind in ("choice", "multi"):
+            for problem in key_problems(question):
+                say(question.line, "error", problem)
 
 
 def _multi_options(pack: Pack, say) -> None:

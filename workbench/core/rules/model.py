@@ -266,7 +266,7 @@ class Population:
     who: str                             # the guidance's own word: "infants", "women"
     minimum_age: int | None = None       # whole years, inclusive
     maximum_age: int | None = None
-    sex: str | None = None               # "M" | "F"
+    sex: str | None = None               # "male" | "female"
     line: int = 0
 
 

@@ -19,7 +19,7 @@ LIFECYCLE_KEYS = ("replaced_by", "replaces", "withdrawn")
 CONSTRUCT_KEYS = (*LIFECYCLE_KEYS, "scope", "positions", "case_by_case", "population")
 POSITION_KEYS = ("codes", "place", "after", "secondary_to", "when", "reason")
 _WHERE = ("place", "after", "secondary_to")
-SEXES = {"female": "F", "f": "F", "male": "M", "m": "M"}
+SEXES = {"female": "female", "f": "female", "male": "male", "m": "male"}
 
 
 class ConstructParser:
