@@ -31,6 +31,8 @@ def register(subparsers) -> None:
     check = sub.add_parser("check", help="lint rule pack files (all shipped packs when no path)")
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="pack files or folders")
     check.add_argument("--json", action="store_true", help="print JSON")
+    check.add_argument("--no-cache", action="store_true",
+                       help="lint every pack again, even those unchanged since the last check")
     check.set_defaults(handler=check_packs)
 
 
@@ -202,7 +204,7 @@ def show_paths(args: argparse.Namespace) -> int:
 
 
 def check_packs(args: argparse.Namespace) -> int:
-    from workbench.core.rules.lint import lint_files
+    from workbench.core.rules.lint_cache import lint_files_cached
 
     for path in args.paths:
         try:
@@ -212,7 +214,14 @@ def check_packs(args: argparse.Namespace) -> int:
         if not found:
             raise UserError(f"{path}: no such file or folder")
     catalog, why = open_catalog()
-    count, messages = lint_files(list(args.paths) or None, catalog)
+    if args.no_cache:
+        from workbench.core.rules.lint import lint_files
+
+        count, messages = lint_files(list(args.paths) or None, catalog)
+    else:
+        # Packs unchanged since the last check (same content, same linter, same classifications)
+        # are not linted again: their messages are replayed from the user's data folder.
+        count, messages, _ = lint_files_cached(list(args.paths) or None, catalog)
     errors = sum(m.severity == "error" for m in messages)
     warnings = len(messages) - errors
     if args.json:

@@ -186,11 +186,13 @@ def _handover(pack: Pack, walk: _Walk) -> str:
 
 
 def evaluate(pack: Pack, answers: Mapping[str, object], catalog: CodeCatalog | None = None,
-             episode: EpisodeCodes | None = None) -> Evaluation:
+             episode: EpisodeCodes | None = None, *, codes_so_far: bool = True) -> Evaluation:
     """The state of one coding: next question, answered questions, codes so far, notes.
 
     ``episode`` holds the episode's other codes (by hand, other guidance) that ``episode_has``
-    conditions test; without it the episode holds nothing else.
+    conditions test; without it the episode holds nothing else. ``codes_so_far=False`` leaves
+    the codes and notes out while the answers are incomplete (a path enumeration needs only the
+    next question there, and asks for thousands).
     """
     walk = _Walk(pack, answers, episode)
     walk.run()
@@ -203,13 +205,17 @@ def evaluate(pack: Pack, answers: Mapping[str, object], catalog: CodeCatalog | N
                           notes=[handover], progress=(count, count), rejected=walk.rejected,
                           handover=handover)
     complete = walk.next_question is None and walk.remaining == 0
+    count = len(walk.answered)
+    progress = (count, count) if complete else (count + 1, count + walk.remaining)
+    if not complete and not codes_so_far:
+        return Evaluation(complete=False, next_question=walk.next_question, answered=walk.answered,
+                          answers={**walk.accepted, **walk.provisional}, procedures=[], diagnoses=[],
+                          notes=[], progress=progress, rejected=walk.rejected)
     emitter = _Emitter(pack, walk, complete)
     procedures = emitter.emit(pack.procedures, {})
     diagnoses = emitter.emit(pack.diagnoses, {})
     notes = [n.text for n in pack.notes if walk.holds(n.when, {}) is True]
     procedures, diagnoses = _suppress(pack, procedures, diagnoses, notes)
-    count = len(walk.answered)
-    progress = (count, count) if complete else (count + 1, count + walk.remaining)
     return Evaluation(
         complete=complete,
         next_question=walk.next_question,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from workbench.core.rules.conditions import describe
-from workbench.core.rules.population import population_limits
 from workbench.core.rules.model import (
     EditResult,
     Entry,
@@ -16,6 +15,7 @@ from workbench.core.rules.model import (
     Question,
     Table,
 )
+from workbench.core.rules.population import population_limits
 
 
 def question_as_dict(question: Question) -> dict:

@@ -6,14 +6,14 @@ Never raises for any file: whatever goes wrong becomes a message with a line num
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.core.option_keys import key_problems
 from workbench.core.rules.codes import CodeCatalog, is_category, judge_code
 from workbench.core.rules.conditions import referenced
 from workbench.core.rules.edits import run_edits
-from workbench.core.option_keys import key_problems
-from workbench.core.rules.loader import load_pack, pack_files
+from workbench.core.rules.lint_cache import LintMessage, expand
+from workbench.core.rules.loader import load_pack
 from workbench.core.rules.model import Each, Pack, PackError, Question, Table
 from workbench.core.rules.pack_model import model_of
 from workbench.core.rules.paths import AnswerPath, StuckPath, TooManyPaths, enumerate_paths
@@ -21,25 +21,9 @@ from workbench.core.rules.paths import AnswerPath, StuckPath, TooManyPaths, enum
 _NAMES = {"opcs4": "OPCS-4", "icd10": "ICD-10"}
 
 
-@dataclass(frozen=True)
-class LintMessage:
-    path: str
-    line: int
-    severity: str                        # "error" | "warning"
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
-
-
 def lint_files(paths: list[Path] | None, catalog: CodeCatalog | None) -> tuple[int, list[LintMessage]]:
     """(number of files checked, messages); folders are expanded to their *.yaml packs."""
-    files: list[Path] = []
-    for path in paths or [None]:  # None: the shipped packs
-        if path is None or Path(path).is_dir():
-            files.extend(pack_files(Path(path) if path else None))
-        else:
-            files.append(Path(path))
+    files = expand(paths)
     messages: list[LintMessage] = []
     for file in files:
         messages.extend(lint_file(file, catalog))
@@ -76,7 +60,7 @@ def lint_pack(pack: Pack, catalog: CodeCatalog | None) -> list[LintMessage]:
         if not question.source and question.template_id != "another":
             say(question.line, "warning", f"question '{question.id}' has no source passage")
     try:
-        paths = enumerate_paths(pack, catalog)
+        paths = enumerate_paths(pack)   # no titles: the edits below ask the catalog what they need
     except TooManyPaths as exc:
         say(1, "error", f"{exc}: split the pack or simplify its questions")
         return out
@@ -113,19 +97,23 @@ def _group_max(pack: Pack, group_id: str | None) -> int:
 
 def _dead_options(pack: Pack, paths: list[AnswerPath], say) -> None:
     """An option is dead when another option of the same question gives the same outcome on every path."""
-    outcomes: dict[str, dict[str, dict[frozenset, tuple]]] = defaultdict(lambda: defaultdict(dict))
+    outcomes: dict[str, dict[str, dict[tuple, tuple]]] = defaultdict(lambda: defaultdict(dict))
     questions: dict[str, Question] = {}
     for path in paths:
         result = path.evaluation
-        asked = [q.id for q, _ in result.answered]
-        for question, value in result.answered:
+        # Built once per path; each question's "other answers" and "other questions" are slices of them.
+        answers = tuple(sorted((k, _frozen(v)) for k, v in result.answers.items()))
+        where = {k: i for i, (k, _) in enumerate(answers)}
+        asked = tuple(q.id for q, _ in result.answered)
+        codes = (tuple(e.code for e in result.procedures), tuple(e.code for e in result.diagnoses),
+                 tuple(result.notes), path.context)
+        for index, (question, value) in enumerate(result.answered):
             if question.kind not in ("yesno", "choice"):
                 continue
             questions[question.id] = question
-            others = frozenset((k, _frozen(v)) for k, v in result.answers.items() if k != question.id)
-            outcome = (tuple(e.code for e in result.procedures), tuple(e.code for e in result.diagnoses),
-                       tuple(result.notes), tuple(i for i in asked if i != question.id))
-            outcomes[question.id][str(value)][others] = outcome
+            at = where[question.id]
+            others = answers[:at] + answers[at + 1:]
+            outcomes[question.id][str(value)][others] = (*codes, asked[:index] + asked[index + 1:])
     reported: set[tuple] = set()
     for question_id, by_value in outcomes.items():
         question = questions[question_id]
@@ -228,13 +216,17 @@ def _path_edits(pack: Pack, paths: list[AnswerPath], catalog: CodeCatalog | None
     # Grouped by problem kind, so one mistake gives one message: how many answer paths fail it
     # (a path failing twice counts once) and how many findings there are, with an example.
     problems: dict[tuple[str, str, str], list[tuple[int, str, dict]]] = defaultdict(list)
+    checked: dict[tuple, list] = {}     # many paths give the same sequence: check each sequence once
     for index, path in enumerate(paths):
         if path.evaluation.handover:
             continue  # outside the pack's scope: nothing is coded on purpose
         for code in path.procedures + path.diagnoses:
             if is_category(code):
                 problems[("error", "leave", f"the placeholder {code} unresolved")].append((index, "", path.answers))
-        for result in run_edits(path.procedures, path.diagnoses, catalog, pack):
+        sequence = (tuple(path.procedures), tuple(path.diagnoses))
+        if sequence not in checked:
+            checked[sequence] = run_edits(path.procedures, path.diagnoses, catalog, pack)
+        for result in checked[sequence]:
             if result.id in ("unknown-code", "rarely-recorded"):
                 continue  # already reported at the line that names the code
             if result.id == "missing-procedure":

@@ -26,7 +26,16 @@ from itertools import product
 from workbench.core.rules.codes import ICD10, OPCS4, category_of, in_scope
 from workbench.core.rules.conventions import groups, is_qualifier
 from workbench.core.rules.model import EditResult, Pack
-from workbench.core.rules.pack_model import PackModel, Slot, Token, Tokens, bag, matches, model_of, tokenise
+from workbench.core.rules.pack_model import (
+    PackModel,
+    Slot,
+    Token,
+    Tokens,
+    bag,
+    matches,
+    model_of,
+    tokenise,
+)
 
 _NAMES = {OPCS4: "OPCS-4", ICD10: "ICD-10"}
 Coded = list[tuple[int, str]]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from workbench.core.rules.codes import ICD10, OPCS4, category_of, in_scope
@@ -139,6 +139,7 @@ def _build(pack: Pack, paths) -> PackModel:
     model = PackModel(pack, {}, slots, origins, groups, {OPCS4: set(), ICD10: set()},
                       {OPCS4: set(), ICD10: set()}, set(), Counter(), {})
     _learn_blocks(pack, paths, groups)
+    pairs_seen: set[frozenset] = set()
     for path in paths:
         typed = _typed_codes(pack, path.answers)
         tokens = []
@@ -153,7 +154,10 @@ def _build(pack: Pack, paths) -> PackModel:
         if key not in model.right or len(display[0]) < len(model.right[key][0]):
             model.right[key] = display          # the shortest example reads best in a message
         every = path.procedures + path.diagnoses
-        model.together.update(frozenset((a, b)) for a in every for b in every if a != b)
+        distinct = frozenset(every)
+        if distinct not in pairs_seen:      # many paths hold the same codes in another arrangement
+            pairs_seen.add(distinct)
+            model.together.update(frozenset((a, b)) for a in distinct for b in distinct if a != b)
         for code, count in Counter(every).items():
             model.most[code] = max(model.most[code], count)
     model.anchors = _anchors(paths)
@@ -244,12 +248,19 @@ def _leaves(node: object) -> list[str]:
 def _typed_codes(pack: Pack, answers: dict) -> dict[str, Slot]:
     """The codes the coder typed on one path, each with the slot (question scope) it fills."""
     out: dict[str, Slot] = {}
+    code_questions = _code_questions(pack)
     for qid, value in answers.items():
-        question = pack.find_question(qid)
-        if question is not None and question.kind == "code":
+        parts = qid.split(".")
+        question = code_questions.get((parts[0], parts[-1]) if len(parts) == 3 else (None, qid))
+        if question is not None:
             for code in value if isinstance(value, list) else [value]:
                 out[str(code)] = Slot(tuple(question.code_scope), question.several)
     return out
+
+
+def _code_questions(pack: Pack) -> dict[tuple, Question]:
+    """The pack's code questions by (group, template id): instance ids 'g.2.q' are ('g', 'q')."""
+    return {(q.group, q.template_id): q for q in pack.all_questions() if q.kind == "code"}
 
 
 def _slot_for(code: str, classification: str, typed: dict[str, Slot], static: set) -> Slot | None:
@@ -265,7 +276,7 @@ def _learn_blocks(pack: Pack, paths, groups: dict[str, GroupShape]) -> None:
     static = {code for shape in groups.values() for code in shape.codes if isinstance(code, str)}
     for path in paths:
         typed = _typed_codes(pack, path.answers)
-        for classification, entries in ((OPCS4, path.evaluation.procedures), (ICD10, path.evaluation.diagnoses)):
+        for entries in (path.evaluation.procedures, path.evaluation.diagnoses):   # blocks per list
             blocks: dict[str, list] = {}
             for entry in entries:
                 if entry.instance:
@@ -347,7 +358,7 @@ def _splits(shape: GroupShape, run: tuple) -> bool:
 def matches(model: PackModel, pattern: Tokens, codes: tuple[str, ...]) -> bool:
     """Whether codes fit a right pattern: its codes as they stand, a slot any code in its scope
     (one or more when several), a run one to ``maximum`` of the group's instance blocks."""
-    @lru_cache(maxsize=None)
+    @cache
     def fit(ti: int, ci: int) -> bool:
         if ti == len(pattern):
             return ci == len(codes)

@@ -4,8 +4,10 @@ Each path is a complete set of answers reached by answering the engine's next
 question with every value it allows. Number and code questions are tried at their
 ``examples``; a repeat group is tried once and twice (``repeat_cap``), which is
 enough to exercise everything an instance can emit and the link between instances.
-The second instance of a group without ``distinct`` can emit nothing the first cannot
-and depends on no earlier instance, so it is tried at each question's first answer only.
+A later instance can emit nothing the first cannot, and depends on earlier instances only
+through the group's ``distinct`` questions (a type of stent chosen before is not offered
+again): so its distinct questions are tried at every answer left, its other questions at
+their first answer only.
 
 A pack whose conditions test the episode's other codes (``episode_has``) is walked once
 per combination of those tests: without the codes, and with a code each test looks for
@@ -20,7 +22,15 @@ from itertools import combinations, product
 from workbench.core.rules.codes import OPCS4, CodeCatalog
 from workbench.core.rules.conditions import episode_tests
 from workbench.core.rules.engine import evaluate
-from workbench.core.rules.model import Each, EpisodeCodes, EpisodeHas, Evaluation, Group, Pack, Question
+from workbench.core.rules.model import (
+    Each,
+    EpisodeCodes,
+    EpisodeHas,
+    Evaluation,
+    Group,
+    Pack,
+    Question,
+)
 
 MAX_PATHS = 20_000   # a guard: a pack this branchy is a pack to split, and the linter says so
 #: A bound on the work, counted as evaluations times the pack's questions and code items
@@ -86,7 +96,7 @@ def enumerate_paths(pack: Pack, catalog: CodeCatalog | None = None, repeat_cap: 
     paths: list[AnswerPath] = []
     cost = 1 + sum(1 for _ in pack.all_questions()) + _item_count(pack)
     work = 0
-    plain = {g.id for g in pack.questions if isinstance(g, Group) and not g.distinct}
+    distinct = {g.id: set(g.distinct) for g in pack.questions if isinstance(g, Group)}
     for context, episode in contexts(pack):
         stack: list[dict[str, object]] = [{}]
         while stack:
@@ -95,7 +105,7 @@ def enumerate_paths(pack: Pack, catalog: CodeCatalog | None = None, repeat_cap: 
             if work > max_work:
                 raise TooManyPaths(f"{pack.id} has too many answer paths to check ({len(paths)} found "
                                    f"before the bound of {max_work:,} evaluation steps)")
-            result = evaluate(pack, answers, catalog, episode)
+            result = evaluate(pack, answers, catalog, episode, codes_so_far=False)
             if result.complete:
                 paths.append(AnswerPath(dict(result.answers), result, context, episode))
                 if len(paths) > limit:
@@ -106,7 +116,8 @@ def enumerate_paths(pack: Pack, catalog: CodeCatalog | None = None, repeat_cap: 
                 # The answer given was refused: enumerating on would loop for ever.
                 why = result.rejected.get(question.id, "") if question else "no next question"
                 raise StuckPath(f"question '{question.id if question else '?'}' refuses its answer {why}".strip())
-            first_only = question.group in plain and (question.instance or 1) > 1
+            first_only = ((question.instance or 1) > 1 and question.group in distinct
+                          and question.template_id not in distinct[question.group])
             candidates = candidate_answers(question, repeat_cap, first_only)
             if not candidates:
                 raise StuckPath(f"question '{question.id}' has no answer to try (no options left or no examples)")

@@ -36,11 +36,10 @@ def population_caution(pack: Pack | None, sex: str | None, age: int | None) -> s
     if population is None:
         return ""
     misfits = []
-    if age is not None:
-        if population.maximum_age is not None and age > population.maximum_age:
-            misfits.append(f"aged {age}")
-        elif population.minimum_age is not None and age < population.minimum_age:
-            misfits.append(f"aged {age}")
+    too_old = population.maximum_age is not None and age is not None and age > population.maximum_age
+    too_young = population.minimum_age is not None and age is not None and age < population.minimum_age
+    if too_old or too_young:
+        misfits.append(f"aged {age}")
     if sex and population.sex and sex != population.sex:
         misfits.append(sex)
     if not misfits:
