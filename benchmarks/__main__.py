@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmarks.common import RESULTS_JSON, WORK_DIR, Result, table, write_results
 
 SECTIONS = ("startup", "terminal", "search", "judged", "log", "concurrency", "keystrokes",
-            "classifications")
+            "classifications", "rules")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -65,6 +65,9 @@ def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
     if name == "classifications":
         from benchmarks import classifications
         return classifications.run(work, repeats=max(3, size["repeats"] // 3), queries=size["queries"] // 2)
+    if name == "rules":
+        from benchmarks import rules_check
+        return rules_check.run(work, repeats=3 if size["repeats"] < 10 else 7)
     from benchmarks import keystrokes
     return keystrokes.run(work)
 

@@ -106,3 +106,20 @@ def test_the_command_uses_the_cache_in_the_data_folder(capsys, reference_db, iso
     assert first["checked"] == 137 and first["errors"] == 0
     assert main(["rules", "check", "--no-cache"]) == 0
     assert "137 packs checked: 0 errors" in capsys.readouterr().out
+
+
+def test_workers_say_what_one_process_says(catalog, monkeypatch) -> None:
+    """On several cores the packs are shared among forked workers, each with its own connection."""
+    from workbench.core.rules.lint_cache import expand, lint_all
+
+    files = expand(None)[:30]
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    calls = []
+    real = lint_cache._lint_in_workers
+    monkeypatch.setattr(lint_cache, "_lint_in_workers", lambda *args: calls.append(args[2]) or real(*args))
+    shared = lint_all(files, catalog)
+    assert calls == [2]
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    alone = lint_all(files, catalog)
+    assert list(shared) == list(alone) == files
+    assert {f: as_text(m) for f, m in shared.items()} == {f: as_text(m) for f, m in alone.items()}

@@ -100,11 +100,27 @@ class _Walk:
     def checked(self, question: Question, instance_id: str) -> object | None:
         if instance_id not in self.given:
             return None
+        given = self.given[instance_id]
+        # The same answers are checked evaluation after evaluation: remember the verdicts
+        # (per pack, per question as asked, per answer; lists by their items).
+        key = (id(question), tuple(given) if isinstance(given, list) else given)
+        memo = _pack_cache(self.pack)["answers"]
         try:
-            return check_answer(question, self.given[instance_id])
-        except AnswerError as exc:
-            self.rejected[instance_id] = str(exc)
-            return None
+            found = memo.get(key, _UNSEEN)
+        except TypeError:          # an unhashable answer (a dict from JSON): check it afresh
+            found, key = _UNSEEN, None
+        if found is _UNSEEN:
+            try:
+                found = (True, check_answer(question, given))
+            except AnswerError as exc:
+                found = (False, str(exc))
+            if key is not None:
+                memo[key] = found
+        ok, value = found
+        if ok:
+            return list(value) if isinstance(value, list) else value   # a caller's list is its own
+        self.rejected[instance_id] = value
+        return None
 
     def group(self, group: Group) -> None:
         per_instance = len(group.questions) + 1
@@ -142,7 +158,18 @@ class _Walk:
         return [o for o in template.options if o.value not in taken]
 
 
-_INSTANCES: dict[int, tuple[Pack, dict]] = {}
+_CACHES: dict[int, tuple[Pack, dict[str, dict]]] = {}
+_UNSEEN = object()
+
+
+def _pack_cache(pack: Pack) -> dict[str, dict]:
+    """Per-pack memory of work the engine repeats evaluation after evaluation (a pack is immutable)."""
+    cached = _CACHES.get(id(pack))
+    if cached is None or cached[0] is not pack:
+        if len(_CACHES) > 256:
+            _CACHES.clear()
+        cached = _CACHES[id(pack)] = (pack, {"instances": {}, "answers": {}})
+    return cached[1]
 
 
 def _instance_question(pack: Pack, group: Group, template: Question, number: int, options: list) -> Question:
@@ -150,15 +177,11 @@ def _instance_question(pack: Pack, group: Group, template: Question, number: int
 
     Built once per pack, instance and set of options left (a path enumeration asks for them
     thousands of times)."""
-    cached = _INSTANCES.get(id(pack))
-    if cached is None or cached[0] is not pack:
-        if len(_INSTANCES) > 256:
-            _INSTANCES.clear()
-        cached = _INSTANCES[id(pack)] = (pack, {})
+    instances = _pack_cache(pack)["instances"]
     key = (group.id, template.id, number, tuple(o.value for o in options))
-    question = cached[1].get(key)
+    question = instances.get(key)
     if question is None:
-        question = cached[1][key] = replace(
+        question = instances[key] = replace(
             template, id=f"{group.id}.{number}.{template.id}", instance=number,
             prompt=instance_prompt(group, template.prompt, number), options=options)
     return question

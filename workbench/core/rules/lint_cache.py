@@ -170,18 +170,84 @@ def lint_files_cached(paths: list[Path] | None, catalog: CodeCatalog | None,
     Returns (files checked, messages, files replayed from the cache)."""
     files = expand(paths)
     cache = LintCache(cache_file or cache_path(), f"{code_fingerprint()}:{catalog_fingerprint(catalog)}")
+    found = {file: cache.lookup(file) for file in files}
+    misses = [file for file in files if found[file][0] is None]
+    linted = lint_all(misses, catalog)
     messages: list[LintMessage] = []
-    replayed = 0
     for file in files:
-        found, stat, digest = cache.lookup(file)
-        if found is not None:
-            replayed += 1
-            messages.extend(found)
-            continue
-        from workbench.core.rules.lint import lint_file  # the engine is imported only for a miss
-
-        result = lint_file(file, catalog)
-        messages.extend(result)
-        cache.store(file, stat, digest, result)
+        replay, stat, digest = found[file]
+        if replay is None:
+            cache.store(file, stat, digest, linted[file])
+        messages.extend(replay if replay is not None else linted[file])
     cache.save()
-    return len(files), messages, replayed
+    return len(files), messages, len(files) - len(misses)
+
+
+#: Fewer packs than this are linted in this process: starting workers would cost more than it saves.
+PARALLEL_FROM = 24
+
+
+def lint_all(files: list[Path], catalog: CodeCatalog | None) -> dict[Path, list[LintMessage]]:
+    """Every file's messages; on a machine with several cores, shared among worker processes.
+
+    Each worker opens its own read-only connection to the classifications' database file (a
+    connection is never carried across ``fork``); a catalog that is not such a file (a test's
+    mapping), or one core, means linting here, one pack after another."""
+    if not files:
+        return {}
+    from workbench.core.rules.lint import (
+        lint_file,  # the engine is imported only when there is work
+    )
+
+    workers = min(os.cpu_count() or 1, 4)
+    database = _database_file(catalog) if catalog is not None else None
+    if workers > 1 and len(files) >= PARALLEL_FROM and (catalog is None or database):
+        try:
+            return _lint_in_workers(files, database, workers)
+        except (OSError, ImportError, ValueError):
+            pass          # no fork on this platform, or no processes left: lint here instead
+    return {file: lint_file(file, catalog) for file in files}
+
+
+def _database_file(catalog: CodeCatalog) -> str | None:
+    """The file a Classifications catalog reads, when it reads one."""
+    conn = getattr(catalog, "conn", None)
+    if conn is None or type(catalog).__name__ != "Classifications":
+        return None
+    try:
+        row = conn.execute("PRAGMA database_list").fetchone()
+    except Exception:
+        return None
+    return row[2] if row and row[2] else None
+
+
+_WORKER_CATALOG: object | None = None
+
+
+def _start_worker(database: str | None) -> None:
+    global _WORKER_CATALOG
+    if database is None:
+        _WORKER_CATALOG = None
+        return
+    import sqlite3
+
+    from workbench.core.classifications import Classifications
+
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+    _WORKER_CATALOG = Classifications(conn)
+
+
+def _lint_in_worker(file: str) -> list[LintMessage]:
+    from workbench.core.rules.lint import lint_file
+
+    return lint_file(Path(file), _WORKER_CATALOG)
+
+
+def _lint_in_workers(files: list[Path], database: str | None, workers: int) -> dict[Path, list[LintMessage]]:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_start_worker, initargs=(database,)) as pool:
+        # Small chunks: one pack (IPG75) is a tenth of the work, and chunks are handed out as asked.
+        results = pool.map(_lint_in_worker, [str(f) for f in files], chunksize=2)
+    return dict(zip(files, results, strict=True))

@@ -138,22 +138,28 @@ def _build(pack: Pack, paths) -> PackModel:
     static = {code for _, code in origins}
     model = PackModel(pack, {}, slots, origins, groups, {OPCS4: set(), ICD10: set()},
                       {OPCS4: set(), ICD10: set()}, set(), Counter(), {})
-    _learn_blocks(pack, paths, groups)
+    code_questions = _code_questions(pack)
+    _learn_blocks(pack, paths, groups, code_questions)
     pairs_seen: set[frozenset] = set()
+    sequences_seen: set[tuple] = set()
     for path in paths:
-        typed = _typed_codes(pack, path.answers)
-        tokens = []
-        for classification, codes in ((OPCS4, path.procedures), (ICD10, path.diagnoses)):
-            raw = [(c, _slot_for(c, classification, typed, static)) for c in codes]
-            tokens.append(tokenise(model, [s if s else c for c, s in raw], classification))
-            model.universe[classification].update(c for c, s in raw if not s)
+        typed = _typed_codes(pack, path.answers, code_questions)
+        procedures, diagnoses = tuple(path.procedures), tuple(path.diagnoses)
+        signature = (procedures, diagnoses, frozenset(typed.items()))
+        if signature in sequences_seen:
+            continue                            # another path to the same codes teaches nothing new
+        sequences_seen.add(signature)
+        tokens, display = [], []
+        for classification, codes in ((OPCS4, procedures), (ICD10, diagnoses)):
+            placed = [_slot_for(c, classification, typed, static) or c for c in codes]
+            tokens.append(tokenise(model, placed, classification))
+            display.append([str(t) for t in placed])
+            model.universe[classification].update(c for c, t in zip(codes, placed, strict=True) if t == c)
             model.categories[classification].update(category_of(c) for c in codes)
-        display = ([str(_slot_for(c, OPCS4, typed, static) or c) for c in path.procedures],
-                   [str(_slot_for(c, ICD10, typed, static) or c) for c in path.diagnoses])
         key = (tokens[0], tokens[1])
         if key not in model.right or len(display[0]) < len(model.right[key][0]):
-            model.right[key] = display          # the shortest example reads best in a message
-        every = path.procedures + path.diagnoses
+            model.right[key] = (display[0], display[1])   # the shortest example reads best in a message
+        every = procedures + diagnoses
         distinct = frozenset(every)
         if distinct not in pairs_seen:      # many paths hold the same codes in another arrangement
             pairs_seen.add(distinct)
@@ -245,10 +251,10 @@ def _leaves(node: object) -> list[str]:
     return []
 
 
-def _typed_codes(pack: Pack, answers: dict) -> dict[str, Slot]:
+def _typed_codes(pack: Pack, answers: dict, code_questions: dict | None = None) -> dict[str, Slot]:
     """The codes the coder typed on one path, each with the slot (question scope) it fills."""
     out: dict[str, Slot] = {}
-    code_questions = _code_questions(pack)
+    code_questions = _code_questions(pack) if code_questions is None else code_questions
     for qid, value in answers.items():
         parts = qid.split(".")
         question = code_questions.get((parts[0], parts[-1]) if len(parts) == 3 else (None, qid))
@@ -269,13 +275,13 @@ def _slot_for(code: str, classification: str, typed: dict[str, Slot], static: se
     return typed[code]
 
 
-def _learn_blocks(pack: Pack, paths, groups: dict[str, GroupShape]) -> None:
+def _learn_blocks(pack: Pack, paths, groups: dict[str, GroupShape], code_questions: dict) -> None:
     """What each instance emitted on the paths (the engine tags its codes): the group's blocks."""
     if not groups:
         return
     static = {code for shape in groups.values() for code in shape.codes if isinstance(code, str)}
     for path in paths:
-        typed = _typed_codes(pack, path.answers)
+        typed = _typed_codes(pack, path.answers, code_questions)
         for entries in (path.evaluation.procedures, path.evaluation.diagnoses):   # blocks per list
             blocks: dict[str, list] = {}
             for entry in entries:
@@ -409,12 +415,16 @@ def _block_fits(block: tuple, codes: tuple[str, ...], at: int) -> bool:
 def _anchors(paths) -> dict[str, str]:
     """For each code, the nearest code that comes before it on every right path that holds it."""
     always: dict[str, list[str]] = {}
+    seen: set[tuple[str, ...]] = set()
     for path in paths:
-        for seq in (path.procedures, path.diagnoses):
+        for seq in (tuple(path.procedures), tuple(path.diagnoses)):
+            if seq in seen:
+                continue
+            seen.add(seq)
             for index, code in enumerate(seq):
-                earlier = list(reversed(seq[:index]))          # nearest first
                 if code not in always:
-                    always[code] = earlier
-                else:
+                    always[code] = list(reversed(seq[:index]))          # nearest first
+                elif always[code]:
+                    earlier = set(seq[:index])
                     always[code] = [c for c in always[code] if c in earlier]
     return {code: earlier[0] for code, earlier in always.items() if earlier and earlier[0] != code}
