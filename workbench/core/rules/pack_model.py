@@ -150,9 +150,10 @@ def _build(pack: Pack, paths) -> PackModel:
             continue                            # another path to the same codes teaches nothing new
         sequences_seen.add(signature)
         tokens, display = [], []
-        for classification, codes in ((OPCS4, procedures), (ICD10, diagnoses)):
+        for classification, codes, entries in ((OPCS4, procedures, path.evaluation.procedures),
+                                               (ICD10, diagnoses, path.evaluation.diagnoses)):
             placed = [_slot_for(c, classification, typed, static) or c for c in codes]
-            tokens.append(tokenise(model, placed, classification))
+            tokens.append(_right_tokens(model, placed, [e.instance for e in entries]))
             display.append([str(t) for t in placed])
             model.universe[classification].update(c for c, t in zip(codes, placed, strict=True) if t == c)
             model.categories[classification].update(category_of(c) for c in codes)
@@ -292,6 +293,27 @@ def _learn_blocks(pack: Pack, paths, groups: dict[str, GroupShape], code_questio
                 shape = groups.get(instance.rsplit(".", 1)[0])
                 if shape is not None:
                     shape.blocks.add(tuple(block))
+
+
+def _right_tokens(model: PackModel, placed: list, instances: list[str]) -> Tokens:
+    """A right path's tokens: the codes its repeat-group instances gave (the engine tags them)
+    folded into one Run each, whatever the pack codes next to them; several-code slots merged."""
+    out: list[Token] = []
+    index = 0
+    while index < len(placed):
+        group = instances[index].rsplit(".", 1)[0] if instances[index] else None
+        if group is not None and group in model.groups:
+            end = index
+            while end < len(placed) and instances[end] and instances[end].rsplit(".", 1)[0] == group:
+                end += 1
+            out.extend(_fold(model.groups[group], group, tuple(placed[index:end])))
+            index = end
+            continue
+        code = placed[index]
+        if not (isinstance(code, Slot) and code.several and out and out[-1] == code):
+            out.append(code)
+        index += 1
+    return tuple(out)
 
 
 def tokenise(model: PackModel, codes: list, classification: str) -> Tokens:

@@ -59,7 +59,7 @@ class ConstructParser:
             place = self.r.integer(f["place"], "positions: place") if "place" in f else None
             if place is not None and place < 1:
                 raise self.r.fail(f["place"], "positions: place counts from 1")
-            when = parse_condition(self.r, f["when"], {}, "positions: when") if "when" in f else None
+            when = parse_condition(self.r, f["when"], self.top, "positions: when") if "when" in f else None
             if not episode_only(when):
                 raise self.r.fail(f["when"], "positions: when can only test the episode's codes (episode_has), "
                                              "since a sequence is checked without the answers behind it")
