@@ -67,7 +67,7 @@ class Origin:
 class GroupShape:
     codes: set                                         # every code (or slot) an instance can emit
     blocks: set[tuple] = field(default_factory=set)    # what one instance emits, as tokens
-    key: dict[str, str] = field(default_factory=dict)  # code -> the distinct answer it records
+    key: dict[str, set[str]] = field(default_factory=dict)  # code -> the distinct answers it may record
     maximum: int = 1
     line: int = 0
     distinct: bool = False                             # instances must record different answers
@@ -203,8 +203,8 @@ def _walk(pack, items: tuple[Item, ...], classification, origins, slots, groups,
             groups[group].codes.update(codes)
             if slot is not None:
                 groups[group].codes.add(slot)
-            for code, value in _distinct_keys(pack, item, group).items():
-                groups[group].key[code] = value
+            for code, value in _distinct_keys(pack, item, group):
+                groups[group].key.setdefault(code, set()).add(value)
         if not codes:
             continue
         what = codes[0] if len(codes) == 1 else "one of " + ", ".join(codes)
@@ -213,15 +213,16 @@ def _walk(pack, items: tuple[Item, ...], classification, origins, slots, groups,
             origins.setdefault((classification, code), []).append(origin)
 
 
-def _distinct_keys(pack: Pack, item: Item, group: str) -> dict[str, str]:
-    """code -> the answer it records, for the answers an instance may not repeat (`distinct`)."""
-    if isinstance(item, Table):
-        return {code: str(value) for value, node in item.rows.items() for code in _leaves(node)}
+def _distinct_keys(pack: Pack, item: Item, group: str) -> list[tuple[str, str]]:
+    """(code, the answer it records) for the answers an instance may not repeat (`distinct`); a code
+    may record several (L89.9: a drug-eluting or a coated stent, number not stated)."""
     found = _group(pack, group)
+    if isinstance(item, Table) and found is not None and item.keys[0] in found.distinct:
+        return [(code, str(value)) for value, node in item.rows.items() for code in _leaves(node)]
     if isinstance(item, FromAnswer) and found is not None and item.question in found.distinct:
         question = _question(pack, group, item.question)
-        return {code: o.value for o in (question.options if question else []) for code in o.codes}
-    return {}
+        return [(code, o.value) for o in (question.options if question else []) for code in o.codes]
+    return []
 
 
 def _item_codes(pack: Pack, item: Item, slots, classification,
@@ -351,9 +352,21 @@ def _group_of(model: PackModel, code) -> str | None:
     return None
 
 
-def _block_keys(shape: GroupShape, block: tuple) -> set[str]:
-    """The answers a block records that no other instance may record (only for `distinct` groups)."""
-    return {shape.key.get(c, c) for c in block if isinstance(c, str)} if shape.distinct else set()
+def _block_choices(shape: GroupShape, block: tuple) -> set[str] | None:
+    """The distinct answers one instance block may record (L89.9 is a drug-eluting or a coated
+    stent whose number is not stated); None when nothing constrains it (no `distinct`)."""
+    if not shape.distinct:
+        return None
+    sets = [shape.key[c] for c in block if isinstance(c, str) and c in shape.key]
+    return set.intersection(*sets) if sets else None
+
+
+def _next_uses(shape: GroupShape, block: tuple, used: frozenset[str]) -> list[frozenset[str]]:
+    """The answers recorded so far after one more block: one way per answer it may record."""
+    choices = _block_choices(shape, block)
+    if choices is None:
+        return [used]
+    return [used | {choice} for choice in sorted(choices - used)]
 
 
 def valid_run(shape: GroupShape, run: tuple) -> bool:
@@ -372,12 +385,9 @@ def _splits(shape: GroupShape, run: tuple) -> bool:
         if count == shape.maximum:
             return False
         for block in shape.blocks:
-            if rest[:len(block)] == block:
-                keys = _block_keys(shape, block)
-                if keys & used:
-                    continue
-                if split(rest[len(block):], used | keys, count + 1):
-                    return True
+            if rest[:len(block)] == block and any(split(rest[len(block):], now, count + 1)
+                                                  for now in _next_uses(shape, block, used)):
+                return True
         return False
 
     return split(run, frozenset(), 0)
@@ -417,11 +427,9 @@ def _run_ends(shape: GroupShape, codes: tuple[str, ...], start: int) -> set[int]
         for block in shape.blocks:
             if not _block_fits(block, codes, at):
                 continue
-            keys = _block_keys(shape, tuple(codes[at:at + len(block)]))
-            if keys & used:
-                continue
-            ends.add(at + len(block))
-            walk(at + len(block), used | keys, count + 1)
+            for now in _next_uses(shape, tuple(codes[at:at + len(block)]), used):
+                ends.add(at + len(block))
+                walk(at + len(block), now, count + 1)
 
     walk(start, frozenset(), 0)
     return ends

@@ -87,11 +87,13 @@ def candidate_answers(question: Question, repeat_cap: int = 2, first_only: bool 
 
 
 def enumerate_paths(pack: Pack, catalog: CodeCatalog | None = None, repeat_cap: int = 2,
-                    limit: int = MAX_PATHS, max_work: int = MAX_WORK) -> list[AnswerPath]:
+                    limit: int = MAX_PATHS, max_work: int = MAX_WORK, *,
+                    every_instance: bool = False) -> list[AnswerPath]:
     """Every complete answer path, in the order the questions offer their options.
 
     Raises TooManyPaths beyond ``limit`` paths or ``max_work`` (see MAX_WORK), so that
-    it ends in bounded time whatever the pack.
+    it ends in bounded time whatever the pack. ``every_instance``: later repeat-group instances
+    try every answer too (the mutation benchmark's right sequences).
     """
     paths: list[AnswerPath] = []
     cost = 1 + sum(1 for _ in pack.all_questions()) + _item_count(pack)
@@ -116,7 +118,7 @@ def enumerate_paths(pack: Pack, catalog: CodeCatalog | None = None, repeat_cap: 
                 # The answer given was refused: enumerating on would loop for ever.
                 why = result.rejected.get(question.id, "") if question else "no next question"
                 raise StuckPath(f"question '{question.id if question else '?'}' refuses its answer {why}".strip())
-            first_only = ((question.instance or 1) > 1 and question.group in distinct
+            first_only = (not every_instance and (question.instance or 1) > 1 and question.group in distinct
                           and question.template_id not in distinct[question.group])
             candidates = candidate_answers(question, repeat_cap, first_only)
             if not candidates:
