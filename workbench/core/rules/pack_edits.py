@@ -51,6 +51,9 @@ def pack_edits(pack: Pack, procs: Coded, diags: Coded) -> tuple[list[EditResult]
     if model is None:
         return [], set()
     kept = {OPCS4: _own_procedures(model, procs), ICD10: [(p, c) for p, c in diags if model.belongs(ICD10, c)]}
+    repeated = _repeated_in_a_slot(model, kept)
+    if repeated:
+        return repeated, set()
     # Token forms are made lazily: the first (every code as it stands) is right for most sequences.
     diagnosis_forms = list(_variants(model, kept[ICD10], ICD10))
     first = None
@@ -63,6 +66,27 @@ def pack_edits(pack: Pack, procs: Coded, diags: Coded) -> tuple[list[EditResult]
     tokens = (first, diagnosis_forms[0])
     nearest = _nearest(model, tokens)
     return _Explain(model, kept, tokens, nearest).findings(), set()
+
+
+def _repeated_in_a_slot(model: PackModel, kept: dict[str, Coded]) -> list[EditResult]:
+    """A code typed twice into one slot of several codes (X70.1 X70.1): the wizard refuses a code
+    entered twice, so no right sequence has it, however the slot's codes are otherwise arranged."""
+    out = []
+    for classification, coded in kept.items():
+        for slot in model.slots[classification]:
+            if not slot.several:
+                continue
+            run: set[str] = set()
+            for position, code in coded:
+                if not in_scope(code, slot.scope) or code in model.universe[classification]:
+                    run = set()             # a code the pack itself gives (Z94.2) may repeat
+                    continue
+                if code in run:
+                    out.append(EditResult("pack-duplicate-code", "error",
+                                          f"{_NAMES[classification]} {code} is entered twice for one question "
+                                          f"({slot}): {model.pack.id} gives each code once", position, classification))
+                run.add(code)
+    return out
 
 
 def _fits_a_pattern(model: PackModel, kept: dict[str, Coded]) -> bool:
