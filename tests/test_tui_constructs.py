@@ -184,3 +184,21 @@ async def test_a_replaced_number_finds_the_guidance_that_replaced_it(make_app) -
         await wait_for(pilot, lambda: app.screen.shown_query == "ipg 124", what="results")
         rows = [str(line.render()) for line in app.screen.query("ResultLine")]
         assert "IPG476" in rows[0] and "replaces IPG124" in rows[0]
+
+
+async def test_a_further_spinal_operation_is_typed_then_its_level_and_method_chosen(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        keys = await guidance_then_c(pilot, "ipg 387")
+        await wait_for(pilot, lambda: app.screen.question is not None, what="the first question")
+        await keys.press("1", "4", "1")                  # one level, fluoroscopy, further operations: yes
+        await wait_for(pilot, lambda: app.screen.question and app.screen.question.id == "operations.1.operation",
+                       what="the further operation's code")
+        await keys.press(*"v252", "enter")
+        await wait_for(pilot, lambda: app.screen.question.id == "operations.1.operation_levels", what="its level")
+        await keys.press("2", "9")                       # two levels; method not stated (Y53.9, key 9)
+        await wait_for(pilot, lambda: app.screen.question.id == "operations.1.another", what="another?")
+        await keys.press("enter")                        # no other operation (the default)
+        await wait_for_screen(pilot, "ReviewScreen")
+        codes = [r.code for r in app.screen.rows["opcs4"]]
+        assert codes == ["V33.8", "V55.1", "Y53.4", "V38.8", "V55.1", "Y53.4", "Z67.6", "V25.2", "V55.2", "Y53.9"]

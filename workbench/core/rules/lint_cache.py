@@ -90,8 +90,21 @@ def catalog_fingerprint(catalog: CodeCatalog | None) -> str:
     return hashlib.sha256(json.dumps([editions, counts, meta], default=str).encode()).hexdigest()
 
 
+#: A file larger than this is no pack (the loader refuses it): never read it whole for a digest.
+_MAX_DIGESTED = 256_000
+
+
+def _cacheable(stat: os.stat_result | None) -> bool:
+    """Only regular files of a pack's size: a FIFO or /dev/zero is never opened here (the loader
+    refuses them with its own message)."""
+    import stat as kinds
+
+    return stat is not None and kinds.S_ISREG(stat.st_mode) and stat.st_size <= _MAX_DIGESTED
+
+
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read(_MAX_DIGESTED + 1)).hexdigest()
 
 
 class LintCache:
@@ -116,6 +129,8 @@ class LintCache:
             stat = file.stat()
         except OSError:
             return None, None, ""
+        if not _cacheable(stat):
+            return None, None, ""
         entry = self.entries.get(str(file))
         if not isinstance(entry, dict):
             return None, stat, ""
@@ -136,7 +151,7 @@ class LintCache:
             return None, stat, digest
 
     def store(self, file: Path, stat: os.stat_result | None, digest: str, messages: list[LintMessage]) -> None:
-        if stat is None:
+        if not _cacheable(stat):
             return
         try:
             digest = digest or _digest(file)
