@@ -123,3 +123,12 @@ def test_workers_say_what_one_process_says(catalog, monkeypatch) -> None:
     alone = lint_all(files, catalog)
     assert list(shared) == list(alone) == files
     assert {f: as_text(m) for f, m in shared.items()} == {f: as_text(m) for f, m in alone.items()}
+
+
+def test_a_fifo_is_never_read_for_the_cache(tmp_path: Path, catalog) -> None:
+    fifo = tmp_path / "IPG998.yaml"
+    os.mkfifo(fifo)
+    cache = tmp_path / "cache.json"
+    count, messages, replayed = lint_files_cached([fifo], catalog, cache)   # returns: nothing blocks
+    assert (count, replayed) == (1, 0) and "named pipe" in messages[0].message
+    assert not cache.exists() or str(fifo) not in json.loads(cache.read_text())["packs"]
