@@ -224,12 +224,12 @@ def test_a_default_that_decides_the_main_procedure_code_is_an_error(tmp_path, ca
 
 
 def test_a_default_that_decides_the_primary_diagnosis_is_an_error(tmp_path, catalog) -> None:
-    text = (PACKS_DIR / "IPG227.yaml").read_text(encoding="utf-8").replace(
-        "    when: {condition: down_syndrome}\n    source: The dagger", "    when: {condition: down_syndrome}\n"
-        "    default: \"no\"\n    source: The dagger")
+    text = (HEADER + "questions:\n  - id: congestive\n    kind: yesno\n    prompt: Congestive?\n"
+            "    source: s\n    default: \"no\"\nprocedures:\n  - code: K57.8\ndiagnoses:\n  - code: I50.0\n"
+            "    when: congestive\n  - code: I50.9\n    when: {congestive: \"no\"}\n")
     messages = errors(lint_file(write(tmp_path, text), catalog))
-    assert any("question 'cornea_main' has a default ('no')" in m.message and "primary diagnosis" in m.message
-               for m in messages)
+    assert any("question 'congestive' has a default ('no')" in m.message
+               and "the primary diagnosis (I50.0 or I50.9)" in m.message for m in messages), messages
 
 
 def test_a_default_on_an_add_on_or_a_method_is_fine(catalog) -> None:

@@ -116,9 +116,21 @@ async def code_ipg655(pilot: Pilot, keys: Keys, patient: str = "PAT655", episode
     await fill_and_save(pilot, keys, patient, episode, date)
 
 
+async def add_in_review(pilot: Pilot, keys: Keys, text: str, code: str) -> None:
+    """ctrl+n on the review (the highlighted list), the search text typed uncounted, Enter."""
+    await keys.press("ctrl+n")
+    await wait_for_screen(pilot, "AddCodeModal")
+    await keys.type_text(text)
+    await wait_for(pilot, lambda: pilot.app.screen.hits and pilot.app.screen.hits[0].code == code,
+                   what=f"{code} in the add-code results")
+    await keys.press("enter")
+    await wait_for_screen(pilot, "ReviewScreen")
+
+
 async def code_ipg75(pilot: Pilot, keys: Keys, patient: str = "PAT75", episode: str = "EP2",
                      date: str = "2024-03-02") -> None:
-    """Two drug-eluting stents under fluoroscopy."""
+    """Two drug-eluting stents under fluoroscopy; the primary diagnosis (pulmonary vein stenosis,
+    I28.8), which IPG75 does not give, added from the review's empty diagnoses list."""
     await open_guidance(pilot, keys, "75")
     await start_wizard(pilot, keys)
     await answer(pilot, keys, "1")      # stent inserted: yes
@@ -126,6 +138,8 @@ async def code_ipg75(pilot: Pilot, keys: Keys, patient: str = "PAT75", episode: 
     await answer(pilot, keys, "2")      # number: two
     await answer(pilot, keys, "enter")  # another type? the default, no
     await answer(pilot, keys, "4")      # image control: fluoroscopy
+    await wait_for_screen(pilot, "ReviewScreen")
+    await add_in_review(pilot, keys, "i288", "I28.8")
     await fill_and_save(pilot, keys, patient, episode, date)
 
 
@@ -227,7 +241,8 @@ async def to_worklist(pilot: Pilot) -> None:
     pilot.app.action_open_worklist()
     await wait_for(pilot, lambda: screen_name(pilot.app) == "WorklistScreen" and pilot.app.screen.items,
                    what="the worklist")
-    pilot.app.screen.mark_query(pilot.app.screen.items[0].id, "stent count not in the notes")
+    pilot.app.screen.change(pilot.app.screen.items[0].id, "raise_query", "stent count not in the notes",
+                            to="Mr C3345678")
     await wait_for(pilot, lambda: pilot.app.screen.items[0].status == "query", what="the query")
     await quiet(pilot)
 

@@ -28,6 +28,10 @@ def register(subparsers: Any) -> None:
     add.add_argument("--specialty", help="specialty (optional)")
     add.add_argument("--sex", help="male or female (m/f; optional): ICD-10 sex limits are checked")
     add.add_argument("--age", help="age at the episode start in years (optional): ICD-10 age limits are checked")
+    add.add_argument("--fce", help="the consultant episode's number within its spell (optional; --episode is then "
+                     "the spell)")
+    add.add_argument("--end-date", dest="end_date", help="discharge (episode end) date (optional)")
+    add.add_argument("--consultant", help="consultant code or name (optional)")
     add.add_argument("--note", help="a note kept with this version")
     add.add_argument("--save-id", help="an id you choose for this save: repeating the command with the "
                                        "same id (after a crash) returns the first result, never a second episode")
@@ -196,7 +200,7 @@ def _prepare(args: argparse.Namespace, sex: str | None = None, age: int | None =
     for note in prepared.notes:
         print(f"workbench: note: {note}", file=sys.stderr)
     for warning in prepared.warnings:
-        print(f"workbench: warning: {warning.message}", file=sys.stderr)
+        print(f"workbench: {warning.severity}: {warning.message}", file=sys.stderr)
     return with_overrides(prepared, args.override)
 
 
@@ -226,7 +230,7 @@ def _print_summary(summary: Any, verb: str) -> None:
 # ---------------------------------------------------------------- commands
 
 #: What `log add --details FILE` may set.
-ADD_FIELDS = ("patient", "nhs", "episode", "date", "specialty", "sex", "age", "note")
+ADD_FIELDS = ("patient", "nhs", "episode", "date", "specialty", "sex", "age", "fce", "end_date", "consultant", "note")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -237,7 +241,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     def action() -> Any:
         details = EpisodeDetails(patient=args.patient, episode=args.episode,
                                  date=parse_date(args.date, "--date"), nhs_number=args.nhs,
-                                 specialty=args.specialty, sex=args.sex, age=args.age)
+                                 specialty=args.specialty, sex=args.sex, age=args.age, fce=args.fce,
+                                 end_date=parse_date(args.end_date, "--end-date") if args.end_date else None,
+                                 consultant=args.consultant)
         from workbench.core.episodes.validate import checked_details
 
         details = checked_details(details)   # refuse bad details before running the rules

@@ -29,6 +29,15 @@ class Loaded:
         parts.append(f"{self.packs} rule pack{'s' if self.packs != 1 else ''}")
         return " · ".join(parts)
 
+    def short(self) -> str:
+        """For the header, which must fit 80 columns beside the title: the editions without
+        their years in brackets (the search screen's Loaded line has them in full)."""
+        import re
+
+        parts = [re.sub(r"\s*\([^)]*\)$", "", self.editions[c]) for c in ("opcs4", "icd10") if self.editions.get(c)]
+        parts.append(f"{self.packs} packs")
+        return " · ".join(parts)
+
 
 class Context:
     def __init__(self, log: str | None = None, reference: Path | None = None):

@@ -28,7 +28,7 @@ GENESIS = "0" * 64
 VERSION_COLUMNS = ("v.id, v.episode_id, v.version, v.status, v.guidance_id, v.pack_id, "
                    "v.pack_version, v.answers, v.overrides, v.coder, v.saved_at, v.note, v.reason, "
                    "v.prev_hash, v.hash, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
-                   "e.sex, e.age_years, v.coder_name, v.coder_id")
+                   "e.sex, e.age_years, e.fce, e.end_date, e.consultant, v.coder_name, v.coder_id")
 
 
 def canonical(episode: dict[str, Any], version: dict[str, Any],
@@ -50,14 +50,22 @@ def version_hash(content: bytes, prev_hash: str) -> str:
     return hashlib.sha256(content + b"\n" + prev_hash.encode("ascii")).hexdigest()
 
 
+def optional_details(sex: str | None, age: int | None, fce: str | None = None, end_date: str | None = None,
+                     consultant: str | None = None) -> dict:
+    """Sex and age (schema 3), FCE number, discharge date and consultant (schema 5) enter the
+    hashed content only when given, so chains written before them still verify."""
+    given = {"sex": sex, "age": age, "fce": fce, "end_date": end_date, "consultant": consultant}
+    return {key: value for key, value in given.items() if value is not None}
+
+
 def row_content(row: tuple, codes: list[tuple[str, int, str, str, str]]) -> bytes:
     """Canonical content of a row selected with VERSION_COLUMNS."""
     (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides,
      coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age,
-     *labels) = row
+     fce, end_date, consultant, *labels) = row
     episode = {"id": episode_id, "patient": patient, "nhs_number": nhs, "episode": ref,
                "date": date, "specialty": specialty,
-               **({"sex": sex} if sex is not None else {}), **({"age": age} if age is not None else {})}
+               **optional_details(sex, age, fce, end_date, consultant)}
     version = {"id": vid, "version": number, "status": status, "guidance_id": guidance_id,
                "pack_id": pack_id, "pack_version": pack_version, "answers": answers,
                "overrides": overrides, "coder": coder, "saved_at": saved_at, "note": note,
@@ -162,7 +170,7 @@ def _check_chain(conn: sqlite3.Connection) -> tuple[list[BrokenEpisode], tuple[i
         if row[15] is None:
             broken.append(BrokenEpisode(episode_id, "the episode's details are missing"))
         else:
-            broken += [BrokenEpisode(episode_id, p) for p in episode_problems(*row[15:20])]
+            broken += [BrokenEpisode(episode_id, p) for p in episode_problems(*row[15:20], end_date=row[23])]
         problems = version_problems(row[2], row[3], row[7], row[8], row[9], row[10], prev_hash, stored)
         problems += code_problems(mine)
         broken += [BrokenEpisode(episode_id, f"version row {vid}: {p}") for p in problems]

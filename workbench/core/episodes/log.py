@@ -114,7 +114,7 @@ class EpisodeLog:
 
     def save(self, details: EpisodeDetails, coding: Coding, *, coder: str | Coder, note: str | None = None,
              draft_id: int | None = None, save_id: str | None = None,
-             duplicate_reason: str | None = None) -> EpisodeSummary:
+             duplicate_reason: str | None = None, worklist_item: int | None = None) -> EpisodeSummary:
         """A new episode with version 1 (status final); its draft, if given, is consumed.
 
         ``save_id`` (chosen before the write) makes a retry safe: a save id already in
@@ -122,7 +122,8 @@ class EpisodeLog:
         episode reference and date raises :class:`DuplicateEpisode` unless
         ``duplicate_reason`` says why a second one is right; a draft already consumed
         raises :class:`DraftAlreadySaved`. ``coder`` is the OS login (the identity), or a
-        :class:`Coder` that also carries the config's display name and coder id.
+        :class:`Coder` that also carries the config's display name and coder id. ``worklist_item``:
+        the worklist item it was coded from, marked coded in the same transaction.
         """
         details = checked_details(details)
         check_coding(coding)
@@ -142,6 +143,10 @@ class EpisodeLog:
             append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
                            coder=coder, note=_blank_none(note), reason=why)
             saving.record(conn, episode_id, save_id, digest, draft_id)
+            if worklist_item is not None:
+                from workbench.core.episodes.worklist_items import link_in
+
+                link_in(conn, worklist_item, episode_id, coder)
             return episode_id
 
         return self.get(self._write(work))
@@ -156,7 +161,8 @@ class EpisodeLog:
         return self.get(episode_id)
 
     def void(self, episode_id: int, *, reason: str, coder: str | Coder) -> EpisodeSummary:
-        """A final version marking the episode void; its codes are kept for the record."""
+        """A final version marking the episode void; its codes are kept for the record. A worklist
+        item coded as this episode is open again (same transaction)."""
         reason = _required(reason, "reason")
         coder = _checked_coder(coder)
         self._append(episode_id, VOIDED, lambda latest: latest.coding, reason, coder, None, None)
@@ -174,6 +180,10 @@ class EpisodeLog:
                            coding_from(latest), coder=coder, note=_blank_none(note), reason=reason)
             if draft_id is not None:
                 conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
+            if status == VOIDED:
+                from workbench.core.episodes.worklist_items import reopen_voided
+
+                reopen_voided(conn, episode_id, coder)
 
         self._write(work)
 
@@ -212,8 +222,9 @@ class EpisodeLog:
 
     def export(self, out: Any, *, format: str = "csv", since: dt.date | str | None = None,
                until: dt.date | str | None = None, all_versions: bool = False,
-               progress: Any = None) -> int:
-        """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written."""
+               progress: Any = None, filters: dict[str, Any] | None = None) -> int:
+        """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written.
+        ``filters``: only the episodes :meth:`list` finds with them (the log screen's filter)."""
         from workbench.core.episodes.export import export_csv, export_json
         from workbench.core.episodes.export_file import protected_files, refuse_stream_into
 
@@ -221,7 +232,7 @@ class EpisodeLog:
         writer = export_csv if format == "csv" else export_json
         try:
             return writer(self._conn, out, since=since, until=until, all_versions=all_versions,
-                          progress=progress)
+                          progress=progress, filters=filters)
         except sqlite3.Error as exc:
             raise storage.translate(exc, self.path) from None
 

@@ -66,12 +66,15 @@ def refuse_consumed_draft(conn: sqlite3.Connection, draft_id: int | None) -> Non
 
 
 def duplicate_of(conn: sqlite3.Connection, details: EpisodeDetails) -> int | None:
-    """The oldest live episode with the same patient, episode reference and start date."""
+    """The oldest live episode with the same patient, episode reference and start date, and the
+    same FCE number: two consultant episodes of one spell are two episodes, but an episode
+    saved without its FCE number may be either, so it counts as a twin of both."""
     row = conn.execute(
         "SELECT e.id FROM episode e WHERE e.patient = ? AND e.episode_ref = ? AND e.start_date = ? "
+        "AND (e.fce IS NULL OR ?4 IS NULL OR e.fce = ?4) "
         "AND (SELECT v.status FROM version v WHERE v.episode_id = e.id ORDER BY v.id DESC LIMIT 1) "
         f"IS NOT '{VOIDED}' ORDER BY e.id LIMIT 1",
-        (details.patient, details.episode, details.date.isoformat())).fetchone()
+        (details.patient, details.episode, details.date.isoformat(), details.fce)).fetchone()
     return int(row[0]) if row else None
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 
 from workbench.core.episodes import chain
+from workbench.core.episodes.chain import optional_details
 from workbench.core.episodes.identity import Coder, coder_fields
 from workbench.core.episodes.model import Coding, EpisodeDetails, LogError
 from workbench.core.episodes.rows import code_rows, to_json
@@ -32,22 +33,21 @@ def chain_head(conn: sqlite3.Connection) -> tuple[int, str]:
 
 def insert_episode(conn: sqlite3.Connection, details: EpisodeDetails) -> int:
     cursor = conn.execute(
-        "INSERT INTO episode (patient, nhs_number, episode_ref, start_date, specialty, sex, age_years) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO episode (patient, nhs_number, episode_ref, start_date, specialty, sex, age_years, "
+        "fce, end_date, consultant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (details.patient, details.nhs_number, details.episode, details.date.isoformat(),
-         details.specialty, details.sex, details.age))
+         details.specialty, details.sex, details.age, details.fce,
+         details.end_date.isoformat() if details.end_date else None, details.consultant))
     return int(cursor.lastrowid)
 
 
 def episode_dict(episode_id: int, details: EpisodeDetails) -> dict:
     return {"id": episode_id, "patient": details.patient, "nhs_number": details.nhs_number,
             "episode": details.episode, "date": details.date.isoformat(),
-            "specialty": details.specialty, **optional_details(details.sex, details.age)}
+            "specialty": details.specialty,
+            **optional_details(details.sex, details.age, details.fce,
+                               details.end_date.isoformat() if details.end_date else None, details.consultant)}
 
-
-def optional_details(sex: str | None, age: int | None) -> dict:
-    """Sex and age enter the hashed content only when given, so older chains still verify."""
-    return {**({"sex": sex} if sex is not None else {}), **({"age": age} if age is not None else {})}
 
 
 def version_record(version_id: int, number: int, status: str, coding: Coding, *, coder: str,

@@ -17,6 +17,7 @@ _WHERE = {
     "pack_caution_line": "caution", "pack_cautions": "caution", "pack_flags": "caution",
     "CodeCatalog": "codes",
     "run_edits": "edits",
+    "Patient": "episode_conventions",
     "evaluate": "engine",
     "PACKS_DIR": "loader", "find_pack": "loader", "load_pack": "loader", "load_pack_text": "loader",
     "load_shipped": "loader", "shipped_packs": "loader",
@@ -28,7 +29,7 @@ _WHERE = {
 
 __all__ = [
     "PACKS_DIR", "AnswerError", "AnswerPath", "CodeCatalog", "EditResult", "Entry", "Evaluation",
-    "Group", "Option", "Pack", "PackError", "PackSummary", "Question", "check_answer",
+    "Group", "Option", "Pack", "PackError", "PackSummary", "Patient", "Question", "check_answer",
     "enumerate_paths", "evaluate", "find_pack", "index_packs", "load_pack", "load_pack_text",
     "load_shipped", "pack_caution_line", "pack_cautions", "pack_flags", "pack_summaries", "population_caution",
     "run_edits", "shipped_packs",
@@ -51,6 +52,7 @@ if TYPE_CHECKING:   # what the names are, for type checkers and readers
     from workbench.core.rules.codes import CodeCatalog
     from workbench.core.rules.edits import run_edits
     from workbench.core.rules.engine import evaluate
+    from workbench.core.rules.episode_conventions import Patient
     from workbench.core.rules.loader import (
         PACKS_DIR,
         find_pack,
