@@ -165,6 +165,8 @@ WORKLIST = [
         "The query is settled: the episode is open to code again", show=False),
     Key("worklist.remove", "r", "remove_item", "Remove",
         "Take the episode off the worklist, giving the reason (kept in its history)", show=False),
+    Key("worklist.claim", "c", "claim_item", "Claim",
+        "Claim the episode so no one else codes it (again: let it go); Enter claims it too"),
     Key("worklist.filter", "f", "focus_filter", "Filter",
         "Filter by specialty, date (from 1/11/2025), status (open, query, coded, removed, all) "
         "or queries waiting (waiting 7d)"),
