@@ -20,6 +20,7 @@ from benchmarks import (
     concurrency,
     corpus,
     logscale,
+    rules_check,
     search,
     startup,
     terminal,
@@ -78,6 +79,13 @@ def test_startup_rows(tmp_path: Path) -> None:
     rows = startup.run(repeats=1, work=tmp_path)
     assert_well_formed(rows, ["startup wall median", "startup peak RSS median", "startup wall p95",
                               "startup wall cold (first launch, empty home)"])
+
+
+def test_rules_check_rows(tmp_path: Path) -> None:
+    rows = rules_check.run(tmp_path, repeats=1)
+    assert_well_formed(rows, ["rules check: every pack, nothing cached (median)",
+                              "rules check: every pack, nothing changed (median)"])
+    assert all("137 packs checked: 0 errors" in r.note and "load average" in r.note for r in rows)
 
 
 def test_queries_include_every_prefix() -> None:

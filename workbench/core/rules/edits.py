@@ -69,7 +69,7 @@ def run_edits(procedures: list[str], diagnoses: list[str], catalog: CodeCatalog 
     if pack is not None:
         _pack_rules(pack, procs, diags, results)
         # A code the pack keeps in a fixed place (V55 second, IPG365) or straight after another.
-        results.extend(position_edits(pack, procedures))
+        results.extend(position_edits(pack, procedures, diagnoses))
         if not any(r.severity == "error" and r.id in _INVALID for r in results):
             findings, vouched = pack_edits(pack, procs, diags)
             results[:] = [r for r in results if not (r.id in conventions.PACK_MAY_OVERRIDE
