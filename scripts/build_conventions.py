@@ -13,6 +13,8 @@ the embedded classifications (``fixtures/classifications/``, HES 2012/13-2023/24
 - each asterisk category exists, and every ICD-10 category whose title says "in diseases
   classified elsewhere" is an asterisk category or a reviewed exception (``NOT_ASTERISK``);
 - each dagger reference belongs to an asterisk category and covers existing codes;
+- no OPCS-4 code's title contradicts its laterality row ("Bilateral ..." under a paired row: the
+  title already gives the side; "Unilateral ..." under an unpaired one);
 - every OPCS-4 category recorded more than ``COVERAGE_FLOOR`` times in the latest year has a
   laterality row (procedures; chapter Z and O site codes in the site table; chapter Y and
   Z94 need none).
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -41,6 +44,8 @@ CLASSIFICATIONS = PROJECT / "fixtures" / "classifications"
 CORPUS = PROJECT / "benchmarks" / "data" / "free-episodes.tsv"
 COVERAGE_FLOOR = 1000
 #: Categories whose titles say "classified elsewhere" but are not asterisk categories (reviewed).
+BOTH_SIDES = re.compile(r"\bbilateral\b|^double\b", re.IGNORECASE)
+ONE_SIDE = re.compile(r"\bunilateral\b", re.IGNORECASE)
 NOT_ASTERISK = {"F54": "psychological factors associated with disorders classified elsewhere: a primary code"}
 
 
@@ -99,6 +104,7 @@ def check() -> list[str]:
         for reference in row["daggers"].split():
             if not any(covers(reference, code) for code in known["icd10"]):
                 problems.append(f"icd10-dagger-pairs.tsv:{number}: the dagger reference {reference} covers no code")
+    problems += _side_words(tables, known["opcs4"])
     uses = latest_uses("opcs4")
     for category, count in sorted(uses.items()):
         if count <= COVERAGE_FLOOR or category[0] == "Y" or category == "Z94":
@@ -107,6 +113,21 @@ def check() -> list[str]:
         found = tables.site_side(category) if site else tables.procedure_laterality(category)
         if found is None:
             problems.append(f"opcs4-laterality.tsv: {category} ({count:,} in the latest year) has no row")
+    return problems
+
+
+def _side_words(tables, opcs4: dict[str, tuple[str, str]]) -> list[str]:
+    """A title that states its side contradicts the row: "Bilateral ..." or "Double ..." under a
+    paired row (the code needs no Z94 to say both sides), "Unilateral ..." under an unpaired one."""
+    problems = []
+    for code, (level, title) in opcs4.items():
+        if level != "code" or code[0] in "YZ":
+            continue
+        side = tables.procedure_laterality(code)
+        if side == "paired" and BOTH_SIDES.search(title):
+            problems.append(f"opcs4-laterality.tsv: {code} ({title}) states both sides but its row is paired")
+        elif side == "unpaired" and ONE_SIDE.search(title):
+            problems.append(f"opcs4-laterality.tsv: {code} ({title}) is one side of a pair but its row is unpaired")
     return problems
 
 
