@@ -42,7 +42,7 @@ def test_lookups() -> None:
     assert t.sex_limit("opcs4", "M65.3").sex == "male" and t.sex_limit("opcs4", "R24.9").sex == "female"
     assert t.age_limit("icd10", "Z38.0").severity == "error"
     assert (t.procedure_laterality("W37.1"), t.procedure_laterality("J18.3")) == ("paired", "unpaired")
-    assert t.procedure_laterality("W24.1") == "paired" and t.procedure_laterality("W24.2") == "either"
+    assert t.procedure_laterality("W24.1") == "paired" and t.procedure_laterality("W24.2") == "site"
     assert t.site_side("Z50.1") == "paired" and t.site_side("Z94.2") is None
 
 
