@@ -90,6 +90,11 @@ EPISODE_SOURCES = (
 RARE_LIMIT = 1000
 RARE_RATIO = 50
 RARE_OWN = 200
+#: Two readings are both in common use when neither is recorded more than COMPARABLE times as often
+#: as the other (G45.9: 249,035 endoscopies, 28,064 transient ischaemic attacks). Beyond that the
+#: counts speak, not the episode: ICD-10 J44.9 (COPD, 953,489) beside a cholecystectomy is not OPCS-4
+#: J44.9 (1,037) even though the rest of the episode is digestive.
+COMPARABLE = 10
 
 
 @dataclass(frozen=True)
@@ -285,14 +290,16 @@ def likely_classification_edits(catalog: Any, tables: Any, codable: dict[str, li
     """[HES, systems] a code probably meant as the other classification's.
 
     ``codable`` (classification -> (position, code)) are the codes to question; ``episode``
-    (classification -> (position, code)) is the whole episode, the context. Two signals, either suffices:
+    (classification -> (position, code)) is the whole episode, the context. Any of three signals:
 
     - rarity: the code is almost never recorded (under ``RARE_OWN`` a year) and its twin is common
       and at least ``RARE_RATIO`` times as common (OPCS-4 E11.9 where ICD-10 E11.9 was meant);
-    - the episode's body systems: both readings are recorded commonly, but the code's own reading
-      fits no other code of the episode while its twin's fits some (ICD-10 G45.9, a transient
-      ischaemic attack, beside gastro-oesophageal reflux, where OPCS-4 G45.9 is an endoscopy of the
-      upper GI tract; ICD-10 H25.1 in the procedures of a cataract episode).
+    - a lost reason: an operation in regular use whose twin is that much more common, and whose body
+      system no other code of the episode shares (OPCS-4 J18.9 beside hypertension and diabetes);
+    - the episode's body systems: both readings are in common use, but the code's own reading fits
+      no other code of the episode while its twin's fits some (ICD-10 G45.9, a transient ischaemic
+      attack, beside gastro-oesophageal reflux, where OPCS-4 G45.9 is an endoscopy of the upper GI
+      tract; ICD-10 H25.1 in the procedures of a cataract episode).
     """
     uses = getattr(catalog, "recent_uses", None)
     if uses is None:
@@ -308,9 +315,9 @@ def likely_classification_edits(catalog: Any, tables: Any, codable: dict[str, li
                 own, twin = int(uses(classification, code)), int(uses(other, code))
             except Exception:   # counts are information: never stop the checks
                 return
-            if twin < RARE_LIMIT:
-                continue
-            dominant = twin >= RARE_RATIO * max(own, 1)
+            if twin < RARE_OWN:
+                continue   # the other reading is not in regular use either: nothing to suggest
+            dominant = twin >= RARE_LIMIT and twin >= RARE_RATIO * max(own, 1)
             if dominant and (own < RARE_OWN or _fits_nothing(tables, classification, code, position, episode)):
                 results.append(EditResult(
                     "likely-other-classification", "warning",
@@ -319,7 +326,8 @@ def likely_classification_edits(catalog: Any, tables: Any, codable: dict[str, li
                     f"{NAMES[other]} {code}{_title(catalog, other, code)} {twin:,} times: if you meant the "
                     f"{NAMES[other]} code, it belongs in the {LISTS[other]}", position, classification))
                 continue
-            fit = _fits_as_the_other(tables, classification, code, position, episode)
+            # Both readings in common use (within COMPARABLE of each other): only the episode can tell.
+            fit = (twin * COMPARABLE >= own) and _fits_as_the_other(tables, classification, code, position, episode)
             if fit:
                 results.append(EditResult(
                     "likely-other-classification", "warning",
@@ -343,10 +351,14 @@ def _rest_systems(tables: Any, classification: str, position: int,
 
 def _fits_nothing(tables: Any, classification: str, code: str, position: int,
                   episode: dict[str, list[tuple[int, str]]]) -> bool:
-    """The code's own reading has a body system, the rest of the episode has some, and they share none."""
+    """An operation whose body system no other code of the episode shares: it has lost its reason
+    (OPCS-4 J18.9, a cholecystectomy, beside hypertension and diabetes alone). Asked of procedures
+    only: a diagnosis of another system is an ordinary comorbidity (iridocyclitis beside ulcerative
+    colitis and ankylosing spondylitis)."""
+    if classification != OPCS4:
+        return False
     own_systems = set(tables.body_systems(classification, code))
-    rest = _rest_systems(tables, classification, position, episode)
-    return bool(own_systems) and bool(rest) and not own_systems & rest
+    return bool(own_systems) and not own_systems & _rest_systems(tables, classification, position, episode)
 
 
 def _fits_as_the_other(tables: Any, classification: str, code: str, position: int,
