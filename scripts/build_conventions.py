@@ -2,7 +2,7 @@
 
     python scripts/build_conventions.py --check            # exit 1 naming every problem
     python scripts/build_conventions.py --review laterality  # the laterality rows with titles and counts
-    python scripts/build_conventions.py --review corpus      # the free benchmark's codes with titles
+    python scripts/build_conventions.py --review corpus      # both free corpora's codes with titles
 
 The tables are written by hand from their sources (each file's header and README.md name
 them); this script is their review tool, not their generator. ``--check`` verifies, against
@@ -41,7 +41,8 @@ from workbench.core.classifications.convention_tables import (  # noqa: E402
 )
 
 CLASSIFICATIONS = PROJECT / "fixtures" / "classifications"
-CORPUS = PROJECT / "benchmarks" / "data" / "free-episodes.tsv"
+CORPORA = (PROJECT / "benchmarks" / "data" / "free-episodes.tsv",
+           PROJECT / "benchmarks" / "data" / "free-episodes-heldout.tsv")
 COVERAGE_FLOOR = 1000
 #: Categories whose titles say "classified elsewhere" but are not asterisk categories (reviewed).
 BOTH_SIDES = re.compile(r"\bbilateral\b|^double\b", re.IGNORECASE)
@@ -147,10 +148,13 @@ def review_laterality() -> None:
 
 
 def review_corpus() -> None:
-    """Each episode of the free benchmark with every code's title, for a reviewer."""
+    """Each episode of the free benchmark's corpora with every code's title, for a reviewer."""
     titles = {"opcs4": codes_of("opcs4"), "icd10": codes_of("icd10")}
-    lines = [line for line in CORPUS.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    for line in lines[1:]:
+    lines = []
+    for corpus in CORPORA:
+        lines += [line for line in corpus.read_text(encoding="utf-8").splitlines()[1:]
+                  if line and not line.startswith(("#", "id\t"))]
+    for line in lines:
         ident, specialty, sex, age, procedures, diagnoses, tags = line.split("\t")
         print(f"{ident} ({specialty}, {sex} {age}{', ' + tags if tags else ''})")
         for classification, codes in (("opcs4", procedures), ("icd10", diagnoses)):
