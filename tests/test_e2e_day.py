@@ -262,8 +262,10 @@ def test_a_pas_day_fces_refresh_query_and_another_process_in_a_real_terminal(ter
     terminal.keys("C-r")
     screen = terminal.wait_for("NHS number")
     assert "PAS: FCE 1" in screen
-    terminal.keys("C-n")
-    terminal.wait_for("Add a code")
+    terminal.keys("C-n")                                  # the procedures are highlighted:
+    terminal.wait_for("Add to the procedures")
+    terminal.keys("Tab")                                  # tab adds to the diagnoses (ICD-10)
+    terminal.wait_for("Add to the diagnoses")
     terminal.type("i500")
     terminal.wait_for("I50.0")
     terminal.keys("Enter")
