@@ -115,9 +115,7 @@ def test_worklist_episode_without_guidance_in_at_most_20_keys(terminal: Terminal
     for text, code in (("k578", "K57.8"), ("y534", "Y53.4"), ("i500", "I50.0"), ("i489", "I48.9")):
         keys.type(text)
         terminal.wait_for(f"{code} ")
-        keys.press("Enter")
-        terminal.wait_for("Add to episode")
-        keys.press("a")
+        keys.press("Enter")                     # while coding, Enter adds the code (issue 22)
         terminal.wait_for(f"{code} added")
     keys.press("C-r")
     terminal.wait_for("NHS number")
@@ -262,9 +260,7 @@ def test_a_pas_day_fces_refresh_query_and_another_process_in_a_real_terminal(ter
     terminal.keys("C-r")
     screen = terminal.wait_for("NHS number")
     assert "PAS: FCE 1" in screen
-    terminal.keys("C-n")                                  # the procedures are highlighted:
-    terminal.wait_for("Add to the procedures")
-    terminal.keys("Tab")                                  # tab adds to the diagnoses (ICD-10)
+    terminal.keys("C-n")
     terminal.wait_for("Add to the diagnoses")
     terminal.type("i500")
     terminal.wait_for("I50.0")

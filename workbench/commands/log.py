@@ -98,6 +98,12 @@ def register(subparsers: Any) -> None:
     checkpoint.add_argument("--json", action="store_true")
     checkpoint.set_defaults(handler=cmd_checkpoint)
 
+    copy = sub.add_parser("copy", help="copy this log to a department's PostgreSQL server, verifying both ends")
+    copy.add_argument("--to", required=True, metavar="URL",
+                      help="the server's log (made by 'workbench db init'), which must be empty")
+    copy.add_argument("--json", action="store_true")
+    copy.set_defaults(handler=cmd_copy)
+
     drafts = sub.add_parser("drafts", help="your unfinished episodes (wizard drafts)")
     drafts.add_argument("--discard", type=options.record_id, metavar="ID", help="discard this draft")
     drafts.add_argument("--json", action="store_true")
@@ -118,19 +124,21 @@ def _coding_options(parser: argparse.ArgumentParser) -> None:
 
 
 def open_log(args: argparse.Namespace) -> Any:
-    from workbench.core.episodes import EpisodeLog, LogError
-    from workbench.core.paths import ConfigError, log_path
+    """The log chosen by --log, $WORKBENCH_LOG or the config: a file, or a PostgreSQL server."""
+    from workbench.core.episodes import LogError, open_episode_log
+    from workbench.core.paths import ConfigError, log_target
 
     try:
-        log = EpisodeLog(log_path(getattr(args, "log", None)),
-                         checkpoint_file=getattr(args, "checkpoints", None))
+        log = open_episode_log(log_target(getattr(args, "log", None)),
+                               checkpoint_file=getattr(args, "checkpoints", None))
     except (LogError, ConfigError) as exc:
         raise UserError(str(exc)) from None
     for warning in log.warnings:
         print(f"workbench: warning: {warning}", file=sys.stderr)
     from workbench.core.paths import exposure_warnings
 
-    for warning in exposure_warnings(log.path, include_log=False):   # the file itself: log.warnings
+    files = [] if log.path is None else exposure_warnings(log.path, include_log=False)
+    for warning in files:   # the file itself: log.warnings
         if warning not in log.warnings:
             print(f"workbench: warning: {warning}", file=sys.stderr)
     log.on_wait = lambda seconds: print(
@@ -510,4 +518,36 @@ def _progress_bar(done: int, total: int) -> None:
     width = 30
     filled = width * done // total if total else width
     sys.stderr.write(f"\rexporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.flush()
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from workbench.core.episodes import open_episode_log
+    from workbench.core.paths import is_server_url, redacted_url
+
+    if not is_server_url(args.to):
+        raise UserError("--to: give the server's URL, starting postgresql://")
+
+    def action() -> Any:
+        from workbench.core.episodes.postgres.transfer import copy_log
+
+        with open_log(args) as source:
+            if source.path is None:
+                raise UserError("log copy reads a log file (--log PATH) and writes it to a server")
+            with open_episode_log(args.to) as target:
+                return copy_log(source, target, progress=_copy_progress if sys.stderr.isatty() else None)
+
+    report = _run(action)
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if args.json:
+        print_json({"to": redacted_url(args.to), **report.as_dict()})
+    else:
+        print(f"copied {report.episodes} episodes ({report.versions} versions) to {redacted_url(args.to)}; "
+              f"both ends verify with head {report.head_hash}")
+    return 0
+
+
+def _copy_progress(table: str, rows: int) -> None:
+    sys.stderr.write(f"\rcopying {table}: {rows:,} rows\x1b[K")
     sys.stderr.flush()

@@ -41,6 +41,7 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--specialty", help="part of the specialty")
     listing.add_argument("--since", help="episode start on or after this date")
     listing.add_argument("--until", help="episode start on or before this date")
+    listing.add_argument("--mine", action="store_true", help="only items assigned to or claimed by you")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=cmd_list)
 
@@ -48,6 +49,24 @@ def register(subparsers: Any) -> None:
     show.add_argument("id", type=options.record_id)
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=cmd_show)
+
+    assign = sub.add_parser("assign", help="put an item on a coder's list (it comes first in theirs)")
+    assign.add_argument("id", type=options.record_id)
+    who = assign.add_mutually_exclusive_group(required=True)
+    who.add_argument("--to", metavar="CODER", help="the coder's login")
+    who.add_argument("--nobody", action="store_true", help="on no one's list")
+    assign.add_argument("--json", action="store_true", help="print JSON")
+    assign.set_defaults(handler=cmd_assign)
+
+    claim = sub.add_parser("claim", help="claim an item you are coding (no one else can code it meanwhile)")
+    claim.add_argument("id", type=options.record_id)
+    claim.add_argument("--json", action="store_true", help="print JSON")
+    claim.set_defaults(handler=cmd_claim)
+
+    release = sub.add_parser("release", help="let go of your claim on an item")
+    release.add_argument("id", type=options.record_id)
+    release.add_argument("--anyone", action="store_true", help="whoever holds it (a manager)")
+    release.set_defaults(handler=cmd_release)
 
     query = sub.add_parser("query", help="ask a clinician about an item, record the reply, resolve or reopen")
     query.add_argument("id", type=options.record_id)
@@ -133,26 +152,84 @@ def _status(item: Any) -> str:
     return item.status
 
 
-def _line(item: Any) -> str:
+def _line(item: Any, allocation: Any = None) -> str:
     from workbench.core.dates import show_date
     from workbench.core.safetext import visible
 
     note = f"  ({visible(item.note)})" if item.note else ""
     linked = f"  episode {item.episode_id}" if item.episode_id else ""
+    who = f"  [{visible(allocation.label())}]" if allocation is not None and allocation.label() else ""
     return (f"{item.id:>6}  {show_date(item.start_date):<11}  {visible(item.patient):<12} "
-            f"{visible(item.reference):<14} {visible(item.specialty or '-'):<14} {_status(item):<9}{linked}{note}")
+            f"{visible(item.reference):<14} {visible(item.specialty or '-'):<14} {_status(item):<9}{linked}{note}{who}")
+
+
+def _me() -> str:
+    from workbench.commands.log import _coder
+
+    return _coder()
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from workbench.core.episodes.allocation import Allocations
+
     status = None if args.status == "all" else args.status
     since, until = _date(args.since, "--since"), _date(args.until, "--until")
-    items = _run(lambda: _worklist(args).items(status=status, specialty=args.specialty,
-                                               since=since, until=until))
+    me = _me()
+
+    def action() -> Any:
+        worklist = _worklist(args)
+        items = worklist.items(status=status, specialty=args.specialty, since=since, until=until)
+        return Allocations(worklist.log).ordered(items, me)     # yours first
+
+    paired = _run(action)
+    if args.mine:
+        paired = [(item, allocation) for item, allocation in paired if allocation.is_for(me)]
     if args.json:
-        print_json([i.as_dict() for i in items])
+        print_json([{**item.as_dict(), **allocation.as_dict()} for item, allocation in paired])
     else:
-        for item in items:
-            print(_line(item))
+        for item, allocation in paired:
+            print(_line(item, allocation))
+    return 0
+
+
+def _allocations(args: argparse.Namespace) -> Any:
+    from workbench.core.episodes.allocation import Allocations
+
+    return Allocations(_worklist(args).log)
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    me = _me()
+    allocation = _run(lambda: _allocations(args).assign(args.id, None if args.nobody else args.to, by=me))
+    if args.json:
+        print_json({"id": args.id, **allocation.as_dict()})
+    else:
+        owner = f"{allocation.assigned_to}'s" if allocation.assigned_to else "no one's"
+        print(f"worklist item {args.id} is on {owner} list")
+    return 0
+
+
+def cmd_claim(args: argparse.Namespace) -> int:
+    from workbench.core.episodes.allocation import ItemTaken
+
+    me = _me()
+    try:
+        allocation = _run(lambda: _allocations(args).claim(args.id, me))
+    except UserError as exc:
+        if isinstance(exc.__context__, ItemTaken):     # taken is an answer, not a usage mistake
+            raise UserError(str(exc), exit_code=1) from None
+        raise
+    if args.json:
+        print_json({"id": args.id, **allocation.as_dict()})
+    else:
+        print(f"worklist item {args.id} is yours to code until {allocation.claim_until}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    me = _me()
+    _run(lambda: _allocations(args).release(args.id, me, anyone=args.anyone))
+    print(f"worklist item {args.id} is free to code")
     return 0
 
 

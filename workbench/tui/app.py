@@ -160,7 +160,8 @@ class WorkbenchApp(EpisodeActions, App[int]):
         from workbench.core.paths import ConfigError, exposure_warnings
 
         try:
-            warnings = exposure_warnings(self.context.log_path())
+            path = self.context.log_path()
+            warnings = [] if path is None else exposure_warnings(path)
         except (ConfigError, OSError):
             return       # the log's own opening reports what is wrong with the path
         for warning in warnings:
@@ -298,7 +299,7 @@ class WorkbenchApp(EpisodeActions, App[int]):
         where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
         saved = crash_report("".join(traceback.format_exception(error))) if error is not None else None
         try:
-            log = f"in the episode log {self.context.log_path()}"
+            log = f"in the episode log {self.context.log_description()}"
         except Exception:  # the config is what failed: the message must still be shown
             log = "in the episode log"
         self.bell()

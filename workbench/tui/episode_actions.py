@@ -37,6 +37,18 @@ class EpisodeActions:
 
     @work(thread=True, exclusive=True, group="item-draft")
     def find_item_draft(self, item: Any) -> None:
+        from workbench.core.episodes.allocation import Allocations, ItemTaken
+
+        try:
+            # Claimed first: no one else codes this item while we do (the second is told who has it).
+            Allocations(self.context.episode_log()).claim(item.id, self.context.coder())
+        except ItemTaken as exc:
+            self.call_from_thread(self.notify, str(exc), title="Someone else is coding it",
+                                  severity="warning", timeout=12)
+            return
+        except Exception as exc:
+            self.call_from_thread(self.report_error, "The worklist item could not be claimed", exc)
+            return
         try:
             drafts = self.context.episode_log().drafts(self.context.coder())
         except Exception as exc:

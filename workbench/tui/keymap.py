@@ -62,7 +62,10 @@ APP = [
 ]
 
 SEARCH = [
-    Key("search.open", "enter", "screen.open_result", "Open", "Open the highlighted result"),
+    Key("search.open", "enter", "screen.open_result", "Open/add",
+        "Open the highlighted result; while coding an episode, add a code to it (a category: its codes)"),
+    Key("search.read", "ctrl+o", "screen.read_result", "Read",
+        "Open the highlighted code to read it (its category, notes, guidance) without adding it"),
     Key("search.down", "down", "screen.move(1)", "Next", "Highlight the next result", show=False),
     Key("search.up", "up", "screen.move(-1)", "Previous", "Highlight the previous result", show=False),
     Key("search.clear", "escape", "screen.clear", "Clear", "Clear the search box", show=False),
@@ -162,6 +165,8 @@ WORKLIST = [
         "The query is settled: the episode is open to code again", show=False),
     Key("worklist.remove", "r", "remove_item", "Remove",
         "Take the episode off the worklist, giving the reason (kept in its history)", show=False),
+    Key("worklist.claim", "c", "claim_item", "Claim",
+        "Claim the episode so no one else codes it (again: let it go); Enter claims it too"),
     Key("worklist.filter", "f", "focus_filter", "Filter",
         "Filter by specialty, date (from 1/11/2025), status (open, query, coded, removed, all) "
         "or queries waiting (waiting 7d)"),
@@ -215,6 +220,7 @@ CONFIRM = [
 ADD_CODE = [
     Key("add.switch", "tab", "switch_list", "Other list",
         "Add to the other list instead (procedures OPCS-4 / diagnoses ICD-10)", priority=True),
+    Key("add.read", "ctrl+o", "read", "Read", "Open the highlighted code to read it without adding it"),
 ]
 
 HELP = [

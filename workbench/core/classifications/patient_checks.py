@@ -56,11 +56,10 @@ def patient_edits(catalog: Any, coded: list[tuple[str, int, str]], sex: str | No
     for classification, position, code in coded:
         sex_limit, age_limit = limits_of(catalog, tables, classification, code)
         name = f"{NAMES[classification]} {code}"
-        if sex_limit is not None:
-            if sex is not None and sex_limit.sex != sex:
-                out.append(EditResult("sex-limit", "warning",
-                                      f"{name} is a {sex_limit.sex}-only code; this patient is recorded as {sex}: "
-                                      "check the code (or the recorded sex)", position, classification))
+        if sex_limit is not None and sex is not None and sex_limit.sex != sex:
+            out.append(EditResult("sex-limit", "warning",
+                                  f"{name} is a {sex_limit.sex}-only code; this patient is recorded as {sex}: "
+                                  "check the code (or the recorded sex)", position, classification))
         if age_limit is not None:
             low, high = age_limit.min_age, age_limit.max_age
             if age is not None and ((low is not None and age < low) or (high is not None and age > high)):

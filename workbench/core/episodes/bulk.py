@@ -79,9 +79,9 @@ def _insert(conn: sqlite3.Connection, prepared: list, stamp: str) -> None:
     conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
                      "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      [(*c[:6], c[6] if len(c) > 6 else None) for c in codes])
-    conn.executemany("INSERT OR IGNORE INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?)",
-                     index)
+    conn.executemany("INSERT INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?) "
+                     "ON CONFLICT DO NOTHING", index)
     conn.executemany("INSERT INTO draft_consumed (draft_id, episode_id, consumed_at, started_at) "
                      "VALUES (?, ?, ?, ?)", consumed)
-    conn.executemany("INSERT OR IGNORE INTO code_date (code, start_date, episode_id, version_id) "
-                     "VALUES (?, ?, ?, ?)", dated)
+    conn.executemany("INSERT INTO code_date (code, start_date, episode_id, version_id) "
+                     "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", dated)

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from workbench.core.episodes import dialect
 from workbench.core.episodes.model import BrokenEpisode, VerifyReport
 from workbench.core.episodes.values import (
     READ_ERRORS,
@@ -81,8 +82,8 @@ def row_content(row: tuple, codes: list[tuple[str, int, str, str, str]]) -> byte
 
 def _codes_by_version(conn: sqlite3.Connection) -> Iterator[tuple[int, list[tuple]]]:
     """(version id, its codes) in version id order, streamed from the primary key."""
-    cursor = conn.execute("SELECT version_id, kind, position, code, classification, edition, mark "
-                          "FROM version_code ORDER BY version_id, kind, position")
+    cursor = dialect.stream(conn, "SELECT version_id, kind, position, code, classification, edition, "
+                            "mark FROM version_code ORDER BY version_id, kind, position")
     current, bucket = None, []
     for version_id, *code in cursor:
         if version_id != current:
@@ -102,11 +103,7 @@ def verify(conn: sqlite3.Connection, recorded: list | None = None) -> VerifyRepo
 
     conn.execute("BEGIN")
     try:
-        try:
-            integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-        except sqlite3.DatabaseError as exc:
-            integrity = [f"the file cannot be checked: {exc}"]
-        integrity = [] if integrity == ["ok"] else [str(line) for line in integrity]
+        integrity = _integrity(conn)
         broken: list[BrokenEpisode] = []
         head = (0, GENESIS)
         for check in (_check_chain, _check_structure):
@@ -143,6 +140,20 @@ def verify(conn: sqlite3.Connection, recorded: list | None = None) -> VerifyRepo
                         audit_records=audit_records, audit_head=audit_head)
 
 
+def _integrity(conn: sqlite3.Connection) -> list[str]:
+    """Problems with the store itself: SQLite's integrity_check of the file; on a server, the
+    guards that keep the log append-only (:func:`postgres.schema.guard_problems`)."""
+    if dialect.dialect_of(conn) == dialect.POSTGRESQL:
+        from workbench.core.episodes.postgres.schema import guard_problems
+
+        return guard_problems(conn)
+    try:
+        found = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:
+        found = [f"the file cannot be checked: {exc}"]
+    return [] if found == ["ok"] else [str(line) for line in found]
+
+
 def _check_chain(conn: sqlite3.Connection) -> tuple[list[BrokenEpisode], tuple[int, str]]:
     """Every version row in id order: contiguous ids, parsable values, hashes, times."""
     broken: list[BrokenEpisode] = []
@@ -150,8 +161,8 @@ def _check_chain(conn: sqlite3.Connection) -> tuple[list[BrokenEpisode], tuple[i
     pending = next(codes, None)
     previous, previous_id, previous_time = GENESIS, 0, ""
     # LEFT JOIN: a version whose episode row was deleted is still checked (and fails).
-    rows = conn.execute(f"SELECT {VERSION_COLUMNS} FROM version v "
-                        "LEFT JOIN episode e ON e.id = v.episode_id ORDER BY v.id")
+    rows = dialect.stream(conn, f"SELECT {VERSION_COLUMNS} FROM version v "
+                          "LEFT JOIN episode e ON e.id = v.episode_id ORDER BY v.id")
     for row in rows:
         vid, episode_id, prev_hash, stored = row[0], row[1], row[13], row[14]
         while pending is not None and pending[0] < vid:
@@ -226,7 +237,7 @@ def _check_structure(conn: sqlite3.Connection) -> list[BrokenEpisode]:
 
 
 def _has_audit(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_record'").fetchone() is not None
+    return dialect.has_table(conn, "audit_record")
 
 
 def _dedupe(items: list[BrokenEpisode]) -> list[BrokenEpisode]:

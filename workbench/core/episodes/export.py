@@ -16,6 +16,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any, TextIO
 
+from workbench.core.episodes import dialect
 from workbench.core.episodes.export_file import neutralise_cell
 from workbench.core.episodes.validate import parse_date
 
@@ -53,7 +54,7 @@ def choose_episodes(conn: sqlite3.Connection, filters: dict[str, Any]) -> None:
     conn.execute("DELETE FROM temp.export_chosen")
     query = list_query(conn, **{k: v for k, v in filters.items() if k not in ("limit", "after")}, rest="v.id")
     if query is not None:
-        conn.executemany("INSERT OR IGNORE INTO temp.export_chosen (id) VALUES (?)",
+        conn.executemany("INSERT INTO temp.export_chosen (id) VALUES (?) ON CONFLICT DO NOTHING",
                          ((row[0],) for row in conn.execute(*query)))
 
 
@@ -69,16 +70,16 @@ def _records(conn: sqlite3.Connection, since: Any, until: Any, all_versions: boo
     if progress:
         total = conn.execute(f"SELECT count(*) FROM version v JOIN episode e ON e.id = v.episode_id{where}",
                              params).fetchone()[0]
-    rows = conn.execute(
-        "SELECT v.id, e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
+    rows = dialect.stream(
+        conn, "SELECT v.id, e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
         "v.version, v.status, v.guidance_id, v.pack_id, v.pack_version, v.coder, v.saved_at, "
         "v.note, v.reason, v.overrides, e.sex, e.age_years, e.fce, e.end_date, e.consultant, v.coder_name, "
         "v.coder_id FROM version v JOIN episode e ON e.id = v.episode_id"
         f"{where} ORDER BY v.id", params)
     # Dagger and asterisk codes are exported with their mark: Q90.0†, H19.8*.
-    codes = conn.execute("SELECT version_id, kind = 'diagnosis', code || CASE mark WHEN 'dagger' THEN '†' "
-                         "WHEN 'asterisk' THEN '*' ELSE '' END FROM version_code "
-                         "ORDER BY version_id, kind, position")
+    codes = dialect.stream(conn, "SELECT version_id, kind = 'diagnosis', code || CASE mark WHEN 'dagger' "
+                           "THEN '†' WHEN 'asterisk' THEN '*' ELSE '' END FROM version_code "
+                           "ORDER BY version_id, kind, position")
     # groupby and the cursor's own iterator keep the per-code work in C.
     grouped = groupby(codes, key=itemgetter(0))
     pending = next(grouped, None)

@@ -71,8 +71,6 @@ class Worklist(QueryActions):
 
     def __init__(self, log: Any, coder: Any = None):
         self.log = log
-        self.conn: sqlite3.Connection = log.connection
-        self.path: Path = log.path
         self._coder = coder
 
     @property
@@ -88,10 +86,10 @@ class Worklist(QueryActions):
         return coder_fields(self._coder)[0]
 
     def _write(self, work: Any) -> Any:
-        return self.log._write(work)
+        return self.log.transaction(work)
 
     def _read(self, work: Any) -> Any:
-        return self.log._read(work)
+        return self.log.read(work)
 
     # ------------------------------------------------------------ import and refresh
 
@@ -110,7 +108,7 @@ class Worklist(QueryActions):
             now = utc_now()
             import_id = conn.execute(
                 "INSERT INTO worklist_import (at, coder, file_name, rows, added, updated, refused) "
-                "VALUES (?, ?, ?, 0, 0, 0, 0)", (now, coder, Path(path).name)).lastrowid
+                "VALUES (?, ?, ?, 0, 0, 0, 0) RETURNING id", (now, coder, Path(path).name)).fetchone()[0]
             refused: list[RefusedRow] = []
             with Extract(path, mapping, today) as extract:
                 done = apply_extract(conn, extract, refused, now, coder)
@@ -204,7 +202,9 @@ class Worklist(QueryActions):
         return self._read(lambda c: c.execute(
             "SELECT (SELECT max(id) FROM version), (SELECT max(id) FROM worklist_event), "
             "(SELECT max(id) FROM worklist_import), (SELECT max(id) FROM draft), "
-            "(SELECT max(updated_at) FROM draft)").fetchone())
+            "(SELECT max(updated_at) FROM draft), (SELECT max(claimed_at) FROM worklist_allocation), "
+            "(SELECT count(claimed_by) FROM worklist_allocation), "
+            "(SELECT max(assigned_at) FROM worklist_allocation)").fetchone())
 
     # ------------------------------------------------------------ changes
 

@@ -14,12 +14,16 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from workbench.core.episodes.dialect import POSTGRESQL, SQLITE, dialect_of
 from workbench.core.episodes.worklist_file import RefusedRow, WorklistRow
 from workbench.core.episodes.worklist_items import DETAIL_FIELDS, record_event
 
 _EXTRA_JSON = json.JSONEncoder(ensure_ascii=False).encode   # extras in the extract's column order
 _KEY = "w.patient = r.patient AND w.episode_ref = r.episode_ref AND w.fce = r.fce"
-_DIFFERS = " OR ".join(f"w.{name} IS NOT r.{name}" for name in DETAIL_FIELDS)
+# "Differs, NULL included": SQLite's IS NOT; the server's IS DISTINCT FROM (SQLite has it only
+# since 3.39, and Python may bring an older one).
+_DIFFERS = {SQLITE: " OR ".join(f"w.{name} IS NOT r.{name}" for name in DETAIL_FIELDS),
+            POSTGRESQL: " OR ".join(f"w.{name} IS DISTINCT FROM r.{name}" for name in DETAIL_FIELDS)}
 _STAGED = ", ".join(DETAIL_FIELDS)
 
 
@@ -46,13 +50,12 @@ def _staged(rows: Iterable[WorklistRow | RefusedRow], refused: list[RefusedRow],
 
 def apply_extract(conn: sqlite3.Connection, rows: Iterable[WorklistRow | RefusedRow], refused: list[RefusedRow],
                   now: str, coder: str) -> Applied:
-    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS import_row (seq INTEGER PRIMARY KEY, patient, episode_ref, "
-                 f"fce, {_STAGED})")
+    _stage_table(conn)
     conn.execute("DELETE FROM temp.import_row")
     count = [0]
     conn.executemany(f"INSERT INTO temp.import_row (patient, episode_ref, fce, {_STAGED}) "
                      f"VALUES ({', '.join('?' * (len(DETAIL_FIELDS) + 3))})", _staged(rows, refused, count))
-    conn.execute("CREATE INDEX IF NOT EXISTS temp.import_row_key ON import_row (patient, episode_ref, fce)")
+    _stage_index(conn)
     # The same FCE twice in one extract: its last row is the one that counts.
     # (A seek per row in the key index: no list of every row is built in memory.)
     conn.execute("DELETE FROM temp.import_row WHERE EXISTS (SELECT 1 FROM temp.import_row later WHERE "
@@ -65,7 +68,7 @@ def apply_extract(conn: sqlite3.Connection, rows: Iterable[WorklistRow | Refused
     changed = conn.execute(
         f"SELECT w.id, {', '.join(f'w.{n}' for n in DETAIL_FIELDS)}, {', '.join(f'r.{n}' for n in DETAIL_FIELDS)} "
         f"FROM temp.import_row r JOIN worklist_item w ON {_KEY} "
-        f"WHERE w.status IN ('open', 'query') AND ({_DIFFERS})").fetchall()
+        f"WHERE w.status IN ('open', 'query') AND ({_DIFFERS[dialect_of(conn)]})").fetchall()
     width = len(DETAIL_FIELDS)
     for item_id, *pair in changed:
         old, new = pair[:width], pair[width:]
@@ -87,3 +90,24 @@ def apply_extract(conn: sqlite3.Connection, rows: Iterable[WorklistRow | Refused
         f"(SELECT 1 FROM temp.import_row r WHERE {_KEY}) ORDER BY w.id"))
     conn.execute("DELETE FROM temp.import_row")
     return done
+
+
+def _stage_table(conn: sqlite3.Connection) -> None:
+    """The temporary table an extract is staged in, with its key index (this connection's own).
+    The server needs column types, and collations that match worklist_item's for the joins."""
+    if dialect_of(conn) == POSTGRESQL:
+        key = ", ".join(f'{name} text COLLATE "C"' for name in ("patient", "episode_ref", "fce"))
+        typed = {"age": "integer", "nhs_number": 'text COLLATE "C"', "start_date": 'text COLLATE "C"',
+                 "end_date": 'text COLLATE "C"'}
+        columns = ", ".join(f"{name} {typed.get(name, 'text')}" for name in DETAIL_FIELDS)
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_row (seq bigint GENERATED ALWAYS AS IDENTITY "
+                     f"PRIMARY KEY, {key}, {columns})")
+        return
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS import_row (seq INTEGER PRIMARY KEY, patient, episode_ref, "
+                 f"fce, {_STAGED})")
+
+
+def _stage_index(conn: sqlite3.Connection) -> None:
+    """The staged rows' key index, made once they are in (faster than one row at a time)."""
+    qualified = "" if dialect_of(conn) == POSTGRESQL else "temp."     # the server places it itself
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {qualified}import_row_key ON import_row (patient, episode_ref, fce)")

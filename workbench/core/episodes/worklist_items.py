@@ -182,6 +182,9 @@ def link_in(conn: sqlite3.Connection, item_id: int, episode_id: int, coder: Any)
     if found[0] != CODED:
         conn.execute("UPDATE worklist_item SET status = 'coded', episode_id = ? WHERE id = ?",
                      (episode_id, item_id))
+    # Coded: no one is coding it any more (workbench.core.episodes.allocation).
+    conn.execute("UPDATE worklist_allocation SET claimed_by = NULL, claimed_at = NULL, claim_until = NULL "
+                 "WHERE item_id = ?", (item_id,))
     record_event(conn, item_id, coder, "coded", episode=episode_id)
 
 

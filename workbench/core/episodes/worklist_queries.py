@@ -67,7 +67,7 @@ class QueryActions:
         def work(conn: sqlite3.Connection) -> None:
             query_id = conn.execute(
                 "INSERT INTO worklist_query (item_id, clinician, question, sent_on, raised_by) "
-                "VALUES (?, ?, ?, ?, ?)", (item_id, to, question, sent.isoformat(), coder)).lastrowid
+                "VALUES (?, ?, ?, ?, ?) RETURNING id", (item_id, to, question, sent.isoformat(), coder)).fetchone()[0]
             # query_by / query_at (schema 7) are what the manager's figures count (core.episodes.stats).
             conn.execute("UPDATE worklist_item SET status = 'query', query_by = ?, query_at = ? WHERE id = ?",
                          (coder, utc_now(), item_id))

@@ -11,8 +11,8 @@ from workbench.core.rules.catalog import index_packs, pack_summaries
 from workbench.core.rules.caution import pack_caution_line, pack_cautions, pack_flags
 from workbench.core.rules.codes import CodeCatalog
 from workbench.core.rules.edits import run_edits
-from workbench.core.rules.episode_conventions import Patient
 from workbench.core.rules.engine import evaluate
+from workbench.core.rules.episode_conventions import Patient
 from workbench.core.rules.loader import (
     PACKS_DIR,
     find_pack,

@@ -28,7 +28,6 @@ from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.snomed import SnomedLine
 from workbench.tui.widgets.typeahead import FormInput
 
-
 LABELS = {OPCS4: "OPCS-4", ICD10: "ICD-10"}
 #: How a check's finding is shown: an error refuses the save, a warning asks the coder to look,
 #: a note says what could not be checked (the patient's sex or age not given).
@@ -107,9 +106,9 @@ class ReviewScreen(SavesEpisode):
         snomed = tuple(concept for pack in packs for concept in pack.snomed)
         self.query_one("#review-snomed", SnomedLine).show_concepts(snomed)
         self.fill_form(session.details, locked=bool(session.amend_of or session.audit))
-        # Procedures and no diagnosis yet: the empty diagnoses list is highlighted, so ctrl+n adds
-        # the primary diagnosis a finished episode needs.
-        if session.of(OPCS4) and not session.of(ICD10):
+        # No diagnosis yet (with or without procedures): the empty diagnoses list is highlighted,
+        # so ctrl+n adds the primary diagnosis every finished episode needs.
+        if not session.of(ICD10):
             self._show_rows((ICD10, -1))
         else:
             self._show_rows((OPCS4, 0) if session.of(OPCS4) else (ICD10, 0))
@@ -214,11 +213,12 @@ class ReviewScreen(SavesEpisode):
 
     def target_list(self) -> str:
         """The list ctrl+n adds to: the highlighted row's (a code's or an empty list's), else the
-        procedures when the episode has none yet, else the diagnoses."""
+        diagnoses when the episode has none yet (a finished episode needs its primary diagnosis),
+        else the procedures."""
         highlighted = self.query_one("#sequence", OptionList).highlighted
         if highlighted is not None and highlighted < len(self.index) and self.index[highlighted]:
             return self.index[highlighted][0]
-        return OPCS4 if not self.session.of(OPCS4) else ICD10
+        return ICD10 if not self.session.of(ICD10) else OPCS4
 
     def action_focus_codes(self) -> None:
         self.query_one("#sequence").focus()

@@ -105,6 +105,7 @@ class WorklistScreen(WorklistChanges, WorkbenchScreen):
         super().__init__()
         self.after = after              # the item just coded: `n` goes on from there
         self.items: list[Any] = []
+        self.allocations: dict[int, Any] = {}   # who has each item (core.episodes.allocation)
         self.drafted: set[int] = set()  # items with an unfinished draft of this coder
         self.filter = WorklistFilter()
         self.stamp: Any = None          # the log's change stamp when the list was read
@@ -153,38 +154,48 @@ class WorklistScreen(WorklistChanges, WorkbenchScreen):
 
     @work(thread=True, exclusive=True, group="worklist")
     def load(self) -> None:
+        from workbench.core.episodes.allocation import Allocations
         from workbench.core.episodes.worklist import Worklist
 
         f = self.filter
         context = self.app.context
         try:
-            worklist = Worklist(context.episode_log())
+            log = context.episode_log()
+            worklist = Worklist(log)
             stamp = worklist.stamp()
             items = worklist.items(status=f.status, specialty=f.specialty, since=f.since, until=f.until,
                                    waiting_days=f.waiting_days)
-            drafted = {d.state.get("worklist_item") for d in context.episode_log().drafts(context.coder())}
+            paired = Allocations(log).ordered(items, context.coder())      # the coder's own first
+            drafted = {d.state.get("worklist_item") for d in log.drafts(context.coder())}
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The worklist could not be read", exc)
             return
-        self.app.call_from_thread(self._loaded, items, drafted, stamp)
+        self.app.call_from_thread(self._loaded, paired, drafted, stamp)
 
     @if_attached
-    def _loaded(self, items: list[Any], drafted: set[Any], stamp: Any) -> None:
+    def _loaded(self, paired: list[tuple[Any, Any]], drafted: set[Any], stamp: Any) -> None:
         from workbench.core.dates import show_date
+        from workbench.core.episodes.identity import coder_fields
 
         keep = self._current() if self.items else None     # a re-read keeps the coder's place
+        items = [item for item, _ in paired]
         self.items, self.drafted, self.stamp = items, {d for d in drafted if d}, stamp
+        self.allocations = {item.id: allocation for item, allocation in paired}
+        me = coder_fields(self.app.context.coder())[0]
         table = self.query_one("#worklist-table", DataTable)
         table.clear()
         previous = None
-        for item in items:
+        for item, allocation in paired:
             spell = (item.patient, item.episode)
             # The second FCE of a spell is drawn as part of the first: linked as one spell.
             reference = ("└ " if spell == previous and item.fce else "") + item.reference
             previous = spell
+            status = status_text(item, item.id in self.drafted)
+            if allocation.claimed_by and item.status in ("open", "query"):
+                # Someone is coding it: who, in place of "open" (the detail line says until when).
+                status = "mine" if allocation.claimed_by == me else visible(allocation.claimed_by)[:9]
             table.add_row(show_date(item.start_date), Text(visible(item.patient)), Text(visible(reference)),
-                          Text(visible(item.specialty or "")), Text(visible(item.consultant or "")),
-                          status_text(item, item.id in self.drafted))
+                          Text(visible(item.specialty or "")), Text(visible(item.consultant or "")), status)
         ids = [i.id for i in items]
         row = ids.index(keep.id) if keep is not None and keep.id in ids else self._after_index()
         if items:
@@ -220,7 +231,12 @@ class WorklistScreen(WorklistChanges, WorkbenchScreen):
 
     def _show_detail(self) -> None:
         item = self._current()
-        self.query_one("#worklist-detail", Static).update(detail_text(item) if item is not None else "")
+        text = detail_text(item) if item is not None else Text("")
+        allocation = self.allocations.get(item.id) if item is not None else None
+        if allocation is not None and allocation.label():
+            until = f" until {allocation.claim_until[11:16]} UTC" if allocation.claimed_by else ""
+            text.append(f"\n{visible(allocation.label())}{until}", style="bold")
+        self.query_one("#worklist-detail", Static).update(text)
 
     # ------------------------------------------------------------ keys
 
@@ -287,6 +303,35 @@ class WorklistScreen(WorklistChanges, WorkbenchScreen):
             return
         self.query_one("#worklist-table", DataTable).move_cursor(row=self._after_index())
         self.action_code_item()
+
+    def action_claim_item(self) -> None:
+        item = self._current()
+        if item is not None:
+            self.toggle_claim(item.id)
+
+    @work(thread=True, group="worklist-claim")
+    def toggle_claim(self, item_id: int) -> None:
+        from workbench.core.episodes.allocation import Allocations, ItemTaken
+        from workbench.core.episodes.identity import coder_fields
+
+        me = self.app.context.coder()
+        try:
+            allocations = Allocations(self.app.context.episode_log())
+            if allocations.get(item_id).claimed_by == coder_fields(me)[0]:
+                allocations.release(item_id, me)
+                message = "Let go: anyone may code it now."
+            else:
+                until = allocations.claim(item_id, me).claim_until or ""
+                message = f"Claimed: yours to code until {until[11:16]} UTC."
+        except ItemTaken as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Someone else is coding it",
+                                      severity="warning", timeout=12)
+            return
+        except Exception as exc:
+            self.app.call_from_thread(self.app.report_error, "The claim was not changed", exc)
+            return
+        self.app.call_from_thread(self.notify, message)
+        self.app.call_from_thread(self.load)
 
     def action_focus_filter(self) -> None:
         self.query_one("#worklist-filter", Input).focus()
