@@ -19,7 +19,9 @@ finished episode are measured on free-coded episodes by ``benchmarks.free_mutati
 A sibling that falls inside a coder-typed slot (a ``code`` question's scope, e.g.
 "any chapter K code") is legitimately right and reported separately, as is a sibling in a
 later repeat-group instance that the same question offers when the pack has too many paths to
-try every instance at every answer (IPG387: ``FULL_PATHS``).
+try every instance at every answer (IPG387: ``FULL_PATHS``), and a drop, in such an instance, of a
+code its question may leave out (an answer without a code, such as "no image control", or a
+question asked only sometimes).
 
 Targets (issue 13): at least 95% of drop, swap and duplicate mutants and at least
 80% of sibling mutants flagged; no right sequence refused.
@@ -143,6 +145,27 @@ def _later_instance_alternatives(pack, path) -> dict[int, set[str]]:
     return out
 
 
+def _later_instance_optional(pack, path) -> set[int]:
+    """Positions in the procedures of codes given by a second or later instance of a group without
+    `distinct` whose question may give no code there: an option without a code, or a `when`."""
+    from workbench.core.rules.model import Group
+
+    groups = {g.id: g for g in pack.questions if isinstance(g, Group) and not g.distinct}
+    out: set[int] = set()
+    for index, entry in enumerate(path.evaluation.procedures):
+        group_id, _, number = entry.instance.rpartition(".")
+        if group_id not in groups or not number.isdigit() or int(number) < 2:
+            continue
+        for question in groups[group_id].questions:
+            answer = path.answers.get(f"{entry.instance}.{question.id}")
+            typed = answer if isinstance(answer, list) else [answer]
+            gave = entry.code in {c for o in question.options for c in o.codes} or (
+                question.kind == "code" and entry.code in typed)
+            if gave and (question.when is not None or any(not o.codes for o in question.options)):
+                out.add(index)
+    return out
+
+
 def _pack_cases(pack, catalog):
     """Right sequences and mutants of one pack, with the legitimately-right siblings marked."""
     from workbench.core.rules import enumerate_paths
@@ -164,13 +187,15 @@ def _pack_cases(pack, catalog):
     for (procs, diags), path in right.items():
         slots = _slot_scopes(pack, path)
         later = _later_instance_alternatives(pack, path)
+        optional = _later_instance_optional(pack, path)
         for kind, index, mutant, other in mutants(procs, catalog):
             key = (kind, (mutant, diags))
             if (mutant, diags) in right or key in seen:
                 continue
             seen.add(key)
-            legit = kind == "sibling" and (any(code == procs[index] and in_scope(other, scope)
-                                               for code, scope in slots) or other in later.get(index, ()))
+            legit = (kind == "sibling" and (any(code == procs[index] and in_scope(other, scope)
+                                                for code, scope in slots) or other in later.get(index, ()))
+                     or kind == "drop" and index in optional)
             cases.append((kind, (mutant, diags), legit))
     return list(right), cases
 

@@ -59,3 +59,17 @@ def assert_paths_match(guidance: str, expected: dict) -> None:
     missing = {tuple(sorted(k)): v for k, v in expected.items() if got.get(k) != v}
     extra = {tuple(sorted(k)): v for k, v in got.items() if k not in expected}
     assert not missing and not extra, f"missing or different: {missing}\nnot expected: {extra}"
+
+
+def with_sides(procedures: list[str], leads: list[int], side: str = "Z94.2") -> list[str]:
+    """A pack's procedures with the side added where the finished-episode check asked for it: after the
+    whole group (procedure, method, site) of each procedure at a 1-based position in ``leads``, where a
+    coder following the check's message puts it."""
+    from workbench.core.rules.conventions import groups
+
+    out = list(procedures)
+    ends = [group[-1][0] for group in groups(list(enumerate(procedures, start=1)), set())
+            if group[0][0] in leads]
+    for end in sorted(ends, reverse=True):
+        out.insert(end, side)
+    return out

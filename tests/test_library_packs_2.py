@@ -179,3 +179,22 @@ def test_reviewed_packs_are_approved_and_partial_only_when_the_source_is(guidanc
     assert loaded.partial == (guidance in PARTIAL)
     assert bool(loaded.partial_reason) == loaded.partial
     assert loaded.source_url.lower().startswith(("http://www.nice.org.uk/", "https://www.nice.org.uk/"))
+
+
+def test_ipg446_a_limb_site_takes_its_side_and_the_pack_says_which_sites_have_none(
+        request: pytest.FixtureRequest) -> None:
+    """The laterality table calls the skin of a limb (Z50) paired: a finished episode with a limb site and
+    no side is refused, with the side it passes. The pack's side question names the sites that have a
+    side, and its "not paired" answer says the review will ask for the side of a limb site."""
+    catalog = code_catalog(request)
+    loaded = pack("IPG446")
+    base = ["X70.1", "Y12.3", "Z50.1"]
+    errors = [r.id for r in run_edits(base, ["C79.2"], catalog, loaded, finished=True) if r.severity == "error"]
+    assert errors == ["laterality-missing"]
+    for procedures in (base + ["Z94.2"], ["X70.1", "Y12.3", "Z49.4"]):
+        found = run_edits(procedures, ["C79.2"], catalog, loaded, finished=True)
+        assert [r for r in found if r.severity == "error"] == [], procedures
+    side = next(q for q in loaded.all_questions() if q.id == "side")
+    assert "Z50" in side.help and "no side" in next(o.label for o in side.options if o.value == "not_paired")
+    note = next(n for n in loaded.notes if n.when is not None and "not_paired" in str(n.when))
+    assert "Z50" in note.text

@@ -218,8 +218,9 @@ J96 = {"acute": "J96.0", "chronic": "J96.1", "unspecified": "J96.9"}
 EXPECTED.update({
     "IPG271": ipg271(),
     "IPG290": ipg290(),
-    "IPG307": {key(respiratory_failure=r, neurological_disease=n): (("A70.1", "Y75.2", "Z53.1"), (j, n))
-               for r, j in J96.items() for n in ("G12.2", "T91.3")},
+    # one or more disease codes (a residual condition then its "sequelae of" code: review of issue 24)
+    "IPG307": {key(respiratory_failure=r, neurological_disease=list(n)): (("A70.1", "Y75.2", "Z53.1"), (j, *n))
+               for r, j in J96.items() for n in (("G12.2",), ("G82.4",), ("G12.2", "G82.4"))},
     "IPG371": ipg371(),
     "IPG382": ipg382(),
     "IPG385": {key(technique=t, diagnoses=d): ((c,), tuple(d))
@@ -259,14 +260,13 @@ def test_every_path_passes_the_edits(guidance: str, request: pytest.FixtureReque
 
 
 # Reviewed path by path against the record by a second engineer (2026-11-29). These stay drafts:
-# partial or copied sources (PARTIAL), the two changed after the review (THREE_CHARACTER_DIAGNOSIS),
-# and IPG429, whose "number not documented" answer (issue 24) waits for a review of the change.
-CHANGED_SINCE_REVIEW = {"IPG429"}
-DRAFT = PARTIAL | set(THREE_CHARACTER_DIAGNOSIS) | CHANGED_SINCE_REVIEW
+# partial or copied sources (PARTIAL) and the two changed after the review (THREE_CHARACTER_DIAGNOSIS).
+# IPG429's "number not documented" answer (issue 24) was reviewed in its turn (2026-12-08) and approved.
+DRAFT = PARTIAL | set(THREE_CHARACTER_DIAGNOSIS)
 
 
 def test_review_counts() -> None:
-    assert (len(EXPECTED) - len(DRAFT), len(DRAFT)) == (22, 6)
+    assert (len(EXPECTED) - len(DRAFT), len(DRAFT)) == (23, 5)
 
 
 @pytest.mark.parametrize("guidance", sorted(EXPECTED))
@@ -276,6 +276,37 @@ def test_reviewed_packs_are_approved_and_the_rest_stay_drafts(guidance: str) -> 
     assert loaded.partial == (guidance in PARTIAL)
     assert bool(loaded.partial_reason) == loaded.partial
     assert loaded.source_url == f"https://www.nice.org.uk/guidance/{guidance.lower()}"
+
+
+def test_ipg307_a_sequela_of_injury_is_sequenced_as_icd10_does_and_finished_with_its_external_cause(
+        request: pytest.FixtureRequest) -> None:
+    """After a spinal cord injury ICD-10 codes the residual condition (G82.4), then T91.3, then the external
+    cause (Y85-Y89), which the guidance does not give. The disease slot takes several codes, so that
+    sequence passes the pack; without the external cause the finished episode asks for it; and an external
+    cause or a status code (Z99.1) added after the disease is the coder's, never an answer to the slot."""
+    catalog = code_catalog(request)
+    loaded = pack("IPG307")
+    procedures = ["A70.1", "Y75.2", "Z53.1", "Z94.1"]     # the side the finished-episode check asks for
+    errors = {r.id for r in run_edits(procedures, ["J96.1", "G82.4", "T91.3"], catalog, loaded, finished=True)
+              if r.severity == "error"}
+    assert errors == {"missing-external-cause"}
+    for diagnoses in (["J96.1", "G82.4", "T91.3", "Y85.0"], ["J96.1", "T91.3", "Y85.0"],
+                      ["J96.1", "G82.4", "T91.3", "Y85.0", "Z99.1"], ["J96.1", "G12.2", "Z99.1"]):
+        found = run_edits(procedures, diagnoses, catalog, loaded, finished=True)
+        assert [r for r in found if r.severity == "error"] == [], diagnoses
+    disease = next(q for q in loaded.all_questions() if q.id == "neurological_disease")
+    assert disease.several and "T91.3" not in disease.examples
+    assert any("Y85-Y89" in note.text for note in loaded.notes)
+
+
+def test_ipg429_a_carotid_stent_takes_its_side_where_the_check_says(request: pytest.FixtureRequest) -> None:
+    catalog = code_catalog(request)
+    loaded = pack("IPG429")
+    asked = run_edits(["L31.4", "L76.1", "Y53.4"], ["I67.2"], catalog, loaded, finished=True)
+    assert [r.id for r in asked if r.severity == "error"] == ["laterality-missing"]
+    for procedures in (["L31.4", "Z94.2", "L76.1", "Y53.4"], ["L31.4", "L76.1", "Y53.4", "Z94.2"]):
+        found = run_edits(procedures, ["I67.2"], catalog, loaded, finished=True)
+        assert [r for r in found if r.severity == "error"] == [], procedures
 
 
 @pytest.mark.parametrize("guidance", sorted(THREE_CHARACTER_DIAGNOSIS))

@@ -117,3 +117,10 @@ def test_titles_come_from_the_catalog(pack, request) -> None:
     assert result.procedures[0].title == catalog.title("opcs4", "K57.8")
     assert result.diagnoses[0].title == catalog.title("icd10", "I50.0")
     assert all(e.title for e in result.procedures + result.diagnoses)
+
+
+def test_approved_after_the_review_of_its_y68_9_change() -> None:
+    """1.2 (Y68.9, issue 24) was reviewed path by path against the seed (2026-12-08) and approved again."""
+    loaded = load_pack(PACKS_DIR / "IPG655.yaml")
+    assert (loaded.status, loaded.version, loaded.partial) == ("approved", "1.2", False)
+    assert loaded.source_url == "https://www.nice.org.uk/guidance/ipg655"

@@ -392,3 +392,44 @@ def test_a_repeat_group_holds_code_questions_and_any_number_of_instances_pass() 
     assert any(r.id.startswith("pack-") for r in run_edits(five, [], None, spinal))
     wrong = ["V38.8", "V55.1", "V25.2", "V55.3"]            # a level the group never gives
     assert any(r.id.startswith("pack-") for r in run_edits(wrong, [], None, spinal))
+
+
+# ---- a site question never takes the side (second review of issue 24) -------------------------
+
+SITE_SLOT = """
+questions:
+  - id: site
+    kind: code
+    prompt: The chapter Z site code
+    source: s
+    scope: [Z]
+    examples: [Z58.1]
+procedures:
+  - code: T74.6
+  - from: site
+"""
+
+
+def test_a_site_question_refuses_the_side_and_leaves_a_hand_added_side_to_the_laterality_edits(catalog) -> None:
+    from workbench.core.rules import run_edits
+    from workbench.core.rules.answers import check_answer
+    from workbench.core.rules.codes import slot_takes
+    from workbench.core.rules.model import AnswerError
+
+    site_pack = pack(SITE_SLOT)
+    site = site_pack.all_questions()[0]
+    with pytest.raises(AnswerError, match="the side, not a site"):
+        check_answer(site, "Z94.2")
+    assert check_answer(site, "Z58.1") == "Z58.1"
+    def errors(procedures: list[str]) -> list[str]:
+        found = run_edits(procedures, ["M76.6"], catalog, site_pack, finished=True)
+        return [r.id for r in found if r.severity == "error"]
+
+    # The finished episode asks for the side; added after the site, it passes. Without the rule it was
+    # taken for a second answer to the site question and refused (pack-sequence).
+    assert errors(["T74.6", "Z58.1"]) == ["laterality-missing"]
+    assert errors(["T74.6", "Z58.1", "Z94.2"]) == []
+    # Only a slot for sites (chapter Z alone), only OPCS-4, and never when the scope names Z94 itself.
+    assert not slot_takes("Z94.2", ["Z"]) and slot_takes("Z58.1", ["Z"])
+    assert slot_takes("Z94.2", ["A", "Z"]) and slot_takes("Z94.2", ["Z", "Z94"])
+    assert slot_takes("Z94.0", ["Z"], "icd10")

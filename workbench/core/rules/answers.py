@@ -7,7 +7,13 @@ of code strings when the question allows several.
 
 from __future__ import annotations
 
-from workbench.core.rules.codes import in_scope, is_category, normalise_complete
+from workbench.core.rules.codes import (
+    LATERALITY,
+    in_scope,
+    is_category,
+    normalise_complete,
+    slot_takes,
+)
 from workbench.core.rules.model import AnswerError, Question
 
 _YES = {"yes", "y", "true"}
@@ -90,6 +96,9 @@ def _code(question: Question, text: str) -> str:
         raise AnswerError(f"'{text}' is not a code (e.g. K25.1)")
     if is_category(code):
         raise AnswerError(f"{code} is a category: enter the full code with its 4th character")
-    if question.code_scope and not in_scope(code, question.code_scope):
+    if question.code_scope and not slot_takes(code, question.code_scope, question.classification):
+        if code.startswith(LATERALITY) and in_scope(code, question.code_scope):
+            raise AnswerError(f"{code} is the side, not a site: enter the site code here and add {code} "
+                              "after it in the review")
         raise AnswerError(f"{code} is outside {', '.join(question.code_scope)}")
     return code

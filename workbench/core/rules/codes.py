@@ -127,6 +127,26 @@ def in_scope(code: str, scope: list[str] | tuple[str, ...]) -> bool:
     return False
 
 
+#: OPCS-4 Z94 "Laterality of operation": in chapter Z, but it names a side, not a site.
+LATERALITY = "Z94"
+
+
+def is_site_slot(scope: list[str] | tuple[str, ...], classification: str = OPCS4) -> bool:
+    """Whether a code slot asks for an OPCS-4 site code: every entry of its scope is in chapter Z."""
+    return classification == OPCS4 and bool(scope) and all(e.strip().upper().startswith("Z") for e in scope)
+
+
+def slot_takes(code: str, scope: list[str] | tuple[str, ...], classification: str = OPCS4) -> bool:
+    """Whether a code question (a slot) takes a code: the code is within its scope, except that a slot
+    for a site code never takes the laterality code Z94 unless it names Z94. The side is a qualifier
+    the coder adds after the site (and the laterality edits check it), so a Z94 added by hand after a
+    pack's site code is the coder's extra, never a second answer to the site question (IPG438)."""
+    if code.startswith(LATERALITY) and is_site_slot(scope, classification) and not any(
+            e.strip().upper().replace(".", "").startswith(LATERALITY) for e in scope):
+        return False
+    return in_scope(code, scope)
+
+
 def scope_entry(text: str) -> str | None:
     """A chapter, category or code as a scope entry: 'v' -> 'V', 'F34' -> 'F34.-', 'f341' -> 'F34.1'.
 

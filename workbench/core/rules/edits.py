@@ -152,14 +152,13 @@ def _vouched_by_pack(pack: Pack | None):
     either way the code is its classification's, however rare."""
     if pack is None:
         return lambda classification, code: False
-    from workbench.core.rules.codes import in_scope
     from workbench.core.rules.pack_model import model_of
 
     model = model_of(pack)
     if model is None:
         return lambda classification, code: False
     return lambda classification, code: (code in model.universe[classification] or any(
-        in_scope(code, slot.scope) for slot in model.slots[classification]))
+        slot.takes(code) for slot in model.slots[classification]))
 
 
 def _other_list(catalog: CodeCatalog | None, classification: str, text: str, position: int) -> EditResult | None:

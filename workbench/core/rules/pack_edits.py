@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import product
 
-from workbench.core.rules.codes import ICD10, OPCS4, category_of, in_scope
+from workbench.core.rules.codes import ICD10, OPCS4, category_of
 from workbench.core.rules.conventions import groups, is_qualifier
 from workbench.core.rules.model import EditResult, Pack
 from workbench.core.rules.pack_model import (
@@ -78,7 +78,7 @@ def _repeated_in_a_slot(model: PackModel, kept: dict[str, Coded]) -> list[EditRe
                 continue
             run: set[str] = set()
             for position, code in coded:
-                if not in_scope(code, slot.scope) or code in model.universe[classification]:
+                if not slot.takes(code) or code in model.universe[classification]:
                     run = set()             # a code the pack itself gives (Z94.2) may repeat
                     continue
                 if code in run:
@@ -120,7 +120,7 @@ def _variants(model: PackModel, coded: Coded, classification: str):
     choices: list[list[Token]] = []
     slots = model.slots[classification]
     for _, code in coded:
-        slot = next((s for s in slots if in_scope(code, s.scope)), None)
+        slot = next((s for s in slots if s.takes(code)), None)
         if slot is None:
             choices.append([code])
         elif code in model.universe[classification]:

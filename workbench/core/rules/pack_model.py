@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from workbench.core.rules.codes import ICD10, OPCS4, category_of, in_scope
+from workbench.core.rules.codes import ICD10, OPCS4, category_of, slot_takes
 from workbench.core.rules.model import Each, Fixed, FromAnswer, Group, Item, Pack, Question, Table
 
 
@@ -34,9 +34,13 @@ class Slot:
 
     scope: tuple[str, ...]
     several: bool
+    classification: str = OPCS4
 
     def __str__(self) -> str:
         return f"[{'a code' if not self.several else 'codes'} within {', '.join(self.scope)}]"
+
+    def takes(self, code: str) -> bool:
+        return slot_takes(code, self.scope, self.classification)
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ class PackModel:
     def belongs(self, classification: str, code: str) -> bool:
         """Whether a code is the pack's business: its categories or one of its slots."""
         return (category_of(code) in self.categories[classification]
-                or any(in_scope(code, s.scope) for s in self.slots[classification]))
+                or any(s.takes(code) for s in self.slots[classification]))
 
 
 _MODELS: dict[int, tuple[Pack, PackModel | None]] = {}
@@ -237,7 +241,7 @@ def _item_codes(pack: Pack, item: Item, slots, classification,
         if question is None:
             return ([item.default] if item.default else []), None, item.source
         if question.kind == "code":
-            slot = Slot(tuple(question.code_scope), question.several)
+            slot = Slot(tuple(question.code_scope), question.several, question.classification)
             slots[classification].append(slot)
             return [], slot, item.source
         codes = [c for o in question.options for c in o.codes] + ([item.default] if item.default else [])
@@ -262,7 +266,7 @@ def _typed_codes(pack: Pack, answers: dict, code_questions: dict | None = None) 
         question = code_questions.get((parts[0], parts[-1]) if len(parts) == 3 else (None, qid))
         if question is not None:
             for code in value if isinstance(value, list) else [value]:
-                out[str(code)] = Slot(tuple(question.code_scope), question.several)
+                out[str(code)] = Slot(tuple(question.code_scope), question.several, question.classification)
     return out
 
 
@@ -405,7 +409,7 @@ def matches(model: PackModel, pattern: Tokens, codes: tuple[str, ...]) -> bool:
             return ci < len(codes) and codes[ci] == token and fit(ti + 1, ci + 1)
         if isinstance(token, Slot):
             end = ci
-            while end < len(codes) and in_scope(codes[end], token.scope):
+            while end < len(codes) and token.takes(codes[end]):
                 end += 1
                 if fit(ti + 1, end):
                     return True
@@ -438,7 +442,7 @@ def _run_ends(shape: GroupShape, codes: tuple[str, ...], start: int) -> set[int]
 def _block_fits(block: tuple, codes: tuple[str, ...], at: int) -> bool:
     if at + len(block) > len(codes):
         return False
-    return all(codes[at + i] == t if isinstance(t, str) else in_scope(codes[at + i], t.scope)
+    return all(codes[at + i] == t if isinstance(t, str) else t.takes(codes[at + i])
                for i, t in enumerate(block))
 
 

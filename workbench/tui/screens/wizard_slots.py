@@ -59,7 +59,7 @@ class CodeSlotScreen(WorkbenchScreen):
 
     @work(thread=True, exclusive=True, group="slot-search")
     def search_codes(self, text: str, question: Any) -> None:
-        from workbench.core.rules.codes import in_scope
+        from workbench.core.rules.codes import slot_takes
         from workbench.core.search import search
 
         context = self.app.context
@@ -71,7 +71,7 @@ class CodeSlotScreen(WorkbenchScreen):
             self.app.call_from_thread(self.app.report_error, "Search failed", exc)
             return
         if question.code_scope:
-            hits = [h for h in hits if in_scope(h.code, question.code_scope)]
+            hits = [h for h in hits if slot_takes(h.code, question.code_scope, question.classification)]
         self.app.call_from_thread(self._slot_results, hits)
 
     @if_attached
