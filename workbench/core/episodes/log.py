@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,9 +47,12 @@ class EpisodeLog:
         ``synchronous`` is FULL so a saved episode survives a power cut; NORMAL is
         only for benchmark comparison.
         """
-        self.path = Path(path).expanduser()
+        self.path = _expanded(path, "episode log's path")
+        #: The file behind any symlinks: its lock and its checkpoints are named after it, as
+        #: SQLite names its journal, so every name of the log shares them.
+        self.real_path = Path(os.path.realpath(self.path))
         #: Where this log's checkpoints are kept (see :mod:`checkpoints`).
-        self.checkpoint_file = checkpoints.checkpoint_path(self.path, checkpoint_file)
+        self.checkpoint_file = checkpoints.checkpoint_path(self.real_path, checkpoint_file)
         # A missing or empty log is only created when no checkpoint says it held versions.
         checkpoints.refuse_reinitialising(self.path, self.checkpoint_file)
         conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous)
@@ -57,7 +61,7 @@ class EpisodeLog:
         self._conn: sqlite3.Connection = conn
         self._closed = False
         #: Workbench writers queue here before SQLite's write lock (see :mod:`turns`).
-        self._turn = turns.WriteTurn(self.path)
+        self._turn = turns.WriteTurn(self.real_path)
         #: Told once (with the seconds waited) when a write waits long behind other coders.
         self.on_wait: Callable[[float], None] | None = None
         try:
@@ -96,6 +100,7 @@ class EpisodeLog:
     def _write(self, work: Any) -> Any:
         opening.quick_check_once(self._conn, self._file_key, self.path)
         with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
+            opening.refuse_another_file(self.path, self._file_key)
             return storage.write(self._conn, self.path, work, self.on_wait)
 
     def _read(self, work: Any) -> Any:
@@ -225,7 +230,7 @@ class EpisodeLog:
         ``format`` defaults from the extension: ``.json`` is JSON, anything else CSV."""
         from workbench.core.episodes.export_file import export_target, protected_files
 
-        target = Path(target).expanduser()
+        target = _expanded(target, "export file's name")
         chosen = format or ("json" if target.suffix.lower() == ".json" else "csv")
         with export_target(target, protected_files(self.path, [self.checkpoint_file]),
                            force=force) as out:
@@ -279,6 +284,15 @@ class EpisodeLog:
     def discard_draft(self, draft_id: int) -> None:
         """Remove a draft; a draft already gone is not an error."""
         self._write(lambda c: c.execute("DELETE FROM draft WHERE id = ?", (draft_id,)))
+
+
+def _expanded(path: str | Path, what: str) -> Path:
+    from workbench.core.paths import UnusableFile, expand_user
+
+    try:
+        return expand_user(path, what)
+    except UnusableFile as exc:
+        raise LogError(exc.strerror) from None
 
 
 def _required(value: str | None, field: str) -> str:

@@ -64,6 +64,8 @@ def check_mode_and_access(path: Path) -> list[str]:
         folder = path.parent.stat()
     except OSError as exc:
         raise _os_refusal(path, exc) from None
+    if info.st_nlink > 1:
+        raise LogError(hard_link_message(path, info.st_nlink))
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         warnings.append(f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}); "
                         f"it holds patient identifiers: run chmod 600 on it")
@@ -134,6 +136,14 @@ def prepare_file(path: Path) -> list[str]:
         if app_id != APPLICATION_ID and (user_version or info.st_size > page_size):
             raise LogError(f"{path} is an SQLite database but not an episode log; it was left untouched")
     return warnings + check_mode_and_access(path)
+
+
+def hard_link_message(path: Path, names: int) -> str:
+    # SQLite names the WAL after the path it was given: two names, two journals, lost saves.
+    return (f"{path} is one file with {names} names (hard links); SQLite keeps a log's journal "
+            "beside the name it is opened by, so saves made through one name are lost to the "
+            "other. Nothing was read or saved. Keep one name: find the others with "
+            f"'find / -xdev -samefile {path}' and remove them")
 
 
 def too_new_message(path: Path, version: int) -> str:
