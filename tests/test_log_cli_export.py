@@ -43,10 +43,10 @@ def test_export_refuses_the_log_and_its_companions(capsys, log_path: Path, suffi
 def test_export_refuses_a_symlink_or_hard_link_to_the_log(capsys, log_path: Path, tmp_path: Path) -> None:
     link = tmp_path / "innocent.csv"
     link.symlink_to(log_path)
-    hard = tmp_path / "other.csv"
-    os.link(log_path, hard)
     code, _, err = run(capsys, log_path, "export", "-o", str(link), "--force")
     assert code != 0 and "never writes there" in err
+    hard = tmp_path / "other.csv"
+    os.link(log_path, hard)
     # A second name of the log is refused before anything is read (issue 25: two names, two journals)...
     code, _, err = run(capsys, log_path, "export", "-o", str(hard), "--force")
     assert code != 0 and "hard links" in err
