@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Options that name files may hold any bytes the file system allows; every other
 # argument is text that ends up in SQLite, JSON or the terminal and must be valid.
-_PATH_OPTIONS = {"log", "file", "output", "paths", "details", "checkpoints"}
+_PATH_OPTIONS = {"log", "file", "output", "paths", "details", "checkpoints", "key_file", "new", "metadata"}
 
 
 def _refuse_undecodable_text(args: argparse.Namespace) -> None:

@@ -50,3 +50,18 @@ def fold_digits(text: str) -> str:
 def canonical(text: str) -> str:
     """The NFC form, so that the same identifier typed twice is stored the same way."""
     return unicodedata.normalize("NFC", text)
+
+
+def identity_key(text: object) -> str:
+    """What two identifiers are compared by to find a near-duplicate: ``'D１'``, ``'d 1'``
+    and ``'D\u200b1'`` all give ``'d1'``.
+
+    NFKC (full-width and other compatibility forms become their plain letters and digits),
+    then every space and invisible format character (zero-width space and joiners, BOM,
+    soft hyphen, direction marks) removed, then case folded. Only for comparing: what is
+    stored is what was typed (:func:`canonical`).
+    """
+    value = unicodedata.normalize("NFKC", text if isinstance(text, str) else str(text))
+    if not value.isascii():
+        value = "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+    return "".join(value.split()).casefold()

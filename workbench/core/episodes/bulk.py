@@ -10,12 +10,23 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable
 from itertools import islice
+from typing import TYPE_CHECKING
 
-from workbench.core.episodes import chain, storage
+from workbench.core.episodes import chain
 from workbench.core.episodes.model import FINAL, Coding, EpisodeDetails
 from workbench.core.episodes.rows import code_rows
 from workbench.core.episodes.validate import checked_details
-from workbench.core.episodes.writer import chain_head, check_coding, episode_dict, version_record
+from workbench.core.episodes.writer import (
+    chain_tail,
+    check_coding,
+    episode_dict,
+    identity,
+    refuse_key_mismatch,
+    version_record,
+)
+
+if TYPE_CHECKING:
+    from workbench.core.episodes.keys import DepartmentKey
 
 
 def bulk_load(log, episodes: Iterable[tuple[EpisodeDetails, Coding, str]], *,
@@ -36,14 +47,18 @@ def bulk_load(log, episodes: Iterable[tuple[EpisodeDetails, Coding, str]], *,
         prepared = [(checked_details(d), c, coder) for d, c, coder in chunk]
         for _d, coding, _coder in prepared:
             check_coding(coding)
-        storage.write(log.connection, log.path, lambda conn, p=prepared: _insert(conn, p, stamp))
+        key = log.trust.key
+        log._write(lambda conn, p=prepared: _insert(conn, p, stamp, key), chained=True)
         added += len(chunk)
 
 
-def _insert(conn: sqlite3.Connection, prepared: list, stamp: str) -> None:
-    last_id, prev_hash = chain_head(conn)
+def _insert(conn: sqlite3.Connection, prepared: list, stamp: str, key: DepartmentKey | None) -> None:
+    tail = chain_tail(conn)
+    refuse_key_mismatch(tail, key)
+    last_id, prev_hash = tail.id, tail.hash
+    stamp = max(stamp, tail.saved_at)      # never before the row it follows
     next_episode = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM episode").fetchone()[0]
-    episodes, versions, codes, index, dated = [], [], [], [], []
+    episodes, versions, codes, index, dated, keys = [], [], [], [], [], []
     for offset, (details, coding, coder) in enumerate(prepared):
         episode_id, version_id = next_episode + offset, last_id + 1 + offset
         episode = episode_dict(episode_id, details)
@@ -53,17 +68,18 @@ def _insert(conn: sqlite3.Connection, prepared: list, stamp: str) -> None:
         prev_hash, previous = chain.version_hash(chain.canonical(episode, record, rows), prev_hash), prev_hash
         episodes.append((episode_id, details.patient, details.nhs_number, details.episode,
                          details.date.isoformat(), details.specialty))
+        keys.append((identity(details.patient, details.episode), episode["date"], episode_id))
         versions.append((version_id, episode_id, record["guidance_id"], record["pack_id"],
                          record["pack_version"], record["answers"], record["overrides"], coder,
-                         stamp, previous, prev_hash))
+                         stamp, previous, prev_hash, key.mac(prev_hash) if key is not None else None))
         codes.extend((version_id, *r) for r in rows)
         index.extend({(r[2], episode_id, version_id) for r in rows})
         dated.extend({(r[2], episode["date"], episode_id, version_id) for r in rows})
     conn.executemany("INSERT INTO episode (id, patient, nhs_number, episode_ref, start_date, specialty) "
                      "VALUES (?, ?, ?, ?, ?, ?)", episodes)
     conn.executemany("INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, "
-                     "pack_version, answers, overrides, coder, saved_at, note, reason, prev_hash, hash) "
-                     f"VALUES (?, ?, 1, '{FINAL}', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)", versions)
+                     "pack_version, answers, overrides, coder, saved_at, note, reason, prev_hash, hash, mac) "
+                     f"VALUES (?, ?, 1, '{FINAL}', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)", versions)
     conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
                      "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      [(*c[:6], c[6] if len(c) > 6 else None) for c in codes])
@@ -71,3 +87,4 @@ def _insert(conn: sqlite3.Connection, prepared: list, stamp: str) -> None:
                      index)
     conn.executemany("INSERT OR IGNORE INTO code_date (code, start_date, episode_id, version_id) "
                      "VALUES (?, ?, ?, ?)", dated)
+    conn.executemany("INSERT INTO episode_key (identity, start_date, episode_id) VALUES (?, ?, ?)", keys)

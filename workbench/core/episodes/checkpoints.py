@@ -1,10 +1,19 @@
-"""Checkpoints: (version count, head hash, time) kept apart from the log.
+"""Checkpoints: the log's head (version count, head hash, time) kept in a file apart from the log.
 
-The hash chain alone cannot see its own tail being cut off, an old copy restored,
-or every hash recomputed after a rewrite. A checkpoint written earlier can: the
-chain must still reach the recorded count with the recorded hash at that row.
-The file is one JSON object per line, appended and never rewritten; keep it where
-the coders cannot write (another disk, a share), or print the line for a manager.
+The hash chain alone cannot see its own tail being cut off, an old copy restored, a
+damaged WAL frame dropping the newest saves, or every hash recomputed after a rewrite.
+A checkpoint written earlier can: the chain must still reach the recorded row with the
+recorded hash. Every save appends one (under the writer turn, so lines are in order);
+``log checkpoint`` appends one on demand and a full verify that passes appends a
+``verified`` mark, where an incremental verify starts.
+
+The file is one JSON object per line, appended and never rewritten: ``versions``,
+``head``, ``episodes``, ``at``, ``log`` (the log's id), and when set ``mac`` (the head's
+department key hash), ``key`` and ``sig`` (the key's id and its hash of the line),
+``verified`` and ``tables`` (the heads of other append-only tables, by name). It is read
+by type first (never a FIFO or device), line by line with a bound, and a damaged line is
+skipped and named, never fatal. Lines are not fsynced one by one: a crash can only lose
+the newest, which leaves the log ahead of its checkpoints, never behind them.
 """
 
 from __future__ import annotations
@@ -15,105 +24,422 @@ import json
 import os
 import sqlite3
 import stat
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from workbench.core.episodes.model import BrokenEpisode, LogError
+from workbench.core.episodes.model import LogError
+
+if TYPE_CHECKING:
+    from workbench.core.episodes.keys import DepartmentKey
 
 ENV_VAR = "WORKBENCH_CHECKPOINTS"
+#: A checkpoint line is a few hundred bytes; a longer one is damage, not a checkpoint.
+MAX_LINE_BYTES = 16_384
+#: The name of the episode version chain in checkpoint lines (its fields sit at the top level).
+VERSIONS = "version"
 
 
 class LogMissing(LogError):
     """The log file is missing or empty although a checkpoint says it held versions."""
 
 
+class LostVersions(LogError):
+    """The log no longer holds what its newest checkpoint recorded: nothing is written to it."""
+
+
 @dataclass(frozen=True)
 class Checkpoint:
-    versions: int        # version rows in the log (ids 1..versions)
-    head: str            # the hash of version row ``versions`` (64 zeros when empty)
-    episodes: int
-    at: str              # UTC, ISO 8601
+    versions: int               # version rows in the log (ids 1..versions)
+    head: str                   # the hash of version row ``versions`` (64 zeros when empty)
+    episodes: int = 0
+    at: str = ""                # UTC, ISO 8601
+    mac: str | None = None      # the department key's hash of that row, when it has one
+    log_id: str | None = None   # the log it describes (None: written before logs had ids)
+    verified: bool = False      # written by a full verify that passed
+    key_id: str | None = None   # the department key that signed the line
+    sig: str | None = None
+    tables: dict[str, list] = field(default_factory=dict)   # other append-only tables: name -> [rows, head]
+    line_number: int = 0        # where it was read (0: not read from a file)
 
-    def line(self) -> str:
-        return json.dumps({"at": self.at, "versions": self.versions, "episodes": self.episodes,
-                           "head": self.head}, sort_keys=True)
+    def _body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"at": self.at, "versions": self.versions, "episodes": self.episodes,
+                                "head": self.head}
+        for name, value in (("log", self.log_id), ("mac", self.mac), ("key", self.key_id),
+                            ("tables", self.tables or None), ("verified", self.verified or None)):
+            if value is not None:
+                body[name] = value
+        return body
+
+    def signed_text(self) -> str:
+        return json.dumps(self._body(), sort_keys=True, separators=(",", ":"))
+
+    def line(self, key: DepartmentKey | None = None) -> str:
+        if key is None:
+            return json.dumps(self._body(), sort_keys=True)
+        body = {**self._body(), "key": key.id}
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return json.dumps({**body, "sig": key.sign(text)}, sort_keys=True)
+
+    def entry(self, chain: str) -> tuple[int, str, str | None] | None:
+        """(rows, head, mac) this line records for ``chain``; None when it records nothing for it."""
+        if chain == VERSIONS:
+            return self.versions, self.head, self.mac
+        item = self.tables.get(chain)
+        if isinstance(item, list) and len(item) >= 2 and isinstance(item[0], int) and isinstance(item[1], str):
+            return item[0], item[1], item[2] if len(item) > 2 and isinstance(item[2], str) else None
+        return None
+
+
+@dataclass(frozen=True)
+class Damaged:
+    line_number: int
+    reason: str
 
 
 def checkpoint_path(log_path: Path, explicit: str | Path | None = None) -> Path:
     """``explicit``, then ``$WORKBENCH_CHECKPOINTS``, then config ``[log] checkpoints``,
-    then a file named after the log in the config folder's ``checkpoints/``."""
-    if explicit:
-        return Path(explicit).expanduser()
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]).expanduser()
+    then a file named after the log (its real path) in the config folder's ``checkpoints/``."""
     from workbench.core import paths
 
     try:
-        configured = paths.load_config().get("log", {}).get("checkpoints")
-    except Exception:  # a broken config is reported where it is loaded for the log path
-        configured = None
-    if isinstance(configured, str) and configured:
-        return Path(configured).expanduser()
-    absolute = str(Path(os.path.abspath(log_path)))
-    tag = hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return paths.state_dirs().config / "checkpoints" / f"{log_path.name}-{tag}.jsonl"
+        if explicit:
+            return paths.expand_user(explicit, "checkpoint file's name")
+        if os.environ.get(ENV_VAR):
+            return paths.expand_user(os.environ[ENV_VAR], f"{ENV_VAR} path")
+        try:
+            configured = paths.load_config().get("log", {}).get("checkpoints")
+        except (paths.ConfigError, AttributeError):   # reported where the config is loaded for the log path
+            configured = None
+        if isinstance(configured, str) and configured:
+            return paths.expand_user(configured, "config's log.checkpoints")
+        absolute = os.path.realpath(log_path)
+        tag = hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        return paths.state_dirs().config / "checkpoints" / f"{log_path.name}-{tag}.jsonl"
+    except (paths.UnusableFile, paths.ConfigError) as exc:
+        raise LogError(str(exc.strerror if isinstance(exc, OSError) else exc)) from None
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _open_for_reading(file: Path) -> int | None:
+    """A descriptor of the checkpoint file, None when it does not exist; refuses (LogError)
+    anything but a regular file, before a FIFO could block or a device be read."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(file, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise LogError(_refusal(file, exc)) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise LogError(f"{file}: the checkpoint file must be a regular file (it is a FIFO, device or "
+                       "folder); it was not read")
+    return fd
+
+
+def _refusal(file: Path, exc: OSError) -> str:
+    if getattr(exc, "errno", None) == getattr(__import__("errno"), "ELOOP"):
+        return f"{file}: the checkpoint file is a symbolic link; give the real file's name"
+    return f"{file}: cannot use the checkpoint file ({exc.strerror})"
+
+
+def parse_line(raw: bytes, number: int) -> Checkpoint | Damaged:
+    try:
+        item = json.loads(raw)
+        if not isinstance(item, dict):
+            raise ValueError
+        versions, head = item["versions"], item["head"]
+        if not isinstance(versions, int) or isinstance(versions, bool) or versions < 0 or not isinstance(head, str):
+            raise ValueError
+        tables = item.get("tables") or {}
+        return Checkpoint(versions=versions, head=head, episodes=int(item.get("episodes", 0) or 0),
+                          at=str(item.get("at", "")), mac=_text_or_none(item.get("mac")),
+                          log_id=_text_or_none(item.get("log")), verified=item.get("verified") is True,
+                          key_id=_text_or_none(item.get("key")), sig=_text_or_none(item.get("sig")),
+                          tables=tables if isinstance(tables, dict) else {}, line_number=number)
+    except (ValueError, KeyError, TypeError, OverflowError):
+        return Damaged(number, "not a checkpoint line")
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def iter_lines(file: Path, offset: int = 0, first_number: int = 1) -> Iterator[Checkpoint | Damaged]:
+    """Every line of ``file`` from byte ``offset``, in order, streamed with a per-line bound;
+    nothing when the file does not exist. A line cut short (a crash while it was written) is
+    reported like any damaged line."""
+    fd = _open_for_reading(file)
+    if fd is None:
+        return
+    with os.fdopen(fd, "rb") as handle:
+        handle.seek(offset)
+        number = first_number - 1
+        while True:
+            raw = handle.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):          # skip the rest of the long line
+                    raw = handle.readline(MAX_LINE_BYTES + 1)
+                yield Damaged(number, "longer than any checkpoint line")
+                continue
+            if raw.strip():
+                yield parse_line(raw, number)
 
 
 def read_checkpoints(file: Path) -> list[Checkpoint]:
-    """Every checkpoint in ``file`` (none when it does not exist); a bad line is named."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    """Every readable checkpoint in ``file`` (small files and tests; verify streams them)."""
+    return [item for item in iter_lines(file) if isinstance(item, Checkpoint)]
+
+
+def newest_lines(file: Path, block: int = 4096) -> list[Checkpoint]:
+    """The checkpoints in the last ``block`` bytes of the file (at least one complete line
+    when the file has one), oldest first: what a save compares the log with."""
+    fd = _open_for_reading(file)
+    if fd is None:
         return []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LogError(f"{file}: cannot read the checkpoint file ({exc})") from None
-    found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            found.append(Checkpoint(versions=int(item["versions"]), head=str(item["head"]),
-                                    episodes=int(item.get("episodes", 0)), at=str(item["at"])))
-        except (ValueError, KeyError, TypeError):
-            raise LogError(f"{file}, line {number}: not a checkpoint line") from None
-    return found
-
-
-def current(conn: sqlite3.Connection) -> Checkpoint:
-    """The log's state now, read in one snapshot."""
-    from workbench.core.episodes.chain import GENESIS
-
-    conn.execute("BEGIN")
     try:
-        versions = conn.execute("SELECT count(*) FROM version").fetchone()[0]
-        row = conn.execute("SELECT hash FROM version ORDER BY id DESC LIMIT 1").fetchone()
-        episodes = conn.execute("SELECT count(*) FROM episode").fetchone()[0]
+        size = os.fstat(fd).st_size
+        while True:
+            start = max(0, size - block)
+            data = os.pread(fd, size - start, start)
+            lines = data.split(b"\n")
+            if start:
+                lines = lines[1:]                     # the first piece may be a line's tail
+            found = [c for c in (parse_line(raw, 0) for raw in lines if raw.strip()) if isinstance(c, Checkpoint)]
+            if found or not start or block >= 1 << 20:
+                return found
+            block *= 4
     finally:
-        conn.execute("COMMIT")
-    return Checkpoint(versions=versions, head=str(row[0]) if row else GENESIS, episodes=episodes,
-                      at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        os.close(fd)
 
 
-def append_checkpoint(file: Path, checkpoint: Checkpoint) -> None:
-    """Append one line (file 0600, folder 0700, never through a symlink) and fsync it."""
+def last_verified(file: Path, block: int = 65536) -> tuple[Checkpoint, int] | None:
+    """The newest ``verified`` mark and the byte offset just after its line (an incremental
+    verify checks the lines after it), read backwards from the end; None when there is none."""
+    fd = _open_for_reading(file)
+    if fd is None:
+        return None
     try:
-        # Every folder we create is 0700 (mkdir(parents=True) would give the parents 0777 & ~umask).
-        for folder in reversed([file.parent, *file.parent.parents]):
-            if not folder.exists():
-                folder.mkdir(mode=0o700, exist_ok=True)
-        fd = os.open(file, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        end = os.fstat(fd).st_size
+        pending = b""                      # the bytes from ``end`` on not yet scanned (a line's head)
+        while end > 0:
+            start = max(0, end - block)
+            data = os.pread(fd, end - start, start) + pending
+            cut = data.find(b"\n") + 1 if start else 0    # before it: part of an earlier line
+            if start and not cut:
+                pending = data if len(data) <= MAX_LINE_BYTES + block else b""
+                end = start
+                continue
+            offset = start + cut
+            found = None
+            for raw in data[cut:].split(b"\n"):
+                if b'"verified"' in raw:
+                    item = parse_line(raw, 0)
+                    if isinstance(item, Checkpoint) and item.verified:
+                        found = (item, offset + len(raw) + 1)
+                offset += len(raw) + 1
+            if found is not None:
+                return found
+            pending = data[:cut]
+            end = start
+        return None
+    finally:
+        os.close(fd)
+
+
+class LineStream:
+    """The checkpoint lines of one chain, for a pass that walks its rows in order.
+
+    ``next_rows()`` gives the row count of the next line in file order that is not behind
+    the ones before it; ``match()`` compares every such line at that row with the row.
+    Lines behind an earlier one (a verified mark written while saves went on, or a log
+    that went back) are kept aside, up to a bound, to be looked up one by one afterwards.
+    """
+
+    ASIDE_LIMIT = 100_000
+
+    def __init__(self, lines: Iterator[Checkpoint | Damaged], chain: str, log_id: str | None,
+                 key: DepartmentKey | None):
+        self.lines, self.chain, self.log_id, self.key = lines, chain, log_id, key
+        self.problems: list[str] = []
+        self.notices: list[str] = []
+        self.aside: list[Checkpoint] = []
+        self.checked = 0
+        self.beyond: Checkpoint | None = None          # the highest line past the last row
+        self._current: list[Checkpoint] = []
+        self._highest = -1
+        self._last_ordered = -1
+        self._foreign = 0
+        self._disagreeing = 0
+
+    def _accept(self, item: Checkpoint | Damaged) -> Checkpoint | None:
+        if isinstance(item, Damaged):
+            self.notices.append(f"checkpoint file line {item.line_number}: {item.reason}; skipped "
+                                "(damage, or a crash while it was written)")
+            return None
+        if self.log_id is not None and item.log_id is not None and item.log_id != self.log_id:
+            self._foreign += 1
+            return None
+        if self.key is not None and item.key_id == self.key.id:
+            body = Checkpoint(**{**item.__dict__, "sig": None, "line_number": 0})
+            if item.sig is None or not _same(self.key.sign(body.signed_text()), item.sig):
+                self.problems.append(f"checkpoint file line {item.line_number} claims the department "
+                                     "key but its keyed hash is wrong (a forged checkpoint?)")
+                return None
+        if item.entry(self.chain) is None:
+            return None
+        return item
+
+    def next_rows(self) -> int | None:
+        """The row count of the next in-order line, or None when the file is exhausted."""
+        self._current = []
+        for item in self.lines:
+            checkpoint = self._accept(item)
+            if checkpoint is None:
+                continue
+            rows = checkpoint.entry(self.chain)[0]
+            if rows < self._highest:
+                self._set_aside(checkpoint, rows)
+                continue
+            self._highest = rows
+            if not checkpoint.verified:
+                self._last_ordered = rows
+            self._current = [checkpoint]
+            return rows
+        return None
+
+    def _set_aside(self, checkpoint: Checkpoint, rows: int) -> None:
+        # Save lines are appended in order under the writer turn: one behind an earlier save
+        # line means the log went back. A verified mark may trail the saves made meanwhile.
+        if not checkpoint.verified and rows < self._last_ordered:
+            self.problems.append(f"checkpoint file line {checkpoint.line_number} records {rows} "
+                                 f"{self._rows_name()} after a line that recorded {self._last_ordered}: "
+                                 "the log went back (versions lost or an older copy restored) and "
+                                 "was written to again")
+        if len(self.aside) < self.ASIDE_LIMIT:
+            self.aside.append(checkpoint)
+
+    @property
+    def highest(self) -> int:
+        """The most rows any in-order line recorded (-1: no line)."""
+        return self._highest
+
+    def _rows_name(self) -> str:
+        return "versions" if self.chain == VERSIONS else f"{self.chain} rows"
+
+    SHOWN = 5          # a rewrite disagrees with every later checkpoint: name a few, count the rest
+
+    def match(self, rows: int, head: object, mac: object) -> list[str]:
+        """Problems between the current line(s) (all at ``rows``) and the row's hash and mac."""
+        found = []
+        for checkpoint in self._current:
+            self.checked += 1
+            for problem in differences(checkpoint, self.chain, head, mac):
+                self._disagreeing += 1
+                if self._disagreeing <= self.SHOWN:
+                    found.append(problem)
+        return found
+
+    def finish(self, last_row: int) -> None:
+        """After the pass: lines past the last row mean rows are missing."""
+        pending: list[Checkpoint] = []
+        while True:
+            for checkpoint in self._current:
+                # Past the last row: missing rows. At or before it but never met by the pass
+                # (an incremental pass starts later): looked up like the lines kept aside.
+                if checkpoint.entry(self.chain)[0] > last_row:
+                    pending.append(checkpoint)
+                elif len(self.aside) < self.ASIDE_LIMIT:
+                    self.aside.append(checkpoint)
+            if self.next_rows() is None:
+                break
+        if pending:
+            self.beyond = max(pending, key=lambda c: c.entry(self.chain)[0])
+            self.checked += len(pending)
+        if self._disagreeing > self.SHOWN:
+            self.problems.append(f"...and {self._disagreeing - self.SHOWN} later checkpoint(s) disagree "
+                                 "with the log the same way")
+        if self._foreign:
+            self.problems.append(f"the checkpoint file holds {self._foreign} checkpoint(s) of another "
+                                 "log: this log was replaced by another file, or two logs share one "
+                                 "checkpoint file (give each its own with --checkpoints)")
+
+
+def differences(checkpoint: Checkpoint, chain: str, head: object, mac: object) -> list[str]:
+    rows, recorded, recorded_mac = checkpoint.entry(chain)
+    what = "version row" if chain == VERSIONS else f"{chain} row"
+    when = f"the checkpoint of {checkpoint.at or 'an unknown time'}"
+    if head != recorded:
+        return [f"{what} {rows} no longer has the hash {when} recorded: rows up to it were "
+                "rewritten (chain recomputed) or an older copy was restored"]
+    if recorded_mac is not None and mac != recorded_mac:
+        return [f"{what} {rows} no longer has the department key hash {when} recorded "
+                "(removed or changed outside the app)"]
+    return []
+
+
+def _same(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+# ------------------------------------------------------------------ writing
+
+
+def append_checkpoint(file: Path, checkpoint: Checkpoint, key: DepartmentKey | None = None, *,
+                      durable: bool = True) -> None:
+    """Append one line (file 0600, folder 0700, never through a symlink, never to a FIFO or
+    device); fsync when ``durable``. A file that does not end with a newline (a crash cut its
+    last line) gets one first, so the new line stands alone."""
+    from workbench.core.paths import ensure_private_dir
+
+    flags = (os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0))
+    try:
+        ensure_private_dir(file.parent)
+        fd = os.open(file, flags, 0o600)
     except OSError as exc:
-        raise LogError(f"{file}: cannot write the checkpoint ({exc.strerror})") from None
+        raise LogError(_refusal(file, exc).replace("cannot use", "cannot write")) from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise LogError(f"{file}: the checkpoint file must be a regular file")
-        os.write(fd, (checkpoint.line() + "\n").encode("utf-8"))
-        os.fsync(fd)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise LogError(f"{file}: the checkpoint file must be a regular file; nothing was written to it")
+        text = checkpoint.line(key) + "\n"
+        if info.st_size and os.pread(fd, 1, info.st_size - 1) != b"\n":
+            text = "\n" + text
+        os.write(fd, text.encode("utf-8"))
+        if durable:
+            os.fsync(fd)
     except OSError as exc:
         raise LogError(f"{file}: cannot write the checkpoint ({exc.strerror})") from None
     finally:
         os.close(fd)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def head_of(conn: sqlite3.Connection, log_id: str | None, tables: dict[str, list] | None = None) -> Checkpoint:
+    """The log's head now (a few index seeks, never a count): read inside the caller's snapshot."""
+    from workbench.core.episodes.chain import GENESIS
+
+    row = conn.execute("SELECT id, hash, mac FROM version ORDER BY id DESC LIMIT 1").fetchone()
+    episodes = conn.execute("SELECT coalesce(max(id), 0) FROM episode").fetchone()[0]
+    if row is None:
+        return Checkpoint(0, GENESIS, episodes, now(), log_id=log_id, tables=tables or {})
+    return Checkpoint(row[0], str(row[1]), episodes, now(), mac=row[2], log_id=log_id, tables=tables or {})
+
+
+# ------------------------------------------------------------------ refusing to go on
 
 
 def refuse_reinitialising(log_path: Path, file: Path) -> None:
@@ -126,11 +452,7 @@ def refuse_reinitialising(log_path: Path, file: Path) -> None:
         return   # the opener reports it
     if size:
         return
-    try:
-        recorded = read_checkpoints(file)
-    except LogError:
-        recorded = []
-    held = max((c.versions for c in recorded), default=0)
+    held = recorded_versions(file)
     if held:
         raise LogMissing(f"{log_path} is missing or empty, but its checkpoint file {file} says it "
                          f"held {held} versions: all {held} are missing. The log was not recreated; "
@@ -138,28 +460,35 @@ def refuse_reinitialising(log_path: Path, file: Path) -> None:
                          "really is a new log)")
 
 
-def compare(conn: sqlite3.Connection, recorded: list[Checkpoint]) -> list[BrokenEpisode]:
-    """What the log lost or changed since each checkpoint; empty when it extends them all."""
-    problems: list[BrokenEpisode] = []
-    have = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM version").fetchone()
-    for checkpoint in recorded:
-        if not checkpoint.versions:
-            continue
-        row = conn.execute("SELECT hash FROM version WHERE id = ?", (checkpoint.versions,)).fetchone()
-        if row is None and have[1] >= checkpoint.versions:
-            problems.append(BrokenEpisode(None, (
-                f"version row {checkpoint.versions}, recorded by the checkpoint of {checkpoint.at}, "
-                "is missing")))
-        elif row is None:
-            first = have[1] + 1
-            rows = (f"version row {first} is" if first == checkpoint.versions
-                    else f"version rows {first}-{checkpoint.versions} are")
-            problems.append(BrokenEpisode(None, (
-                f"the checkpoint of {checkpoint.at} recorded {checkpoint.versions} versions "
-                f"({checkpoint.episodes} episodes) but the log has {have[0]}: {rows} missing "
-                "(deleted, truncated or an older copy restored)")))
-        elif row[0] != checkpoint.head:
-            problems.append(BrokenEpisode(None, (
-                f"version row {checkpoint.versions} no longer has the hash the checkpoint of "
-                f"{checkpoint.at} recorded: versions up to it were rewritten (chain recomputed)")))
-    return problems
+def recorded_versions(file: Path) -> int:
+    """The most versions any readable line of ``file`` records (0 without a file)."""
+    try:
+        return max((c.versions for c in iter_lines(file) if isinstance(c, Checkpoint)), default=0)
+    except LogError:
+        return 0
+
+
+def refuse_lost_versions(conn: sqlite3.Connection, file: Path, log_id: str | None, path: Path) -> None:
+    """Before a write: the log must still hold what the newest checkpoint recorded. A log that
+    lost its newest versions (deleted, an older copy restored, a damaged WAL) or had them
+    rewritten takes no more saves, which would hide the loss behind new rows."""
+    try:
+        lines = [c for c in newest_lines(file) if c.log_id in (None, log_id)]
+    except LogError:
+        return            # an unusable checkpoint file is reported when the line is appended
+    if not lines:
+        return
+    newest = max(lines, key=lambda c: c.versions)
+    if not newest.versions:
+        return
+    row = conn.execute("SELECT hash, mac FROM version WHERE id = ?", (newest.versions,)).fetchone()
+    if row is None:
+        have = conn.execute("SELECT coalesce(max(id), 0) FROM version").fetchone()[0]
+        raise LostVersions(f"{path} has {have} versions but its checkpoint of {newest.at} recorded "
+                           f"{newest.versions}: versions were lost (deleted, an older copy restored, "
+                           "or a damaged journal). Nothing was saved; run 'workbench log verify' "
+                           "and restore the log from the backup")
+    if differences(newest, VERSIONS, row[0], row[1]):
+        raise LostVersions(f"{path}: version row {newest.versions} is not the one its checkpoint of "
+                           f"{newest.at} recorded (rewritten, or an older copy restored). Nothing was "
+                           "saved; run 'workbench log verify' and restore the log from the backup")

@@ -30,6 +30,7 @@ from workbench.core.episodes.model import (
     VerifyReport,
 )
 from workbench.core.episodes.rows import to_json, utc_now
+from workbench.core.episodes.trust import LogTrust
 from workbench.core.episodes.validate import checked_details
 from workbench.core.episodes.writer import append_version, check_coding, episode_dict
 
@@ -39,13 +40,15 @@ if TYPE_CHECKING:
 
 class EpisodeLog:
     def __init__(self, path: str | Path, *, synchronous: str = "FULL",
-                 checkpoint_file: str | Path | None = None):
+                 checkpoint_file: str | Path | None = None, create: bool = True,
+                 key_file: str | Path | None = None):
         """Open (creating mode 0600 in a 0700 folder, and migrating) the log at ``path``.
 
         Raises LogError, leaving the file untouched, when it is not writable, not an
-        SQLite file, another SQLite database, or from a newer workbench.
-        ``synchronous`` is FULL so a saved episode survives a power cut; NORMAL is
-        only for benchmark comparison.
+        SQLite file, another SQLite database, or from a newer workbench; with
+        ``create=False`` (verify, export) a missing or empty file is refused instead of
+        created. ``synchronous`` is FULL so a saved episode survives a power cut; NORMAL
+        is only for benchmark comparison. ``key_file``: the department key (see :mod:`keys`).
         """
         self.path = _expanded(path, "episode log's path")
         #: The file behind any symlinks: its lock and its checkpoints are named after it, as
@@ -53,8 +56,13 @@ class EpisodeLog:
         self.real_path = Path(os.path.realpath(self.path))
         #: Where this log's checkpoints are kept (see :mod:`checkpoints`).
         self.checkpoint_file = checkpoints.checkpoint_path(self.real_path, checkpoint_file)
+        _refuse_crossed_files(self.path, self.checkpoint_file)
         # A missing or empty log is only created when no checkpoint says it held versions.
         checkpoints.refuse_reinitialising(self.path, self.checkpoint_file)
+        if not create:
+            _refuse_no_log(self.path)
+        #: The checkpoint file, the department key and the log's id (see :mod:`trust`).
+        self.trust = LogTrust(self.path, self.checkpoint_file, key_file)
         conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous)
         #: Problems worth telling the user that do not stop the log opening.
         self.warnings: list[str] = warnings
@@ -66,9 +74,23 @@ class EpisodeLog:
         self.on_wait: Callable[[float], None] | None = None
         try:
             storage.migrate(self._conn, self.path)
+            self.trust.attach(self._conn)
         except BaseException:
             self.close()
             raise
+
+    @property
+    def on_notice(self) -> Callable[[str], None] | None:
+        """Told each notice once: a clock that stepped back, a checkpoint that could not be written."""
+        return self.trust.on_notice
+
+    @on_notice.setter
+    def on_notice(self, callback: Callable[[str], None] | None) -> None:
+        self.trust.on_notice = callback
+
+    @property
+    def notices(self) -> list[str]:
+        return self.trust.notices
 
     # ------------------------------------------------------------ life cycle
 
@@ -97,11 +119,34 @@ class EpisodeLog:
         """The underlying connection, for export, bulk loading and benchmarks."""
         return self._conn
 
-    def _write(self, work: Any) -> Any:
+    def _write(self, work: Any, *, chained: bool = False, durable_checkpoint: bool = False) -> Any:
+        """One write transaction in the writer turn. ``chained``: it adds to a hash chain, so the
+        log must still hold what its newest checkpoint recorded, and the new head is appended
+        to the checkpoint file after the commit (still in the turn, so lines stay in order)."""
         opening.quick_check_once(self._conn, self._file_key, self.path)
         with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
             opening.refuse_another_file(self.path, self._file_key)
-            return storage.write(self._conn, self.path, work, self.on_wait)
+            if not chained:
+                return storage.write(self._conn, self.path, work, self.on_wait)
+            heads: list[checkpoints.Checkpoint] = []
+
+            def checked(conn: sqlite3.Connection) -> Any:
+                self.trust.before(conn)
+                result = work(conn)
+                heads[:] = [self.trust.head(conn)]
+                return result
+
+            result = storage.write(self._conn, self.path, checked, self.on_wait)
+            self.trust.after(heads[0], durable=durable_checkpoint)
+            return result
+
+    def _appended(self, appended: Any) -> None:
+        """Tell the coder, once, that the clock stepped back (the version is timed after the last)."""
+        step = appended.timing
+        if step.first_step:
+            self.trust.notice(f"the computer's clock is {step.behind_seconds:.0f} s behind the newest "
+                              "version in the log (it was stepped back, or another computer's clock is "
+                              "ahead); saves are timed just after that version, so the log stays in order")
 
     def _read(self, work: Any) -> Any:
         try:
@@ -137,12 +182,13 @@ class EpisodeLog:
             saving.refuse_consumed_draft(conn, draft_id)
             why = saving.duplicate_reason(conn, details, duplicate_reason)
             episode_id = insert_episode(conn, details)
-            append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
-                           coder=coder, note=_blank_none(note), reason=why)
+            self._appended(append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
+                                          coder=coder, note=_blank_none(note), reason=why, key=key))
             saving.record(conn, episode_id, save_id, digest, draft_id)
             return episode_id
 
-        return self.get(self._write(work))
+        key = self.trust.key
+        return self.get(self._write(work, chained=True))
 
     def amend(self, episode_id: int, coding: Coding, *, reason: str, coder: str,
               note: str | None = None, draft_id: int | None = None) -> EpisodeSummary:
@@ -168,12 +214,14 @@ class EpisodeLog:
             latest = versions[-1]
             if latest.status == VOIDED:
                 raise LogError(f"episode {episode_id} is void; it cannot be amended or voided again")
-            append_version(conn, episode_dict(episode_id, details), latest.version + 1, status,
-                           coding_from(latest), coder=coder, note=_blank_none(note), reason=reason)
+            self._appended(append_version(conn, episode_dict(episode_id, details), latest.version + 1,
+                                          status, coding_from(latest), coder=coder, note=_blank_none(note),
+                                          reason=reason, key=key))
             if draft_id is not None:
                 conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
 
-        self._write(work)
+        key = self.trust.key
+        self._write(work, chained=True)
 
     # ------------------------------------------------------------ reads
 
@@ -237,19 +285,35 @@ class EpisodeLog:
             return self.export(out, format=chosen, **options)
 
     def verify(self, *, expect: list[checkpoints.Checkpoint] | None = None,
-               use_checkpoint_file: bool = True) -> VerifyReport:
-        """PRAGMA integrity_check, the whole hash chain and every stored value, and that the
-        chain still extends every checkpoint (the checkpoint file's, plus ``expect``)."""
-        recorded = list(expect or [])
+               use_checkpoint_file: bool = True, incremental: bool = False) -> VerifyReport:
+        """PRAGMA integrity_check, every hash chain, every stored value and derived index, the
+        department key's hashes, and that the log still holds what every checkpoint recorded
+        (the checkpoint file's, plus ``expect``). A full verify that passes leaves a verified
+        mark; ``incremental`` checks only what was appended since the newest mark."""
+        report = self._read(lambda c: self.trust.verify(c, expect=list(expect or []),
+                                                        use_file=use_checkpoint_file, incremental=incremental))
         if use_checkpoint_file:
-            recorded = checkpoints.read_checkpoints(self.checkpoint_file) + recorded
-        return self._read(lambda c: chain.verify(c, recorded))
+            self.trust.mark_verified(report)
+        return report
 
     def checkpoint(self) -> checkpoints.Checkpoint:
-        """Append (version count, head hash, time) to the checkpoint file and return it."""
-        state = self._read(checkpoints.current)
-        checkpoints.append_checkpoint(self.checkpoint_file, state)
-        return state
+        """Append the log's head (version count, head hash, time) to the checkpoint file, in the
+        writer turn and fsynced; refused when the log lost what an earlier checkpoint recorded."""
+        self.trust.key   # a configured but unusable key is refused before anything is written
+        heads: list[checkpoints.Checkpoint] = []
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN")           # one snapshot for the check and the head
+            try:
+                self.trust.before(conn)
+                heads[:] = [self.trust.head(conn)]
+            finally:
+                conn.execute("COMMIT")
+
+        with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
+            self._read(work)
+            checkpoints.append_checkpoint(self.checkpoint_file, heads[0], self.trust.key)
+        return heads[0]
 
     # ------------------------------------------------------------ drafts
 
@@ -284,6 +348,30 @@ class EpisodeLog:
     def discard_draft(self, draft_id: int) -> None:
         """Remove a draft; a draft already gone is not an error."""
         self._write(lambda c: c.execute("DELETE FROM draft WHERE id = ?", (draft_id,)))
+
+
+def _refuse_crossed_files(log: Path, checkpoint_file: Path) -> None:
+    """The log is never written as a checkpoint file, nor the checkpoints as the log, and the
+    checkpoint file is none of the workbench's other files (the reference database, ...)."""
+    from workbench.core.files import OwnFileRefused, own_files, refuse_own_file
+
+    try:
+        refuse_own_file(checkpoint_file, own_files(log), "a checkpoint")
+        refuse_own_file(log, own_files(None, [checkpoint_file]), "the episode log")
+    except OwnFileRefused as exc:
+        raise LogError(str(exc)) from None
+
+
+def _refuse_no_log(path: Path) -> None:
+    """Commands that only read (verify, export) never create a log where there is none."""
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError:
+        raise LogError(f"no log here: {path} does not exist (nothing was created; check --log)") from None
+    except OSError:
+        return   # the opener says why
+    if not size:
+        raise LogError(f"no log here: {path} is empty (nothing was written to it; check --log)")
 
 
 def _expanded(path: str | Path, what: str) -> Path:

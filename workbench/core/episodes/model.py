@@ -144,6 +144,10 @@ class VerifyReport:
     episodes: int = 0
     head_hash: str = ""                   # the newest version row's hash: compare with a checkpoint
     checkpoints_checked: int = 0
+    notices: list[str] = field(default_factory=list)   # worth knowing, not damage (a clock step, ...)
+    incremental: bool = False             # only what was appended since the last verified mark
+    head_mac: str | None = None           # the department key's hash of the head, when keyed
+    tables: dict[str, list] = field(default_factory=dict)   # heads of other append-only tables
 
     @property
     def ok(self) -> bool:

@@ -187,6 +187,10 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         raise LogError(too_new_message(path, current))
 
     def apply(c: sqlite3.Connection) -> None:
+        from workbench.core.episodes.writer import identity
+
+        # Migrations fill derived tables with values only Python computes (the same on any backend).
+        c.create_function("workbench_identity", 2, identity, deterministic=True)
         have = c.execute("PRAGMA user_version").fetchone()[0]  # re-read under the lock
         if have == 0 and c.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise LogError(f"{path} is an SQLite database but not an episode log; it was left untouched")
