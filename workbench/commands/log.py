@@ -402,7 +402,12 @@ def _opened_as_evidence(args: argparse.Namespace) -> Any:
     """The log for verify and checkpoint. A log that cannot be opened, or is missing or empty,
     while its checkpoints say it held versions, is a finding (exit 1), not a usage mistake."""
     from workbench.core.episodes import LogError
-    from workbench.core.episodes.checkpoints import LogMissing, LostVersions, checkpoint_path, recorded_versions
+    from workbench.core.episodes.checkpoints import (
+        LogMissing,
+        LostVersions,
+        checkpoint_path,
+        recorded_versions,
+    )
     from workbench.core.paths import ConfigError, log_path
 
     try:

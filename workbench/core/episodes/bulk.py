@@ -47,8 +47,7 @@ def bulk_load(log, episodes: Iterable[tuple[EpisodeDetails, Coding, str]], *,
         prepared = [(checked_details(d), c, coder) for d, c, coder in chunk]
         for _d, coding, _coder in prepared:
             check_coding(coding)
-        key = log.trust.key
-        log._write(lambda conn, p=prepared: _insert(conn, p, stamp, key), chained=True)
+        log._write(lambda conn, p=prepared, k=log.trust.key: _insert(conn, p, stamp, k), chained=True)
         added += len(chunk)
 
 

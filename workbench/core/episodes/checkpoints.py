@@ -142,7 +142,7 @@ def _open_for_reading(file: Path) -> int | None:
 
 
 def _refusal(file: Path, exc: OSError) -> str:
-    if getattr(exc, "errno", None) == getattr(__import__("errno"), "ELOOP"):
+    if getattr(exc, "errno", None) == __import__("errno").ELOOP:
         return f"{file}: the checkpoint file is a symbolic link; give the real file's name"
     return f"{file}: cannot use the checkpoint file ({exc.strerror})"
 

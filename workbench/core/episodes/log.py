@@ -8,20 +8,19 @@ BEGIN IMMEDIATE transaction, retried with backoff while another writer holds it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.episodes import chain, checkpoints, opening, queries, saving, storage, turns
+from workbench.core.episodes import checkpoints, opening, queries, saving, storage, turns
+from workbench.core.episodes.drafts import DraftStore, required
 from workbench.core.episodes.model import (
     AMENDED,
     FINAL,
     VOIDED,
     Coding,
-    Draft,
     EpisodeDetails,
     EpisodeNotFound,
     EpisodeSummary,
@@ -29,8 +28,7 @@ from workbench.core.episodes.model import (
     LogError,
     VerifyReport,
 )
-from workbench.core.episodes.rows import to_json, utc_now
-from workbench.core.episodes.trust import LogTrust
+from workbench.core.episodes.trust import LogTrust, refuse_crossed_files, refuse_no_log
 from workbench.core.episodes.validate import checked_details
 from workbench.core.episodes.writer import append_version, check_coding, episode_dict
 
@@ -38,7 +36,7 @@ if TYPE_CHECKING:
     from workbench.core.episodes.listing import ListedEpisode
 
 
-class EpisodeLog:
+class EpisodeLog(DraftStore):
     def __init__(self, path: str | Path, *, synchronous: str = "FULL",
                  checkpoint_file: str | Path | None = None, create: bool = True,
                  key_file: str | Path | None = None):
@@ -56,11 +54,11 @@ class EpisodeLog:
         self.real_path = Path(os.path.realpath(self.path))
         #: Where this log's checkpoints are kept (see :mod:`checkpoints`).
         self.checkpoint_file = checkpoints.checkpoint_path(self.real_path, checkpoint_file)
-        _refuse_crossed_files(self.path, self.checkpoint_file)
+        refuse_crossed_files(self.path, self.checkpoint_file)
         # A missing or empty log is only created when no checkpoint says it held versions.
         checkpoints.refuse_reinitialising(self.path, self.checkpoint_file)
         if not create:
-            _refuse_no_log(self.path)
+            refuse_no_log(self.path)
         #: The checkpoint file, the department key and the log's id (see :mod:`trust`).
         self.trust = LogTrust(self.path, self.checkpoint_file, key_file)
         conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous)
@@ -140,14 +138,6 @@ class EpisodeLog:
             self.trust.after(heads[0], durable=durable_checkpoint)
             return result
 
-    def _appended(self, appended: Any) -> None:
-        """Tell the coder, once, that the clock stepped back (the version is timed after the last)."""
-        step = appended.timing
-        if step.first_step:
-            self.trust.notice(f"the computer's clock is {step.behind_seconds:.0f} s behind the newest "
-                              "version in the log (it was stepped back, or another computer's clock is "
-                              "ahead); saves are timed just after that version, so the log stays in order")
-
     def _read(self, work: Any) -> Any:
         try:
             return storage.retrying(lambda: work(self._conn), self.path)
@@ -169,7 +159,7 @@ class EpisodeLog:
         """
         details = checked_details(details)
         check_coding(coding)
-        coder = _required(coder, "coder")
+        coder = required(coder, "coder")
         save_id = saving.check_save_id(save_id)
         digest = saving.request_digest(details, coding)
 
@@ -182,7 +172,7 @@ class EpisodeLog:
             saving.refuse_consumed_draft(conn, draft_id)
             why = saving.duplicate_reason(conn, details, duplicate_reason)
             episode_id = insert_episode(conn, details)
-            self._appended(append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
+            self.trust.appended(append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
                                           coder=coder, note=_blank_none(note), reason=why, key=key))
             saving.record(conn, episode_id, save_id, digest, draft_id)
             return episode_id
@@ -194,15 +184,15 @@ class EpisodeLog:
               note: str | None = None, draft_id: int | None = None) -> EpisodeSummary:
         """A new version with new codes; the earlier versions stay as they were."""
         check_coding(coding)
-        reason = _required(reason, "reason")
-        coder = _required(coder, "coder")
+        reason = required(reason, "reason")
+        coder = required(coder, "coder")
         self._append(episode_id, AMENDED, lambda latest: coding, reason, coder, note, draft_id)
         return self.get(episode_id)
 
     def void(self, episode_id: int, *, reason: str, coder: str) -> EpisodeSummary:
         """A final version marking the episode void; its codes are kept for the record."""
-        reason = _required(reason, "reason")
-        coder = _required(coder, "coder")
+        reason = required(reason, "reason")
+        coder = required(coder, "coder")
         self._append(episode_id, VOIDED, lambda latest: latest.coding, reason, coder, None, None)
         return self.get(episode_id)
 
@@ -214,7 +204,7 @@ class EpisodeLog:
             latest = versions[-1]
             if latest.status == VOIDED:
                 raise LogError(f"episode {episode_id} is void; it cannot be amended or voided again")
-            self._appended(append_version(conn, episode_dict(episode_id, details), latest.version + 1,
+            self.trust.appended(append_version(conn, episode_dict(episode_id, details), latest.version + 1,
                                           status, coding_from(latest), coder=coder, note=_blank_none(note),
                                           reason=reason, key=key))
             if draft_id is not None:
@@ -299,79 +289,11 @@ class EpisodeLog:
     def checkpoint(self) -> checkpoints.Checkpoint:
         """Append the log's head (version count, head hash, time) to the checkpoint file, in the
         writer turn and fsynced; refused when the log lost what an earlier checkpoint recorded."""
-        self.trust.key   # a configured but unusable key is refused before anything is written
-        heads: list[checkpoints.Checkpoint] = []
-
-        def work(conn: sqlite3.Connection) -> None:
-            conn.execute("BEGIN")           # one snapshot for the check and the head
-            try:
-                self.trust.before(conn)
-                heads[:] = [self.trust.head(conn)]
-            finally:
-                conn.execute("COMMIT")
-
+        key = self.trust.key      # a configured but unusable key is refused before anything is written
         with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
-            self._read(work)
-            checkpoints.append_checkpoint(self.checkpoint_file, heads[0], self.trust.key)
-        return heads[0]
-
-    # ------------------------------------------------------------ drafts
-
-    def save_draft(self, coder: str, state: dict, draft_id: int | None = None) -> int:
-        """Store the wizard state (one small durable transaction); returns the draft's id."""
-        coder = _required(coder, "coder")
-        text = to_json(state)
-
-        def work(conn: sqlite3.Connection) -> int:
-            now = utc_now()
-            if draft_id is not None:
-                updated = conn.execute("UPDATE draft SET state = ?, updated_at = ? WHERE id = ?",
-                                       (text, now, draft_id))
-                if updated.rowcount:
-                    return int(draft_id)
-            saving.refuse_consumed_draft(conn, draft_id)
-            cursor = conn.execute("INSERT INTO draft (id, coder, state, created_at, updated_at) "
-                                  "VALUES (?, ?, ?, ?, ?)",
-                                  (saving.next_draft_id(conn), coder, text, now, now))
-            return int(cursor.lastrowid)
-
-        return self._write(work)
-
-    def drafts(self, coder: str) -> list[Draft]:
-        """The coder's unfinished episodes, most recently touched first."""
-        rows = self._read(lambda c: c.execute(
-            "SELECT id, coder, state, updated_at FROM draft WHERE coder = ? "
-            "ORDER BY updated_at DESC, id DESC", (coder,)).fetchall())
-        return [Draft(id=r[0], coder=r[1], state=json.loads(r[2]),
-                      updated_at=dt.datetime.fromisoformat(r[3])) for r in rows]
-
-    def discard_draft(self, draft_id: int) -> None:
-        """Remove a draft; a draft already gone is not an error."""
-        self._write(lambda c: c.execute("DELETE FROM draft WHERE id = ?", (draft_id,)))
-
-
-def _refuse_crossed_files(log: Path, checkpoint_file: Path) -> None:
-    """The log is never written as a checkpoint file, nor the checkpoints as the log, and the
-    checkpoint file is none of the workbench's other files (the reference database, ...)."""
-    from workbench.core.files import OwnFileRefused, own_files, refuse_own_file
-
-    try:
-        refuse_own_file(checkpoint_file, own_files(log), "a checkpoint")
-        refuse_own_file(log, own_files(None, [checkpoint_file]), "the episode log")
-    except OwnFileRefused as exc:
-        raise LogError(str(exc)) from None
-
-
-def _refuse_no_log(path: Path) -> None:
-    """Commands that only read (verify, export) never create a log where there is none."""
-    try:
-        size = os.stat(path).st_size
-    except FileNotFoundError:
-        raise LogError(f"no log here: {path} does not exist (nothing was created; check --log)") from None
-    except OSError:
-        return   # the opener says why
-    if not size:
-        raise LogError(f"no log here: {path} is empty (nothing was written to it; check --log)")
+            head = self._read(self.trust.checked_head)
+            checkpoints.append_checkpoint(self.checkpoint_file, head, key)
+        return head
 
 
 def _expanded(path: str | Path, what: str) -> Path:
@@ -381,12 +303,6 @@ def _expanded(path: str | Path, what: str) -> Path:
         return expand_user(path, what)
     except UnusableFile as exc:
         raise LogError(exc.strerror) from None
-
-
-def _required(value: str | None, field: str) -> str:
-    if value is None or not str(value).strip():
-        raise LogError(f"{field}: required")
-    return str(value).strip()
 
 
 def _blank_none(value: str | None) -> str | None:

@@ -9,6 +9,7 @@ checkpoint``. Nothing here knows SQLite beyond plain queries over rows.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -66,6 +67,15 @@ class LogTrust:
 
         return checkpoints.head_of(conn, self.log_id, other_heads(conn))
 
+    def checked_head(self, conn: sqlite3.Connection) -> Checkpoint:
+        """For ``log checkpoint``: the head now, refused if the log lost what was recorded before."""
+        conn.execute("BEGIN")           # one snapshot for the check and the head
+        try:
+            self.before(conn)
+            return self.head(conn)
+        finally:
+            conn.execute("COMMIT")
+
     def after(self, head: Checkpoint, *, durable: bool = False) -> None:
         """After the commit, still in the writer turn: append the head. A failure never undoes
         the save; it is told, since verify cannot vouch for saves it has no line for."""
@@ -73,6 +83,14 @@ class LogTrust:
             checkpoints.append_checkpoint(self.checkpoint_file, head, self._key_or_none(), durable=durable)
         except LogError as exc:
             self.notice(f"the save is kept, but its checkpoint could not be written: {exc}")
+
+    def appended(self, appended: Any) -> None:
+        """Tell the coder, once, that the clock stepped back (the version is timed after the last)."""
+        step = appended.timing
+        if step.first_step:
+            self.notice(f"the computer's clock is {step.behind_seconds:.0f} s behind the newest "
+                        "version in the log (it was stepped back, or another computer's clock is "
+                        "ahead); saves are timed just after that version, so the log stays in order")
 
     def _key_or_none(self) -> keys.DepartmentKey | None:
         return self._key if isinstance(self._key, keys.DepartmentKey) else None
@@ -97,3 +115,27 @@ class LogTrust:
         except LogError as exc:
             report.notices.append(f"the verified mark could not be written ({exc}): the next "
                                   "incremental verify will be a full one")
+
+
+def refuse_crossed_files(log: Path, checkpoint_file: Path) -> None:
+    """The log is never written as a checkpoint file, nor the checkpoints as the log, and the
+    checkpoint file is none of the workbench's other files (the reference database, ...)."""
+    from workbench.core.files import OwnFileRefused, own_files, refuse_own_file
+
+    try:
+        refuse_own_file(checkpoint_file, own_files(log), "a checkpoint")
+        refuse_own_file(log, own_files(None, [checkpoint_file]), "the episode log")
+    except OwnFileRefused as exc:
+        raise LogError(str(exc)) from None
+
+
+def refuse_no_log(path: Path) -> None:
+    """Commands that only read (verify, export) never create a log where there is none."""
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError:
+        raise LogError(f"no log here: {path} does not exist (nothing was created; check --log)") from None
+    except OSError:
+        return   # the opener says why
+    if not size:
+        raise LogError(f"no log here: {path} is empty (nothing was written to it; check --log)")
