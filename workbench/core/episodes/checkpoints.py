@@ -198,23 +198,27 @@ def read_checkpoints(file: Path) -> list[Checkpoint]:
     return [item for item in iter_lines(file) if isinstance(item, Checkpoint)]
 
 
-def newest_lines(file: Path, block: int = 4096) -> list[Checkpoint]:
-    """The checkpoints in the last ``block`` bytes of the file (at least one complete line
-    when the file has one), oldest first: what a save compares the log with."""
+def newest_line(file: Path, log_id: str | None = None, block: int = 4096) -> Checkpoint | None:
+    """The newest save (or ``log checkpoint``) line of the log ``log_id``, read from the end:
+    what a save compares the log with. Verified marks may trail the saves and are passed over."""
     fd = _open_for_reading(file)
     if fd is None:
-        return []
+        return None
     try:
         size = os.fstat(fd).st_size
         while True:
             start = max(0, size - block)
-            data = os.pread(fd, size - start, start)
-            lines = data.split(b"\n")
+            lines = os.pread(fd, size - start, start).split(b"\n")
             if start:
                 lines = lines[1:]                     # the first piece may be a line's tail
-            found = [c for c in (parse_line(raw, 0) for raw in lines if raw.strip()) if isinstance(c, Checkpoint)]
-            if found or not start or block >= 1 << 20:
-                return found
+            for raw in reversed(lines):
+                if not raw.strip() or b'"verified"' in raw:
+                    continue
+                found = parse_line(raw, 0)
+                if isinstance(found, Checkpoint) and found.log_id in (None, log_id):
+                    return found
+            if not start or block >= 1 << 20:
+                return None
             block *= 4
     finally:
         os.close(fd)
@@ -473,13 +477,10 @@ def refuse_lost_versions(conn: sqlite3.Connection, file: Path, log_id: str | Non
     lost its newest versions (deleted, an older copy restored, a damaged WAL) or had them
     rewritten takes no more saves, which would hide the loss behind new rows."""
     try:
-        lines = [c for c in newest_lines(file) if c.log_id in (None, log_id)]
+        newest = newest_line(file, log_id)
     except LogError:
         return            # an unusable checkpoint file is reported when the line is appended
-    if not lines:
-        return
-    newest = max(lines, key=lambda c: c.versions)
-    if not newest.versions:
+    if newest is None or not newest.versions:
         return
     row = conn.execute("SELECT hash, mac FROM version WHERE id = ?", (newest.versions,)).fetchone()
     if row is None:
