@@ -221,7 +221,7 @@ def test_an_incremental_verify_checks_what_came_since_the_last_full_one(tmp_path
 def test_another_append_only_table_joins_checkpoints_and_verify(tmp_path: Path, monkeypatch) -> None:
     """How the audit table of a later issue joins: its own chain, registered once."""
     from workbench.core.episodes import verify as verifying
-    from workbench.core.episodes.chain import GENESIS, ChainResult
+    from workbench.core.episodes.chain import GENESIS, ChainResult, Start
 
     def head(conn):
         row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
@@ -229,11 +229,11 @@ def test_another_append_only_table_joins_checkpoints_and_verify(tmp_path: Path, 
 
     def row(conn, n):
         found = conn.execute("SELECT hash FROM audit WHERE id = ?", (n,)).fetchone()
-        return (found[0], None, "") if found else None
+        return Start(n, found[0]) if found else None
 
     def check(conn, *, start, key, stream):
         result = ChainResult()
-        previous_id, previous = start[0], start[1]
+        previous_id, previous = start.id, start.hash
         want = stream.next_rows()
         for n, what, digest in conn.execute("SELECT id, what, hash FROM audit WHERE id > ? ORDER BY id",
                                             (previous_id,)):
@@ -367,3 +367,32 @@ def test_threads_and_processes_keep_checkpoint_lines_in_order(tmp_path: Path) ->
         lines = [c.versions for c in checkpoints.read_checkpoints(log.checkpoint_file) if not c.verified]
     assert report.ok and report.versions_checked == 4 * 3 * 15 + 1
     assert lines == sorted(lines) and lines[-1] == report.versions_checked and len(lines) == 181
+
+
+def test_a_verify_split_between_processes_finds_what_one_pass_finds(tmp_path: Path, key_file: Path,
+                                                                    monkeypatch) -> None:
+    from workbench.core.episodes import verify as verifying
+
+    path = tmp_path / "episodes.db"
+    with _log(path, 40) as log:
+        for n in (3, 17, 29):
+            log.amend(n, coding("K57.9"), reason="fix", coder="bob")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE version SET coder = 'mallory' WHERE id = 5")
+    conn.execute("UPDATE version SET saved_at = '2020-01-01T00:00:00.000000+00:00' WHERE id = 22")
+    conn.execute("UPDATE version SET mac = NULL WHERE id = 35")
+    for table in ("version_code", "code_index", "code_date"):
+        conn.execute(f"DELETE FROM {table} WHERE version_id = 30")
+    conn.execute("DELETE FROM version WHERE id = 30")
+    conn.commit()
+    conn.close()
+    reports = []
+    for threshold in (10**9, 0):
+        monkeypatch.setattr(verifying, "PARALLEL_MIN_ROWS", threshold)
+        with EpisodeLog(path) as log:
+            reports.append(log.verify(use_checkpoint_file=False))
+    one, split = reports
+    assert not one.ok and {(b.episode_id, b.problem) for b in one.broken} == \
+        {(b.episode_id, b.problem) for b in split.broken}
+    assert (one.versions_checked, one.head_hash, one.notices) == (split.versions_checked, split.head_hash, split.notices)
+    assert len(one.broken) >= 4

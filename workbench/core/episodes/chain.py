@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.core.episodes.model import BrokenEpisode
 from workbench.core.episodes.values import (
     READ_ERRORS,
+    FastChecks,
     code_problems,
     episode_problems,
     version_problems,
@@ -78,14 +79,30 @@ def _j(value: object) -> str:
 _BY_KIND_AND_POSITION = itemgetter(0, 1)
 
 
-def row_content(row: tuple, codes: list[tuple]) -> bytes:
+def _code_text(code: tuple) -> str:
+    return "[" + ",".join(map(_j, code)) + "]"
+
+
+def row_content(row: tuple, codes: list[tuple], code_texts: dict[tuple, str] | None = None) -> bytes:
     """Canonical content of a row selected with VERSION_COLUMNS: exactly :func:`canonical`'s
-    bytes for the same values (a test holds the two equal), built without the dicts."""
+    bytes for the same values (a test holds the two equal), built without the dicts.
+    ``code_texts`` remembers code rows already written (they repeat across a log)."""
     (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides,
      coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age,
      clock_at) = row[:23]
-    ordered = sorted(codes, key=_BY_KIND_AND_POSITION)
-    code_text = ",".join("[" + ",".join(map(_j, c)) + "]" for c in ordered)
+    ordered = sorted(codes, key=_BY_KIND_AND_POSITION) if len(codes) > 1 else codes
+    if code_texts is None:
+        code_text = ",".join(map(_code_text, ordered))
+    else:
+        parts = []
+        for code in ordered:
+            text = code_texts.get(code)
+            if text is None:
+                text = _code_text(code)
+                if len(code_texts) < 100_000:
+                    code_texts[code] = text
+            parts.append(text)
+        code_text = ",".join(parts)
     episode = (('"age":' + _j(age) + "," if age is not None else "")
                + '"date":' + _j(date) + ',"episode":' + _j(ref) + ',"id":' + _j(episode_id)
                + ',"nhs_number":' + _j(nhs) + ',"patient":' + _j(patient)
@@ -98,12 +115,13 @@ def row_content(row: tuple, codes: list[tuple]) -> bytes:
     return ('{"codes":[' + code_text + '],"episode":{' + episode + '},"version":{' + version + "}}").encode()
 
 
-def codes_by_version(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[int, list[tuple]]]:
+def codes_by_version(conn: sqlite3.Connection, after: int = 0,
+                     until: int = 2**63 - 1) -> Iterator[tuple[int, list[tuple]]]:
     """(version id, its codes) in version id order from the primary key; the mark is hashed
     only when set (as the writer does)."""
     cursor = conn.execute("SELECT version_id, kind, position, code, classification, edition, mark "
-                          "FROM version_code WHERE version_id > ? ORDER BY version_id, kind, position",
-                          (after,))
+                          "FROM version_code WHERE version_id > ? AND version_id <= ? "
+                          "ORDER BY version_id, kind, position", (after, until))
     for version_id, group in groupby(cursor, key=itemgetter(0)):
         yield version_id, [r[1:] if r[6] is not None else r[1:6] for r in group]
 
@@ -120,22 +138,45 @@ class ChainResult:
     index_rows: int = 0                  # distinct (code, version) pairs seen: the derived indexes' size
 
 
-def check_versions(conn: sqlite3.Connection, *, start: tuple[int, str, str | None, str] = (0, GENESIS, None, ""),
-                   key: DepartmentKey | None = None, stream: LineStream | None = None) -> ChainResult:
-    """Every version row after ``start`` (id, hash, mac, saved_at) in id order: contiguous ids,
-    parsable values, hashes, times, the department key's hashes, and each checkpoint line the
-    stream holds for these rows. Never raises on bad content."""
+@dataclass(frozen=True)
+class Start:
+    """Where a pass over a chain begins: the row before its first (id 0: the genesis)."""
+
+    id: int = 0
+    hash: str = GENESIS
+    mac: str | None = None
+    saved_at: str = ""
+    clock_at: str | None = None
+    keyed: bool = False                  # that row or one before it carries the department key's hash
+
+
+def version_start(conn: sqlite3.Connection, row_id: int) -> Start | None:
+    """Version row ``row_id`` as the start of a pass; None when it is missing."""
+    row = conn.execute("SELECT hash, mac, saved_at, clock_at, EXISTS (SELECT 1 FROM version WHERE id <= ? "
+                       "AND mac IS NOT NULL) FROM version WHERE id = ?", (row_id, row_id)).fetchone()
+    if row is None:
+        return None
+    return Start(row_id, row[0], row[1], row[2] if isinstance(row[2], str) else "", row[3], bool(row[4]))
+
+
+def check_versions(conn: sqlite3.Connection, *, start: Start = Start(), key: DepartmentKey | None = None,
+                   stream: LineStream | None = None, until: int | None = None) -> ChainResult:
+    """Every version row after ``start`` (up to ``until``) in id order: contiguous ids, parsable
+    values, hashes, times, the department key's hashes, and each checkpoint line the stream
+    holds for these rows. Never raises on bad content."""
     result = ChainResult()
     broken = result.problems.append
-    previous_id, previous, previous_mac, previous_time = start
-    keyed = previous_mac is not None     # from the first keyed row on, every row must be keyed
-    previous_clock: object = None
-    codes = codes_by_version(conn, previous_id)
+    previous_id, previous, previous_mac, previous_time = start.id, start.hash, start.mac, start.saved_at
+    keyed = start.keyed                  # from the first keyed row on, every row must be keyed
+    previous_clock: object = start.clock_at
+    last = until if until is not None else 2**63 - 1
+    codes = codes_by_version(conn, previous_id, last)
     pending = next(codes, None)
+    fast, code_texts, sha256 = FastChecks(), {}, hashlib.sha256
     want = stream.next_rows() if stream is not None else None
     # LEFT JOIN: a version whose episode row was deleted is still checked (and fails).
-    rows = conn.execute(f"SELECT {VERSION_COLUMNS} FROM version v "
-                        "LEFT JOIN episode e ON e.id = v.episode_id WHERE v.id > ? ORDER BY v.id", (previous_id,))
+    rows = conn.execute(f"SELECT {VERSION_COLUMNS} FROM version v LEFT JOIN episode e ON e.id = v.episode_id "
+                        "WHERE v.id > ? AND v.id <= ? ORDER BY v.id", (previous_id, last))
     for row in rows:
         vid, episode_id, prev_hash, stored = row[0], row[1], row[PREV_HASH], row[HASH]
         while pending is not None and pending[0] < vid:
@@ -152,20 +193,24 @@ def check_versions(conn: sqlite3.Connection, *, start: tuple[int, str, str | Non
         if prev_hash != previous:
             broken(BrokenEpisode(episode_id, f"the chain is broken before version row {vid} "
                                              "(a version was removed or inserted)"))
-        if row[PATIENT] is None:
-            broken(BrokenEpisode(episode_id, "the episode's details are missing"))
-        else:
-            for problem in episode_problems(*row[15:20]):
-                broken(BrokenEpisode(episode_id, problem))
-        problems = version_problems(row[2], row[3], row[7], row[8], row[9], row[SAVED_AT], prev_hash, stored)
-        if mine:
-            problems += code_problems(mine)
-        for problem in problems:
-            broken(BrokenEpisode(episode_id, f"version row {vid}: {problem}"))
         try:
-            same = hashlib.sha256(row_content(row, mine) + b"\n" + prev_hash.encode("ascii")).hexdigest() == stored
+            same = sha256(row_content(row, mine, code_texts) + b"\n" + prev_hash.encode("ascii")).hexdigest() == stored
         except READ_ERRORS:
             same = False
+        # Every stored value parses: the common shapes are recognised from a cache, the rest explained.
+        if row[PATIENT] is None:
+            broken(BrokenEpisode(episode_id, "the episode's details are missing"))
+        elif not fast.episode_ok(*row[15:20]):
+            for problem in episode_problems(*row[15:20]):
+                broken(BrokenEpisode(episode_id, problem))
+        if not (same and prev_hash == previous and fast.version_ok(row[2], row[3], row[7], row[8], row[9],
+                                                                   row[SAVED_AT])
+                and (not mine or fast.codes_ok(mine))):
+            problems = version_problems(row[2], row[3], row[7], row[8], row[9], row[SAVED_AT], prev_hash, stored)
+            if mine:
+                problems += code_problems(mine)
+            for problem in problems:
+                broken(BrokenEpisode(episode_id, f"version row {vid}: {problem}"))
         if not same:
             broken(BrokenEpisode(episode_id, f"version {row[2]} was changed outside the app"))
         saved_at, clock_at, mac = row[SAVED_AT], row[CLOCK_AT], row[MAC]

@@ -15,6 +15,7 @@ and their chains into every verify.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -23,12 +24,10 @@ from itertools import chain as chained
 from pathlib import Path
 
 from workbench.core.episodes import checkpoints
-from workbench.core.episodes.chain import GENESIS, ChainResult, check_versions
+from workbench.core.episodes.chain import GENESIS, ChainResult, Start, check_versions, version_start
 from workbench.core.episodes.checkpoints import Checkpoint, LineStream
 from workbench.core.episodes.keys import DepartmentKey
 from workbench.core.episodes.model import BrokenEpisode, VerifyReport
-
-Start = tuple[int, str, "str | None", str]     # (row id, its hash, its mac, its time)
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class AppendOnlyTable:
 
     name: str                                                       # its key in checkpoint lines
     head: Callable[[sqlite3.Connection], tuple[int, str, str | None]]          # (rows, last hash, its mac)
-    row: Callable[[sqlite3.Connection, int], tuple[str, str | None, str] | None]  # (hash, mac, time) of row N
+    row: Callable[[sqlite3.Connection, int], Start | None]          # row N as a place to start from
     check: Callable[..., ChainResult]       # (conn, *, start: Start, key, stream) -> ChainResult
 
 
@@ -46,12 +45,9 @@ def _version_head(conn: sqlite3.Connection) -> tuple[int, str, str | None]:
     return (row[0], row[1], row[2]) if row else (0, GENESIS, None)
 
 
-def _version_row(conn: sqlite3.Connection, row_id: int) -> tuple[str, str | None, str] | None:
-    row = conn.execute("SELECT hash, mac, saved_at FROM version WHERE id = ?", (row_id,)).fetchone()
-    return (row[0], row[1], row[2] if isinstance(row[2], str) else "") if row else None
-
-
-VERSIONS = AppendOnlyTable(checkpoints.VERSIONS, _version_head, _version_row, check_versions)
+VERSIONS = AppendOnlyTable(checkpoints.VERSIONS, _version_head, version_start, check_versions)
+#: A full verify of a log with more version rows than this splits the chain pass between processes.
+PARALLEL_MIN_ROWS = 150_000
 #: Further append-only tables, registered by the modules that own them.
 OTHER_TABLES: list[AppendOnlyTable] = []
 
@@ -95,7 +91,11 @@ def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | 
             start, found = _start(conn, table, since[0] if since else None)
             broken += found
             try:
-                outcome = table.check(conn, start=start, key=key, stream=stream)
+                if table is VERSIONS and not incremental and _worth_splitting(conn):
+                    outcome = _versions_in_parallel(conn, path, start, key)
+                    broken += _match_lines(conn, stream, start.id, outcome.head[0])
+                else:
+                    outcome = table.check(conn, start=start, key=key, stream=stream)
             except sqlite3.DatabaseError as exc:
                 broken.append(BrokenEpisode(None, f"the {table.name} table could not be read to the end ({exc})"))
                 continue
@@ -104,7 +104,7 @@ def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | 
             broken += _beyond(stream, outcome.head[0], table.name)
             broken += _aside(conn, table, stream)
             notices += outcome.notices + stream.notices + _uncovered(stream, outcome.head[0], table.name,
-                                                                       start[0], checkpoint_file)
+                                                                       start.id, checkpoint_file)
             checked_lines += stream.checked + len(stream.aside)
             if table is VERSIONS:
                 head, result = outcome.head, outcome
@@ -137,15 +137,82 @@ def _start(conn: sqlite3.Connection, table: AppendOnlyTable,
     """Where a pass over ``table`` begins: the genesis, or the row the verified mark names."""
     entry = mark.entry(table.name) if mark is not None else None
     if entry is None or not entry[0]:
-        return (0, GENESIS, None, ""), []
-    rows, head, mac = entry
-    found = table.row(conn, rows)
+        return Start(), []
+    found = table.row(conn, entry[0])
     if found is None:
-        return (0, GENESIS, None, ""), [BrokenEpisode(None, (
-            f"{table.name} row {rows}, verified on {mark.at}, is missing: rows were deleted, the "
+        return Start(), [BrokenEpisode(None, (
+            f"{table.name} row {entry[0]}, verified on {mark.at}, is missing: rows were deleted, the "
             "log was truncated or an older copy restored"))]
-    problems = checkpoints.differences(mark, table.name, found[0], found[1])
-    return (rows, found[0], found[1], found[2]), [BrokenEpisode(None, p) for p in problems]
+    return found, [BrokenEpisode(None, p) for p in checkpoints.differences(mark, table.name, found.hash, found.mac)]
+
+
+def _worth_splitting(conn: sqlite3.Connection) -> bool:
+    rows = conn.execute("SELECT coalesce(max(id), 0) FROM version").fetchone()[0]
+    return rows >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) > 1
+
+
+def _versions_in_parallel(conn: sqlite3.Connection, path: Path, start: Start,
+                          key: DepartmentKey | None) -> ChainResult:
+    """The version chain cut into ranges at existing rows, one process each (hashing is Python,
+    and a full verify of a million versions is minutes of it on one core); the same result as
+    one pass, in order. The ranges end at this snapshot's head: rows saved since are not ours."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    head = conn.execute("SELECT coalesce(max(id), 0) FROM version").fetchone()[0]
+    parts = min(os.cpu_count() or 1, 4)
+    starts = [start]
+    for k in range(1, parts):
+        boundary = start.id + (head - start.id) * k // parts
+        row = conn.execute("SELECT max(id) FROM version WHERE id <= ?", (boundary,)).fetchone()[0]
+        found = version_start(conn, row) if row and row > starts[-1].id else None
+        if found is not None:
+            starts.append(found)
+    ends = [s.id for s in starts[1:]] + [head]
+    secret = key.secret if key is not None else None
+    context = multiprocessing.get_context("spawn")   # a fresh process: no copy of this one's connections
+    with ProcessPoolExecutor(max_workers=len(starts), mp_context=context) as pool:
+        futures = [pool.submit(_versions_between, str(path), s, end, secret) for s, end in zip(starts, ends, strict=True)]
+        parts_found = [f.result() for f in futures]
+    result = ChainResult()
+    for part in parts_found:
+        result.problems += part.problems
+        result.notices += part.notices
+        result.rows += part.rows
+        result.index_rows += part.index_rows
+    result.head, result.head_mac = parts_found[-1].head, parts_found[-1].head_mac
+    orphan = conn.execute("SELECT min(version_id) FROM version_code WHERE version_id > ?", (head,)).fetchone()[0]
+    if orphan is not None:
+        result.problems.append(BrokenEpisode(None, f"codes belong to missing version {orphan}"))
+    return result
+
+
+def _versions_between(path: str, start: Start, until: int, secret: bytes | None) -> ChainResult:
+    """One range of the version chain, in a worker process with its own read-only snapshot."""
+    key = DepartmentKey(secret, "verify") if secret is not None else None
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        return check_versions(conn, start=start, key=key, until=until)
+    finally:
+        conn.close()
+
+
+def _match_lines(conn: sqlite3.Connection, stream: LineStream, after: int, until: int) -> list[BrokenEpisode]:
+    """Each checkpoint line against the hash and key hash of the row it names (when the chain
+    pass ran elsewhere): one walk of the version ids, merged with the lines in order."""
+    problems: list[str] = []
+    want = stream.next_rows()
+    if want is not None:
+        for vid, digest, mac in conn.execute("SELECT id, hash, mac FROM version WHERE id > ? AND id <= ? "
+                                             "ORDER BY id", (after, until)):
+            while want is not None and want <= vid:
+                if want == vid:
+                    problems += stream.match(vid, digest, mac)
+                want = stream.next_rows()
+            if want is None:
+                break
+    return [BrokenEpisode(None, p) for p in problems]
 
 
 def _beyond(stream: LineStream, last_row: int, name: str) -> list[BrokenEpisode]:
@@ -189,7 +256,7 @@ def _aside(conn: sqlite3.Connection, table: AppendOnlyTable, stream: LineStream)
         if found is None:
             problems.append(f"{table.name} row {rows}, recorded by the checkpoint of {checkpoint.at}, is missing")
         else:
-            problems += checkpoints.differences(checkpoint, table.name, found[0], found[1])
+            problems += checkpoints.differences(checkpoint, table.name, found.hash, found.mac)
     return [BrokenEpisode(None, p) for p in problems]
 
 
