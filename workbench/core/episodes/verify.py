@@ -261,10 +261,13 @@ def _aside(conn: sqlite3.Connection, table: AppendOnlyTable, stream: LineStream)
 
 
 def _key_notices(conn: sqlite3.Connection, key: DepartmentKey | None, head: int) -> list[str]:
-    first = conn.execute("SELECT min(id) FROM version WHERE mac IS NOT NULL").fetchone()[0]
-    if key is None:
+    if key is None:   # the newest row says whether the log is keyed (every row after the first keyed one is)
+        keyed = conn.execute("SELECT mac IS NOT NULL FROM version ORDER BY id DESC LIMIT 1").fetchone()
         return ["versions carry the department key's hash; give the key (--key-file, or [log] key_file "
-                "in the config) to check them"] if first is not None else []
+                "in the config) to check them"] if keyed and keyed[0] else []
+    # In id order, stopping at the first: no index on mac is needed for this.
+    row = conn.execute("SELECT id FROM version WHERE mac IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+    first = row[0] if row else None
     if first is None:
         return [f"no version carries the department key's hash yet (key {key.id}): they are added "
                 "from the next save"] if head else []
