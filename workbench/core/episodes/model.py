@@ -23,11 +23,13 @@ class EpisodeNotFound(LogError):
 
 
 class DuplicateEpisode(LogError):
-    """A live episode already has this patient, episode reference and start date."""
+    """A live episode already has this patient, episode reference and start date (``near``: the
+    same once case, spaces, zero-width and full-width characters are set aside)."""
 
-    def __init__(self, message: str, existing_id: int):
+    def __init__(self, message: str, existing_id: int, near: bool = False):
         super().__init__(message)
         self.existing_id = existing_id
+        self.near = near
 
 
 class DraftAlreadySaved(LogError):
