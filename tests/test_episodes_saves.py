@@ -139,7 +139,7 @@ def test_a_log_from_before_schema_6_finds_near_duplicates_of_its_old_episodes(tm
         if version <= 4:
             for statement in storage.split_statements(script.read_text()):
                 conn.execute(statement)
-    conn.execute(f"PRAGMA user_version = 4")
+    conn.execute("PRAGMA user_version = 4")
     conn.execute(f"PRAGMA application_id = {storage.APPLICATION_ID}")
     conn.execute("INSERT INTO episode (id, patient, episode_ref, start_date) VALUES (1, 'P-SECRET', 'E1', '2024-01-01')")
     conn.execute("INSERT INTO version (id, episode_id, version, status, coder, saved_at, prev_hash, hash) "

@@ -277,7 +277,7 @@ def test_every_file_the_workbench_writes_is_private_under_umask_000(tmp_path) ->
         assert done.returncode == 0, (argv, done.stderr)
     seen = set()
     for top in (home, data):
-        for folder, dirs, files in os.walk(top):
+        for folder, _dirs, files in os.walk(top):
             assert mode(Path(folder)) == 0o700, folder
             for name in files:
                 assert mode(Path(folder) / name) == 0o600, (folder, name)
