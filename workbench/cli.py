@@ -101,6 +101,21 @@ def _escape_unencodable_output() -> None:
                 reconfigure(errors="backslashreplace")
 
 
+@contextlib.contextmanager
+def _visible_output():
+    """While a command runs, everything it prints passes through safetext.visible: a stored or
+    imported field holding ESC, OSC or a bidi override cannot drive the terminal, whichever
+    command prints it (commands escape single fields themselves too, so a line stays a line)."""
+    from workbench.core.safetext import VisibleStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(sys.stdout), VisibleStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def _no_terminal_reason() -> str | None:
     """Why the app cannot run here, or None: it needs a real terminal on stdin and stdout."""
     if os.environ.get("WORKBENCH_HEADLESS") == "1":
@@ -183,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             from workbench.tui import run_app
 
             return run_app(log=args.log, theme=args.theme)
-        return int(handler(args) or 0)
+        with _visible_output():
+            return int(handler(args) or 0)
     except UserError as exc:
         return report_error(str(exc), exc.exit_code)
     except KeyboardInterrupt:

@@ -505,5 +505,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _progress_bar(done: int, total: int) -> None:
     width = 30
     filled = width * done // total if total else width
-    sys.stderr.write(f"\rexporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    sys.stderr.flush()
+    # The carriage return is ours, on purpose: past the escaping every command's output gets.
+    stream = getattr(sys.stderr, "unfiltered", sys.stderr)
+    stream.write(f"\rexporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    stream.flush()

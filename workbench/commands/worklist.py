@@ -98,11 +98,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _line(item: Any) -> str:
     from workbench.core.dates import show_date
+    from workbench.core.safetext import visible
 
-    note = f"  ({item.note})" if item.status == "query" and item.note else ""
+    # Imported text is shown with control characters escaped: a field must not drive the terminal.
+    note = f"  ({visible(item.note)})" if item.status == "query" and item.note else ""
     linked = f"  episode {item.episode_id}" if item.episode_id else ""
-    return (f"{item.id:>6}  {show_date(item.start_date):<11}  {item.patient:<12} {item.episode:<12} "
-            f"{(item.specialty or '-'):<14} {item.status:<6}{linked}{note}")
+    return (f"{item.id:>6}  {show_date(item.start_date):<11}  {visible(item.patient):<12} "
+            f"{visible(item.episode):<12} {visible(item.specialty or '-'):<14} {item.status:<6}{linked}{note}")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -123,8 +125,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(item.as_dict())
     else:
+        from workbench.core.safetext import visible
+
         for key, value in item.as_dict().items():
-            print(f"{key:<12} {'' if value is None else value}")
+            print(f"{key:<12} {'' if value is None else visible(value)}")
     return 0
 
 
