@@ -48,9 +48,13 @@ class SavesEpisode(WorkbenchScreen):
     # ------------------------------------------------------------ the form
 
     def fill_form(self, details: dict[str, str], *, locked: bool) -> None:
+        from workbench.core.safetext import visible
+
         for field in FIELDS:
             widget = self.query_one(f"#{field}", Input)
-            widget.value = str(details.get(field) or "")
+            # Stored or imported text with control characters is shown (and, if saved, saved)
+            # escaped: what the coder sees is what the form holds, and it cannot drive the terminal.
+            widget.value = visible(details.get(field) or "")
             widget.disabled = locked   # amending changes the coding, not the episode
             if widget.value:
                 self.query_one(f"#{field}-message", Static).update(field_message(field, widget.value))

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 
@@ -113,8 +114,9 @@ class WorklistScreen(WorkbenchScreen):
             status = item.status + (f": {item.note}" if item.status == "query" and item.note else "")
             if item.episode_id:
                 status += f" (episode {item.episode_id})"
-            table.add_row(show_date(item.start_date), item.patient, item.episode, item.specialty or "",
-                          item.consultant or "", status)
+            # Imported text as Text (never markup) with control characters escaped.
+            table.add_row(show_date(item.start_date), *(Text(visible(value)) for value in (
+                item.patient, item.episode, item.specialty or "", item.consultant or "", status)))
         start = self._after_index()
         if items:
             table.move_cursor(row=start)
