@@ -173,6 +173,7 @@ def _app_only_options(words: list[str]) -> dict[str, str | None] | None:
 def main(argv: list[str] | None = None) -> int:
     from workbench.commands import UserError, report_error
     from workbench.commands.version import print_notices, print_version
+    from workbench.core.paths import ConfigError
 
     _escape_unencodable_output()
     words = sys.argv[1:] if argv is None else list(argv)
@@ -195,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
             reason = _no_terminal_reason()
             if reason:
                 return report_error(reason, 2)
+            from workbench.core.paths import state_dirs
+
+            state_dirs()     # an unusable WORKBENCH_HOME is said in one line, before the screen clears
             from workbench.tui import run_app
 
             return run_app(log=args.log, theme=args.theme)
@@ -202,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             return int(handler(args) or 0)
     except UserError as exc:
         return report_error(str(exc), exc.exit_code)
+    except ConfigError as exc:     # WORKBENCH_HOME or the config file, wherever a command meets it
+        return report_error(str(exc), 2)
     except KeyboardInterrupt:
         return report_error("interrupted", 130)
     except BrokenPipeError:

@@ -45,8 +45,10 @@ def state_dirs() -> StateDirs:
             return StateDirs(data=base, config=base)      # created when first written to
         except ValueError:
             raise ConfigError("WORKBENCH_HOME: the folder name contains a NUL character") from None
+        except UnusableFile as exc:
+            raise ConfigError(exc.strerror) from None
         except OSError as exc:
-            raise ConfigError(f"WORKBENCH_HOME: {exc.strerror}") from None
+            raise ConfigError(f"WORKBENCH_HOME ({home}): {exc.strerror}") from None
         if not stat.S_ISDIR(info.st_mode):
             kind = next((name for test, name in _KINDS if test(info.st_mode)), "a file")
             raise ConfigError(f"WORKBENCH_HOME ({base}) is {kind}, not a folder")

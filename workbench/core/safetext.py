@@ -56,7 +56,7 @@ def json_safe(text: str) -> str:
     Outside its strings JSON is plain ASCII, so only string contents change."""
     if text.isascii() and "\x7f" not in text:
         return text
-    return _UNSAFE_IN_JSON.sub(lambda m: "\\u%04x" % ord(m.group()), text)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class VisibleStream:

@@ -116,18 +116,21 @@ def read_rows(path: Path, mapping: dict[str, str] | None = None,
         raise WorklistFileError(f"{path}: the file is empty")
     delimiter = "\t" if "\t" in first or Path(path).suffix.lower() in (".tsv", ".tab") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader)
-    columns = _columns(header, mapping or {}, path)
     good: list[WorklistRow] = []
     refused: list[RefusedRow] = []
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        try:
-            good.append(_row(line, row, columns, today or dt.date.today()))
-        except ValueError as exc:
-            refused.append(RefusedRow(line, str(exc)))
+    try:
+        columns = _columns(next(reader), mapping or {}, path)
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            try:
+                good.append(_row(line, row, columns, today or dt.date.today()))
+            except ValueError as exc:
+                refused.append(RefusedRow(line, str(exc)))
+    except csv.Error as exc:   # a field past csv's 128 KB limit, a NUL: the rest cannot be trusted
+        why = "a field is longer than 128 KB" if "field limit" in str(exc) else "this is not valid CSV"
+        raise WorklistFileError(f"{path}, line {reader.line_num}: {why}; nothing was imported") from None
     return good, refused
 
 
