@@ -156,8 +156,12 @@ def _versions_in_parallel(conn: sqlite3.Connection, path: Path, start: Start,
     """The version chain cut into ranges at existing rows, one process each (hashing is Python,
     and a full verify of a million versions is minutes of it on one core); the same result as
     one pass, in order. The ranges end at this snapshot's head: rows saved since are not ours."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import json
+    import subprocess
+    import sys
+    from dataclasses import asdict
+
+    from workbench.core.episodes.chain_worker import result_from
 
     head = conn.execute("SELECT coalesce(max(id), 0) FROM version").fetchone()[0]
     parts = min(os.cpu_count() or 1, 4)
@@ -169,33 +173,35 @@ def _versions_in_parallel(conn: sqlite3.Connection, path: Path, start: Start,
         if found is not None:
             starts.append(found)
     ends = [s.id for s in starts[1:]] + [head]
-    secret = key.secret if key is not None else None
-    context = multiprocessing.get_context("spawn")   # a fresh process: no copy of this one's connections
-    with ProcessPoolExecutor(max_workers=len(starts), mp_context=context) as pool:
-        futures = [pool.submit(_versions_between, str(path), s, end, secret) for s, end in zip(starts, ends, strict=True)]
-        parts_found = [f.result() for f in futures]
+    workers = []
+    for first, end in zip(starts, ends, strict=True):
+        job = {"path": str(path), "start": asdict(first), "until": end,
+               "secret": key.secret.hex() if key is not None else None}
+        # A fresh interpreter (not a fork): no copy of this process's connections, locks or threads.
+        worker = subprocess.Popen([sys.executable, "-m", "workbench.core.episodes.chain_worker"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        worker.stdin.write(json.dumps(job))
+        worker.stdin.close()
+        workers.append(worker)
+    found_parts = []
+    for worker in workers:
+        out = worker.stdout.read()
+        err = worker.stderr.read()
+        if worker.wait() != 0:
+            raise sqlite3.DatabaseError(err.strip().splitlines()[-1] if err.strip() else "a verify worker stopped")
+        found_parts.append(result_from(json.loads(out)))
     result = ChainResult()
-    for part in parts_found:
+    for part in found_parts:
         result.problems += part.problems
         result.notices += part.notices
         result.rows += part.rows
         result.index_rows += part.index_rows
-    result.head, result.head_mac = parts_found[-1].head, parts_found[-1].head_mac
+    result.head, result.head_mac = found_parts[-1].head, found_parts[-1].head_mac
     orphan = conn.execute("SELECT min(version_id) FROM version_code WHERE version_id > ?", (head,)).fetchone()[0]
     if orphan is not None:
         result.problems.append(BrokenEpisode(None, f"codes belong to missing version {orphan}"))
     return result
-
-
-def _versions_between(path: str, start: Start, until: int, secret: bytes | None) -> ChainResult:
-    """One range of the version chain, in a worker process with its own read-only snapshot."""
-    key = DepartmentKey(secret, "verify") if secret is not None else None
-    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
-    try:
-        conn.execute("BEGIN")
-        return check_versions(conn, start=start, key=key, until=until)
-    finally:
-        conn.close()
 
 
 def _match_lines(conn: sqlite3.Connection, stream: LineStream, after: int, until: int) -> list[BrokenEpisode]:
