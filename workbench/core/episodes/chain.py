@@ -150,13 +150,15 @@ class Start:
     keyed: bool = False                  # that row or one before it carries the department key's hash
 
 
-def version_start(conn: sqlite3.Connection, row_id: int) -> Start | None:
-    """Version row ``row_id`` as the start of a pass; None when it is missing."""
-    row = conn.execute("SELECT hash, mac, saved_at, clock_at, EXISTS (SELECT 1 FROM version WHERE id <= ? "
-                       "AND mac IS NOT NULL) FROM version WHERE id = ?", (row_id, row_id)).fetchone()
+def version_start(conn: sqlite3.Connection, row_id: int, first_keyed: int | None = None) -> Start | None:
+    """Version row ``row_id`` as the start of a pass; None when it is missing. ``first_keyed``
+    is the first row with a department key hash; without it the row's own is taken (right for
+    a verified mark: a pass that found keyed rows followed by an unkeyed one did not pass)."""
+    row = conn.execute("SELECT hash, mac, saved_at, clock_at FROM version WHERE id = ?", (row_id,)).fetchone()
     if row is None:
         return None
-    return Start(row_id, row[0], row[1], row[2] if isinstance(row[2], str) else "", row[3], bool(row[4]))
+    keyed = row[1] is not None if first_keyed is None else first_keyed <= row_id
+    return Start(row_id, row[0], row[1], row[2] if isinstance(row[2], str) else "", row[3], keyed)
 
 
 def check_versions(conn: sqlite3.Connection, *, start: Start = Start(), key: DepartmentKey | None = None,

@@ -166,10 +166,13 @@ def _versions_in_parallel(conn: sqlite3.Connection, path: Path, start: Start,
     head = conn.execute("SELECT coalesce(max(id), 0) FROM version").fetchone()[0]
     parts = min(os.cpu_count() or 1, 4)
     starts = [start]
+    # In id order, stopping at the first: each range must know whether keyed rows began before it.
+    keyed = conn.execute("SELECT id FROM version WHERE mac IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+    first_keyed = keyed[0] if keyed else 2**63 - 1
     for k in range(1, parts):
         boundary = start.id + (head - start.id) * k // parts
         row = conn.execute("SELECT max(id) FROM version WHERE id <= ?", (boundary,)).fetchone()[0]
-        found = version_start(conn, row) if row and row > starts[-1].id else None
+        found = version_start(conn, row, first_keyed) if row and row > starts[-1].id else None
         if found is not None:
             starts.append(found)
     ends = [s.id for s in starts[1:]] + [head]
