@@ -39,21 +39,24 @@ VALUE = st.one_of(st.none(), st.text(max_size=8), st.integers(-10, 10**12), st.f
 
 
 @settings(max_examples=300, deadline=None)
-@given(row=st.lists(VALUE, min_size=23, max_size=23),
+@given(row=st.lists(VALUE, min_size=26, max_size=26),
        codes=st.lists(st.tuples(st.sampled_from(["procedure", "diagnosis"]), st.integers(1, 9), VALUE,
                                 VALUE, VALUE), max_size=4, unique_by=lambda c: (c[0], c[1])))
 def test_the_fast_canonical_form_is_the_definition(row, codes) -> None:
     """row_content builds the bytes without dicts; they must be canonical()'s, value for value,
     or fail the same way (a value json cannot write)."""
     (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides, coder,
-     saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age, clock_at) = row
+     saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age, clock_at,
+     _mac, coder_name, coder_id) = row
     episode = {"id": episode_id, "patient": patient, "nhs_number": nhs, "episode": ref, "date": date,
                "specialty": specialty, **({"sex": sex} if sex is not None else {}),
                **({"age": age} if age is not None else {})}
     version = {"id": vid, "version": number, "status": status, "guidance_id": guidance_id, "pack_id": pack_id,
                "pack_version": pack_version, "answers": answers, "overrides": overrides, "coder": coder,
                "saved_at": saved_at, "note": note, "reason": reason,
-               **({"clock_at": clock_at} if clock_at is not None else {})}
+               **({"clock_at": clock_at} if clock_at is not None else {}),
+               **({"coder_name": coder_name} if coder_name is not None else {}),
+               **({"coder_id": coder_id} if coder_id is not None else {})}
     try:
         expected = chain.canonical(episode, version, codes)
     except (TypeError, ValueError, UnicodeError) as exc:
@@ -219,26 +222,26 @@ def test_an_incremental_verify_checks_what_came_since_the_last_full_one(tmp_path
 
 
 def test_another_append_only_table_joins_checkpoints_and_verify(tmp_path: Path, monkeypatch) -> None:
-    """How the audit table of a later issue joins: its own chain, registered once."""
+    """How another append-only table joins (as the audit store does): its own chain, registered once."""
     from workbench.core.episodes import verify as verifying
     from workbench.core.episodes.chain import GENESIS, ChainResult, Start
 
     def head(conn):
-        row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        row = conn.execute("SELECT id, hash FROM tally ORDER BY id DESC LIMIT 1").fetchone()
         return (row[0], row[1], None) if row else (0, GENESIS, None)
 
     def row(conn, n):
-        found = conn.execute("SELECT hash FROM audit WHERE id = ?", (n,)).fetchone()
+        found = conn.execute("SELECT hash FROM tally WHERE id = ?", (n,)).fetchone()
         return Start(n, found[0]) if found else None
 
     def check(conn, *, start, key, stream):
         result = ChainResult()
         previous_id, previous = start.id, start.hash
         want = stream.next_rows()
-        for n, what, digest in conn.execute("SELECT id, what, hash FROM audit WHERE id > ? ORDER BY id",
+        for n, what, digest in conn.execute("SELECT id, what, hash FROM tally WHERE id > ? ORDER BY id",
                                             (previous_id,)):
             if chain.version_hash(what.encode(), previous) != digest:
-                result.problems.append(verifying.BrokenEpisode(None, f"audit row {n} was changed"))
+                result.problems.append(verifying.BrokenEpisode(None, f"tally row {n} was changed"))
             while want is not None and want <= n:
                 if want == n:
                     result.problems += [verifying.BrokenEpisode(None, p) for p in stream.match(n, digest, None)]
@@ -249,24 +252,24 @@ def test_another_append_only_table_joins_checkpoints_and_verify(tmp_path: Path, 
         return result
 
     monkeypatch.setattr(verifying, "OTHER_TABLES", [])
-    verifying.register_table(verifying.AppendOnlyTable("audit", head, row, check))
+    verifying.register_table(verifying.AppendOnlyTable("tally", head, row, check))
     path = tmp_path / "episodes.db"
     with EpisodeLog(path) as log:
-        log.connection.execute("CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT, hash TEXT)")
+        log.connection.execute("CREATE TABLE tally (id INTEGER PRIMARY KEY, what TEXT, hash TEXT)")
 
-        def audit(conn, n):
+        def tally(conn, n):
             previous = head(conn)[1]
-            conn.execute("INSERT INTO audit VALUES (?, ?, ?)", (n, f"saw {n}", chain.version_hash(f"saw {n}".encode(), previous)))
+            conn.execute("INSERT INTO tally VALUES (?, ?, ?)", (n, f"saw {n}", chain.version_hash(f"saw {n}".encode(), previous)))
 
         for n in range(1, 4):
-            log._write(lambda conn, n=n: audit(conn, n), chained=True)
+            log._write(lambda conn, n=n: tally(conn, n), chained=True)
         log.save(_details(1), coding("K57.8"), coder="ann")
         lines = checkpoints.read_checkpoints(log.checkpoint_file)
-        assert [c.tables["audit"][0] for c in lines] == [1, 2, 3, 3]
+        assert [c.tables["tally"][0] for c in lines] == [1, 2, 3, 3]
         assert log.verify().ok
-        log.connection.execute("DELETE FROM audit WHERE id = 3")
+        log.connection.execute("DELETE FROM tally WHERE id = 3")
         report = log.verify()
-    assert not report.ok and any("audit rows" in b.problem or "audit row 3" in b.problem for b in report.broken)
+    assert not report.ok and any("tally rows" in b.problem or "tally row 3" in b.problem for b in report.broken)
 
 
 # ------------------------------------------------------------------ the checkpoint file stays apart

@@ -102,6 +102,8 @@ def _line(item: Any) -> str:
 
     # Imported text is shown with control characters escaped: a field must not drive the terminal.
     note = f"  ({visible(item.note)})" if item.status == "query" and item.note else ""
+    if item.status == "query" and item.query_by:
+        note += f"  raised by {visible(item.query_by)}"
     linked = f"  episode {item.episode_id}" if item.episode_id else ""
     return (f"{item.id:>6}  {show_date(item.start_date):<11}  {visible(item.patient):<12} "
             f"{visible(item.episode):<12} {visible(item.specialty or '-'):<14} {item.status:<6}{linked}{note}")
@@ -138,7 +140,11 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     def action() -> Any:
         worklist = _worklist(args)
-        return worklist.reopen(args.id) if args.reopen else worklist.mark_query(args.id, args.note)
+        if args.reopen:
+            return worklist.reopen(args.id)
+        from workbench.commands.log import _coder
+
+        return worklist.mark_query(args.id, args.note, _coder())
 
     item = _run(action)
     print_json(item.as_dict()) if args.json else print(_line(item))

@@ -39,7 +39,7 @@ GENESIS = "0" * 64
 VERSION_COLUMNS = ("v.id, v.episode_id, v.version, v.status, v.guidance_id, v.pack_id, "
                    "v.pack_version, v.answers, v.overrides, v.coder, v.saved_at, v.note, v.reason, "
                    "v.prev_hash, v.hash, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
-                   "e.sex, e.age_years, v.clock_at, v.mac")
+                   "e.sex, e.age_years, v.clock_at, v.mac, v.coder_name, v.coder_id")
 #: Positions in a row selected with VERSION_COLUMNS.
 SAVED_AT, PREV_HASH, HASH, PATIENT, CLOCK_AT, MAC = 10, 13, 14, 15, 22, 23
 
@@ -89,7 +89,8 @@ def row_content(row: tuple, codes: list[tuple], code_texts: dict[tuple, str] | N
     ``code_texts`` remembers code rows already written (they repeat across a log)."""
     (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides,
      coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age,
-     clock_at) = row[:23]
+     *more) = row
+    clock_at, _mac, name, coder_id = (more + [None] * 4)[:4]
     ordered = sorted(codes, key=_BY_KIND_AND_POSITION) if len(codes) > 1 else codes
     if code_texts is None:
         code_text = ",".join(map(_code_text, ordered))
@@ -107,8 +108,12 @@ def row_content(row: tuple, codes: list[tuple], code_texts: dict[tuple, str] | N
                + '"date":' + _j(date) + ',"episode":' + _j(ref) + ',"id":' + _j(episode_id)
                + ',"nhs_number":' + _j(nhs) + ',"patient":' + _j(patient)
                + (',"sex":' + _j(sex) if sex is not None else "") + ',"specialty":' + _j(specialty))
+    # clock_at (schema 6) and the coder's labels (schema 7) are hashed only when set, as
+    # writer.version_record does; the keys in sorted order.
     version = ('"answers":' + _j(answers) + (',"clock_at":' + _j(clock_at) if clock_at is not None else "")
-               + ',"coder":' + _j(coder) + ',"guidance_id":' + _j(guidance_id) + ',"id":' + _j(vid)
+               + ',"coder":' + _j(coder) + (',"coder_id":' + _j(coder_id) if coder_id is not None else "")
+               + (',"coder_name":' + _j(name) if name is not None else "")
+               + ',"guidance_id":' + _j(guidance_id) + ',"id":' + _j(vid)
                + ',"note":' + _j(note) + ',"overrides":' + _j(overrides) + ',"pack_id":' + _j(pack_id)
                + ',"pack_version":' + _j(pack_version) + ',"reason":' + _j(reason)
                + ',"saved_at":' + _j(saved_at) + ',"status":' + _j(status) + ',"version":' + _j(number))

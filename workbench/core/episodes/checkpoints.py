@@ -39,6 +39,12 @@ ENV_VAR = "WORKBENCH_CHECKPOINTS"
 MAX_LINE_BYTES = 16_384
 #: The name of the episode version chain in checkpoint lines (its fields sit at the top level).
 VERSIONS = "version"
+#: What one row of each chain is called in messages (other tables add theirs when registered).
+ROW_NAMES = {VERSIONS: "version row"}
+
+
+def row_name(chain: str) -> str:
+    return ROW_NAMES.get(chain, f"{chain} row")
 
 
 class LogMissing(LogError):
@@ -62,6 +68,17 @@ class Checkpoint:
     sig: str | None = None
     tables: dict[str, list] = field(default_factory=dict)   # other append-only tables: name -> [rows, head]
     line_number: int = 0        # where it was read (0: not read from a file)
+
+    @property
+    def audit_records(self) -> int:
+        """Records of the audit store (its own chain) this line vouches for."""
+        entry = self.entry("audit")
+        return entry[0] if entry else 0
+
+    @property
+    def audit_head(self) -> str:
+        entry = self.entry("audit")
+        return entry[1] if entry else ""
 
     def _body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"at": self.at, "versions": self.versions, "episodes": self.episodes,
@@ -156,6 +173,8 @@ def parse_line(raw: bytes, number: int) -> Checkpoint | Damaged:
         if not isinstance(versions, int) or isinstance(versions, bool) or versions < 0 or not isinstance(head, str):
             raise ValueError
         tables = item.get("tables") or {}
+        if isinstance(tables, dict) and item.get("audit_records") and "audit" not in tables:
+            tables = {**tables, "audit": [item["audit_records"], item.get("audit_head")]}   # lines of schema 8
         return Checkpoint(versions=versions, head=head, episodes=int(item.get("episodes", 0) or 0),
                           at=str(item.get("at", "")), mac=_text_or_none(item.get("mac")),
                           log_id=_text_or_none(item.get("log")), verified=item.get("verified") is True,
@@ -336,7 +355,7 @@ class LineStream:
         return self._highest
 
     def _rows_name(self) -> str:
-        return "versions" if self.chain == VERSIONS else f"{self.chain} rows"
+        return f"{row_name(self.chain)}s"
 
     SHOWN = 5          # a rewrite disagrees with every later checkpoint: name a few, count the rest
 
@@ -378,7 +397,7 @@ class LineStream:
 
 def differences(checkpoint: Checkpoint, chain: str, head: object, mac: object) -> list[str]:
     rows, recorded, recorded_mac = checkpoint.entry(chain)
-    what = "version row" if chain == VERSIONS else f"{chain} row"
+    what = row_name(chain)
     when = f"the checkpoint of {checkpoint.at or 'an unknown time'}"
     if head != recorded:
         return [f"{what} {rows} no longer has the hash {when} recorded: rows up to it were "

@@ -12,6 +12,7 @@ import sqlite3
 from typing import Any
 
 from workbench.core.episodes import saving
+from workbench.core.episodes.identity import Coder, coder_fields
 from workbench.core.episodes.model import Draft, LogError
 from workbench.core.episodes.rows import to_json, utc_now
 
@@ -28,9 +29,10 @@ class DraftStore:
     _write: Any
     _read: Any
 
-    def save_draft(self, coder: str, state: dict, draft_id: int | None = None) -> int:
-        """Store the wizard state (one small durable transaction); returns the draft's id."""
-        coder = required(coder, "coder")
+    def save_draft(self, coder: str | Coder, state: dict, draft_id: int | None = None) -> int:
+        """Store the wizard state (one small durable transaction); returns the draft's id.
+        Drafts belong to the coder's login."""
+        coder = required(coder_fields(coder)[0], "coder")
         text = to_json(state)
 
         def work(conn: sqlite3.Connection) -> int:
@@ -48,13 +50,15 @@ class DraftStore:
 
         return self._write(work)
 
-    def drafts(self, coder: str) -> list[Draft]:
+    def drafts(self, coder: str | Coder) -> list[Draft]:
         """The coder's unfinished episodes, most recently touched first."""
+        login = coder_fields(coder)[0]
         rows = self._read(lambda c: c.execute(
-            "SELECT id, coder, state, updated_at FROM draft WHERE coder = ? "
-            "ORDER BY updated_at DESC, id DESC", (coder,)).fetchall())
+            "SELECT id, coder, state, updated_at, created_at FROM draft WHERE coder = ? "
+            "ORDER BY updated_at DESC, id DESC", (login,)).fetchall())
         return [Draft(id=r[0], coder=r[1], state=json.loads(r[2]),
-                      updated_at=dt.datetime.fromisoformat(r[3])) for r in rows]
+                      updated_at=dt.datetime.fromisoformat(r[3]),
+                      created_at=dt.datetime.fromisoformat(r[4])) for r in rows]
 
     def discard_draft(self, draft_id: int) -> None:
         """Remove a draft; a draft already gone is not an error."""

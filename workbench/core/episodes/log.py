@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.episodes import checkpoints, opening, queries, saving, storage, turns
 from workbench.core.episodes.drafts import DraftStore, required
+from workbench.core.episodes.identity import Coder
 from workbench.core.episodes.model import (
     AMENDED,
     FINAL,
@@ -138,6 +139,12 @@ class EpisodeLog(DraftStore):
             self.trust.after(heads[0], durable=durable_checkpoint)
             return result
 
+    def transaction(self, work: Any) -> Any:
+        """Run ``work(conn)`` as one write of this log (the writers' queue, BEGIN IMMEDIATE,
+        retries): for stores kept in the log's database, such as the audit's. Such a store is an
+        append-only chain, so the write is checked against and recorded in the checkpoint file."""
+        return self._write(work, chained=True)
+
     def _read(self, work: Any) -> Any:
         try:
             return storage.retrying(lambda: work(self._conn), self.path)
@@ -146,7 +153,7 @@ class EpisodeLog(DraftStore):
 
     # ------------------------------------------------------------ writes
 
-    def save(self, details: EpisodeDetails, coding: Coding, *, coder: str, note: str | None = None,
+    def save(self, details: EpisodeDetails, coding: Coding, *, coder: str | Coder, note: str | None = None,
              draft_id: int | None = None, save_id: str | None = None,
              duplicate_reason: str | None = None) -> EpisodeSummary:
         """A new episode with version 1 (status final); its draft, if given, is consumed.
@@ -155,11 +162,12 @@ class EpisodeLog(DraftStore):
         the log returns the episode it saved. A live episode with the same patient,
         episode reference and date raises :class:`DuplicateEpisode` unless
         ``duplicate_reason`` says why a second one is right; a draft already consumed
-        raises :class:`DraftAlreadySaved`.
+        raises :class:`DraftAlreadySaved`. ``coder`` is the OS login (the identity), or a
+        :class:`Coder` that also carries the config's display name and coder id.
         """
         details = checked_details(details)
         check_coding(coding)
-        coder = required(coder, "coder")
+        coder = _checked_coder(coder)
         save_id = saving.check_save_id(save_id)
         digest = saving.request_digest(details, coding)
 
@@ -180,23 +188,23 @@ class EpisodeLog(DraftStore):
         key = self.trust.key
         return self.get(self._write(work, chained=True))
 
-    def amend(self, episode_id: int, coding: Coding, *, reason: str, coder: str,
+    def amend(self, episode_id: int, coding: Coding, *, reason: str, coder: str | Coder,
               note: str | None = None, draft_id: int | None = None) -> EpisodeSummary:
         """A new version with new codes; the earlier versions stay as they were."""
         check_coding(coding)
         reason = required(reason, "reason")
-        coder = required(coder, "coder")
+        coder = _checked_coder(coder)
         self._append(episode_id, AMENDED, lambda latest: coding, reason, coder, note, draft_id)
         return self.get(episode_id)
 
-    def void(self, episode_id: int, *, reason: str, coder: str) -> EpisodeSummary:
+    def void(self, episode_id: int, *, reason: str, coder: str | Coder) -> EpisodeSummary:
         """A final version marking the episode void; its codes are kept for the record."""
         reason = required(reason, "reason")
-        coder = required(coder, "coder")
+        coder = _checked_coder(coder)
         self._append(episode_id, VOIDED, lambda latest: latest.coding, reason, coder, None, None)
         return self.get(episode_id)
 
-    def _append(self, episode_id: int, status: str, coding_from: Any, reason: str, coder: str,
+    def _append(self, episode_id: int, status: str, coding_from: Any, reason: str, coder: str | Coder,
                 note: str | None, draft_id: int | None) -> None:
         def work(conn: sqlite3.Connection) -> None:
             # Read the latest state inside the write lock so two amends cannot race.
@@ -303,6 +311,13 @@ def _expanded(path: str | Path, what: str) -> Path:
         return expand_user(path, what)
     except UnusableFile as exc:
         raise LogError(exc.strerror) from None
+
+
+def _checked_coder(coder: str | Coder) -> str | Coder:
+    if isinstance(coder, Coder):
+        required(coder.login, "coder")
+        return coder
+    return required(coder, "coder")
 
 
 def _blank_none(value: str | None) -> str | None:

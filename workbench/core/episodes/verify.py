@@ -48,17 +48,62 @@ def _version_head(conn: sqlite3.Connection) -> tuple[int, str, str | None]:
 VERSIONS = AppendOnlyTable(checkpoints.VERSIONS, _version_head, version_start, check_versions)
 #: A full verify of a log with more version rows than this splits the chain pass between processes.
 PARALLEL_MIN_ROWS = 150_000
-#: Further append-only tables, registered by the modules that own them.
-OTHER_TABLES: list[AppendOnlyTable] = []
 
 
-def register_table(table: AppendOnlyTable) -> None:
+# The audit store (workbench.core.audit, log schema 8): records in a hash chain of their own.
+def _has_audit(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_record'").fetchone() is not None
+
+
+def _audit_head(conn: sqlite3.Connection) -> tuple[int, str, str | None]:
+    row = conn.execute("SELECT id, hash FROM audit_record ORDER BY id DESC LIMIT 1").fetchone() \
+        if _has_audit(conn) else None
+    return (row[0], row[1], None) if row else (0, GENESIS, None)
+
+
+def _audit_row(conn: sqlite3.Connection, row_id: int) -> Start | None:
+    row = conn.execute("SELECT hash, at FROM audit_record WHERE id = ?", (row_id,)).fetchone() \
+        if _has_audit(conn) else None
+    return Start(row_id, row[0], None, row[1] if isinstance(row[1], str) else "") if row else None
+
+
+def _audit_check(conn: sqlite3.Connection, *, start: Start, key: DepartmentKey | None,
+                 stream: LineStream) -> ChainResult:
+    """The audit store's own check of its whole chain (it is small), and the checkpoint lines."""
+    result = ChainResult()
+    if not _has_audit(conn):
+        return result
+    from workbench.core.audit.store import verify_records
+
+    result.problems = [BrokenEpisode(None, p) for p in verify_records(conn)]
+    last = conn.execute("SELECT coalesce(max(id), 0) FROM audit_record").fetchone()[0]
+    result.problems += _match_lines(conn, stream, 0, last, table="audit_record")
+    result.rows = last
+    head = _audit_head(conn)
+    result.head = (head[0], head[1])
+    return result
+
+
+#: Further append-only tables: the audit store's, and any a later module registers.
+OTHER_TABLES: list[AppendOnlyTable] = [AppendOnlyTable("audit", _audit_head, _audit_row, _audit_check)]
+checkpoints.ROW_NAMES["audit"] = "audit record"
+
+
+def register_table(table: AppendOnlyTable, row_name: str | None = None) -> None:
+    """Make another append-only table part of every checkpoint line and every verify."""
     OTHER_TABLES[:] = [t for t in OTHER_TABLES if t.name != table.name] + [table]
+    if row_name:
+        checkpoints.ROW_NAMES[table.name] = row_name
 
 
 def other_heads(conn: sqlite3.Connection) -> dict[str, list]:
-    """The heads of the other append-only tables, for a checkpoint line."""
-    return {t.name: [*t.head(conn)[:2], *([m] if (m := t.head(conn)[2]) else [])] for t in OTHER_TABLES}
+    """The heads of the other append-only tables that have rows, for a checkpoint line."""
+    heads = {}
+    for table in OTHER_TABLES:
+        rows, digest, mac = table.head(conn)
+        if rows:
+            heads[table.name] = [rows, digest, *([mac] if mac else [])]
+    return heads
 
 
 def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | None, log_id: str | None,
@@ -108,7 +153,7 @@ def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | 
             checked_lines += stream.checked + len(stream.aside)
             if table is VERSIONS:
                 head, result = outcome.head, outcome
-            else:
+            elif outcome.head[0]:
                 tables[table.name] = [*outcome.head, *([outcome.head_mac] if outcome.head_mac else [])]
         try:
             broken += _check_structure(conn, head[0], result.index_rows, after=start_of(since))
@@ -116,6 +161,7 @@ def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | 
             broken.append(BrokenEpisode(None, f"a table could not be read to the end ({exc})"))
         episodes = conn.execute("SELECT coalesce(max(id), 0) FROM episode").fetchone()[0]
         notices += _key_notices(conn, key, head[0])
+        coders = {} if incremental else _coders(conn)
     finally:
         conn.execute("COMMIT")
     integrity_lines = checker.finish() if checker is not None else []
@@ -125,7 +171,9 @@ def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | 
                        "hash it had then; run a full verify to check the file's pages and older rows")
     return VerifyReport(integrity=integrity_lines, broken=_dedupe(broken), versions_checked=head[0],
                         episodes=episodes, head_hash=head[1], checkpoints_checked=checked_lines,
-                        notices=notices, incremental=incremental, head_mac=result.head_mac, tables=tables)
+                        notices=notices, incremental=incremental, head_mac=result.head_mac, tables=tables,
+                        coders=coders, audit_records=tables.get("audit", [0])[0],
+                        audit_head=tables["audit"][1] if "audit" in tables else "")
 
 
 def start_of(since: tuple[Checkpoint, int] | None) -> int:
@@ -141,8 +189,8 @@ def _start(conn: sqlite3.Connection, table: AppendOnlyTable,
     found = table.row(conn, entry[0])
     if found is None:
         return Start(), [BrokenEpisode(None, (
-            f"{table.name} row {entry[0]}, verified on {mark.at}, is missing: rows were deleted, the "
-            "log was truncated or an older copy restored"))]
+            f"{checkpoints.row_name(table.name)} {entry[0]}, verified on {mark.at}, is missing: rows were "
+            "deleted, the log was truncated or an older copy restored"))]
     return found, [BrokenEpisode(None, p) for p in checkpoints.differences(mark, table.name, found.hash, found.mac)]
 
 
@@ -207,13 +255,15 @@ def _versions_in_parallel(conn: sqlite3.Connection, path: Path, start: Start,
     return result
 
 
-def _match_lines(conn: sqlite3.Connection, stream: LineStream, after: int, until: int) -> list[BrokenEpisode]:
+def _match_lines(conn: sqlite3.Connection, stream: LineStream, after: int, until: int, *,
+                 table: str = "version") -> list[BrokenEpisode]:
     """Each checkpoint line against the hash and key hash of the row it names (when the chain
-    pass ran elsewhere): one walk of the version ids, merged with the lines in order."""
+    pass ran elsewhere): one walk of the table's ids, merged with the lines in order."""
     problems: list[str] = []
     want = stream.next_rows()
+    mac_column = "mac" if table == "version" else "NULL"
     if want is not None:
-        for vid, digest, mac in conn.execute("SELECT id, hash, mac FROM version WHERE id > ? AND id <= ? "
+        for vid, digest, mac in conn.execute(f"SELECT id, hash, {mac_column} FROM {table} WHERE id > ? AND id <= ? "
                                              "ORDER BY id", (after, until)):
             while want is not None and want <= vid:
                 if want == vid:
@@ -229,13 +279,13 @@ def _beyond(stream: LineStream, last_row: int, name: str) -> list[BrokenEpisode]
     if newest is None:
         return []
     rows = newest.entry(name)[0]
+    what = checkpoints.row_name(name)
     first = last_row + 1
-    missing = f"row {first} is" if first == rows else f"rows {first}-{rows} are"
-    what = "version" if name == checkpoints.VERSIONS else name
+    missing = f"{what} {first} is" if first == rows else f"{what}s {first}-{rows} are"
+    episodes = f" ({newest.episodes} episodes)" if name == checkpoints.VERSIONS else ""
     return [BrokenEpisode(None, (
-        f"the checkpoint of {newest.at} recorded {rows} {what} rows ({newest.episodes} episodes) but "
-        f"the log has {last_row}: {what} {missing} missing (deleted, truncated, an older copy "
-        "restored, or a damaged journal frame)"))]
+        f"the checkpoint of {newest.at} recorded {rows} {what}s{episodes} but the log has {last_row}: "
+        f"{missing} missing (deleted, truncated, an older copy restored, or a damaged journal frame)"))]
 
 
 def _uncovered(stream: LineStream, last_row: int, name: str, start: int, file: Path | None) -> list[str]:
@@ -244,12 +294,12 @@ def _uncovered(stream: LineStream, last_row: int, name: str, start: int, file: P
     covered = max(stream.highest, start)
     if file is None or covered >= last_row:
         return []
-    what = "version" if name == checkpoints.VERSIONS else name
+    what = checkpoints.row_name(name)
     if covered <= 0 and stream.highest < 0:
-        return [f"no checkpoint covers this log's {what} rows yet (the checkpoint file {file} has none "
+        return [f"no checkpoint covers this log's {what}s yet (the checkpoint file {file} has none "
                 "for it): saves from now on are checkpointed"]
-    rows = (f"{what} row {last_row} was" if covered + 1 == last_row
-            else f"{what} rows {covered + 1}-{last_row} were")
+    rows = (f"{what} {last_row} was" if covered + 1 == last_row
+            else f"{what}s {covered + 1}-{last_row} were")
     return [f"{rows} saved after the newest checkpoint (a writer stopped before writing it, or rows "
             "were added outside the workbench)"]
 
@@ -263,10 +313,20 @@ def _aside(conn: sqlite3.Connection, table: AppendOnlyTable, stream: LineStream)
             continue
         found = table.row(conn, rows)
         if found is None:
-            problems.append(f"{table.name} row {rows}, recorded by the checkpoint of {checkpoint.at}, is missing")
+            problems.append(f"{checkpoints.row_name(table.name)} {rows}, recorded by the checkpoint of "
+                            f"{checkpoint.at}, is missing")
         else:
             problems += checkpoints.differences(checkpoint, table.name, found.hash, found.mac)
     return [BrokenEpisode(None, p) for p in problems]
+
+
+def _coders(conn: sqlite3.Connection) -> dict[str, int]:
+    """Who saved the versions: the OS logins recorded with them, most versions first."""
+    try:
+        return {str(c): n for c, n in conn.execute(
+            "SELECT coder, count(*) FROM version GROUP BY coder ORDER BY count(*) DESC, coder")}
+    except sqlite3.DatabaseError:
+        return {}
 
 
 def _key_notices(conn: sqlite3.Connection, key: DepartmentKey | None, head: int) -> list[str]:

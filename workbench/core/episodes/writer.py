@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from workbench.core.episodes import chain
+from workbench.core.episodes.identity import Coder, coder_fields
 from workbench.core.episodes.model import Coding, EpisodeDetails, LogError
 from workbench.core.episodes.rows import code_rows, to_json
 
@@ -121,14 +122,21 @@ def optional_details(sex: str | None, age: int | None) -> dict:
 
 
 def version_record(version_id: int, number: int, status: str, coding: Coding, *, coder: str,
-                   saved_at: str, note: str | None, reason: str | None, clock_at: str | None = None) -> dict:
-    """The version's stored fields, exactly as hashed (``clock_at`` only when set)."""
+                   saved_at: str, note: str | None, reason: str | None, clock_at: str | None = None,
+                   coder_name: str | None = None, coder_id: str | None = None) -> dict:
+    """The version's stored fields, exactly as hashed (``clock_at`` and the coder's labels only
+    when set, so versions saved before schemas 6 and 7 hash as they did)."""
     return {"id": version_id, "version": number, "status": status,
             "guidance_id": coding.guidance_id, "pack_id": coding.pack_id,
             "pack_version": coding.pack_version, "answers": to_json(coding.answers),
             "overrides": to_json([[o.edit_id, o.reason] for o in coding.overrides]),
             "coder": coder, "saved_at": saved_at, "note": note, "reason": reason,
-            **({"clock_at": clock_at} if clock_at is not None else {})}
+            **({"clock_at": clock_at} if clock_at is not None else {}), **coder_labels(coder_name, coder_id)}
+
+
+def coder_labels(name: str | None, coder_id: str | None) -> dict:
+    return {**({"coder_name": name} if name is not None else {}),
+            **({"coder_id": coder_id} if coder_id is not None else {})}
 
 
 @dataclass(frozen=True)
@@ -140,27 +148,30 @@ class Appended:
 
 
 def append_version(conn: sqlite3.Connection, episode: dict, number: int, status: str,
-                   coding: Coding, *, coder: str, note: str | None = None,
+                   coding: Coding, *, coder: str | Coder, note: str | None = None,
                    reason: str | None = None, key: DepartmentKey | None = None) -> Appended:
     """Insert one version (+ its codes and index rows), chained to the tail, timed after it,
-    with the department key's hash when there is a key."""
+    with the department key's hash when there is a key. ``coder`` is an OS login, or a
+    :class:`Coder` carrying the config's labels too."""
+    coder, coder_name, coder_id = coder_fields(coder)
     tail = chain_tail(conn)
     refuse_key_mismatch(tail, key)
     version_id = tail.id + 1
     # Taken under the write lock, so saved_at never runs backwards along the chain.
     when = timing(tail)
     record = version_record(version_id, number, status, coding, coder=coder, saved_at=when.saved_at,
-                            note=note, reason=reason, clock_at=when.clock_at)
+                            note=note, reason=reason, clock_at=when.clock_at, coder_name=coder_name,
+                            coder_id=coder_id)
     codes = code_rows(coding)
     digest = chain.version_hash(chain.canonical(episode, record, codes), tail.hash)
     mac = key.mac(digest) if key is not None else None
     conn.execute(
         "INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, pack_version, "
-        "answers, overrides, coder, saved_at, note, reason, prev_hash, hash, mac, clock_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "answers, overrides, coder, saved_at, note, reason, prev_hash, hash, mac, clock_at, coder_name, "
+        "coder_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (version_id, episode["id"], number, status, record["guidance_id"], record["pack_id"],
          record["pack_version"], record["answers"], record["overrides"], coder, when.saved_at, note,
-         reason, tail.hash, digest, mac, when.clock_at))
+         reason, tail.hash, digest, mac, when.clock_at, coder_name, coder_id))
     conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
                      "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      [(version_id, *c[:5], c[5] if len(c) > 5 else None) for c in codes])
