@@ -399,3 +399,19 @@ def test_a_verify_split_between_processes_finds_what_one_pass_finds(tmp_path: Pa
         {(b.episode_id, b.problem) for b in split.broken}
     assert (one.versions_checked, one.head_hash, one.notices) == (split.versions_checked, split.head_hash, split.notices)
     assert len(one.broken) >= 4
+
+
+async def test_the_app_tells_the_coder_once_when_the_clock_stepped_back(make_app, monkeypatch) -> None:
+    from tests.test_tui_review_details import SIZE, details, hand, open_review, save_and_wait
+    from workbench.core.episodes.session import CodingSession
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_review(pilot, CodingSession(details=details(), codes=[hand("I50.0")]))
+        await save_and_wait(pilot)
+        _clock_behind(monkeypatch, 45)
+        for n in (2, 3):
+            await open_review(pilot, CodingSession(details=details(episode=f"E{n}"), codes=[hand("I50.0")]))
+            await save_and_wait(pilot)
+        told = [n for n in app._notifications if n.title == "Episode log"]
+    assert len(told) == 1 and "s behind the newest version" in told[0].message
