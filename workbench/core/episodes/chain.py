@@ -141,6 +141,8 @@ class ChainResult:
     head: tuple[int, str] = (0, GENESIS)
     head_mac: str | None = None          # the department key's hash of the head row
     index_rows: int = 0                  # distinct (code, version) pairs seen: the derived indexes' size
+    coders: dict[str, int] = field(default_factory=dict)   # versions per OS login
+    indexes_probed: bool = False         # the derived indexes were probed for these rows already
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def check_versions(conn: sqlite3.Connection, *, start: Start = Start(), key: Dep
     last = until if until is not None else 2**63 - 1
     codes = codes_by_version(conn, previous_id, last)
     pending = next(codes, None)
-    fast, code_texts, sha256 = FastChecks(), {}, hashlib.sha256
+    fast, code_texts, sha256, coders = FastChecks(), {}, hashlib.sha256, result.coders
     want = stream.next_rows() if stream is not None else None
     # LEFT JOIN: a version whose episode row was deleted is still checked (and fails).
     rows = conn.execute(f"SELECT {VERSION_COLUMNS} FROM version v LEFT JOIN episode e ON e.id = v.episode_id "
@@ -246,6 +248,8 @@ def check_versions(conn: sqlite3.Connection, *, start: Start = Start(), key: Dep
             want = stream.next_rows()
         previous, previous_id, previous_mac = stored, vid, mac
         result.rows += 1
+        login = str(row[9])
+        coders[login] = coders.get(login, 0) + 1
     if pending is not None:
         broken(BrokenEpisode(None, f"codes belong to missing version {pending[0]}"))
     result.head, result.head_mac = (previous_id, previous), previous_mac

@@ -156,12 +156,13 @@ def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | 
             elif outcome.head[0]:
                 tables[table.name] = [*outcome.head, *([outcome.head_mac] if outcome.head_mac else [])]
         try:
-            broken += _check_structure(conn, head[0], result.index_rows, after=start_of(since))
+            broken += _check_structure(conn, head[0], result.index_rows, after=start_of(since),
+                                       probe=not result.indexes_probed)
         except sqlite3.DatabaseError as exc:
             broken.append(BrokenEpisode(None, f"a table could not be read to the end ({exc})"))
         episodes = conn.execute("SELECT coalesce(max(id), 0) FROM episode").fetchone()[0]
         notices += _key_notices(conn, key, head[0])
-        coders = {} if incremental else _coders(conn)
+        coders = {} if incremental else dict(sorted(result.coders.items(), key=lambda c: (-c[1], c[0])))
     finally:
         conn.execute("COMMIT")
     integrity_lines = checker.finish() if checker is not None else []
@@ -242,12 +243,14 @@ def _versions_in_parallel(conn: sqlite3.Connection, path: Path, start: Start,
         if worker.wait() != 0:
             raise sqlite3.DatabaseError(err.strip().splitlines()[-1] if err.strip() else "a verify worker stopped")
         found_parts.append(result_from(json.loads(out)))
-    result = ChainResult()
+    result = ChainResult(indexes_probed=True)
     for part in found_parts:
         result.problems += part.problems
         result.notices += part.notices
         result.rows += part.rows
         result.index_rows += part.index_rows
+        for login, count in part.coders.items():
+            result.coders[login] = result.coders.get(login, 0) + count
     result.head, result.head_mac = found_parts[-1].head, found_parts[-1].head_mac
     orphan = conn.execute("SELECT min(version_id) FROM version_code WHERE version_id > ?", (head,)).fetchone()[0]
     if orphan is not None:
@@ -320,15 +323,6 @@ def _aside(conn: sqlite3.Connection, table: AppendOnlyTable, stream: LineStream)
     return [BrokenEpisode(None, p) for p in problems]
 
 
-def _coders(conn: sqlite3.Connection) -> dict[str, int]:
-    """Who saved the versions: the OS logins recorded with them, most versions first."""
-    try:
-        return {str(c): n for c, n in conn.execute(
-            "SELECT coder, count(*) FROM version GROUP BY coder ORDER BY count(*) DESC, coder")}
-    except sqlite3.DatabaseError:
-        return {}
-
-
 def _key_notices(conn: sqlite3.Connection, key: DepartmentKey | None, head: int) -> list[str]:
     if key is None:   # the newest row says whether the log is keyed (every row after the first keyed one is)
         keyed = conn.execute("SELECT mac IS NOT NULL FROM version ORDER BY id DESC LIMIT 1").fetchone()
@@ -344,9 +338,27 @@ def _key_notices(conn: sqlite3.Connection, key: DepartmentKey | None, head: int)
             "cannot vouch for them"] if first > 1 else []
 
 
-def _check_structure(conn: sqlite3.Connection, head: int, index_rows: int, *, after: int = 0) -> list[BrokenEpisode]:
+def missing_from_indexes(conn: sqlite3.Connection, after: int, until: int) -> list[BrokenEpisode]:
+    """Every (code, version) the versions in (after, until] hold must be in both derived indexes
+    (code_index, and code_date with the episode's date): one probe of each per code row. Run by
+    each process of a split verify for its own range."""
+    missing = conn.execute(
+        "SELECT DISTINCT v.episode_id, NOT EXISTS (SELECT 1 FROM code_index i WHERE i.code = c.code "
+        "AND i.episode_id = v.episode_id AND i.version_id = c.version_id) FROM version_code c "
+        "JOIN version v ON v.id = c.version_id JOIN episode e ON e.id = v.episode_id "
+        "WHERE c.version_id > ? AND c.version_id <= ? AND (NOT EXISTS (SELECT 1 FROM code_index i "
+        "WHERE i.code = c.code AND i.episode_id = v.episode_id AND i.version_id = c.version_id) "
+        "OR NOT EXISTS (SELECT 1 FROM code_date d WHERE d.code = c.code AND d.start_date = e.start_date "
+        "AND d.episode_id = v.episode_id AND d.version_id = c.version_id))", (after, until)).fetchall()
+    return [BrokenEpisode(eid, "the code search index is missing its codes" if no_index
+                          else "the code-by-date index disagrees with the codes") for eid, no_index in missing]
+
+
+def _check_structure(conn: sqlite3.Connection, head: int, index_rows: int, *, after: int = 0,
+                     probe: bool = True) -> list[BrokenEpisode]:
     """Episodes without versions, gaps in version numbers, derived indexes that disagree (rows
-    after ``after`` only, for an incremental verify)."""
+    after ``after`` only, for an incremental verify; ``probe=False`` when the processes of a
+    split verify probed the indexes for their ranges)."""
     first_episode = 0
     if after:
         first_episode = conn.execute("SELECT coalesce(max(episode_id), 0) FROM version WHERE id <= ?",
@@ -363,17 +375,8 @@ def _check_structure(conn: sqlite3.Connection, head: int, index_rows: int, *, af
     broken += [BrokenEpisode(eid, "its version numbers have a gap") for (eid,) in conn.execute(
         "SELECT episode_id FROM version WHERE episode_id > ? GROUP BY episode_id "
         "HAVING max(version) != count(*)", (first_episode,))]
-    # Every (code, version) a version holds is in both derived indexes...
-    missing = conn.execute(
-        "SELECT DISTINCT v.episode_id, NOT EXISTS (SELECT 1 FROM code_index i WHERE i.code = c.code "
-        "AND i.episode_id = v.episode_id AND i.version_id = c.version_id) FROM version_code c "
-        "JOIN version v ON v.id = c.version_id JOIN episode e ON e.id = v.episode_id "
-        "WHERE c.version_id > ? AND c.version_id <= ? AND (NOT EXISTS (SELECT 1 FROM code_index i "
-        "WHERE i.code = c.code AND i.episode_id = v.episode_id AND i.version_id = c.version_id) "
-        "OR NOT EXISTS (SELECT 1 FROM code_date d WHERE d.code = c.code AND d.start_date = e.start_date "
-        "AND d.episode_id = v.episode_id AND d.version_id = c.version_id))", (after, head)).fetchall()
-    broken += [BrokenEpisode(eid, "the code search index is missing its codes" if no_index
-                             else "the code-by-date index disagrees with the codes") for eid, no_index in missing]
+    if probe:
+        broken += missing_from_indexes(conn, after, head)
     if after:
         return broken
     # ...and, holding all of them, an index with more rows than that holds rows of its own.
