@@ -223,7 +223,7 @@ def test_an_incremental_verify_checks_what_came_since_the_last_full_one(tmp_path
 
 def test_another_append_only_table_joins_checkpoints_and_verify(tmp_path: Path, monkeypatch) -> None:
     """How another append-only table joins (as the audit store does): its own chain, registered once."""
-    from workbench.core.episodes import verify as verifying
+    from workbench.core.episodes import tables as verifying
     from workbench.core.episodes.chain import GENESIS, ChainResult, Start
 
     def head(conn):
@@ -374,7 +374,7 @@ def test_threads_and_processes_keep_checkpoint_lines_in_order(tmp_path: Path) ->
 
 def test_a_verify_split_between_processes_finds_what_one_pass_finds(tmp_path: Path, key_file: Path,
                                                                     monkeypatch) -> None:
-    from workbench.core.episodes import verify as verifying
+    from workbench.core.episodes import verify_split as verifying
 
     path = tmp_path / "episodes.db"
     with _log(path, 40) as log:

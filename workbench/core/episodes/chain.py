@@ -31,7 +31,7 @@ from workbench.core.episodes.values import (
 )
 
 if TYPE_CHECKING:
-    from workbench.core.episodes.checkpoints import LineStream
+    from workbench.core.episodes.checkpoint_stream import LineStream
     from workbench.core.episodes.keys import DepartmentKey
 
 GENESIS = "0" * 64

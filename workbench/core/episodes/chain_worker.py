@@ -19,7 +19,7 @@ from workbench.core.episodes.model import BrokenEpisode
 
 
 def run(job: dict) -> dict:
-    from workbench.core.episodes.verify import missing_from_indexes
+    from workbench.core.episodes.structure import missing_from_indexes
 
     start = Start(**job["start"])
     key = DepartmentKey(bytes.fromhex(job["secret"]), "verify") if job.get("secret") else None

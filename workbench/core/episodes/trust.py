@@ -63,7 +63,7 @@ class LogTrust:
 
     def head(self, conn: sqlite3.Connection) -> Checkpoint:
         """Inside the write transaction, after the work: the head to record."""
-        from workbench.core.episodes.verify import other_heads
+        from workbench.core.episodes.tables import other_heads
 
         return checkpoints.head_of(conn, self.log_id, other_heads(conn))
 
