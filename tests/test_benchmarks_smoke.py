@@ -94,7 +94,9 @@ def test_search_rows(tmp_path: Path) -> None:
 def test_log_rows(tmp_path: Path) -> None:
     rows = logscale.run(tmp_path, episodes=300, samples=5, saves=5)
     assert_well_formed(rows, ["log bulk build (setup)", "log filter by patient p95", "log filter by code p95",
-                              "log filter by date range p95", "log durable save p95", "log CSV export rate",
+                              "log filter by date range p95", "log durable save p95",
+                              "log verify vs integrity_check (median)", "log verify --incremental (median)",
+                              "log save p95, checkpoint on vs off", "log CSV export rate",
                               "log CSV export peak RSS", "log list month vs one patient, rising dates"])
 
 
