@@ -258,3 +258,54 @@ def test_a_killed_writer_leaves_the_log_ahead_of_its_checkpoints_and_verify_pass
         assert any("saved after the newest checkpoint" in n for n in report.notices)
         log.save(_details(3), coding("K57.8"), coder="a")
         assert log.verify().ok
+
+
+# ------------------------------------------------------------------ the checkpoint file edited too
+
+
+def _checkpoint_file(path: Path) -> Path:
+    with EpisodeLog(path) as log:
+        return log.checkpoint_file
+
+
+def test_with_the_checkpoint_file_cut_back_only_a_line_kept_elsewhere_catches_a_deletion(
+        capsys, log_path: Path, tmp_path: Path, setting: str) -> None:
+    """The documented limit of the default file (and of the key): someone who can write both
+    files deletes the newest version and the lines that recorded it. A printed VERSIONS:HASH kept
+    out of their reach still catches it."""
+    import json as json_module
+
+    code, out, _ = run(capsys, log_path, "checkpoint", "--json")
+    printed = json_module.loads(out)
+    kept_elsewhere = f"{printed['versions']}:{printed['head_hash']}"
+    file = _checkpoint_file(log_path)
+    delete_newest(log_path, tmp_path)
+    lines = [line for line in file.read_text().splitlines() if json_module.loads(line)["versions"] < 6]
+    file.write_text("\n".join(lines) + "\n")
+    assert run(capsys, log_path, "verify")[0] == 0
+    code, out, _ = run(capsys, log_path, "verify", "--expect", kept_elsewhere)
+    assert code == 1 and "version row 6" in out
+
+
+def test_a_rewrite_with_the_checkpoint_file_rewritten_too_is_caught_by_the_key(
+        capsys, log_path: Path, tmp_path: Path, setting: str) -> None:
+    import json as json_module
+
+    file = _checkpoint_file(log_path)
+    rewrite_recomputed(log_path, tmp_path)
+    conn = sqlite3.connect(log_path)
+    hashes = dict(conn.execute("SELECT id, hash FROM version"))
+    conn.close()
+    forged = []
+    for line in file.read_text().splitlines():
+        item = json_module.loads(line)
+        item["head"] = hashes[item["versions"]]
+        for signed in ("sig", "key"):        # the forger cannot sign: the lines go unsigned
+            item.pop(signed, None)
+        forged.append(json_module.dumps(item))
+    file.write_text("\n".join(forged) + "\n")
+    code, out, _ = run(capsys, log_path, "verify")
+    if setting == "keyed":
+        assert code == 1 and "department key hash is wrong" in out
+    else:
+        assert code == 0       # the default file alone cannot tell: keep it out of reach, or set a key
