@@ -43,7 +43,8 @@ def own_files(log_path: Path | None = None, others: Iterable[Path] = ()) -> list
     key_file = os.environ.get("WORKBENCH_LOG_KEY_FILE")
     if key_file:
         bases.append(Path(os.path.expanduser(key_file)))
-    return [b.with_name(b.name + suffix) for b in bases for suffix in COMPANION_SUFFIXES]
+    # By string, not with_name: a name such as "." has no file name to add a suffix to.
+    return [Path(f"{b}{suffix}") for b in bases for suffix in COMPANION_SUFFIXES]
 
 
 def identity(path: Path) -> tuple[int, int] | None:
