@@ -298,7 +298,7 @@ def test_the_log_is_never_opened_as_its_own_checkpoint_file(capsys, tmp_path: Pa
     assert run(capsys, path, "verify")[0] == 0
 
 
-@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "folder", "symlink"])
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "folder", "symlink", "/proc/self/mem"])
 def test_a_checkpoint_file_that_is_not_a_file_is_refused_without_hanging(capsys, tmp_path: Path, kind) -> None:
     from tests.test_hostile_inputs import finishes
 

@@ -71,6 +71,19 @@ def refuse_own_file(target: Path, own: Iterable[Path], what: str) -> None:
                              f"{what} never writes there. Choose another file name")
 
 
+#: Kernel interfaces that look like files: nothing the workbench writes may go there.
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+
+
+def is_system_file(path: Path) -> bool:
+    """Whether ``path`` is under /proc, /sys or /dev (by its real path, or its folder's device)."""
+    real = os.path.realpath(path)
+    if any(real == top or real.startswith(top + "/") for top in SYSTEM_FOLDERS):
+        return True
+    folder = identity(Path(real).parent)
+    return folder is not None and any(folder[0] == (identity(Path(top)) or (None,))[0] for top in SYSTEM_FOLDERS)
+
+
 def read_bounded(path: Path, limit: int, what: str) -> bytes:
     """The whole of a regular file of at most ``limit`` bytes; OSError (``strerror`` a plain
     line naming ``what``) for anything else: missing, a FIFO, a device, a folder, too large."""

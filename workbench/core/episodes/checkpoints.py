@@ -141,6 +141,13 @@ def checkpoint_path(log_path: Path, explicit: str | Path | None = None) -> Path:
 # ------------------------------------------------------------------ reading
 
 
+def _pread(fd: int, size: int, offset: int, file: Path) -> bytes:
+    try:
+        return os.pread(fd, size, offset)
+    except OSError as exc:
+        raise LogError(f"{file}: cannot read the checkpoint file ({exc.strerror or exc})") from None
+
+
 def _open_for_reading(file: Path) -> int | None:
     """A descriptor of the checkpoint file, None when it does not exist; refuses (LogError)
     anything but a regular file, before a FIFO could block or a device be read."""
@@ -196,20 +203,23 @@ def iter_lines(file: Path, offset: int = 0, first_number: int = 1) -> Iterator[C
     if fd is None:
         return
     with os.fdopen(fd, "rb") as handle:
-        handle.seek(offset)
         number = first_number - 1
-        while True:
-            raw = handle.readline(MAX_LINE_BYTES + 1)
-            if not raw:
-                return
-            number += 1
-            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                while raw and not raw.endswith(b"\n"):          # skip the rest of the long line
-                    raw = handle.readline(MAX_LINE_BYTES + 1)
-                yield Damaged(number, "longer than any checkpoint line")
-                continue
-            if raw.strip():
-                yield parse_line(raw, number)
+        try:
+            handle.seek(offset)
+            while True:
+                raw = handle.readline(MAX_LINE_BYTES + 1)
+                if not raw:
+                    return
+                number += 1
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    while raw and not raw.endswith(b"\n"):          # skip the rest of the long line
+                        raw = handle.readline(MAX_LINE_BYTES + 1)
+                    yield Damaged(number, "longer than any checkpoint line")
+                    continue
+                if raw.strip():
+                    yield parse_line(raw, number)
+        except OSError as exc:      # a "file" that fails to read (/proc/self/mem, a disk error)
+            raise LogError(f"{file}: cannot read the checkpoint file ({exc.strerror or exc})") from None
 
 
 def read_checkpoints(file: Path) -> list[Checkpoint]:
@@ -227,7 +237,7 @@ def newest_line(file: Path, log_id: str | None = None, block: int = 4096) -> Che
         size = os.fstat(fd).st_size
         while True:
             start = max(0, size - block)
-            lines = os.pread(fd, size - start, start).split(b"\n")
+            lines = _pread(fd, size - start, start, file).split(b"\n")
             if start:
                 lines = lines[1:]                     # the first piece may be a line's tail
             for raw in reversed(lines):
@@ -254,7 +264,7 @@ def last_verified(file: Path, block: int = 65536) -> tuple[Checkpoint, int] | No
         pending = b""                      # the bytes from ``end`` on not yet scanned (a line's head)
         while end > 0:
             start = max(0, end - block)
-            data = os.pread(fd, end - start, start) + pending
+            data = _pread(fd, end - start, start, file) + pending
             cut = data.find(b"\n") + 1 if start else 0    # before it: part of an earlier line
             if start and not cut:
                 pending = data if len(data) <= MAX_LINE_BYTES + block else b""
@@ -298,8 +308,11 @@ def append_checkpoint(file: Path, checkpoint: Checkpoint, key: DepartmentKey | N
     """Append one line (file 0600, folder 0700, never through a symlink, never to a FIFO or
     device); fsync when ``durable``. A file that does not end with a newline (a crash cut its
     last line) gets one first, so the new line stands alone."""
+    from workbench.core.files import is_system_file
     from workbench.core.paths import ensure_private_dir
 
+    if is_system_file(file):      # /proc/self/mem is a "regular file"; a kernel setting is not a log
+        raise LogError(f"{file}: a checkpoint file cannot be under /proc, /sys or /dev; nothing was written")
     flags = (os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
              | getattr(os, "O_CLOEXEC", 0))
     try:
