@@ -131,31 +131,6 @@ def codes_by_version(conn: sqlite3.Connection, after: int = 0,
         yield version_id, [r[1:] if r[6] is not None else r[1:6] for r in group]
 
 
-class _Weights(dict):
-    def weigh(self, code: object) -> int:
-        found = self.get(code)
-        if found is None:
-            found = self[code] = code_weight(code)
-        return found
-
-
-def code_weight(code: object) -> int:
-    """A code's part of the derived indexes' checksum: sum of k * code point of its first 8
-    characters, as the SQL in structure.INDEX_SUM computes it."""
-    if not isinstance(code, str):
-        return 0
-    return sum((k + 1) * ord(ch) for k, ch in enumerate(code[:8]))
-
-
-def date_number(date: object) -> int:
-    """'2024-01-31' -> 20240131, as ``CAST(replace(start_date, '-', '') AS INTEGER)``; 0 otherwise."""
-    if isinstance(date, str) and len(date) == 10 and date[4] == "-" and date[7] == "-":
-        digits = date[:4] + date[5:7] + date[8:]
-        if digits.isascii() and digits.isdigit():
-            return int(digits)
-    return 0
-
-
 @dataclass
 class ChainResult:
     """What a pass over one append-only table found."""
@@ -166,9 +141,8 @@ class ChainResult:
     head: tuple[int, str] = (0, GENESIS)
     head_mac: str | None = None          # the department key's hash of the head row
     index_rows: int = 0                  # distinct (code, version) pairs seen: the derived indexes' size
-    index_sum: int = 0                   # their checksum as structure.INDEX_SUM computes it over code_index
-    date_sum: int = 0                    # and their episodes' dates, as code_date holds them
     coders: dict[str, int] = field(default_factory=dict)   # versions per OS login
+    indexes_probed: bool = False         # the derived indexes were probed for these rows already
 
 
 @dataclass(frozen=True)
@@ -208,7 +182,6 @@ def check_versions(conn: sqlite3.Connection, *, start: Start = Start(), key: Dep
     codes = codes_by_version(conn, previous_id, last)
     pending = next(codes, None)
     fast, code_texts, sha256, coders = FastChecks(), {}, hashlib.sha256, result.coders
-    weigh = _Weights().weigh
     want = stream.next_rows() if stream is not None else None
     # LEFT JOIN: a version whose episode row was deleted is still checked (and fails).
     rows = conn.execute(f"SELECT {VERSION_COLUMNS} FROM version v LEFT JOIN episode e ON e.id = v.episode_id "
@@ -222,10 +195,7 @@ def check_versions(conn: sqlite3.Connection, *, start: Start = Start(), key: Dep
         if pending is not None and pending[0] == vid:
             mine = pending[1]
             pending = next(codes, None)
-            distinct = {c[2] for c in mine}
-            result.index_rows += len(distinct)
-            result.index_sum += len(distinct) * (vid + 3 * (episode_id or 0)) + sum(map(weigh, distinct))
-            result.date_sum += len(distinct) * date_number(row[18])
+            result.index_rows += len({c[2] for c in mine})
         if vid != previous_id + 1:
             gap = f"{previous_id + 1}" if vid == previous_id + 2 else f"{previous_id + 1}-{vid - 1}"
             broken(BrokenEpisode(None, f"version rows {gap} are missing (deleted)"))

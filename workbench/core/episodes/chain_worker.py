@@ -19,12 +19,15 @@ from workbench.core.episodes.model import BrokenEpisode
 
 
 def run(job: dict) -> dict:
+    from workbench.core.episodes.structure import missing_from_indexes
+
     start = Start(**job["start"])
     key = DepartmentKey(bytes.fromhex(job["secret"]), "verify") if job.get("secret") else None
     conn = sqlite3.connect(job["path"], timeout=10, isolation_level=None)
     try:
         conn.execute("BEGIN")
         result = check_versions(conn, start=start, key=key, until=job["until"])
+        result.problems += missing_from_indexes(conn, start.id, job["until"])
     finally:
         conn.close()
     return {**asdict(result), "problems": [[b.episode_id, b.problem] for b in result.problems]}
@@ -33,8 +36,7 @@ def run(job: dict) -> dict:
 def result_from(data: dict) -> ChainResult:
     return ChainResult(problems=[BrokenEpisode(e, p) for e, p in data["problems"]], notices=data["notices"],
                        rows=data["rows"], head=tuple(data["head"]), head_mac=data["head_mac"],
-                       index_rows=data["index_rows"], index_sum=data["index_sum"], date_sum=data["date_sum"],
-                       coders=data["coders"])
+                       index_rows=data["index_rows"], coders=data["coders"], indexes_probed=True)
 
 
 def main() -> int:

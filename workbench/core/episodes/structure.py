@@ -7,13 +7,6 @@ import sqlite3
 
 from workbench.core.episodes.model import BrokenEpisode
 
-# The derived indexes' checksum: per row, version_id + 3 * episode_id + the code's weight (the
-# sum of k * code point of its first 8 characters); chain.code_weight is the same in Python.
-_WEIGHT = " + ".join(f"coalesce(unicode(substr(code, {k}, 1)), 0) * {k}" for k in range(1, 9))
-INDEX_SUM = f"coalesce(sum(version_id + 3 * episode_id + {_WEIGHT}), 0)"
-DATE_SUM = "coalesce(sum(CASE WHEN start_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' " \
-           "THEN CAST(replace(start_date, '-', '') AS INTEGER) ELSE 0 END), 0)"
-
 
 def missing_from_indexes(conn: sqlite3.Connection, after: int, until: int) -> list[BrokenEpisode]:
     """Every (code, version) the versions in (after, until] hold must be in both derived indexes
@@ -31,14 +24,11 @@ def missing_from_indexes(conn: sqlite3.Connection, after: int, until: int) -> li
                           else "the code-by-date index disagrees with the codes") for eid, no_index in missing]
 
 
-def check_structure(conn: sqlite3.Connection, head: int, expected: tuple[int, int, int], *,
-                    after: int = 0) -> list[BrokenEpisode]:
-    """Episodes without versions, gaps in version numbers, derived indexes that disagree.
-
-    A full verify compares each derived index's row count and checksum with ``expected``
-    (rows, index checksum, date checksum: what the chain pass saw the versions hold), two
-    scans in C; only when they differ are the rows probed one by one to name the episodes.
-    An incremental verify (rows after ``after``) probes its new rows."""
+def check_structure(conn: sqlite3.Connection, head: int, index_rows: int, *, after: int = 0,
+                     probe: bool = True) -> list[BrokenEpisode]:
+    """Episodes without versions, gaps in version numbers, derived indexes that disagree (rows
+    after ``after`` only, for an incremental verify; ``probe=False`` when the processes of a
+    split verify probed the indexes for their ranges)."""
     first_episode = 0
     if after:
         first_episode = conn.execute("SELECT coalesce(max(episode_id), 0) FROM version WHERE id <= ?",
@@ -55,18 +45,13 @@ def check_structure(conn: sqlite3.Connection, head: int, expected: tuple[int, in
     broken += [BrokenEpisode(eid, "its version numbers have a gap") for (eid,) in conn.execute(
         "SELECT episode_id FROM version WHERE episode_id > ? GROUP BY episode_id "
         "HAVING max(version) != count(*)", (first_episode,))]
+    if probe:
+        broken += missing_from_indexes(conn, after, head)
     if after:
-        return broken + missing_from_indexes(conn, after, head)
-    index_rows = expected[0]
-    index_count, index_sum = conn.execute(f"SELECT count(*), {INDEX_SUM} FROM code_index").fetchone()
-    date_count, date_index_sum, date_sum = conn.execute(
-        f"SELECT count(*), {INDEX_SUM}, {DATE_SUM} FROM code_date").fetchone()
-    if (index_count, index_sum) == expected[:2] and (date_count, date_index_sum, date_sum) == \
-            (index_rows, expected[1], expected[2]):
         return broken
-    # They differ: name the episodes. Every (code, version) missing from either index...
-    broken += missing_from_indexes(conn, 0, head)
     # ...and, holding all of them, an index with more rows than that holds rows of its own.
+    index_count, date_count = conn.execute("SELECT (SELECT count(*) FROM code_index), "
+                                           "(SELECT count(*) FROM code_date)").fetchone()
     if index_count > index_rows:
         broken += [BrokenEpisode(eid, "the code search index lists codes it does not have") for (eid,) in conn.execute(
             "SELECT DISTINCT i.episode_id FROM code_index i WHERE NOT EXISTS (SELECT 1 FROM version_code c "

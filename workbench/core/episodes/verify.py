@@ -83,8 +83,8 @@ def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | 
             elif outcome.head[0]:
                 tables[table.name] = [*outcome.head, *([outcome.head_mac] if outcome.head_mac else [])]
         try:
-            broken += check_structure(conn, head[0], (result.index_rows, result.index_sum, result.date_sum),
-                                      after=start_of(since))
+            broken += check_structure(conn, head[0], result.index_rows, after=start_of(since),
+                                       probe=not result.indexes_probed)
         except sqlite3.DatabaseError as exc:
             broken.append(BrokenEpisode(None, f"a table could not be read to the end ({exc})"))
         episodes = conn.execute("SELECT coalesce(max(id), 0) FROM episode").fetchone()[0]

@@ -68,14 +68,12 @@ def versions_in_parallel(conn: sqlite3.Connection, path: Path, start: Start,
         if worker.wait() != 0:
             raise sqlite3.DatabaseError(err.strip().splitlines()[-1] if err.strip() else "a verify worker stopped")
         found_parts.append(result_from(json.loads(out)))
-    result = ChainResult()
+    result = ChainResult(indexes_probed=True)
     for part in found_parts:
         result.problems += part.problems
         result.notices += part.notices
         result.rows += part.rows
         result.index_rows += part.index_rows
-        result.index_sum += part.index_sum
-        result.date_sum += part.date_sum
         for login, count in part.coders.items():
             result.coders[login] = result.coders.get(login, 0) + count
     result.head, result.head_mac = found_parts[-1].head, found_parts[-1].head_mac
