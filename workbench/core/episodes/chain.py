@@ -21,6 +21,7 @@ from json.encoder import encode_basestring as _json_text
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.episodes import dialect
 from workbench.core.episodes.model import BrokenEpisode
 from workbench.core.episodes.values import (
     READ_ERRORS,
@@ -39,9 +40,18 @@ GENESIS = "0" * 64
 VERSION_COLUMNS = ("v.id, v.episode_id, v.version, v.status, v.guidance_id, v.pack_id, "
                    "v.pack_version, v.answers, v.overrides, v.coder, v.saved_at, v.note, v.reason, "
                    "v.prev_hash, v.hash, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
-                   "e.sex, e.age_years, v.clock_at, v.mac, v.coder_name, v.coder_id")
+                   "e.sex, e.age_years, e.fce, e.end_date, e.consultant, v.coder_name, v.coder_id, "
+                   "v.clock_at, v.mac")
 #: Positions in a row selected with VERSION_COLUMNS.
-SAVED_AT, PREV_HASH, HASH, PATIENT, CLOCK_AT, MAC = 10, 13, 14, 15, 22, 23
+SAVED_AT, PREV_HASH, HASH, PATIENT, END_DATE, CLOCK_AT, MAC = 10, 13, 14, 15, 23, 27, 28
+
+
+def optional_details(sex: str | None, age: int | None, fce: str | None = None, end_date: str | None = None,
+                     consultant: str | None = None) -> dict:
+    """Sex and age (schema 3), FCE number, discharge date and consultant (schema 5) enter the
+    hashed content only when given, so chains written before them still verify."""
+    given = {"sex": sex, "age": age, "fce": fce, "end_date": end_date, "consultant": consultant}
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def canonical(episode: dict[str, Any], version: dict[str, Any],
@@ -90,7 +100,7 @@ def row_content(row: tuple, codes: list[tuple], code_texts: dict[tuple, str] | N
     (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides,
      coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age,
      *more) = row
-    clock_at, _mac, name, coder_id = (more + [None] * 4)[:4]
+    fce, end_date, consultant, name, coder_id, clock_at = (list(more) + [None] * 6)[:6]
     ordered = sorted(codes, key=_BY_KIND_AND_POSITION) if len(codes) > 1 else codes
     if code_texts is None:
         code_text = ",".join(map(_code_text, ordered))
@@ -104,9 +114,12 @@ def row_content(row: tuple, codes: list[tuple], code_texts: dict[tuple, str] | N
                     code_texts[code] = text
             parts.append(text)
         code_text = ",".join(parts)
+    # The keys in sorted order; the optional ones (schemas 3 and 5) only when set.
     episode = (('"age":' + _j(age) + "," if age is not None else "")
-               + '"date":' + _j(date) + ',"episode":' + _j(ref) + ',"id":' + _j(episode_id)
-               + ',"nhs_number":' + _j(nhs) + ',"patient":' + _j(patient)
+               + ('"consultant":' + _j(consultant) + "," if consultant is not None else "")
+               + '"date":' + _j(date) + (',"end_date":' + _j(end_date) if end_date is not None else "")
+               + ',"episode":' + _j(ref) + (',"fce":' + _j(fce) if fce is not None else "")
+               + ',"id":' + _j(episode_id) + ',"nhs_number":' + _j(nhs) + ',"patient":' + _j(patient)
                + (',"sex":' + _j(sex) if sex is not None else "") + ',"specialty":' + _j(specialty))
     # clock_at (schema 6) and the coder's labels (schema 7) are hashed only when set, as
     # writer.version_record does; the keys in sorted order.
@@ -124,9 +137,9 @@ def codes_by_version(conn: sqlite3.Connection, after: int = 0,
                      until: int = 2**63 - 1) -> Iterator[tuple[int, list[tuple]]]:
     """(version id, its codes) in version id order from the primary key; the mark is hashed
     only when set (as the writer does)."""
-    cursor = conn.execute("SELECT version_id, kind, position, code, classification, edition, mark "
-                          "FROM version_code WHERE version_id > ? AND version_id <= ? "
-                          "ORDER BY version_id, kind, position", (after, until))
+    cursor = dialect.stream(conn, "SELECT version_id, kind, position, code, classification, edition, mark "
+                            "FROM version_code WHERE version_id > ? AND version_id <= ? "
+                            "ORDER BY version_id, kind, position", (after, until))
     for version_id, group in groupby(cursor, key=itemgetter(0)):
         yield version_id, [r[1:] if r[6] is not None else r[1:6] for r in group]
 
@@ -184,8 +197,8 @@ def check_versions(conn: sqlite3.Connection, *, start: Start = Start(), key: Dep
     fast, code_texts, sha256, coders = FastChecks(), {}, hashlib.sha256, result.coders
     want = stream.next_rows() if stream is not None else None
     # LEFT JOIN: a version whose episode row was deleted is still checked (and fails).
-    rows = conn.execute(f"SELECT {VERSION_COLUMNS} FROM version v LEFT JOIN episode e ON e.id = v.episode_id "
-                        "WHERE v.id > ? AND v.id <= ? ORDER BY v.id", (previous_id, last))
+    rows = dialect.stream(conn, f"SELECT {VERSION_COLUMNS} FROM version v LEFT JOIN episode e "
+                          "ON e.id = v.episode_id WHERE v.id > ? AND v.id <= ? ORDER BY v.id", (previous_id, last))
     for row in rows:
         vid, episode_id, prev_hash, stored = row[0], row[1], row[PREV_HASH], row[HASH]
         while pending is not None and pending[0] < vid:
@@ -209,8 +222,8 @@ def check_versions(conn: sqlite3.Connection, *, start: Start = Start(), key: Dep
         # Every stored value parses: the common shapes are recognised from a cache, the rest explained.
         if row[PATIENT] is None:
             broken(BrokenEpisode(episode_id, "the episode's details are missing"))
-        elif not fast.episode_ok(*row[15:20]):
-            for problem in episode_problems(*row[15:20]):
+        elif not fast.episode_ok(*row[15:20], end_date=row[END_DATE]):
+            for problem in episode_problems(*row[15:20], end_date=row[END_DATE]):
                 broken(BrokenEpisode(episode_id, problem))
         if not (same and prev_hash == previous and fast.version_ok(row[2], row[3], row[7], row[8], row[9],
                                                                    row[SAVED_AT])

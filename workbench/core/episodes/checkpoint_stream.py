@@ -24,8 +24,10 @@ class LineStream:
     ASIDE_LIMIT = 100_000
 
     def __init__(self, lines: Iterator[Checkpoint | Damaged], chain: str, log_id: str | None,
-                 key: DepartmentKey | None):
+                 key: DepartmentKey | None, *, ordered: bool = True):
         self.lines, self.chain, self.log_id, self.key = lines, chain, log_id, key
+        #: Lines were appended in the writers' order: one going back means the log went back.
+        self.ordered = ordered
         self.problems: list[str] = []
         self.notices: list[str] = []
         self.aside: list[Checkpoint] = []
@@ -76,7 +78,7 @@ class LineStream:
     def _set_aside(self, checkpoint: Checkpoint, rows: int) -> None:
         # Save lines are appended in order under the writer turn: one behind an earlier save
         # line means the log went back. A verified mark may trail the saves made meanwhile.
-        if not checkpoint.verified and rows < self._last_ordered:
+        if self.ordered and not checkpoint.verified and rows < self._last_ordered:
             self.problems.append(f"checkpoint file line {checkpoint.line_number} records {rows} "
                                  f"{self._rows_name()} after a line that recorded {self._last_ordered}: "
                                  "the log went back (versions lost or an older copy restored) and "

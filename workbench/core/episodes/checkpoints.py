@@ -33,6 +33,7 @@ from workbench.core.episodes.model import LogError
 
 if TYPE_CHECKING:
     from workbench.core.episodes.keys import DepartmentKey
+    from workbench.core.sharing import Sharing
 
 ENV_VAR = "WORKBENCH_CHECKPOINTS"
 #: A checkpoint line is a few hundred bytes; a longer one is damage, not a checkpoint.
@@ -115,9 +116,11 @@ class Damaged:
     reason: str
 
 
-def checkpoint_path(log_path: Path, explicit: str | Path | None = None) -> Path:
+def checkpoint_path(log_path: Path, explicit: str | Path | None = None, *,
+                    identity: str | None = None) -> Path:
     """``explicit``, then ``$WORKBENCH_CHECKPOINTS``, then config ``[log] checkpoints``,
-    then a file named after the log (its real path) in the config folder's ``checkpoints/``."""
+    then a file named after the log in the config folder's ``checkpoints/`` (tagged with a
+    hash of its real path, or of ``identity``: a server log's URL without password)."""
     from workbench.core import paths
 
     try:
@@ -131,7 +134,7 @@ def checkpoint_path(log_path: Path, explicit: str | Path | None = None) -> Path:
             configured = None
         if isinstance(configured, str) and configured:
             return paths.expand_user(configured, "config's log.checkpoints")
-        absolute = os.path.realpath(log_path)
+        absolute = identity or os.path.realpath(log_path)
         tag = hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:12]
         return paths.state_dirs().config / "checkpoints" / f"{log_path.name}-{tag}.jsonl"
     except (paths.UnusableFile, paths.ConfigError) as exc:
@@ -304,19 +307,22 @@ def differences(checkpoint: Checkpoint, chain: str, head: object, mac: object) -
 
 
 def append_checkpoint(file: Path, checkpoint: Checkpoint, key: DepartmentKey | None = None, *,
-                      durable: bool = True) -> None:
-    """Append one line (file 0600, folder 0700, never through a symlink, never to a FIFO or
-    device); fsync when ``durable``. A file that does not end with a newline (a crash cut its
-    last line) gets one first, so the new line stands alone."""
+                      durable: bool = True, sharing: Sharing | None = None) -> None:
+    """Append one line (file 0600, folder 0700, or the group's modes for a department's log;
+    never through a symlink, never to a FIFO or device); fsync when ``durable``. A file that
+    does not end with a newline (a crash cut its last line) gets one first, so the new line
+    stands alone."""
     from workbench.core.files import is_system_file
-    from workbench.core.paths import ensure_private_dir
+    from workbench.core.sharing import PRIVATE, fix_new_file, make_dir
+
+    sharing = sharing or PRIVATE
 
     if is_system_file(file):      # /proc/self/mem is a "regular file"; a kernel setting is not a log
         raise LogError(f"{file}: a checkpoint file cannot be under /proc, /sys or /dev; nothing was written")
     flags = (os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
              | getattr(os, "O_CLOEXEC", 0))
     try:
-        ensure_private_dir(file.parent)
+        make_dir(file.parent, sharing)
         fd = os.open(file, flags, 0o600)
     except OSError as exc:
         raise LogError(_refusal(file, exc).replace("cannot use", "cannot write")) from None
@@ -324,6 +330,8 @@ def append_checkpoint(file: Path, checkpoint: Checkpoint, key: DepartmentKey | N
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise LogError(f"{file}: the checkpoint file must be a regular file; nothing was written to it")
+        if not info.st_size and info.st_uid == os.geteuid() and sharing.shared:
+            fix_new_file(fd, sharing)      # a department's coders all append to it
         text = checkpoint.line(key) + "\n"
         if info.st_size and os.pread(fd, 1, info.st_size - 1) != b"\n":
             text = "\n" + text

@@ -43,10 +43,10 @@ class DraftStore:
                 if updated.rowcount:
                     return int(draft_id)
             saving.refuse_consumed_draft(conn, draft_id)
-            cursor = conn.execute("INSERT INTO draft (id, coder, state, created_at, updated_at) "
-                                  "VALUES (?, ?, ?, ?, ?)",
-                                  (saving.next_draft_id(conn), coder, text, now, now))
-            return int(cursor.lastrowid)
+            new_id = saving.next_draft_id(conn)
+            conn.execute("INSERT INTO draft (id, coder, state, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?)", (new_id, coder, text, now, now))
+            return new_id
 
         return self._write(work)
 

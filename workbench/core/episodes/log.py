@@ -7,6 +7,7 @@ BEGIN IMMEDIATE transaction, retried with backoff while another writer holds it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -60,15 +61,21 @@ class EpisodeLog(DraftStore):
         checkpoints.refuse_reinitialising(self.path, self.checkpoint_file)
         if not create:
             refuse_no_log(self.path)
+        #: Private, or shared with a Unix group (``[log] group``): see :mod:`workbench.core.sharing`.
+        self.sharing = _sharing()
+        from workbench.core.sharing import apply_umask
+
+        apply_umask(self.sharing)
         #: The checkpoint file, the department key and the log's id (see :mod:`trust`).
-        self.trust = LogTrust(self.path, self.checkpoint_file, key_file)
-        conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous)
+        self.trust = LogTrust(self.path, self.checkpoint_file, key_file, self.sharing)
+        conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous,
+                                                                     sharing=self.sharing)
         #: Problems worth telling the user that do not stop the log opening.
         self.warnings: list[str] = warnings
         self._conn: sqlite3.Connection = conn
         self._closed = False
         #: Workbench writers queue here before SQLite's write lock (see :mod:`turns`).
-        self._turn = turns.WriteTurn(self.real_path)
+        self._turn = turns.WriteTurn(self.real_path, self.sharing)
         #: Told once (with the seconds waited) when a write waits long behind other coders.
         self.on_wait: Callable[[float], None] | None = None
         try:
@@ -139,11 +146,13 @@ class EpisodeLog(DraftStore):
             self.trust.after(heads[0], durable=durable_checkpoint)
             return result
 
-    def transaction(self, work: Any) -> Any:
+    def transaction(self, work: Any, *, chained: bool = False) -> Any:
         """Run ``work(conn)`` as one write of this log (the writers' queue, BEGIN IMMEDIATE,
-        retries): for stores kept in the log's database, such as the audit's. Such a store is an
-        append-only chain, so the write is checked against and recorded in the checkpoint file."""
-        return self._write(work, chained=True)
+        retries; on a server, the write lock): for stores kept in the log's database, such as
+        the worklist's, the allocation's and the audit's. ``chained``: the store is an
+        append-only hash chain (the audit's), so the write is checked against and recorded in
+        the checkpoint file as a save is."""
+        return self._write(work, chained=chained)
 
     def _read(self, work: Any) -> Any:
         try:
@@ -151,11 +160,34 @@ class EpisodeLog(DraftStore):
         except sqlite3.Error as exc:
             raise storage.translate(exc, self.path) from None
 
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """The store's own errors as a plain LogError (for reads that stream)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise storage.translate(exc, self.path) from None
+
+    def _protected_files(self) -> list[Path]:
+        """Files an export must never be written over."""
+        from workbench.core.episodes.export_file import protected_files
+
+        return protected_files(self.path, [self.checkpoint_file])
+
+    @property
+    def location(self) -> str:
+        """Where the log is, as shown to the user (a path, or a server with no password)."""
+        return str(self.path)
+
+    def read(self, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(connection)`` as a read, the store's errors as a plain LogError."""
+        return self._read(work)
+
     # ------------------------------------------------------------ writes
 
     def save(self, details: EpisodeDetails, coding: Coding, *, coder: str | Coder, note: str | None = None,
              draft_id: int | None = None, save_id: str | None = None,
-             duplicate_reason: str | None = None) -> EpisodeSummary:
+             duplicate_reason: str | None = None, worklist_item: int | None = None) -> EpisodeSummary:
         """A new episode with version 1 (status final); its draft, if given, is consumed.
 
         ``save_id`` (chosen before the write) makes a retry safe: a save id already in
@@ -163,7 +195,8 @@ class EpisodeLog(DraftStore):
         episode reference and date raises :class:`DuplicateEpisode` unless
         ``duplicate_reason`` says why a second one is right; a draft already consumed
         raises :class:`DraftAlreadySaved`. ``coder`` is the OS login (the identity), or a
-        :class:`Coder` that also carries the config's display name and coder id.
+        :class:`Coder` that also carries the config's display name and coder id. ``worklist_item``:
+        the worklist item it was coded from, marked coded in the same transaction.
         """
         details = checked_details(details)
         check_coding(coding)
@@ -183,6 +216,10 @@ class EpisodeLog(DraftStore):
             self.trust.appended(append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
                                           coder=coder, note=_blank_none(note), reason=why, key=key))
             saving.record(conn, episode_id, save_id, digest, draft_id)
+            if worklist_item is not None:
+                from workbench.core.episodes.worklist_items import link_in
+
+                link_in(conn, worklist_item, episode_id, coder)
             return episode_id
 
         key = self.trust.key
@@ -198,7 +235,8 @@ class EpisodeLog(DraftStore):
         return self.get(episode_id)
 
     def void(self, episode_id: int, *, reason: str, coder: str | Coder) -> EpisodeSummary:
-        """A final version marking the episode void; its codes are kept for the record."""
+        """A final version marking the episode void; its codes are kept for the record. A worklist
+        item coded as this episode is open again (same transaction)."""
         reason = required(reason, "reason")
         coder = _checked_coder(coder)
         self._append(episode_id, VOIDED, lambda latest: latest.coding, reason, coder, None, None)
@@ -217,6 +255,10 @@ class EpisodeLog(DraftStore):
                                           reason=reason, key=key))
             if draft_id is not None:
                 conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
+            if status == VOIDED:
+                from workbench.core.episodes.worklist_items import reopen_voided
+
+                reopen_voided(conn, episode_id, coder)
 
         key = self.trust.key
         self._write(work, chained=True)
@@ -243,10 +285,8 @@ class EpisodeLog(DraftStore):
         many episodes: see :mod:`listing`); damaged episodes go to ``on_damaged``."""
         from workbench.core.episodes.listing import listed_episodes
 
-        try:
+        with self._translated():
             yield from listed_episodes(self._conn, on_damaged=on_damaged, **filters)
-        except sqlite3.Error as exc:
-            raise storage.translate(exc, self.path) from None
 
     def history(self, episode_id: int) -> tuple[EpisodeDetails, list[EpisodeVersion]]:
         return self._read(lambda c: queries.history(c, int(episode_id)))
@@ -256,30 +296,28 @@ class EpisodeLog(DraftStore):
 
     def export(self, out: Any, *, format: str = "csv", since: dt.date | str | None = None,
                until: dt.date | str | None = None, all_versions: bool = False,
-               progress: Any = None) -> int:
-        """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written."""
+               progress: Any = None, filters: dict[str, Any] | None = None) -> int:
+        """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written.
+        ``filters``: only the episodes :meth:`list` finds with them (the log screen's filter)."""
         from workbench.core.episodes.export import export_csv, export_json
-        from workbench.core.episodes.export_file import protected_files, refuse_stream_into
+        from workbench.core.episodes.export_file import refuse_stream_into
 
-        refuse_stream_into(out, protected_files(self.path, [self.checkpoint_file]))
+        refuse_stream_into(out, self._protected_files())
         writer = export_csv if format == "csv" else export_json
-        try:
+        with self._translated():
             return writer(self._conn, out, since=since, until=until, all_versions=all_versions,
-                          progress=progress)
-        except sqlite3.Error as exc:
-            raise storage.translate(exc, self.path) from None
+                          progress=progress, filters=filters)
 
     def export_to_file(self, target: str | Path, *, format: str | None = None, force: bool = False,
                        **options: Any) -> int:
         """Export into a new file (0600, never through a symlink, never over the log or its
         companions), renamed into place; an existing file only with ``force``.
         ``format`` defaults from the extension: ``.json`` is JSON, anything else CSV."""
-        from workbench.core.episodes.export_file import export_target, protected_files
+        from workbench.core.episodes.export_file import export_target
 
         target = _expanded(target, "export file's name")
         chosen = format or ("json" if target.suffix.lower() == ".json" else "csv")
-        with export_target(target, protected_files(self.path, [self.checkpoint_file]),
-                           force=force) as out:
+        with export_target(target, self._protected_files(), force=force) as out:
             return self.export(out, format=chosen, **options)
 
     def verify(self, *, expect: list[checkpoints.Checkpoint] | None = None,
@@ -302,6 +340,16 @@ class EpisodeLog(DraftStore):
             head = self._read(self.trust.checked_head)
             checkpoints.append_checkpoint(self.checkpoint_file, head, key)
         return head
+
+
+
+def _sharing() -> Any:
+    from workbench.core.sharing import SharingError, configured
+
+    try:
+        return configured()
+    except SharingError as exc:
+        raise LogError(str(exc)) from None
 
 
 def _expanded(path: str | Path, what: str) -> Path:

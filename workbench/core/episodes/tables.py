@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workbench.core.episodes import checkpoints
+from workbench.core.episodes import checkpoints, dialect
 from workbench.core.episodes.chain import GENESIS, ChainResult, Start, check_versions, version_start
 from workbench.core.episodes.checkpoint_stream import LineStream
 from workbench.core.episodes.keys import DepartmentKey
@@ -36,7 +36,7 @@ VERSIONS = AppendOnlyTable(checkpoints.VERSIONS, _version_head, version_start, c
 
 # The audit store (workbench.core.audit, log schema 8): records in a hash chain of their own.
 def _has_audit(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_record'").fetchone() is not None
+    return dialect.has_table(conn, "audit_record")
 
 
 def _audit_head(conn: sqlite3.Connection) -> tuple[int, str, str | None]:

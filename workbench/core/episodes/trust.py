@@ -23,8 +23,14 @@ _UNSET = object()
 
 
 class LogTrust:
-    def __init__(self, path: Path, checkpoint_file: Path, key_file: str | Path | None):
+    def __init__(self, path: Path | str, checkpoint_file: Path, key_file: str | Path | None,
+                 sharing: Any = None, *, ordered: bool = True):
         self.path = path
+        #: The log's sharing (a department's group): the checkpoint file is made for it too.
+        self.sharing = sharing
+        #: Whether checkpoint lines are appended in the writers' order (the SQLite log's turn
+        #: covers the append; a server's lock ends with the commit, so lines may interleave).
+        self.ordered = ordered
         self.checkpoint_file = checkpoint_file
         self._key_file = key_file
         self._key: Any = _UNSET
@@ -80,7 +86,8 @@ class LogTrust:
         """After the commit, still in the writer turn: append the head. A failure never undoes
         the save; it is told, since verify cannot vouch for saves it has no line for."""
         try:
-            checkpoints.append_checkpoint(self.checkpoint_file, head, self._key_or_none(), durable=durable)
+            checkpoints.append_checkpoint(self.checkpoint_file, head, self._key_or_none(), durable=durable,
+                                          sharing=self.sharing)
         except LogError as exc:
             self.notice(f"the save is kept, but its checkpoint could not be written: {exc}")
 
@@ -101,8 +108,9 @@ class LogTrust:
                incremental: bool) -> VerifyReport:
         from workbench.core.episodes.verify import verify_log
 
-        return verify_log(conn, self.path, checkpoint_file=self.checkpoint_file if use_file else None, log_id=self.log_id, key=self.key,
-                          expect=expect, incremental=incremental)
+        return verify_log(conn, self.path, checkpoint_file=self.checkpoint_file if use_file else None,
+                          log_id=self.log_id, key=self.key, expect=expect, incremental=incremental,
+                          ordered=self.ordered)
 
     def mark_verified(self, report: VerifyReport) -> None:
         """A full verify that passed leaves a mark an incremental verify starts from."""
@@ -111,7 +119,7 @@ class LogTrust:
         mark = Checkpoint(report.versions_checked, report.head_hash, report.episodes, checkpoints.now(),
                           mac=report.head_mac, log_id=self.log_id, verified=True, tables=report.tables)
         try:
-            checkpoints.append_checkpoint(self.checkpoint_file, mark, self._key_or_none())
+            checkpoints.append_checkpoint(self.checkpoint_file, mark, self._key_or_none(), sharing=self.sharing)
         except LogError as exc:
             report.notices.append(f"the verified mark could not be written ({exc}): the next "
                                   "incremental verify will be a full one")

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from itertools import chain as chained
 from pathlib import Path
 
-from workbench.core.episodes import checkpoints
+from workbench.core.episodes import checkpoints, dialect
 from workbench.core.episodes import tables as chains
 from workbench.core.episodes.chain import GENESIS, ChainResult, Start
 from workbench.core.episodes.checkpoint_stream import LineStream
@@ -33,11 +33,14 @@ from workbench.core.episodes.tables import VERSIONS, AppendOnlyTable, match_line
 from workbench.core.episodes.verify_split import versions_in_parallel, worth_splitting
 
 
-def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | None, log_id: str | None,
-               key: DepartmentKey | None, expect: Iterable[Checkpoint] = (), incremental: bool = False,
-               integrity: bool = True) -> VerifyReport:
+def verify_log(conn: sqlite3.Connection, path: Path | str, *, checkpoint_file: Path | None,
+               log_id: str | None, key: DepartmentKey | None, expect: Iterable[Checkpoint] = (),
+               incremental: bool = False, integrity: bool = True, ordered: bool = True) -> VerifyReport:
     """Everything about the log at ``path`` that can be checked, read in one snapshot of ``conn``.
-    Never raises on bad content: every problem is reported, by episode where it can be."""
+    Never raises on bad content: every problem is reported, by episode where it can be.
+    On a server (``dialect``), the store's own check is its append-only guards, and the chain
+    is checked in this process."""
+    on_file = dialect.dialect_of(conn) == dialect.SQLITE
     notices: list[str] = []
     since: tuple[Checkpoint, int] | None = None
     if incremental:
@@ -46,7 +49,7 @@ def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | 
             notices.append("no full verify has passed yet (no verified mark in the checkpoint file): "
                            "this was a full verify")
             incremental = False
-    checker = _IntegrityCheck(path) if integrity and not incremental else None
+    checker = _IntegrityCheck(Path(path)) if integrity and not incremental and on_file else None
     if checker is not None:
         checker.start()
     broken: list[BrokenEpisode] = []
@@ -59,11 +62,11 @@ def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | 
         for table in (VERSIONS, *chains.OTHER_TABLES):   # read now: modules register more
             from_file = checkpoints.iter_lines(checkpoint_file, since[1] if since else 0) if checkpoint_file else ()
             lines = chained(from_file, expect)
-            stream = LineStream(lines, table.name, log_id, key)
+            stream = LineStream(lines, table.name, log_id, key, ordered=ordered)
             start, found = _start(conn, table, since[0] if since else None)
             broken += found
             try:
-                if table is VERSIONS and not incremental and worth_splitting(conn):
+                if table is VERSIONS and not incremental and on_file and worth_splitting(conn):
                     outcome = versions_in_parallel(conn, path, start, key)
                     broken += match_lines(conn, stream, start.id, outcome.head[0])
                 else:
@@ -93,6 +96,8 @@ def verify_log(conn: sqlite3.Connection, path: Path, *, checkpoint_file: Path | 
     finally:
         conn.execute("COMMIT")
     integrity_lines = checker.finish() if checker is not None else []
+    if integrity and not on_file:
+        integrity_lines = _server_problems(conn)
     if incremental:
         notices.append(f"incremental: {result.rows} version(s) appended since the verified mark of "
                        f"{since[0].at} were checked, and that row {since[0].versions} still has the "
@@ -181,6 +186,13 @@ def _key_notices(conn: sqlite3.Connection, key: DepartmentKey | None, head: int)
                 "from the next save"] if head else []
     return [f"version rows 1-{first - 1} were saved before the department key was set: the key "
             "cannot vouch for them"] if first > 1 else []
+
+
+def _server_problems(conn: sqlite3.Connection) -> list[str]:
+    """A server's log: its append-only guards and grants (postgres.schema.guard_problems)."""
+    from workbench.core.episodes.postgres.schema import guard_problems
+
+    return guard_problems(conn)
 
 
 class _IntegrityCheck(threading.Thread):
