@@ -152,7 +152,7 @@ def test_a_log_from_before_schema_6_finds_near_duplicates_of_its_old_episodes(tm
 
 def test_the_cli_refuses_a_near_duplicate_and_saves_it_with_a_reason(capsys, tmp_path: Path, reference_db) -> None:
     log_path = tmp_path / "episodes.db"
-    base = ["add", "--procedures", "K57.8", "--date", "2024-05-06", "--patient", "P-77"]
+    base = ["add", "--procedures", "K57.8", "--diagnoses", "I50.9", "--date", "2024-05-06", "--patient", "P-77"]
     assert run(capsys, log_path, *base, "--episode", "SPELL-1")[0] == 0
     code, _, err = run(capsys, log_path, *base, "--episode", "spell-1")
     assert code == 2 and "episode 1 has nearly the same" in err and "--duplicate-reason" in err

@@ -56,10 +56,10 @@ def hostile_log(tmp_path, monkeypatch, capsys, reference_db) -> Path:
     details = (f"patient={hostile('PATIENT')}\nepisode={hostile('EPISODE')}\ndate=2025-01-02\n"
                f"specialty={hostile('SPECIALTY')}\nnote={hostile('NOTE')}\n")
     code, _, err = run(capsys, monkeypatch, "--log", str(log), "log", "add", "--details", "-",
-                       "--procedures", "Y53.4 K57.8", "--override", hostile("OVERRIDE"), stdin=details)
+                       "--procedures", "Y53.4 K57.8", "--diagnoses", "I50.9", "--override", hostile("OVERRIDE"), stdin=details)
     assert code == 0, err
     code, _, err = run(capsys, monkeypatch, "--log", str(log), "log", "amend", "1", "--details", "-",
-                       "--procedures", "K57.8 Y53.4", stdin=f"reason={hostile('REASON')}\n")
+                       "--procedures", "K57.8 Y53.4", "--diagnoses", "I50.9", stdin=f"reason={hostile('REASON')}\n")
     assert code == 0, err
     extract = tmp_path / "extract.csv"
     fields = {k: hostile("W" + k.upper()) for k in ("patient", "episode", "specialty", "consultant")}

@@ -101,6 +101,7 @@ async def test_what_the_review_shows_is_what_it_saves(make_app, isolated_home: P
         app.code_worklist_item(app.screen.items[0])
         await wait_for_screen(pilot, "SearchScreen")
         app.keeper.current().add_code("opcs4", "K57.8")
+        app.keeper.current().add_code("icd10", "I50.9")
         app.show_review()
         await wait_for_screen(pilot, "ReviewScreen")
         await wait_for(pilot, lambda: app.screen.query_one("#patient").value, what="the form")

@@ -130,12 +130,12 @@ def _forge(path: Path, saved_at: str) -> None:
     number = conn.execute("SELECT max(version) FROM version WHERE episode_id = ?", (head[1],)).fetchone()[0]
     forged = list(head)
     forged[0], forged[2], forged[3], forged[9], forged[10] = head[0] + 1, number + 1, "amended", "mallory", saved_at
-    forged[12], forged[13], forged[22] = "corrected", head[14], None
+    forged[12], forged[13], forged[chain.CLOCK_AT] = "corrected", head[14], None
     digest = chain.version_hash(chain.row_content(tuple(forged), codes), head[14])
     conn.execute("INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, pack_version, "
                  "answers, overrides, coder, saved_at, note, reason, prev_hash, hash, mac) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (*forged[:14], digest, head[23]))
+                 (*forged[:14], digest, head[chain.MAC]))
     conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, edition) "
                      "VALUES (?, ?, ?, ?, ?, ?)", [(head[0] + 1, *c) for c in codes])
     conn.executemany("INSERT OR IGNORE INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?)",

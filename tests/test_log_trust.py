@@ -39,18 +39,20 @@ VALUE = st.one_of(st.none(), st.text(max_size=8), st.integers(-10, 10**12), st.f
 
 
 @settings(max_examples=300, deadline=None)
-@given(row=st.lists(VALUE, min_size=26, max_size=26),
+@given(row=st.lists(VALUE, min_size=29, max_size=29),
        codes=st.lists(st.tuples(st.sampled_from(["procedure", "diagnosis"]), st.integers(1, 9), VALUE,
                                 VALUE, VALUE), max_size=4, unique_by=lambda c: (c[0], c[1])))
 def test_the_fast_canonical_form_is_the_definition(row, codes) -> None:
     """row_content builds the bytes without dicts; they must be canonical()'s, value for value,
     or fail the same way (a value json cannot write)."""
     (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides, coder,
-     saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age, clock_at,
-     _mac, coder_name, coder_id) = row
+     saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age, fce, end_date,
+     consultant, coder_name, coder_id, clock_at, _mac) = row
     episode = {"id": episode_id, "patient": patient, "nhs_number": nhs, "episode": ref, "date": date,
                "specialty": specialty, **({"sex": sex} if sex is not None else {}),
-               **({"age": age} if age is not None else {})}
+               **({"age": age} if age is not None else {}), **({"fce": fce} if fce is not None else {}),
+               **({"end_date": end_date} if end_date is not None else {}),
+               **({"consultant": consultant} if consultant is not None else {})}
     version = {"id": vid, "version": number, "status": status, "guidance_id": guidance_id, "pack_id": pack_id,
                "pack_version": pack_version, "answers": answers, "overrides": overrides, "coder": coder,
                "saved_at": saved_at, "note": note, "reason": reason,

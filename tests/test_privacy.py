@@ -262,7 +262,8 @@ def test_every_file_the_workbench_writes_is_private_under_umask_000(tmp_path) ->
     release.write_text("A01.1\tHemispherectomy\n")
     extract = tmp_path / "extract.csv"
     extract.write_text("patient,episode,start\nP9,E9,01/02/2025\n")
-    steps = [["--log", str(data / "episodes.db"), "log", "add", "--details", "-", "--procedures", "K57.8"],
+    steps = [["--log", str(data / "episodes.db"), "log", "add", "--details", "-", "--procedures", "K57.8",
+              "--diagnoses", "I50.9"],
              ["--log", str(data / "episodes.db"), "log", "checkpoint"],
              ["--log", str(data / "episodes.db"), "log", "verify"],
              ["--log", str(data / "episodes.db"), "log", "export", "-o", str(data / "export.csv")],
