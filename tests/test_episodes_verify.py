@@ -62,7 +62,7 @@ def test_deleting_the_newest_version_is_caught_by_the_save_checkpoints(capsys, l
     with EpisodeLog(log_path) as log:
         assert log.verify(use_checkpoint_file=False).ok      # invisible without the checkpoints
     code, out, _ = run(capsys, log_path, "verify")
-    assert code == 1 and "recorded 6 version rows" in out and "version row 6 is missing" in out
+    assert code == 1 and "recorded 6 versions" in out and "version row 6 is missing" in out
 
 
 def test_a_log_that_lost_versions_takes_no_more_saves(capsys, log_path: Path) -> None:
@@ -104,7 +104,7 @@ def test_a_restored_older_copy_is_caught(capsys, log_path: Path, tmp_path: Path)
         log_path.with_name(log_path.name + suffix).unlink(missing_ok=True)
     shutil.copyfile(old_copy, log_path)
     code, out, _ = run(capsys, log_path, "verify")
-    assert code == 1 and "recorded 7 version rows" in out and "the log has 6" in out
+    assert code == 1 and "recorded 7 versions" in out and "the log has 6" in out
 
 
 def test_a_rewrite_with_the_chain_recomputed_is_caught(capsys, log_path: Path) -> None:

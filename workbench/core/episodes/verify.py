@@ -135,9 +135,10 @@ def _beyond(stream: LineStream, last_row: int, name: str) -> list[BrokenEpisode]
     what = checkpoints.row_name(name)
     first = last_row + 1
     missing = f"{what} {first} is" if first == rows else f"{what}s {first}-{rows} are"
-    episodes = f" ({newest.episodes} episodes)" if name == checkpoints.VERSIONS else ""
+    versions = name == checkpoints.VERSIONS
+    counted = f"{rows} versions ({newest.episodes} episodes)" if versions else f"{rows} {what}s"
     return [BrokenEpisode(None, (
-        f"the checkpoint of {newest.at} recorded {rows} {what}s{episodes} but the log has {last_row}: "
+        f"the checkpoint of {newest.at} recorded {counted} but the log has {last_row}: "
         f"{missing} missing (deleted, truncated, an older copy restored, or a damaged journal frame)"))]
 
 
