@@ -158,3 +158,28 @@ def test_the_cli_refuses_a_near_duplicate_and_saves_it_with_a_reason(capsys, tmp
     assert code == 2 and "episode 1 has nearly the same" in err and "--duplicate-reason" in err
     code, out, _ = run(capsys, log_path, *base, "--episode", "spell-1", "--duplicate-reason", "FCE 2")
     assert code == 0 and "saved episode 2" in out
+
+
+def test_a_migration_that_landed_after_a_later_one_is_applied_late(tmp_path: Path) -> None:
+    """Migration numbers are handed out to work done in parallel: a log already at a later
+    version gets a lower-numbered migration that arrived afterwards (here: 006, taken away)."""
+    import sqlite3
+
+    path = tmp_path / "episodes.db"
+    with EpisodeLog(path) as opened:
+        opened.save(DETAILS, CODING, coder="a")
+        opened.checkpoint_file.unlink()      # (lines written before logs had ids carry none)
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE episode_key")
+    conn.execute("DROP TABLE log_meta")
+    conn.execute("ALTER TABLE version DROP COLUMN mac")
+    conn.execute("ALTER TABLE version DROP COLUMN clock_at")
+    conn.commit()
+    conn.close()
+    from workbench.core.episodes import storage
+
+    storage._checked_for_skips.clear()
+    with EpisodeLog(path) as opened, pytest.raises(DuplicateEpisode):
+        opened.save(replace(DETAILS, episode="e 1"), CODING, coder="a")   # 006's keys are back
+    with EpisodeLog(path) as opened:
+        assert opened.verify().ok and opened.trust.log_id
