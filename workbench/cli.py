@@ -38,8 +38,11 @@ class QuietParser(argparse.ArgumentParser):
         return super()._get_values(action, arg_strings)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {redact_argparse_message(message)}\n")
+        # One line naming the option (the usage block would bury it); --help gives the usage.
+        message = redact_argparse_message(message)
+        if message.endswith("expected one argument"):
+            message += " (a value that starts with '-' is written --option=VALUE, e.g. --age=-1)"
+        self.exit(2, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
 
 
 def redact_argparse_message(message: str) -> str:
