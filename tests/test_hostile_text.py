@@ -122,9 +122,9 @@ def test_an_export_file_is_escaped_like_the_terminal(capsys, monkeypatch, hostil
 @pytest.fixture
 def hostile_pack(tmp_path, monkeypatch) -> str:
     """IPG655's pack with its title, prompts, labels, notes and reasons made hostile."""
-    from workbench.core.rules import loader
+    from workbench.core.rules import files, loader
 
-    source = (loader.PACKS_DIR / "IPG655.yaml").read_text(encoding="utf-8")
+    source = (files.PACKS_DIR / "IPG655.yaml").read_text(encoding="utf-8")
     bad = '\\e[2J\\a\\e]0;owned\\a\\e[31m\\x9b31m\\u202e'
     source = source.replace("title: Cardiac contractility", f'title: "TITLE{bad}end Cardiac contractility')
     source = source.replace("for heart failure\nversion", 'for heart failure"\nversion', 1)
@@ -134,6 +134,7 @@ def hostile_pack(tmp_path, monkeypatch) -> str:
     folder.mkdir()
     (folder / "IPG655.yaml").write_text(source, encoding="utf-8")
     monkeypatch.setattr(loader, "PACKS_DIR", folder)
+    monkeypatch.setattr(files, "PACKS_DIR", folder)
     return "IPG655"
 
 
