@@ -127,7 +127,9 @@ def test_heldout_set_is_valid_and_its_rows_informational(reference_db) -> None:
 def test_log_rows(tmp_path: Path) -> None:
     rows = logscale.run(tmp_path, episodes=300, samples=5, saves=5)
     assert_well_formed(rows, ["log bulk build (setup)", "log filter by patient p95", "log filter by code p95",
-                              "log filter by date range p95", "log durable save p95", "log CSV export rate",
+                              "log filter by date range p95", "log durable save p95",
+                              "log verify vs integrity_check (median)", "log verify --incremental (median)",
+                              "log save p95, checkpoint on vs off", "log CSV export rate",
                               "log CSV export peak RSS", "log list month vs one patient, rising dates"])
 
 
