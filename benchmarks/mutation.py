@@ -58,7 +58,7 @@ class Report:
     kinds: dict[str, Tally]
     right_paths: int
     right_refused: list[str]
-    legit_siblings: int
+    legit: dict[str, Tally]              # legitimately-right mutants by kind: flagged ones are refusals
     packs: int
 
     def as_dict(self) -> dict:
@@ -67,7 +67,8 @@ class Report:
             "right_paths": self.right_paths,
             "right_refused": len(self.right_refused),
             "right_refused_examples": self.right_refused[:10],
-            "legitimate_siblings": self.legit_siblings,
+            "legitimately_right": {k: {"total": t.total, "refused": t.flagged, "refused_examples": t.examples[:10]}
+                                   for k, t in self.legit.items() if t.total},
             "kinds": {k: {"total": t.total, "flagged": t.flagged, "share": round(t.share, 4),
                           "target": TARGETS[k], "missed_examples": t.examples[:10]}
                       for k, t in self.kinds.items()},
@@ -216,7 +217,7 @@ def measure(packs: dict, catalog, checker: Checker, per_kind_cap: int | None = N
     """Every right sequence; every mutant, or ``per_kind_cap`` of each kind per pack (for the tests)."""
     kinds = {k: Tally() for k in KINDS}
     refused: list[str] = []
-    legit = 0
+    legit = {k: Tally() for k in KINDS}
     right_count = 0
     for pack_id in sorted(packs):
         pack = packs[pack_id]
@@ -232,13 +233,10 @@ def measure(packs: dict, catalog, checker: Checker, per_kind_cap: int | None = N
                                f"{result['errors'][0]['id']}")
         for (kind, seq, is_legit), result in zip(cases, results[len(right):], strict=True):
             flagged = bool(result["errors"])
-            if is_legit:
-                legit += 1
-                continue
-            tally = kinds[kind]
+            tally = legit[kind] if is_legit else kinds[kind]
             tally.total += 1
             tally.flagged += flagged
-            if not flagged:
+            if flagged == is_legit:         # a missed mutant, or a legitimately-right one refused
                 tally.examples.append(f"{pack_id} {' '.join(seq[0])} | {' '.join(seq[1])}")
     return Report(kinds, right_count, refused, legit, len(packs))
 
@@ -269,7 +267,12 @@ def load(only: list[str] | None = None):
 
 def format_report(report: Report) -> str:
     lines = [f"{report.packs} packs, {report.right_paths} right sequences, "
-             f"{len(report.right_refused)} refused; {report.legit_siblings} legitimately-right siblings"]
+             f"{len(report.right_refused)} refused"]
+    for kind, tally in report.legit.items():
+        if tally.total:
+            lines.append(f"  legitimately-right {kind} mutants (slots, later instances): {tally.total}, "
+                         f"{tally.flagged} refused")
+            lines.extend(f"    refused: {example}" for example in tally.examples[:5])
     for kind, tally in report.kinds.items():
         lines.append(f"  {kind:<10} {tally.flagged:>6} of {tally.total:>6} flagged "
                      f"({tally.share:6.1%}; target {TARGETS[kind]:.0%})")
