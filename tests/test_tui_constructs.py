@@ -197,6 +197,8 @@ async def test_a_further_spinal_operation_is_typed_then_its_level_and_method_cho
         await keys.press(*"v252", "enter")
         await wait_for(pilot, lambda: app.screen.question.id == "operations.1.operation_levels", what="its level")
         await keys.press("2", "9")                       # two levels; method not stated (Y53.9, key 9)
+        await wait_for(pilot, lambda: app.screen.question.id == "operations.1.operation_site", what="a site?")
+        await keys.press("2")                            # no site code (asked, no default: review of issue 24)
         await wait_for(pilot, lambda: app.screen.question.id == "operations.1.another", what="another?")
         await keys.press("enter")                        # no other operation (the default)
         await wait_for_screen(pilot, "ReviewScreen")
