@@ -126,7 +126,6 @@ def matches(conn: sqlite3.Connection, stems: dict[str, set[tuple[int, int]]],
     (a prefix of entry stems); ``needs``: how many words each segment has. An entry is a hit
     when the query holds every one of its words; it covers the segments whose every word it holds."""
     look = {s: set(places) for s, places in stems.items()}
-    where = [f"stem IN ({','.join('?' * len(look))})"] if look else []
     ranges: list[tuple[str, tuple[int, int]]] = []
     for prefix, place in prefixes:
         if len(prefix) < 3:
@@ -136,10 +135,10 @@ def matches(conn: sqlite3.Connection, stems: dict[str, set[tuple[int, int]]],
         # letters shorter than its word: "colonosco" for "colonoscopy", never "colon").
         for size in range(max(4, len(prefix) - 4), len(prefix) + 1):
             look.setdefault(prefix[:size], set()).add(place)
-    if not look:
+    if not look and not ranges:
         return []
     args: list[object] = list(look)
-    where = [f"stem IN ({','.join('?' * len(look))})"]
+    where = [f"stem IN ({','.join('?' * len(look))})"] if look else []
     for prefix, _ in ranges:
         where.append("(stem >= ? AND stem < ?)")
         args += [prefix, prefix + "\uffff"]
