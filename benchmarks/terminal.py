@@ -69,7 +69,7 @@ def _answering(term: ControlTerminal, answers: int) -> tuple[list[float], list[i
     times: list[float] = []
     sizes: list[int] = []
     for _ in range(answers):
-        repaint = term.key("5")              # fluoroscopic image control: the next question
+        repaint = term.key("4")              # fluoroscopic image control: the next question
         times.append(repaint.seconds * 1000)
         sizes.append(repaint.bytes)
         term.key("Escape", literal=False)    # back to the first question (not timed)
@@ -80,7 +80,7 @@ def _echoing(term: ControlTerminal, answers: int) -> tuple[list[float], list[int
     times: list[float] = []
     sizes: list[int] = []
     for _ in range(answers):
-        repaint = term.key("5")
+        repaint = term.key("4")
         times.append(repaint.seconds * 1000)
         sizes.append(repaint.bytes)
         term.key("BSpace", literal=False, quiet=0.05)

@@ -20,6 +20,7 @@ from benchmarks import (
     concurrency,
     corpus,
     logscale,
+    rules_check,
     search,
     startup,
     terminal,
@@ -80,6 +81,13 @@ def test_startup_rows(tmp_path: Path) -> None:
                               "startup wall cold (first launch, empty home)"])
 
 
+def test_rules_check_rows(tmp_path: Path) -> None:
+    rows = rules_check.run(tmp_path, repeats=1)
+    assert_well_formed(rows, ["rules check: every pack, nothing cached (median)",
+                              "rules check: every pack, nothing changed (median)"])
+    assert all("137 packs checked: 0 errors" in r.note and "load average" in r.note for r in rows)
+
+
 def test_queries_include_every_prefix() -> None:
     assert corpus.as_typed("l8 4") == ["l", "l8", "l8 ", "l8 4"]
     assert corpus.as_typed(" a") == [" a"]
@@ -119,7 +127,9 @@ def test_heldout_set_is_valid_and_its_rows_informational(reference_db) -> None:
 def test_log_rows(tmp_path: Path) -> None:
     rows = logscale.run(tmp_path, episodes=300, samples=5, saves=5)
     assert_well_formed(rows, ["log bulk build (setup)", "log filter by patient p95", "log filter by code p95",
-                              "log filter by date range p95", "log durable save p95", "log CSV export rate",
+                              "log filter by date range p95", "log durable save p95",
+                              "log verify vs integrity_check (median)", "log verify --incremental (median)",
+                              "log save p95, checkpoint on vs off", "log CSV export rate",
                               "log CSV export peak RSS", "log list month vs one patient, rising dates"])
 
 

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from workbench.core.episodes import dialect
 from workbench.core.episodes.export_file import neutralise_cell
 from workbench.core.episodes.validate import parse_date
+from workbench.core.safetext import VisibleWriter, json_safe
 
 CSV_FIXED_COLUMNS = ["episode_id", "patient", "nhs_number", "episode", "date", "specialty",
                      "version", "status", "primary_diagnosis", "secondary_diagnoses"]
@@ -122,7 +123,9 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | 
 
     def work() -> int:
         width = _procedure_width(conn)
-        writer = csv.writer(out)
+        # Stored text reaches the file (or the terminal) with control characters escaped.
+        escaped = VisibleWriter(out)
+        writer = csv.writer(escaped)
         writer.writerow(CSV_FIXED_COLUMNS + CSV_PATIENT_COLUMNS + [f"procedure_{i}" for i in range(1, width + 1)]
                         + CSV_TAIL_COLUMNS)
         count = 0
@@ -138,6 +141,7 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | 
                      note or "", reason or "", _overrides_text(overrides), coder_name or "", coder_id or ""]
             writer.writerow([neutralise_cell(cell) for cell in cells])
             count += 1
+        escaped.flush()
         return count
 
     return _in_snapshot(conn, work)
@@ -164,7 +168,7 @@ def export_json(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str |
                     "overrides": _overrides_list(overrides),
                     "sex": sex, "age": age, "fce": fce, "discharge_date": end_date,
                     "consultant": consultant}
-            out.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+            out.write(("\n" if count == 0 else ",\n") + json_safe(json.dumps(item, ensure_ascii=False)))
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count
