@@ -9,11 +9,13 @@ that named it), then placed by, in order:
    a Y or Z code is never the main code (the composition rule);
 3. guidance holding every word in its text; titles FTS5 matched through a stem only; then
    records holding some segments;
-4. within a tier: how many segments it holds; guidance whose title matches only after "for" (its
-   indication: "fibroids" in "Uterine artery embolisation for fibroids") after the codes of the
-   condition; codes qualified in a way the query did not ask (a newborn's, a pregnancy's, a
-   traumatic, in situ, postoperative, personal history or sequelae code: ``QUALIFIERS``) after
-   the plain ones; codes the index names before titles alone; the synonyms file's first
+4. within a tier: how many segments it holds; guidance or an operation whose title matches only
+   after "for" (its indication: "fibroids" in "Uterine artery embolisation for fibroids") after
+   the codes of the condition; codes qualified in a way the query did not ask (a newborn's, a
+   pregnancy's, a traumatic, in situ, postoperative, personal history or sequelae code:
+   ``qualifiers``) after the plain ones; which segments it holds, a rare word weighing more than
+   a common one ("regurgitation" against "tricuspid" only once the newborn's P92.1 has gone
+   below); codes the index names before titles alone; the synonyms file's first
    meaning; the classification the words belong to; codes still recorded; title coverage with
    national use (``POPULARITY``); codes before categories needing a 4th character; bm25.
 
@@ -33,6 +35,7 @@ from workbench.core.classifications.codes import ICD10, OPCS4
 from workbench.core.search.facts import NO_FACTS, Candidate, Facts
 from workbench.core.search.hits import Hit
 from workbench.core.search.lexicon import words_of
+from workbench.core.search.qualifiers import asked_for, unasked
 from workbench.core.search.query import STOPWORDS, Alternative, Plan, Segment
 
 # Words that say nothing about what a code is: not counted when measuring title coverage.
@@ -50,40 +53,6 @@ INTENT = frozenset(["procedure", "procedures", "operation", "operations", "op", 
 METHOD_CHAPTERS = ("Y", "Z")   # OPCS-4 methods, approaches and sites: never the main code
 
 
-@dataclass(frozen=True)
-class Qualifier:
-    """Codes for a particular patient or circumstance, which a query must ask for to get first."""
-    name: str
-    classification: str | None      # None: either
-    chapters: tuple[str, ...]       # code first letters that carry it ("P": perinatal)
-    title_words: frozenset[str]     # or title words that carry it
-    asked_by: frozenset[str]        # query words (or words of their meanings) that ask for it
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-QUALIFIERS = (
-    Qualifier("newborn", ICD10, ("P",), _words("newborn perinatal"), _words(
-        "newborn newborns neonatal neonate neonates baby babies infant infants perinatal fetus fetal foetus foetal"
-        " prem premature prematurity preterm nicu scbu birth born")),
-    Qualifier("pregnancy", ICD10, ("O",), frozenset(), _words(
-        "pregnancy pregnant antenatal antepartum intrapartum labour labor delivery deliveries delivered obstetric"
-        " obstetrics puerperal puerperium postnatal postpartum gestation gestational maternal miscarriage"
-        " abortion ectopic caesarean cesarean lscs trimester eclampsia preeclampsia hyperemesis placenta"
-        " placental praevia breech gravid childbirth amniotic membranes fetus fetal foetal foetus weeks")),
-    Qualifier("traumatic", None, (), _words("traumatic"), _words(
-        "traumatic trauma injury injuries injured fall fell assault accident rta rtc blow nai")),
-    Qualifier("in situ", None, (), _words("situ"), _words("situ cis dcis lcis cin vin bowen bowens")),
-    Qualifier("postoperative", None, (), _words("postoperative postprocedural"), _words(
-        "post postop postoperative postprocedural operative iatrogenic following after")),
-    Qualifier("history", ICD10, (), _words("history"), _words(
-        "history hx previous prev past pmh fh family personal")),
-    Qualifier("sequelae", ICD10, (), _words("sequelae"), _words("sequelae sequela late old previous residual")),
-    Qualifier("screening", None, (), _words("screening"), _words("screening screen screened")),
-)
-_NOT_TRAUMATIC = re.compile(r" non ?traumatic")
 
 
 @dataclass
@@ -167,7 +136,7 @@ def _read_query(the_plan: Plan, matches: list[_Match], weights: tuple[float, ...
         methods = frozenset()
     words = {w for s in the_plan.segments for a in s.alternatives for w in a.words}
     words |= {w for s in the_plan.segments for w in s.typed.split()}
-    asked = frozenset(q.name for q in QUALIFIERS if q.asked_by & words)
+    asked = asked_for(words)
     return _Query(counted, methods, asked, weights)
 
 
@@ -185,23 +154,14 @@ def _typing(segment: Segment) -> bool:
 
 def _unasked(m: _Match, query: _Query) -> int:
     """How many qualifiers the code carries that the query did not ask for."""
-    kind, code = m.candidate.kind, m.candidate.ref
-    count = 0
-    for q in QUALIFIERS:
-        if q.name in query.asked or q.classification not in (None, kind) or kind == "guidance":
-            continue
-        if code.startswith(q.chapters) if q.chapters else False:
-            count += 1
-        elif q.title_words.intersection(m.title_words):
-            if q.name == "traumatic" and _NOT_TRAUMATIC.search(" " + " ".join(m.title_words)):
-                continue
-            count += 1
-    return count
+    return unasked(m.candidate.kind, m.candidate.ref, m.title_words, query.asked)
 
 
 def _indication_only(m: _Match, the_plan: Plan) -> bool:
-    """Guidance whose title holds the query only in its indication ("... for fibroids")."""
-    if m.candidate.kind != "guidance" or " for " not in m.candidate.title.lower():
+    """Guidance, or an OPCS-4 operation, whose title holds the query only in its indication
+    ("... for fibroids", "Endoscopic serial drainage of amniotic fluid for twin to twin
+    transfusion syndrome"): a treatment of the condition typed, after what names it."""
+    if m.candidate.kind == ICD10 or " for " not in m.candidate.title.lower():
         return False
     head = " " + " ".join(words_of(m.candidate.title.lower().split(" for ", 1)[0]))
     return not any(s.matched_by(head) for s in the_plan.segments)
@@ -268,7 +228,7 @@ def _place(m: _Match, the_plan: Plan, query: _Query, facts: Facts, at_home: bool
         # A code no longer recorded follows the current codes that match as well (I84 after K64).
         # Coverage and national use together: the commonest of the codes that say what was typed.
         strength = coverage + POPULARITY * popularity
-        key = (field, 1, tier, -share, -weighed, _indication_only(m, the_plan), unasked, index is None, preference,
+        key = (field, 1, tier, -share, _indication_only(m, the_plan), unasked, -weighed, index is None, preference,
                not at_home, retired, facts.heading, -round(strength, 3), candidate.rank)
         score = round((6 - tier) * 100 + share * 10 + strength, 4)
         detail = "title" if tier <= 2 else ("text" if candidate.kind == "guidance" else "stem")
