@@ -97,19 +97,6 @@ def _audits(args: argparse.Namespace) -> Any:
     return Audits(open_log(args))
 
 
-def _run(action: Any) -> Any:
-    from workbench.core.episodes import LogError
-
-    try:
-        return action()
-    except LogError as exc:
-        raise UserError(str(exc)) from None
-
-
-def _date(text: str | None, what: str) -> Any:
-    from workbench.commands.worklist import _date as parse
-
-    return parse(text, what)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -117,12 +104,12 @@ def cmd_new(args: argparse.Namespace) -> int:
     from workbench.core.audit import checked_method
 
     def action() -> Any:
-        method = checked_method(args.size, args.seed, since=_date(args.since, "--since"),
-                                until=_date(args.until, "--until"), coder=args.coder,
+        method = checked_method(args.size, args.seed, since=options.coder_date(args.since, "--since"),
+                                until=options.coder_date(args.until, "--until"), coder=args.coder,
                                 specialty=args.specialty, guidance=args.guidance, stratify=args.stratify)
         return _audits(args).new_sample(method, drawn_by=_coder(), auditor=args.auditor, name=args.name)
 
-    info = _run(action)
+    info = options.log_action(action)
     if args.json:
         print_json(info.as_dict())
         return 0
@@ -136,7 +123,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    samples = _run(lambda: _audits(args).samples())
+    samples = options.log_action(lambda: _audits(args).samples())
     if args.json:
         print_json([s.as_dict() for s in samples])
         return 0
@@ -153,7 +140,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         audits = _audits(args)
         return audits.sample(args.sample), audits.items(args.sample)
 
-    info, items = _run(action)
+    info, items = options.log_action(action)
     if args.json:
         print_json({"sample": info.as_dict(), "episodes": [i.as_dict() for i in items]})
         return 0
@@ -199,7 +186,7 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    result = _run(lambda: _audits(args).comparison(args.sample, args.episode))
+    result = options.log_action(lambda: _audits(args).comparison(args.sample, args.episode))
     if args.json:
         print_json(result.as_dict())
     else:
@@ -236,7 +223,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         return audits.review(args.sample, args.episode, key, reviewer=_coder(), error_type=args.error_type,
                              note=args.note, agreed=args.agreed)
 
-    reviewed = _run(action)
+    reviewed = options.log_action(action)
     if args.json:
         print_json({"difference": reviewed.difference.key, "error_type": reviewed.error_type,
                     "note": reviewed.note, "agreed": reviewed.agreed})
@@ -246,7 +233,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    report = _run(lambda: _audits(args).report(args.sample))
+    report = options.log_action(lambda: _audits(args).report(args.sample))
     wrote = False
     if args.csv:
         from workbench.core.audit.report import write_csv

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from typing import Any
 
-from workbench.commands import UserError, print_json
+from workbench.commands import UserError, options, print_json
 from workbench.core.safetext import visible
 
 
@@ -25,10 +25,9 @@ def register(subparsers: Any) -> None:
 
 
 def period(since_text: str | None, until_text: str | None) -> tuple[dt.date, dt.date]:
-    from workbench.commands.worklist import _date
 
-    until = _date(until_text, "--until") or dt.date.today()
-    since = _date(since_text, "--since") or until - dt.timedelta(days=30)
+    until = options.coder_date(until_text, "--until") or dt.date.today()
+    since = options.coder_date(since_text, "--since") or until - dt.timedelta(days=30)
     return since, until
 
 

@@ -98,24 +98,6 @@ def _worklist(args: argparse.Namespace) -> Any:
     return Worklist(open_log(args))
 
 
-def _run(action: Any) -> Any:
-    from workbench.core.episodes import LogError
-
-    try:
-        return action()
-    except LogError as exc:
-        raise UserError(str(exc)) from None
-
-
-def _date(text: str | None, what: str) -> Any:
-    if not text:
-        return None
-    from workbench.core.dates import DateError, parse_coder_date
-
-    try:
-        return parse_coder_date(text)
-    except DateError as exc:
-        raise UserError(f"{what}: {exc}") from None
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -126,7 +108,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         mapping = parse_map(args.map)
         return _worklist(args).import_file(Path(args.file), mapping)
 
-    report = _run(action)
+    report = options.log_action(action)
     if args.json:
         print_json(report.as_dict())
     else:
@@ -173,7 +155,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from workbench.core.episodes.allocation import Allocations
 
     status = None if args.status == "all" else args.status
-    since, until = _date(args.since, "--since"), _date(args.until, "--until")
+    since, until = options.coder_date(args.since, "--since"), options.coder_date(args.until, "--until")
     me = _me()
 
     def action() -> Any:
@@ -181,7 +163,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         items = worklist.items(status=status, specialty=args.specialty, since=since, until=until)
         return Allocations(worklist.log).ordered(items, me)     # yours first
 
-    paired = _run(action)
+    paired = options.log_action(action)
     if args.mine:
         paired = [(item, allocation) for item, allocation in paired if allocation.is_for(me)]
     if args.json:
@@ -200,7 +182,7 @@ def _allocations(args: argparse.Namespace) -> Any:
 
 def cmd_assign(args: argparse.Namespace) -> int:
     me = _me()
-    allocation = _run(lambda: _allocations(args).assign(args.id, None if args.nobody else args.to, by=me))
+    allocation = options.log_action(lambda: _allocations(args).assign(args.id, None if args.nobody else args.to, by=me))
     if args.json:
         print_json({"id": args.id, **allocation.as_dict()})
     else:
@@ -214,7 +196,7 @@ def cmd_claim(args: argparse.Namespace) -> int:
 
     me = _me()
     try:
-        allocation = _run(lambda: _allocations(args).claim(args.id, me))
+        allocation = options.log_action(lambda: _allocations(args).claim(args.id, me))
     except UserError as exc:
         if isinstance(exc.__context__, ItemTaken):     # taken is an answer, not a usage mistake
             raise UserError(str(exc), exit_code=1) from None
@@ -228,7 +210,7 @@ def cmd_claim(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     me = _me()
-    _run(lambda: _allocations(args).release(args.id, me, anyone=args.anyone))
+    options.log_action(lambda: _allocations(args).release(args.id, me, anyone=args.anyone))
     print(f"worklist item {args.id} is free to code")
     return 0
 
@@ -238,8 +220,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     from workbench.core.safetext import visible
 
     worklist = _worklist(args)
-    item = _run(lambda: worklist.get(args.id))
-    history = _run(lambda: worklist.history(args.id))
+    item = options.log_action(lambda: worklist.get(args.id))
+    history = options.log_action(lambda: worklist.history(args.id))
     if args.json:
         print_json({**item.as_dict(), "history": [e.as_dict() for e in history]})
         return 0
@@ -266,7 +248,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if len(chosen) != 1:
         raise UserError("give one of --note (raise a query), --reply, --resolve or --reopen"
                         if not chosen else f"{' and '.join(chosen)}: one at a time")
-    sent = _date(args.sent, "--sent")
+    sent = options.coder_date(args.sent, "--sent")
 
     def action() -> Any:
         worklist = _worklist(args)
@@ -278,7 +260,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             return worklist.reopen_query(args.id)
         return worklist.raise_query(args.id, args.note, to=args.to, sent_on=sent)
 
-    item = _run(action)
+    item = options.log_action(action)
     print_json(item.as_dict()) if args.json else print(_line(item))
     return 0
 
@@ -291,7 +273,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
         days = parse_days(args.older_than) if args.older_than else None
     except DateError as exc:
         raise UserError(f"--older-than: {exc}") from None
-    items = _run(lambda: _worklist(args).waiting(days))
+    items = options.log_action(lambda: _worklist(args).waiting(days))
     if args.json:
         print_json([i.as_dict() for i in items])
         return 0
@@ -306,6 +288,6 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    item = _run(lambda: _worklist(args).remove(args.id, args.reason))
+    item = options.log_action(lambda: _worklist(args).remove(args.id, args.reason))
     print_json(item.as_dict()) if args.json else print(_line(item))
     return 0

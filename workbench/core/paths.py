@@ -83,22 +83,9 @@ def ensure_private_dir(path: Path) -> Path:
     masked by it); folders that already exist are left as they are. A name that
     exists but is not a folder (a file, a dangling symlink) is refused.
     """
-    path = Path(path)
-    missing: list[Path] = []
-    probe = path
-    while not os.path.lexists(probe) and probe != probe.parent:
-        missing.append(probe)
-        probe = probe.parent
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:
-            pass     # another process made it first: theirs is as good as ours
-        else:
-            os.chmod(folder, 0o700, follow_symlinks=False)
-    if not path.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(path))
-    return path
+    from workbench.core.sharing import PRIVATE, make_dir  # sharing reads the config through us
+
+    return make_dir(path, PRIVATE)
 
 
 def write_private_file(path: Path, text: str) -> Path:
