@@ -255,7 +255,15 @@ def typed_strings(count: int, seed: int) -> list[str]:
     return out[:count]
 
 
-async def type_into_every_box(make_app, isolated_home: Path, count: int, seed: int) -> None:
+# Text that Textual's markup would read as tags: each one goes into every box (the boxes take the
+# strings in turn, so a string repeated five times reaches all five). A search for "[/x" once
+# stopped the app from the status line that quotes the query.
+MARKUP = ["[/]", "%Zn/[/s0Ylh\nv", "a[/b]", "[bold]x", "[@click=app.quit]q[/]", "[link=file:///etc/passwd]x[/link]",
+          "[$accent]x", "[[b]]"]
+
+
+async def type_into_every_box(make_app, isolated_home: Path, count: int, seed: int,
+                              strings: list[str] | None = None) -> None:
     """Each string into the search box, the worklist and log filters, the review form's fields
     and the export box; the app must stay up (no crash screen, the screen still answers)."""
     import datetime as dt
@@ -269,7 +277,7 @@ async def type_into_every_box(make_app, isolated_home: Path, count: int, seed: i
         log.save(EpisodeDetails("P", "E", dt.date(2025, 1, 2)), Coding([CodedEntry("K57.8", "opcs4", "4")], []),
                  coder="c")
     app = make_app()
-    strings = typed_strings(count, seed)
+    strings = strings if strings is not None else typed_strings(count, seed)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(pilot)
         for n, text in enumerate(strings):
@@ -309,6 +317,10 @@ async def type_into_every_box(make_app, isolated_home: Path, count: int, seed: i
 
 async def test_fuzz_app_text_boxes(make_app, isolated_home: Path) -> None:
     await type_into_every_box(make_app, isolated_home, 25, seed=25)
+
+
+async def test_markup_in_every_box_is_text(make_app, isolated_home: Path) -> None:
+    await type_into_every_box(make_app, isolated_home, 0, seed=0, strings=[m for m in MARKUP for _ in range(5)])
 
 
 @pytest.mark.slow

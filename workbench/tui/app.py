@@ -67,6 +67,12 @@ class WorkbenchApp(EpisodeActions, App[int]):
 
     # ------------------------------------------------------------ start-up
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notice is plain text: messages quote what coders typed (search text, file names,
+        notes), and a stray "[/x" read as markup stops the app. No notice uses markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def get_default_screen(self) -> Screen:
         return SearchScreen()
 

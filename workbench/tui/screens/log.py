@@ -209,7 +209,7 @@ class LogScreen(WorkbenchScreen):
 
     @if_attached
     def _status(self, text: str) -> None:
-        self.query_one("#log-status", Static).update(text)
+        self.query_one("#log-status", Static).update(Text(text))   # may quote a typed filter
 
     def _next_page(self) -> None:
         if self.more and not self._loading and self.shown:

@@ -159,7 +159,7 @@ class QueryModal(ModalScreen[dict | None]):
         try:
             sent = parse_coder_date(self.query_one("#query-sent", Input).value or "today")
         except DateError as exc:
-            self.query_one("#modal-error", Static).update(f"Sent on: {exc}")
+            self.query_one("#modal-error", Static).update(Text(f"Sent on: {exc}"))
             self.query_one("#query-sent", Input).focus()
             return
         self.dismiss({"to": self.query_one("#query-to", Input).value.strip(), "question": question,

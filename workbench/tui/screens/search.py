@@ -198,7 +198,8 @@ class SearchScreen(Screen):
         if text == self._status_shown:
             return   # unchanged: repainting it would cost a line of output per keystroke
         self._status_shown = text
-        self.query_one("#search-status", Static).update(text, layout=False)
+        # Text, not str: the query is quoted in it, and "[/x" would be read as markup.
+        self.query_one("#search-status", Static).update(Text(text), layout=False)
 
     # ------------------------------------------------------------ keys
 
