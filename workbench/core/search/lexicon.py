@@ -250,9 +250,11 @@ def build_lexicon(conn: sqlite3.Connection, fixtures: Path) -> list[str]:
     conn.executemany("INSERT OR IGNORE INTO search_synonyms (term, means, kind, source, position)"
                      " VALUES (?, ?, ?, ?, ?)",
                      [(s.term, s.means, s.kind, s.source, i) for i, s in enumerate(synonyms)])
+    from workbench.core.search.plain import build_plain_words
     from workbench.core.search.vocabulary import build_index
 
     problems += build_index(conn, fixtures)
+    problems += build_plain_words(conn, fixtures)
     refresh_words(conn)
     return problems
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from workbench.core.search.lexicon import AMPERSAND, Lexicon, Synonym, words_of
 
 MAX_TOKENS = 12
 MAX_TOKEN_CHARS = 40
+PARTIAL_MIN = 5            # letters of a word typed half before another is read as a prefix
 # Words so common in titles that matching them ranks thousands of rows for nothing: dropped
 # when the query has other words (a query of only these still searches them).
 STOPWORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
@@ -106,7 +108,10 @@ def stem(word: str) -> str:
     return word[: max(4, len(word) - 2)] if len(word) > 6 else word
 
 
-def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
+def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True,
+         plain: Callable[[str], bool] | None = None) -> Plan:
+    """``plain``: whether a word is a plain English or clinical word that is never corrected
+    ("fast" in "fast AF" is not a typo of "cast")."""
     text = AMPERSAND.sub(" and ", text)   # "T&O", "A&E", "D&C": the words, as the synonyms file writes them
     tokens = [t[:MAX_TOKEN_CHARS].lower() for t in _TOKEN.findall(text)][:MAX_TOKENS]
     held = ""
@@ -134,7 +139,7 @@ def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
         if found:
             alternatives += [Alternative(tuple(_content(s.means)), note=_note(s)) for s in found]
         elif content and len(content) == 1:
-            alternatives += _corrections(content[0], last, lexicon)
+            alternatives += _corrections(content[0], last, lexicon, plain)
         alternatives = [a for a in alternatives if a.words]
         if alternatives:
             segments.append(Segment(" ".join(words), tuple(dict.fromkeys(alternatives))))
@@ -160,10 +165,16 @@ def _content(text: str) -> list[str]:
     return [w for w in words if w not in STOPWORDS] or words
 
 
-def _corrections(word: str, typing: bool, lexicon: Lexicon) -> list[Alternative]:
+def _corrections(word: str, typing: bool, lexicon: Lexicon, plain: Callable[[str], bool] | None) -> list[Alternative]:
     if lexicon.known_form(word) or (typing and lexicon.starts_a_word(word)):
         return []
-    return [Alternative((c,), prefix=typing, note=f"matched '{c}'") for c in lexicon.corrections(word)]
+    if plain is not None and plain(word):
+        return []   # a real word no title uses ("fast", "burr"): not a typo of one that does
+    found = [Alternative((c,), prefix=typing, note=f"matched '{c}'") for c in lexicon.corrections(word)]
+    if not found and not typing and len(word) >= PARTIAL_MIN and lexicon.starts_a_word(word):
+        # Half a word typed before the next ("cholecystec lap"): the words it starts.
+        found = [Alternative((word,), prefix=True, note=f"partial '{word}'")]
+    return found
 
 
 def _note(synonym: Synonym) -> str:

@@ -118,33 +118,40 @@ class IndexHit:
     order: tuple[int, int, int]     # entry line, target order, place within a category
 
 
-def matches(conn: sqlite3.Connection, stems: dict[str, set[int]], typing: tuple[str, int] | None,
+def matches(conn: sqlite3.Connection, stems: dict[str, set[tuple[int, int]]],
+            prefixes: list[tuple[str, tuple[int, int]]], needs: dict[int, int],
             usage_fy: int | None) -> list[IndexHit]:
-    """Index hits for a query. ``stems``: each whole word's stem -> the segments it came from;
-    ``typing``: the word being typed and its segment (a prefix of entry words)."""
-    look = dict(stems)
-    args: list[object] = list(look)
-    where = [f"stem IN ({','.join('?' * len(look))})"] if look else []
-    prefix = ""
-    if typing is not None and len(typing[0]) >= 3:
-        prefix = typing[0]
+    """Index hits for a query. ``stems``: each whole word's stem -> the places (segment, word
+    position) it fills; ``prefixes``: words still being typed, or typed half, with their place
+    (a prefix of entry stems); ``needs``: how many words each segment has. An entry is a hit
+    when the query holds every one of its words; it covers the segments whose every word it holds."""
+    look = {s: set(places) for s, places in stems.items()}
+    ranges: list[tuple[str, tuple[int, int]]] = []
+    for prefix, place in prefixes:
+        if len(prefix) < 3:
+            continue
+        ranges.append((prefix, place))
         # Entry stems the typed prefix starts, and stems that start it (a stem is at most a few
         # letters shorter than its word: "colonosco" for "colonoscopy", never "colon").
         for size in range(max(4, len(prefix) - 4), len(prefix) + 1):
-            look.setdefault(prefix[:size], set()).add(typing[1])
-        args = list(look) + [prefix, prefix + "\uffff"]
-        where = [f"stem IN ({','.join('?' * len(look))})", "(stem >= ? AND stem < ?)"]
-    if not where:
+            look.setdefault(prefix[:size], set()).add(place)
+    if not look and not ranges:
         return []
+    args: list[object] = list(look)
+    where = [f"stem IN ({','.join('?' * len(look))})"] if look else []
+    for prefix, _ in ranges:
+        where.append("(stem >= ? AND stem < ?)")
+        args += [prefix, prefix + "\uffff"]
     try:
         rows = conn.execute(f"SELECT stem, entry FROM search_index_words WHERE {' OR '.join(where)}"
                             f" LIMIT {MAX_ENTRY_ROWS * 4}", args).fetchall()
     except sqlite3.OperationalError:
         return []   # a database from before the index
-    found: dict[int, dict[str, set[int]]] = {}
+    found: dict[int, dict[str, set[tuple[int, int]]]] = {}
     for stem_, entry in rows:
-        segments = look.get(stem_) or ({typing[1]} if typing is not None and stem_.startswith(prefix) else set())
-        found.setdefault(entry, {})[stem_] = segments
+        places = set(look.get(stem_, ()))
+        places |= {place for prefix, place in ranges if stem_.startswith(prefix)}
+        found.setdefault(entry, {})[stem_] = places
     if not found:
         return []
     entries = sorted(found)[:MAX_ENTRY_ROWS]
@@ -156,7 +163,10 @@ def matches(conn: sqlite3.Connection, stems: dict[str, set[int]], typing: tuple[
         matched = found[entry]
         if len(matched) < words:
             continue   # the query lacks a word of the entry
-        covered = frozenset(s for segments in matched.values() for s in segments)
+        filled = {place for places in matched.values() for place in places}
+        covered = frozenset(s for s, n in needs.items() if all((s, p) in filled for p in range(n)))
+        if not covered:
+            continue   # only part of a term of the query ("stroke" of "mini stroke")
         hits += _expand(conn, kind, target, label, covered, words, (entry, order), usage_fy)
     return hits
 
