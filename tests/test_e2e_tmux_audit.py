@@ -77,12 +77,12 @@ def add_code(terminal: Terminal, code: str, to: str) -> None:
         terminal.keys("Tab")
         terminal.wait_for(f"Add to the {to}")
     terminal.type(code.replace(".", "").lower())
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30   # a loaded CI machine: the search and the dialog are slower
     while code not in terminal.screen().split("Add to the", 1)[-1]:
         assert time.monotonic() < deadline, terminal.screen()
         time.sleep(0.05)
     terminal.keys("Enter")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30   # a loaded CI machine: the search and the dialog are slower
     while "Add to the" in terminal.screen():
         assert time.monotonic() < deadline, terminal.screen()
         time.sleep(0.05)

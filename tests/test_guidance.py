@@ -35,6 +35,8 @@ def test_normalise_guidance_id() -> None:
     assert normalise_guidance_id("ipg 655") == "IPG655"
     assert normalise_guidance_id("IPG0075") == "IPG75"
     assert normalise_guidance_id("I50") is None
+    # Digits int() refuses though str.isdigit accepts them (a fuzz finding): not an id, no crash.
+    assert normalise_guidance_id("¹") is None and normalise_guidance_id("ipg²") is None
 
 
 def test_ipg75_fields(reference_db) -> None:

@@ -51,13 +51,13 @@ def open_catalog():
 
 def get_pack(guidance: str):
     from workbench.core.rules import find_pack, load_shipped
-    from workbench.core.rules.loader import normalise_guidance_id
+    from workbench.core.rules.loader import guidance_key
 
     pack = find_pack(guidance)
     if pack is not None:
         return pack
     packs, errors = load_shipped()
-    broken = [e for e in errors if normalise_guidance_id(Path(e.path).stem) == normalise_guidance_id(guidance)]
+    broken = [e for e in errors if guidance_key(Path(e.path).stem) == guidance_key(guidance)]
     if broken:
         raise UserError(f"the rule pack for {guidance} has an error: {broken[0]}")
     known = ", ".join(sorted(packs)) or "none"

@@ -85,9 +85,9 @@ def checked_method(size: int, seed: int | None = None, *, since: dt.date | None 
     if since and until and since > until:
         raise AuditError("dates: --since is after --until")
     if guidance:
-        from workbench.core.episodes.queries import normalise_guidance
+        from workbench.core.rules.loader import guidance_key
 
-        guidance = normalise_guidance(guidance)
+        guidance = guidance_key(guidance)
     return SampleMethod(size=int(size), seed=new_seed() if seed is None else int(seed),
                         since=since.isoformat() if since else None, until=until.isoformat() if until else None,
                         coder=(coder or "").strip() or None, specialty=(specialty or "").strip() or None,

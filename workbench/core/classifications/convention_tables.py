@@ -170,7 +170,7 @@ def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 def _age(text: str, where: str) -> int | None:
     if not text.strip():
         return None
-    if not text.strip().isdigit():
+    if not text.strip().isdecimal():
         raise ConventionTableError(f"{where}: an age is whole years, not '{text}'")
     return int(text)
 

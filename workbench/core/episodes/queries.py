@@ -61,15 +61,6 @@ def normalise_code_filter(text: str) -> tuple[str, bool]:
     return f"{letter}{digits}.{tail}", False
 
 
-def normalise_guidance(text: str) -> str:
-    cleaned = "".join(str(text).split()).upper()
-    if cleaned.isdigit():
-        return f"IPG{int(cleaned)}"
-    if cleaned.startswith("IPG") and cleaned[3:].isdigit():
-        return f"IPG{int(cleaned[3:])}"
-    return cleaned
-
-
 def list_episodes(conn: sqlite3.Connection, **filters: Any) -> list[EpisodeSummary]:
     """Latest versions of matching episodes: newest episode first, or with a date range,
     newest start date first (then newest episode), so every plan is an index walk that
@@ -148,7 +139,9 @@ def list_query(conn: sqlite3.Connection, *, patient: str | None = None, nhs: str
             params.append(int(after[1]))
     if guidance:
         where.append("v.guidance_id = ?")
-        params.append(normalise_guidance(guidance))
+        from workbench.core.rules.loader import guidance_key
+
+        params.append(guidance_key(guidance))
     if coder:
         where.append("v.coder = ?")
         params.append(coder)

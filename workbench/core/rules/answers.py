@@ -79,7 +79,7 @@ def _number(question: Question, value: object) -> int:
         number = value
     else:
         text = str(value).strip()
-        if not text.lstrip("-").isdigit():
+        if not text.lstrip("-").isdecimal():
             raise AnswerError(f"enter a whole number, not '{value}'")
         number = int(text)
     if question.minimum is not None and number < question.minimum:

@@ -59,5 +59,5 @@ def pack_summaries(conn: sqlite3.Connection | None = None) -> list[PackSummary]:
 
 
 def _order_key(guidance_id: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in guidance_id if ch.isdigit())
+    digits = "".join(ch for ch in guidance_id if ch.isdecimal())
     return (int(digits) if digits else 10**9, guidance_id)

@@ -107,17 +107,15 @@ def shipped_packs() -> dict[str, Pack]:
     return load_shipped()[0]
 
 
-def normalise_guidance_id(text: str) -> str:
-    """'ipg 75', 'IPG75', '75' -> 'IPG75'."""
-    cleaned = "".join(str(text).split()).upper()
-    if cleaned.isdigit():
-        return f"IPG{int(cleaned)}"
-    if cleaned.startswith("IPG") and cleaned[3:].isdigit():
-        return f"IPG{int(cleaned[3:])}"
-    return cleaned
+def guidance_key(text: str) -> str:
+    """How a pack is looked up: 'ipg 75', 'IPG075', '75' -> 'IPG75' (the guidance module's reading
+    of an id); any other text upper-cased without spaces, so that it can name no pack by accident."""
+    from workbench.core.guidance import normalise_guidance_id
+
+    return normalise_guidance_id(str(text)) or "".join(str(text).split()).upper()
 
 
 def find_pack(guidance_id: str) -> Pack | None:
     packs = shipped_packs()
-    wanted = normalise_guidance_id(guidance_id)
+    wanted = guidance_key(guidance_id)
     return packs.get(wanted) or next((p for p in packs.values() if p.id.upper() == wanted), None)

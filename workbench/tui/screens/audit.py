@@ -34,7 +34,7 @@ def parse_sample_request(text: str) -> tuple[dict[str, Any], str]:
     i = 0
     while i < len(tokens):
         token = tokens[i].lower()
-        if token.isdigit() and "size" not in found:
+        if token.isdecimal() and "size" not in found:
             found["size"] = int(token)
         elif token in SAMPLE_WORDS and i + 1 < len(tokens):
             field, value = SAMPLE_WORDS[token], tokens[i + 1]
@@ -45,7 +45,7 @@ def parse_sample_request(text: str) -> tuple[dict[str, Any], str]:
                 except DateError as exc:
                     return {}, f"{token}: {exc}"
             elif field == "seed":
-                if not value.isdigit():
+                if not value.isdecimal():
                     return {}, "seed: a whole number"
                 found["seed"] = int(value)
             else:
