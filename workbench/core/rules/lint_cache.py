@@ -268,7 +268,8 @@ def _lint_in_workers(files: list[Path], database: str | None, workers: int) -> d
     ordered = sorted(files, key=_size, reverse=True)
     with context.Pool(workers, initializer=_start_worker, initargs=(database,)) as pool:
         results = pool.map(_lint_in_worker, [str(f) for f in ordered], chunksize=1)
-    return dict(zip(ordered, results, strict=True))
+    linted = dict(zip(ordered, results, strict=True))
+    return {file: linted[file] for file in files}   # in the order asked, as linting here gives
 
 
 def _size(file: Path) -> int:
