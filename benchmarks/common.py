@@ -34,11 +34,31 @@ class Result:
     goal: str = ""            # human form, e.g. "ratio <= 1.25" or "p95 <= 20 ms"
     passed: bool | None = None  # None: informational, no goal
     note: str = ""            # what the baseline is, sizes, repeats
+    noise: str = ""           # the spread behind the figure, e.g. "pairs 1.08-1.31" (same-run ratios)
+    load: str = ""            # the machine's 1-minute load average while the figure was taken
 
     def as_json(self) -> dict:
         row = asdict(self)
         row["pass"] = row.pop("passed")
         return row
+
+
+def load_average() -> float:
+    """The 1-minute load average (/proc/loadavg), NaN where there is none."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return math.nan
+
+
+def spread(ratios: Sequence[float | None], label: str = "pairs") -> str:
+    """The noise of a ratio measured in alternating pairs: the range of the pairs' own ratios."""
+    usable = sorted(r for r in ratios if r is not None and not math.isnan(r))
+    if not usable:
+        return ""
+    if len(usable) == 1:
+        return f"{label} {usable[0]:.2f}"
+    return f"{label} {usable[0]:.2f}-{usable[-1]:.2f} (n={len(usable)})"
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -122,12 +142,13 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 
 def table(results: Sequence[Result]) -> str:
-    headers = ("figure", "value", "baseline", "ratio", "goal", "pass")
+    headers = ("figure", "value", "baseline", "ratio", "goal", "pass", "noise", "load")
     rows = []
     for r in results:
         verdict = {True: "PASS", False: "FAIL", None: "info"}[r.passed]
         rows.append((r.name, fmt(r.value, r.unit), fmt(r.baseline, r.unit),
-                     "-" if r.ratio is None else f"{r.ratio:.2f}", r.goal or "-", verdict))
+                     "-" if r.ratio is None else f"{r.ratio:.2f}", r.goal or "-", verdict,
+                     r.noise or "-", r.load or "-"))
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.screen import Screen
 
@@ -24,6 +24,8 @@ from workbench.tui.episode_actions import EpisodeActions
 from workbench.tui.lifetime import install_hangup_handler
 from workbench.tui.screens.search import SearchScreen
 from workbench.tui.session import SessionKeeper
+from workbench.tui.typeahead import KeyHandled, TypeAhead
+from workbench.tui.widgets.line_input import slash_is_text
 
 
 class WorkbenchApp(EpisodeActions, App[int]):
@@ -48,8 +50,46 @@ class WorkbenchApp(EpisodeActions, App[int]):
         self.keeper = SessionKeeper(self)
         self.packs: dict[str, Any] = {}      # rule packs loaded so far, by id (read-only objects)
         self.worklist_open = 0               # open worklist items at start-up
+        # Keys from the terminal, one at a time, held while a screen opens (workbench/tui/typeahead.py).
+        self.typeahead = TypeAhead(self, self._dispatch_terminal_key)
+
+    # ------------------------------------------------------------ keys typed ahead
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.typeahead.key(event)   # a key from the terminal: now, or once the app is ready for it
+            return
+        await super().on_event(event)
+
+    async def _dispatch_terminal_key(self, event: events.Key) -> None:
+        await super().on_event(event)
+
+    async def on_key_handled(self, message: KeyHandled) -> None:
+        await self.typeahead.marker(message)
+
+    def push_screen(self, screen: Any, callback: Any = None, wait_for_dismiss: bool = False, *,
+                    mode: str | None = None) -> Any:
+        result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+        if isinstance(screen, Screen):
+            self.typeahead.opened(screen)   # keys typed meanwhile wait for its first frame
+        return result
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go_search" and slash_is_text(self.focused):
+            return False   # `/` is a character of this box's text (a date, a reason): typed, not taken
+        return super().check_action(action, parameters)
 
     # ------------------------------------------------------------ start-up
+
+    def get_driver_class(self) -> Any:
+        driver = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver is LinuxDriver:   # a real terminal on Linux or macOS: Escape without the 100 ms wait
+            from workbench.tui.terminal_driver import EscapeAtOnceDriver
+
+            return EscapeAtOnceDriver
+        return driver
 
     def get_default_screen(self) -> Screen:
         return SearchScreen()
@@ -251,7 +291,9 @@ class WorkbenchApp(EpisodeActions, App[int]):
     def action_help(self) -> None:
         from workbench.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)   # F1 again closes it (the key is the app's, from every screen)
+        else:
             self.push_screen(HelpScreen(self.screen))
 
     def action_change_theme(self) -> None:

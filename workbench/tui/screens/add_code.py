@@ -13,10 +13,11 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.tui import keymap
+from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KIND_LABELS, KeyList
 
 
-class AddCodeInput(Input):
+class AddCodeInput(LineInput):
     BINDINGS = [k.binding() for k in keymap.SEARCH if k.id in ("search.down", "search.up")]
 
 

@@ -50,10 +50,17 @@ class CodeScreen(WorkbenchScreen):
 
     def on_mount(self) -> None:
         self.query_one("#code-list").focus()
+        self.app.typeahead.hold(self)   # "a" typed ahead adds the code once it is shown
         self.load()
 
     @work(thread=True, exclusive=True, group="code")
     def load(self) -> None:
+        try:
+            self._load()
+        finally:
+            self.app.call_from_thread(self.app.typeahead.release, self)
+
+    def _load(self) -> None:
         context = self.app.context
         context.ready.wait()
         try:

@@ -91,10 +91,17 @@ class GuidanceScreen(WorkbenchScreen):
 
     def on_mount(self) -> None:
         self.query_one("#guidance-text").focus()
+        self.app.typeahead.hold(self)   # "c" typed ahead acts on the guidance once it is shown
         self.load()
 
     @work(thread=True, exclusive=True, group="guidance")
     def load(self) -> None:
+        try:
+            self._load()
+        finally:
+            self.app.call_from_thread(self.app.typeahead.release, self)
+
+    def _load(self) -> None:
         context = self.app.context
         context.ready.wait()
         try:

@@ -15,7 +15,6 @@ from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 from workbench.tui.widgets.log_rows import Column, LogRows
-from workbench.tui.widgets.typeahead import ForwardTypeAhead
 
 # Each column as wide as its widest cell on the page, up to a maximum (see LogRows).
 COLUMNS = (Column("id", 9), Column("date", 10), Column("patient", 16), Column("episode", 16),
@@ -32,9 +31,10 @@ PAGE = 100          # rows fetched at a time; the next page loads as the cursor 
 NEAR_END = 20
 
 
-class LogTable(ForwardTypeAhead, LogRows):
-    """The log's rows, where the filter key acts at once: over SSH "f" and the filter text
-    often arrive in one read, and the letters after "f" must land in the filter, not here."""
+class LogTable(LogRows):
+    """The log's rows, with the filter key: over SSH "f" and the filter text often arrive in
+    one read; the app hands the letters after "f" to the filter once "f" has moved the focus
+    there (workbench/tui/typeahead.py)."""
 
     BINDINGS = [b for b in keymap.bindings("log") if b.id == "log.filter"]
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.core.episodes.session import HAND
@@ -23,9 +23,9 @@ from workbench.tui import keymap
 from workbench.tui.screens.base import if_attached
 from workbench.tui.screens.review_save import FORM_ROWS, ICD10, OPCS4, REQUIRED, SavesEpisode
 from workbench.tui.widgets.caution import PackCaution
+from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.snomed import SnomedLine
-from workbench.tui.widgets.typeahead import FormInput
 
 
 class SequenceList(KeyList):
@@ -77,7 +77,8 @@ class ReviewScreen(SavesEpisode):
                 with Horizontal(classes="form-row"):
                     yield Label(label)
                     for field, placeholder in fields:
-                        yield FormInput(id=field, placeholder=placeholder, compact=True)
+                        yield LineInput(id=field, placeholder=placeholder, compact=True,
+                                        slash_is_text=field == "date")
                         yield Static("", id=f"{field}-message", classes="field-message")
         yield Footer()
 
@@ -102,14 +103,6 @@ class ReviewScreen(SavesEpisode):
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self._changed(self._highlighted())   # a code may have been added meanwhile
-
-    def on_key(self, event: events.Key) -> None:
-        # Keys typed ahead before anything has the focus: they are for the first empty field.
-        if self.focused is None and (event.is_printable or event.key == "tab"):
-            event.stop()
-            target = self.first_empty_field() or self.query_one("#patient", Input)
-            self.set_focus(target)
-            target.post_message(events.Key(event.key, event.character))
 
     # ------------------------------------------------------------ the sequence
 

@@ -17,9 +17,9 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from workbench.tui import keymap
+from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KIND_LABELS
 from workbench.tui.widgets.result_rows import ResultRows
-from workbench.tui.widgets.typeahead import ForwardTypeAhead
 
 PLACEHOLDER = "Search: words, an IPG number (655) or a code (l804)"
 HINT = "Type to search guidance and codes; Enter opens. F1: help."
@@ -36,7 +36,7 @@ BROWSE_LIMIT = 200
 HOLD_FRAME_FOR_RESULTS = 0.05
 
 
-class SearchInput(ForwardTypeAhead, Input):
+class SearchInput(LineInput):
     BINDINGS = keymap.bindings("search")
 
     def watch_value(self, value: str) -> None:
@@ -161,9 +161,11 @@ class SearchScreen(Screen):
                           for hit in hits])
         self._update_status()
         self.release_frame()
-        if self.open_when_ready and hits:
+        if self.open_when_ready:
             self.open_when_ready = False
-            self._open(0)
+            if hits:
+                self._open(0)
+            self.app.typeahead.release(self)   # the keys typed after Enter: for what it opened
 
     def _update_status(self) -> None:
         if not self.shown_query:
@@ -191,8 +193,10 @@ class SearchScreen(Screen):
         if not query:
             return
         if query != self.shown_query:
-            # Enter pressed before the results arrived: open the top one when they do.
+            # Enter pressed before the results arrived: open the top one when they do, and keep
+            # the keys typed after Enter for what it opens.
             self.open_when_ready = True
+            self.app.typeahead.hold(self)
             return
         highlighted = self.query_one("#results", ResultRows).highlighted
         self._open(highlighted or 0)

@@ -25,6 +25,7 @@ from workbench.tui.screens.base import if_attached
 from workbench.tui.screens.wizard_slots import CodeSlotScreen, TitleCache
 from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.choices import ChoiceList
+from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.sequence import sequence_table
 from workbench.tui.widgets.snomed import SnomedLine
@@ -92,8 +93,8 @@ class WizardScreen(CodeSlotScreen):
                 yield Static("Loading the rule pack…", id="prompt")
                 with Vertical(id="answer-area"):
                     yield ChoiceList(id="choices")
-                    yield Input(id="number-input", type="integer", placeholder="a whole number, then Enter")
-                    yield Input(id="code-input", placeholder="type a code or words, then Enter")
+                    yield LineInput(id="number-input", type="integer", placeholder="a whole number, then Enter")
+                    yield LineInput(id="code-input", placeholder="type a code or words, then Enter")
                     yield KeyList(id="slot-results")
                 yield Static("", id="answer-error")
                 with Vertical(id="question-notes"):   # gives way to the options at 80x24
@@ -107,6 +108,7 @@ class WizardScreen(CodeSlotScreen):
         self.query_one("#choices", ChoiceList).on_answer = self.choose
         self._show_widgets(None)
         if self.pack is None:
+            self.app.typeahead.hold(self)   # answers typed ahead wait for the first question
             self.load_pack()
         else:
             self.pack_ready(self.pack)
@@ -119,11 +121,18 @@ class WizardScreen(CodeSlotScreen):
             pack = find_pack(self.pack_id)
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The rule pack could not be loaded", exc)
+            self.app.call_from_thread(self.app.typeahead.release, self)
             return
         self.app.call_from_thread(self.pack_ready, pack)
 
-    @if_attached
     def pack_ready(self, pack: Any | None) -> None:
+        try:
+            self._pack_ready(pack)
+        finally:
+            self.app.typeahead.release(self)
+
+    @if_attached
+    def _pack_ready(self, pack: Any | None) -> None:
         self.pack = pack
         if pack is None:
             self.app.notify(f"The rule pack {self.pack_id} is no longer available: "
