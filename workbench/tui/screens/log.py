@@ -8,12 +8,13 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from workbench.core.episodes import VOIDED
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.key_bar import KeyBar
 from workbench.tui.widgets.log_rows import Column, LogRows
 
 # Each column as wide as its widest cell on the page, up to a maximum (see LogRows).
@@ -67,7 +68,7 @@ class LogScreen(WorkbenchScreen):
                     compact=True)
         yield LogTable(COLUMNS, id="log-table")
         yield Static("Loading the log…", id="log-status", classes="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#log-table", LogRows).focus()

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets import Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.core.episodes.session import HAND
@@ -23,6 +22,7 @@ from workbench.tui import keymap
 from workbench.tui.screens.base import if_attached
 from workbench.tui.screens.review_save import FORM_ROWS, ICD10, OPCS4, REQUIRED, SavesEpisode
 from workbench.tui.widgets.caution import PackCaution
+from workbench.tui.widgets.key_bar import KeyBar
 from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.snomed import SnomedLine
@@ -41,6 +41,7 @@ class ReviewScreen(SavesEpisode):
         self.index: list[tuple[str, int] | None] = []   # option index -> (list, position)
         self.edits: list[Any] = []
         self.checked = False                              # the edits have run at least once
+        self._codes_shown: list[tuple[str, str, str, str]] = []   # the sequence as last listed
         self.saving = False
         # Focus: the first empty detail (a new episode) or the code list (details filled in).
         # Set before mounting, so the screen's auto-focus never lands elsewhere first.
@@ -80,7 +81,7 @@ class ReviewScreen(SavesEpisode):
                         yield LineInput(id=field, placeholder=placeholder, compact=True,
                                         slash_is_text=field == "date")
                         yield Static("", id=f"{field}-message", classes="field-message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         session = self.session
@@ -94,15 +95,17 @@ class ReviewScreen(SavesEpisode):
         self.fill_form(session.details, locked=bool(session.amend_of))
         self._show_rows((OPCS4, 0) if session.of(OPCS4) else (ICD10, 0))
         self.query_one(self.AUTO_FOCUS).focus()
-        # The row's :focus-within style is only worked out on a focus change after mounting.
-        self.call_after_refresh(self.update_node_styles)
+        # The row's :focus-within style is only worked out on a focus change after mounting:
+        # the form's styles once more (not the whole screen's).
+        self.call_after_refresh(self.query_one("#episode-form").update_node_styles)
         self.fetch_titles()
         self.check()
         self.app.keeper.persist()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        self._changed(self._highlighted())   # a code may have been added meanwhile
+        if self._codes_shown != self._codes():   # a code was added or removed meanwhile
+            self._changed(self._highlighted())
 
     # ------------------------------------------------------------ the sequence
 
@@ -119,16 +122,16 @@ class ReviewScreen(SavesEpisode):
                 self.index.append(None)
             for position, row in enumerate(rows, start=1):
                 # One line a code, so a whole episode fits at 80x24; the highlighted code's
-                # reason is shown in full under the list.
-                grid = Table.grid(expand=True)
-                grid.add_column(width=11, no_wrap=True)
-                grid.add_column(width=8, no_wrap=True)
-                grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+                # reason is shown in full under the list. Fixed columns in one text (a Rich
+                # table per row cost a table layout per line on every repaint).
                 source = "hand" if row.source == HAND else row.source
-                grid.add_row(Text(f"{position:>2} {row.marked:<7} ", style="bold"),
-                             Text(f"{source} ", style="dim"), Text(row.title or "(title not loaded)"))
-                options.append(Option(grid))
+                line = Text(no_wrap=True, overflow="ellipsis", end="")
+                line.append(f"{position:>2} {row.marked:<7} "[:11].ljust(11), style="bold")
+                line.append(f"{source[:7]:<7} ", style="dim")
+                line.append(row.title or "(title not loaded)")
+                options.append(Option(line))
                 self.index.append((classification, position - 1))
+        self._codes_shown = self._codes()
         sequence = self.query_one("#sequence", OptionList)
         sequence.set_options(options)
         if highlight in self.index:
@@ -139,6 +142,9 @@ class ReviewScreen(SavesEpisode):
             if same or any_code:
                 sequence.highlighted = (same or any_code)[-1]
         self._show_reason()
+
+    def _codes(self) -> list[tuple[str, str, str, str]]:
+        return [(c.classification, c.code, c.source, c.title or "") for c in self.session.codes]
 
     @work(thread=True, group="review-titles")
     def fetch_titles(self) -> None:

@@ -13,10 +13,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import get_current_worker
 
 from workbench.tui import keymap
+from workbench.tui.widgets.key_bar import KeyBar
 from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KIND_LABELS
 from workbench.tui.widgets.result_rows import ResultRows
@@ -67,7 +68,7 @@ class SearchScreen(Screen):
         # Two one-line statics: the result count changes with typing, "Loaded:" hardly ever.
         yield Static(HINT, id="search-status")
         yield Static(Text(LOADING, style="dim"), id="search-loaded")
-        yield Footer()
+        yield KeyBar()
 
     # ------------------------------------------------------------ called by the app
 

@@ -18,13 +18,14 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 
 from workbench.tui import keymap
 from workbench.tui.screens.base import if_attached
 from workbench.tui.screens.wizard_slots import CodeSlotScreen, TitleCache
 from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.choices import ChoiceList
+from workbench.tui.widgets.key_bar import KeyBar
 from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.sequence import sequence_table
@@ -102,7 +103,7 @@ class WizardScreen(CodeSlotScreen):
                     yield Static("", id="question-source")
                     yield Static("", id="pack-notes")
             yield Static("", id="sequence-panel")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#choices", ChoiceList).on_answer = self.choose

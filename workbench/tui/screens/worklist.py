@@ -13,10 +13,11 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.key_bar import KeyBar
 
 STATUS_WORDS = {"open": "open", "query": "query", "queries": "query", "coded": "coded", "done": "coded",
                 "all": None, "todo": "todo"}
@@ -77,7 +78,7 @@ class WorklistScreen(WorkbenchScreen):
                     id="worklist-filter", compact=True)
         yield DataTable(id="worklist-table", cursor_type="row")
         yield Static("", id="worklist-status", classes="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#worklist-table", DataTable)

@@ -24,15 +24,19 @@ from textual.widgets import Input
 class LineInput(Input):
     virtual_size = Reactive(Size(0, 0), layout=False)
 
-    def __init__(self, *args: Any, slash_is_text: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, slash_is_text: bool = False, compact: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.slash_is_text = slash_is_text
+        if compact:
+            # Input(compact=True) sets its class through the reactive, which styles the widget
+            # there and then (the whole stylesheet, ~5 ms a box), before it is even mounted,
+            # where it is styled again. The class alone is enough: mounting applies it.
+            self.set_reactive(Input.compact, True)
+            self.add_class("-textual-compact", update=False)
 
 
 def slash_is_text(widget: object) -> bool:
     """Whether ``/`` typed in ``widget`` is a character of its text (else: go to the search)."""
     if isinstance(widget, LineInput):
         return widget.slash_is_text
-    from textual.widgets import TextArea
-
-    return isinstance(widget, (Input, TextArea))
+    return isinstance(widget, Input)      # a reason, a filter (the app has no other text widget)
