@@ -10,7 +10,7 @@ import time
 import pytest
 from textual import constants, events
 
-from workbench.tui.terminal_driver import EscapeAtOnceDriver, EscapeParser, escape_grace
+from workbench.tui.terminal_driver import EscapeParser, WorkbenchDriver, escape_grace
 
 
 class FakeApp:
@@ -61,7 +61,7 @@ def run_driver(data: list[str], pause: float = 0.0) -> list[str]:
     """Feed ``data`` (one write each) to the driver's input loop through a pipe; the keys.
     (Called from an async test: a driver is made inside the app's running loop.)"""
     read_fd, write_fd = os.pipe()
-    driver = EscapeAtOnceDriver(FakeApp(), debug=False, mouse=False)
+    driver = WorkbenchDriver(FakeApp(), debug=False, mouse=False)
     driver.fileno = read_fd
     got: list[str] = []
     arrived = threading.Event()

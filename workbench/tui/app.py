@@ -85,10 +85,10 @@ class WorkbenchApp(EpisodeActions, App[int]):
         driver = super().get_driver_class()
         from textual.drivers.linux_driver import LinuxDriver
 
-        if driver is LinuxDriver:   # a real terminal on Linux or macOS: Escape without the 100 ms wait
-            from workbench.tui.terminal_driver import EscapeAtOnceDriver
+        if driver is LinuxDriver:   # a real terminal (Linux, macOS): Escape at once, fewer bytes
+            from workbench.tui.terminal_driver import WorkbenchDriver
 
-            return EscapeAtOnceDriver
+            return WorkbenchDriver
         return driver
 
     def get_default_screen(self) -> Screen:

@@ -1,4 +1,9 @@
-"""The terminal driver: Textual's, with an Escape key that acts at once.
+"""The terminal driver: Textual's, with an Escape key that acts at once and leaner output.
+
+Output: every write goes through ``LeanOutput`` (workbench/tui/lean_output.py), which sends
+each style change as the difference from the last (about a third fewer bytes a frame).
+
+Input, the Escape key:
 
 An ESC byte starts every escape sequence (arrows, function keys, mouse reports) and is also
 the Escape key itself. Textual's input thread tells them apart by waiting up to ESCDELAY
@@ -19,11 +24,14 @@ from __future__ import annotations
 import os
 import selectors
 from codecs import getincrementaldecoder
+from typing import Any
 
 from textual._loop import loop_last
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
+
+from workbench.tui.lean_output import LeanOutput
 
 ESC = "\x1b"
 
@@ -47,7 +55,14 @@ class EscapeParser(XTermParser):
         return self.tick()
 
 
-class EscapeAtOnceDriver(LinuxDriver):
+class WorkbenchDriver(LinuxDriver):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lean = LeanOutput()
+
+    def write(self, data: str) -> None:
+        super().write(self._lean.rewrite(data))
+
     def run_input_thread(self) -> None:
         """Textual's input loop (LinuxDriver.run_input_thread), plus the lone-ESC rule."""
         selector = selectors.SelectSelector()

@@ -161,7 +161,9 @@ class SearchScreen(Screen):
         results.set_rows([_row(hit, width, status.get(hit.code, "") if hit.kind == "guidance" else "")
                           for hit in hits])
         self._update_status()
-        self.release_frame()
+        # Released once the list's repaint has reached the screen (the list's queue, then the
+        # screen's): the letter and its results then go out in the same frame.
+        results.call_after_refresh(self.release_frame)
         if self.open_when_ready:
             self.open_when_ready = False
             if hits:

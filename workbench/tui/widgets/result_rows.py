@@ -60,6 +60,7 @@ class ResultRows(Widget):
         self.top = 0
         self.shown: list[tuple[str, bool]] = []      # what each line on screen shows (key, highlighted)
         self._strips: dict[tuple[str, bool, int], Strip] = {}
+        self._styles: tuple[Style, Style] | None = None   # (a line, the highlighted line)
 
     @property
     def row_count(self) -> int:
@@ -139,7 +140,9 @@ class ResultRows(Widget):
         cached = self._strips.get((key, highlighted, width))
         if cached is not None:
             return cached
-        base = self.get_component_rich_style(HIGHLIGHT) if highlighted else self.rich_style
+        if self._styles is None:   # worked out once per theme, not once per line
+            self._styles = (self.rich_style, self.get_component_rich_style(HIGHLIGHT))
+        base = self._styles[1] if highlighted else self._styles[0]
         index = self.top + y
         if index < len(self.rows):
             row = self.rows[index].copy()
@@ -155,6 +158,7 @@ class ResultRows(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()     # a new theme: the lines are drawn again in its colours
+        self._styles = None
         self.shown = []
 
     def on_resize(self, event: events.Resize) -> None:
