@@ -95,9 +95,10 @@ class ControlTerminal:
         return time.monotonic() - self.started
 
     def settle(self, quiet: float = QUIET_SECONDS) -> None:
-        """Read until the pane has been quiet (no %output) for ``quiet`` seconds."""
-        last = time.monotonic()
-        while time.monotonic() - last < quiet:
+        """Read until the pane has been quiet (no %output) for ``quiet`` seconds (a cursor that
+        blinks is never quiet for longer than its half-period: given up after LONGEST_REPAINT)."""
+        last = start = time.monotonic()
+        while time.monotonic() - last < quiet and time.monotonic() - start < LONGEST_REPAINT:
             if self._read(quiet - (time.monotonic() - last)):
                 last = time.monotonic()
 

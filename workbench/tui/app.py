@@ -19,7 +19,7 @@ from textual.screen import Screen
 
 from workbench.tui import keymap
 from workbench.tui.commands import WorkbenchCommands
-from workbench.tui.context import Context, Loaded
+from workbench.tui.context import WORKER_THREADS, Context, Loaded
 from workbench.tui.episode_actions import EpisodeActions
 from workbench.tui.lifetime import install_hangup_handler
 from workbench.tui.screens.search import SearchScreen
@@ -95,6 +95,12 @@ class WorkbenchApp(EpisodeActions, App[int]):
         return SearchScreen()
 
     def on_mount(self) -> None:
+        # Thread workers run on the loop's default executor: a small pool (each thread keeps its
+        # own database connections, workbench/tui/context.py), not Python's default of six.
+        from concurrent.futures import ThreadPoolExecutor
+
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="workbench-worker"))
         self._apply_config()
         # A closed terminal (SSH drop, tmux kill-session) sends SIGHUP: leave quietly and
         # promptly; the draft was saved after the last answer.
