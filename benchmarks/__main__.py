@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_JSON, WORK_DIR, Result, load_average, table, write_results
 
-SECTIONS = ("startup", "terminal", "search", "judged", "log", "concurrency", "keystrokes",
+SECTIONS = ("startup", "terminal", "search", "judged", "log", "audit", "concurrency", "keystrokes",
             "classifications")
 
 
@@ -59,6 +59,9 @@ def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
     if name == "log":
         from benchmarks import logscale
         return logscale.run(work, episodes=size["episodes"], samples=size["samples"], saves=size["saves"])
+    if name == "audit":
+        from benchmarks import audit
+        return audit.run(work, episodes=size["episodes"], repeats=size["repeats"])
     if name == "concurrency":
         from benchmarks import concurrency
         return concurrency.run(work, writers=size["writers"], saves=size["writer_saves"])
@@ -76,7 +79,6 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="run-", dir=WORK_DIR))
     # Nothing measured here may touch a real user's data: a private home for this run.
     os.environ["WORKBENCH_HOME"] = str(work / "home")
-    os.environ["WORKBENCH_CODER"] = "bench.coder"
     for name in ("WORKBENCH_LOG", "WORKBENCH_EXIT_ON_READY", "WORKBENCH_HEADLESS"):
         os.environ.pop(name, None)
     print(f"workbench benchmarks: {platform.node()}, {os.cpu_count()} CPUs, Python "

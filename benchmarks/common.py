@@ -165,5 +165,5 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment of a measured child: a private WORKBENCH_HOME, nothing else inherited
     that changes behaviour (no log override, fixed coder)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
-    env.update(WORKBENCH_HOME=str(home), WORKBENCH_CODER="bench.coder", **extra)
+    env.update(WORKBENCH_HOME=str(home), **extra)
     return env

@@ -62,3 +62,44 @@ def build_log(path: Path, count: int, shape: str = "rising") -> float:
     if loaded != count:
         raise RuntimeError(f"bulk_load added {loaded} episodes, not {count}")
     return seconds
+
+
+#: A department: coders (OS logins) and specialties for the audit and productivity figures.
+CODERS = tuple(f"coder{n:02d}" for n in range(1, 24))
+SPECIALTIES = ("cardiology", "general surgery", "trauma and orthopaedics", "urology", "gastroenterology",
+               "ophthalmology", "ENT", "gynaecology", "respiratory", "vascular surgery", "general medicine",
+               "oncology")
+
+
+def department_episodes(count: int, seed: int = 4) -> Iterator[tuple]:
+    """:func:`episodes` (rising dates) as a department codes them: each with a specialty, one of
+    23 coders, saved a day or two after the episode's start (save times rise with the episode
+    id, as a real log's do) after 3 to 40 minutes of coding (the draft's start). Items are
+    ``bulk_load``'s five-tuples."""
+    import dataclasses
+
+    rng = random.Random(seed + 1)
+    start = dt.datetime.combine(FIRST_DAY, dt.time(9), tzinfo=dt.UTC)
+    span = dt.timedelta(days=DAYS).total_seconds()
+    for n, (details, coding, _coder) in enumerate(episodes(count, seed)):
+        saved = start + dt.timedelta(days=2, seconds=n * span / max(count, 1))
+        begun = saved - dt.timedelta(seconds=rng.randint(180, 2400))
+        details = dataclasses.replace(details, specialty=SPECIALTIES[n * 7 % len(SPECIALTIES)])
+        yield details, coding, CODERS[n % len(CODERS)], saved, begun
+
+
+def build_department_log(path: Path, count: int) -> float:
+    """A log of ``count`` department episodes at ``path``; returns the seconds the load took."""
+    import time
+
+    from workbench.core.episodes import EpisodeLog, bulk_load
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with EpisodeLog(path) as log:
+        started = time.perf_counter()
+        loaded = bulk_load(log, department_episodes(count))
+        seconds = time.perf_counter() - started
+        log.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if loaded != count:
+        raise RuntimeError(f"bulk_load added {loaded} episodes, not {count}")
+    return seconds

@@ -403,7 +403,6 @@ def main(argv: list[str] | None = None) -> int:
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="log-", dir=WORK_DIR))
     os.environ["WORKBENCH_HOME"] = str(work / "home")
-    os.environ["WORKBENCH_CODER"] = "bench.coder"
     results = integrity(work, episodes=args.episodes,
                         screen_sizes=tuple(int(n) for n in args.screen_sizes.split(",")),
                         writers=args.writers, rounds=args.rounds, sections=tuple(args.only.split(",")),

@@ -24,7 +24,14 @@ one row per chapter, block, category and code, with these columns:
 - ``derived``: a category title taken from its codes' titles: the unspecified code
   ("Unspecified X" -> "X"), else the other-specified one ("Other specified X" -> "X").
 
-A category's years span those of its codes. The output is committed: a fresh clone
+A category's years span those of its codes.
+
+It also writes the national usage counts (``opcs4-usage.tsv``, ``icd10-usage.tsv``): for each
+code, how many finished consultant episodes in England recorded it in each financial year
+(columns ``code``, ``fy2012`` ... ``fy2023``), read from ``*-usage-hes.tsv`` and checked here:
+every code must be one of the classification's rows and every count a whole number.
+
+The output is committed: a fresh clone
 needs neither the HES lists nor this script to run. ``--check`` exits 1 when the
 committed files differ from what the lists give.
 """
@@ -255,6 +262,32 @@ def render(rows: list[Row]) -> str:
     return buffer.getvalue()
 
 
+def usage_table(path: Path, known: set[str]) -> tuple[str, list[str]]:
+    """The usage fixture's text from a ``*-usage-hes.tsv`` file, and what was wrong with it.
+
+    Rows are kept as the source gives them (codes in file order), after checking that the
+    year columns run without a gap, each code is in the classification and each count is a
+    whole number; a row that fails is left out and named.
+    """
+    problems: list[str] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    header, body = rows[0], rows[1:]
+    years = [int(name[2:]) for name in header[1:] if re.fullmatch(r"fy\d{4}", name)]
+    if header[0] != "code" or len(years) != len(header) - 1 or years != list(range(years[0], years[-1] + 1)):
+        return "", [f"{path.name}: unexpected header {header!r}"]
+    out = ["\t".join(header)]
+    for number, row in enumerate(body, start=2):
+        code, counts = row[0], row[1:]
+        if code not in known:
+            problems.append(f"{path.name}:{number}: {code} is not in the classification")
+        elif len(counts) != len(years) or not all(c.isdigit() for c in counts):
+            problems.append(f"{path.name}:{number}: counts must be {len(years)} whole numbers")
+        else:
+            out.append("\t".join([code, *(str(int(c)) for c in counts)]))
+    return "\n".join(out) + "\n", problems
+
+
 def read_written(path: Path, classification: str) -> dict[str, str]:
     """Category titles written by the project for one classification."""
     with path.open(encoding="utf-8", newline="") as handle:
@@ -286,6 +319,13 @@ def main(argv: list[str] | None = None) -> int:
     for problem in opcs4_problems + icd10_problems:
         print(f"problem: {problem}", file=sys.stderr)
     outputs = {"opcs4.tsv": render(opcs4), "icd10.tsv": render(icd10)}
+    for classification, rows in (("opcs4", opcs4), ("icd10", icd10)):
+        known = {row.code for row in rows}
+        text, problems = usage_table(reference / f"{classification}-usage-hes.tsv", known)
+        outputs[f"{classification}-usage.tsv"] = text
+        for problem in problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        opcs4_problems += problems
     stale = []
     for name, text in outputs.items():
         target = OUT_DIR / name
@@ -294,8 +334,10 @@ def main(argv: list[str] | None = None) -> int:
                 stale.append(name)
             continue
         target.write_text(text, encoding="utf-8")
-        untitled = sum(1 for line in text.splitlines()[1:] if line.split("\t")[1] == "")
-        print(f"wrote {target.relative_to(PROJECT)}: {text.count(chr(10)) - 1} rows, {untitled} untitled")
+        wrote = f"wrote {target.relative_to(PROJECT)}: {text.count(chr(10)) - 1} rows"
+        if "usage" not in name:
+            wrote += f", {sum(1 for line in text.splitlines()[1:] if line.split(chr(9))[1] == '')} untitled"
+        print(wrote)
     if stale:
         print(f"out of date: {', '.join(stale)} (run scripts/build_classifications.py)", file=sys.stderr)
         return 1

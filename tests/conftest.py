@@ -39,7 +39,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.delenv("WORKBENCH_LOG", raising=False)
     monkeypatch.delenv("WORKBENCH_EXIT_ON_READY", raising=False)
     monkeypatch.delenv("WORKBENCH_HEADLESS", raising=False)
-    monkeypatch.setenv("WORKBENCH_CODER", "test.coder")
+    # Who codes is the OS login (workbench.core.episodes.identity); nothing to set.
     return home
 
 

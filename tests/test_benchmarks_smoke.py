@@ -98,6 +98,16 @@ def test_log_rows(tmp_path: Path) -> None:
                               "log CSV export peak RSS", "log list month vs one patient, rising dates"])
 
 
+def test_audit_rows(tmp_path: Path) -> None:
+    from benchmarks import audit
+
+    rows = audit.run(tmp_path, episodes=3000, repeats=4)
+    assert [r.name for r in rows] == [
+        "audit: draw and store a sample of 200 of 3,000 p95", "audit: stratified sample of 200 by specialty of 3,000",
+        "stats for a year p95", "stats for a year by coder p95", "stats for a year by day p95"]
+    assert all(r.value > 0 for r in rows) and rows[0].passed is not None and rows[2].goal == "p95 < 2000 ms"
+
+
 def test_concurrency_rows_and_no_loss(tmp_path: Path) -> None:
     rows = concurrency.run(tmp_path, writers=3, saves=4)
     assert_well_formed(rows, ["concurrent saves throughput", "concurrent saves lost or failed"])

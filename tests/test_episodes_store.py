@@ -11,6 +11,7 @@ import pytest
 
 from workbench.core.episodes import (
     CodedEntry,
+    Coder,
     Coding,
     EpisodeDetails,
     EpisodeLog,
@@ -215,19 +216,40 @@ def test_nhs_number_normalised() -> None:
     assert normalise_nhs_number(None) is None
 
 
-def test_coder_resolution_order(monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> None:
-    monkeypatch.setenv("WORKBENCH_CODER", "env.coder")
-    (isolated_home / "config.toml").write_text('[coder]\nname = "config.coder"\n')
-    assert resolve_coder() == "env.coder"
-    monkeypatch.delenv("WORKBENCH_CODER")
-    assert resolve_coder() == "config.coder"
-    (isolated_home / "config.toml").write_text("")
-    import getpass
+def test_the_coder_is_the_os_login_whatever_is_typed(monkeypatch: pytest.MonkeyPatch,
+                                                       isolated_home: Path) -> None:
+    """The identity comes from the account database by user id: neither $WORKBENCH_CODER nor
+    $USER/$LOGNAME (which getpass would read) nor the config's name can change it."""
+    import pwd
 
-    assert resolve_coder() == getpass.getuser()
+    login = pwd.getpwuid(os.geteuid()).pw_name
+    for name in ("WORKBENCH_CODER", "USER", "LOGNAME", "USERNAME"):
+        monkeypatch.setenv(name, "someone.else")
+    (isolated_home / "config.toml").write_text('[coder]\nname = "Ann Smith"\nid = "C1234"\n')
+    coder = resolve_coder()
+    assert coder == Coder(login, "Ann Smith", "C1234")
+    assert coder.label() == f"Ann Smith ({login}, C1234)"
+    (isolated_home / "config.toml").write_text("")
+    assert resolve_coder() == Coder(login) and resolve_coder().label() == login
+    (isolated_home / "config.toml").write_text("[coder]\nid = 7\n")
+    with pytest.raises(LogError, match="'coder.id' must be text"):
+        resolve_coder()
     (isolated_home / "config.toml").write_text("[coder\n")
     with pytest.raises(LogError, match="config.toml"):
         resolve_coder()
+
+
+def test_labels_are_kept_with_each_version_and_hashed(log: EpisodeLog) -> None:
+    first = log.save(details(), coding(), coder=Coder("ann", "Ann Smith", "C1234"))
+    log.amend(first.id, coding(), reason="relabelled", coder=Coder("ann"))
+    _details, versions = log.history(first.id)
+    assert [(v.coder, v.coder_name, v.coder_id) for v in versions] == [
+        ("ann", "Ann Smith", "C1234"), ("ann", None, None)]
+    assert versions[0].coder_label == "Ann Smith (ann, C1234)" and versions[1].coder_label == "ann"
+    report = log.verify()
+    assert report.ok and report.coders == {"ann": 2}
+    log.connection.execute("UPDATE version SET coder_name = 'Bob Jones' WHERE id = 1")
+    assert log.verify().broken_episode_ids == [first.id]
 
 
 def test_drafts_round_trip_per_coder(log: EpisodeLog) -> None:

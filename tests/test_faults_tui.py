@@ -26,7 +26,7 @@ pytestmark = [
 
 @pytest.fixture
 def terminal(isolated_home: Path) -> Iterator[Terminal]:
-    term = Terminal(isolated_home, coder="fault.coder", record_exit=True)
+    term = Terminal(isolated_home, record_exit=True)
     yield term
     term.kill_server()
 

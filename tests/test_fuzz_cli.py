@@ -189,7 +189,7 @@ def test_fuzz_log_commands_long(playground: Path, data) -> None:
     check_run(argv, identifiers, "log (long)", stdin)
 
 
-GROUPS = ["search", "code", "rules", "import", "worklist", "top"]
+GROUPS = ["search", "code", "rules", "import", "worklist", "audit", "stats", "top"]
 
 
 @st.composite
@@ -229,6 +229,24 @@ def other_commands(draw, folder: Path, group: str):
             positional = [draw(NUMBER)]
             spec |= {"--note": TEXT, "--reopen": FLAG} if action == "query" else {}
         argv = ["worklist", action, *positional, *draw(options(spec))]
+    elif group == "audit":
+        action = draw(st.sampled_from(["new", "list", "show", "compare", "review", "report", "code"]))
+        positional = [draw(NUMBER) for _ in range({"new": 0, "list": 0, "show": 1, "report": 1}.get(action, 2))]
+        spec = {"--json": FLAG}
+        if action == "new":
+            spec |= {"--size": NUMBER, "--since": TEXT, "--until": TEXT, "--coder": TEXT, "--specialty": TEXT,
+                     "--guidance": TEXT, "--seed": NUMBER, "--stratify": TEXT, "--name": TEXT, "--auditor": TEXT}
+        elif action == "review":
+            positional.append(draw(NUMBER))
+            spec |= {"--error-type": TEXT, "--note": TEXT, "--agree": FLAG}
+        elif action == "code":
+            spec |= {"--procedures": TEXT, "--diagnoses": TEXT, "--guidance": TEXT, "--override": TEXT}
+        elif action == "report":
+            spec |= {"--csv": st.sampled_from([str(folder / "r.csv"), "-", str(folder), "/dev/zero"]),
+                     "--html": st.sampled_from([str(folder / "r.html"), str(folder / "fifo")])}
+        argv = ["audit", action, *positional, *draw(options(spec))]
+    elif group == "stats":
+        argv = ["stats", *draw(options({"--since": TEXT, "--until": TEXT, "--by": TEXT, "--json": FLAG}))]
     else:
         argv = draw(st.lists(st.one_of(TEXT, st.sampled_from(["--log", "--theme", "--version", "-h", "log"])),
                              max_size=4))

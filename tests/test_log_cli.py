@@ -19,6 +19,9 @@ import pytest
 from tests.conftest import REPO_ROOT
 from workbench.commands import UserError, report_error
 from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, EpisodeLog
+from workbench.core.episodes.identity import os_login
+
+LOGIN = os_login()   # the identity every save and draft records
 
 
 def run(capsys: pytest.CaptureFixture, log: Path, *argv: str) -> tuple[int, str, str]:
@@ -153,8 +156,8 @@ def test_export_csv_latest_versions(capsys, log_path: Path, tmp_path: Path) -> N
     header = next(csv.reader(io.StringIO(target.read_text())))
     assert header[:10] == ["episode_id", "patient", "nhs_number", "episode", "date", "specialty",
                            "version", "status", "primary_diagnosis", "secondary_diagnoses"]
-    assert header[-8:] == ["guidance", "pack", "pack_version", "coder", "saved_at", "note", "reason",
-                           "overrides"]
+    assert header[-10:] == ["guidance", "pack", "pack_version", "coder", "saved_at", "note", "reason",
+                            "overrides", "coder_name", "coder_id"]
 
 
 def test_export_all_versions_and_dates(capsys, log_path: Path) -> None:
@@ -178,7 +181,7 @@ def test_export_json(capsys, log_path: Path) -> None:
 
 def test_drafts_list_and_discard(capsys, log_path: Path) -> None:
     with EpisodeLog(log_path) as log:
-        mine = log.save_draft("test.coder", {"guidance_id": "IPG75"})
+        mine = log.save_draft(LOGIN, {"guidance_id": "IPG75"})
         theirs = log.save_draft("someone.else", {"guidance_id": "IPG655"})
     code, out, _ = run(capsys, log_path, "drafts", "--json")
     assert code == 0 and [d["id"] for d in json.loads(out)] == [mine]
@@ -187,7 +190,7 @@ def test_drafts_list_and_discard(capsys, log_path: Path) -> None:
     code, out, _ = run(capsys, log_path, "drafts", "--discard", str(mine))
     assert code == 0 and "discarded" in out
     with EpisodeLog(log_path) as log:
-        assert log.drafts("test.coder") == [] and len(log.drafts("someone.else")) == 1
+        assert log.drafts(LOGIN) == [] and len(log.drafts("someone.else")) == 1
 
 
 def test_open_log_warns_when_others_can_read(capsys, log_path: Path) -> None:

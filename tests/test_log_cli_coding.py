@@ -13,6 +13,9 @@ import pytest
 
 from tests.test_log_cli import run
 from workbench.core.episodes import EpisodeLog
+from workbench.core.episodes.identity import os_login
+
+LOGIN = os_login()   # the identity every save and draft records
 
 IPG75_STENT = ["--answer", "stent=yes", "--answer", "stents.1.type=metallic",
                "--answer", "stents.1.number=one", "--answer", "stents.1.another=no",
@@ -31,7 +34,7 @@ def test_add_by_hand(capsys, log_path: Path) -> None:
     assert code == 0, err
     saved = json.loads(out)
     assert saved["procedures"] == ["L80.2", "Y53.9"] and saved["diagnoses"] == ["I27.8"]
-    assert saved["coder"] == "test.coder" and saved["status"] == "final"
+    assert saved["coder"] == LOGIN and saved["status"] == "final"
     with EpisodeLog(log_path) as log:
         entry = log.get(saved["id"]).latest.coding.procedures[0]
         assert entry.classification == "opcs4" and entry.edition

@@ -22,6 +22,9 @@ from tests.tui_flows import (
     worklist_free_coding,
     worklist_ipg655,
 )
+from workbench.core.episodes.identity import os_login
+
+LOGIN = os_login()   # the identity every save and draft records
 
 
 def log():
@@ -194,7 +197,7 @@ async def test_leaving_review_keeps_the_episode_and_its_details_in_the_draft(mak
         await wait_for_screen(pilot, "ReviewScreen")
         assert app.screen.query_one("#patient").value == "PDRAFT"
         await wait_for(pilot, lambda: any(d.state.get("details", {}).get("episode") == "EDRAFT"
-                                          for d in log().drafts("test.coder")), what="the draft")
+                                          for d in log().drafts(LOGIN)), what="the draft")
     second = make_app(offer_drafts=True)
     async with second.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, "DraftModal", timeout=10)
@@ -208,7 +211,7 @@ async def test_leaving_review_keeps_the_episode_and_its_details_in_the_draft(mak
 async def test_every_draft_listed_resumable_and_discardable(make_app) -> None:
     with log() as opened:
         for patient in ("PA", "PB"):
-            opened.save_draft("test.coder", {"version": 2, "codes": [
+            opened.save_draft(LOGIN, {"version": 2, "codes": [
                 {"classification": "opcs4", "code": "K57.8", "source": "hand", "reason": "x"}],
                 "details": {"patient": patient}, "packs": []})
     app = make_app(offer_drafts=True)
@@ -309,7 +312,7 @@ async def test_enter_on_a_worklist_item_with_a_draft_resumes_it(make_app, isolat
         await keys.press("enter")
         await wait_for_screen(pilot, "SearchScreen")
         await add_by_search(pilot, keys, "k578", "K57.8")
-        await wait_for(pilot, lambda: any(d.state.get("worklist_item") == 1 for d in log().drafts("test.coder")),
+        await wait_for(pilot, lambda: any(d.state.get("worklist_item") == 1 for d in log().drafts(LOGIN)),
                        what="the draft")
     again = make_app()
     async with again.run_test(size=SIZE) as pilot:
@@ -332,7 +335,7 @@ async def test_inside_an_amend_a_hand_code_survives_a_changed_answer(make_app) -
     import datetime as dt
 
     with log() as opened:
-        saved = opened.save(EpisodeDetails("PAM", "EAM", dt.date(2025, 11, 20)), coding, coder="test.coder")
+        saved = opened.save(EpisodeDetails("PAM", "EAM", dt.date(2025, 11, 20)), coding, coder=LOGIN)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)

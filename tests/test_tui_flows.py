@@ -19,6 +19,9 @@ from tests.tui_flows import (
     wizard_from_launch,
 )
 from workbench.core.episodes import VOIDED
+from workbench.core.episodes.identity import os_login
+
+LOGIN = os_login()   # the identity every save and draft records
 
 
 def episodes() -> list:
@@ -398,7 +401,7 @@ async def test_resume_a_draft_after_an_abrupt_exit(make_app) -> None:
     from workbench.core.episodes import EpisodeLog
     from workbench.core.paths import log_path
 
-    assert EpisodeLog(log_path()).drafts("test.coder") == []
+    assert EpisodeLog(log_path()).drafts(LOGIN) == []
     assert codes_of(episodes()[0])[0][2] == "Y53.4"
 
 
@@ -406,13 +409,13 @@ async def test_discard_a_draft(make_app) -> None:
     from workbench.core.episodes import EpisodeLog
     from workbench.core.paths import log_path
 
-    EpisodeLog(log_path()).save_draft("test.coder", {"version": 1, "stage": "wizard", "guidance_id": "IPG75",
+    EpisodeLog(log_path()).save_draft(LOGIN, {"version": 1, "stage": "wizard", "guidance_id": "IPG75",
                                                     "pack_id": "IPG75", "answers": {"stent": "yes"}})
     app = make_app(offer_drafts=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, "DraftModal", timeout=10)
         await pilot.press("d")
-        await wait_for(pilot, lambda: not EpisodeLog(log_path()).drafts("test.coder"), what="the discard")
+        await wait_for(pilot, lambda: not EpisodeLog(log_path()).drafts(LOGIN), what="the discard")
         assert screen_name(app) == "SearchScreen"
 
 

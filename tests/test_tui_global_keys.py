@@ -69,9 +69,11 @@ async def visit(pilot, opener, name: str, ready=lambda screen: True) -> object:
 async def test_every_global_key_reaches_its_action_from_every_field(make_app) -> None:
     from workbench.core.rules import load_pack_text
     from workbench.tui.screens.add_code import AddCodeModal
+    from workbench.tui.screens.audit import AuditSamplesScreen
     from workbench.tui.screens.drafts import DraftsScreen
     from workbench.tui.screens.log import LogScreen
     from workbench.tui.screens.modals import TextModal
+    from workbench.tui.screens.stats import StatsScreen
     from workbench.tui.screens.wizard import WizardScreen
     from workbench.tui.screens.worklist import WorklistScreen
 
@@ -121,6 +123,12 @@ async def test_every_global_key_reaches_its_action_from_every_field(make_app) ->
         app.pop_screen()
         await visit(pilot, lambda: app.push_screen(DraftsScreen()), "DraftsScreen")
         misses += await press_everywhere(pilot, called, "drafts")
+        app.pop_screen()
+        await visit(pilot, lambda: app.push_screen(AuditSamplesScreen()), "AuditSamplesScreen")
+        misses += await press_everywhere(pilot, called, "audit samples")
+        app.pop_screen()
+        await visit(pilot, lambda: app.push_screen(StatsScreen()), "StatsScreen")
+        misses += await press_everywhere(pilot, called, "manager's figures")
         assert not misses, "\n".join(misses)
 
 

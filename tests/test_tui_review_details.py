@@ -15,8 +15,11 @@ from tests.tui_flows import (
     wait_ready,
 )
 from workbench.core.episodes import EpisodeLog
+from workbench.core.episodes.identity import os_login
 from workbench.core.episodes.session import HAND, CodingSession, SessionCode
 from workbench.core.paths import log_path
+
+LOGIN = os_login()   # the identity every save and draft records
 
 
 def episodes() -> list:
@@ -148,8 +151,8 @@ async def test_the_save_id_is_kept_in_the_draft_and_used_by_the_save(make_app) -
         await open_review(pilot, CodingSession(details=details(), codes=[hand("I50.0")]))
         save_id = app.keeper.current().save_id
         assert len(save_id) == 32 and int(save_id, 16) >= 0
-        await wait_for(pilot, lambda: EpisodeLog(log_path()).drafts("test.coder"), what="the draft")
-        [draft] = EpisodeLog(log_path()).drafts("test.coder")
+        await wait_for(pilot, lambda: EpisodeLog(log_path()).drafts(LOGIN), what="the draft")
+        [draft] = EpisodeLog(log_path()).drafts(LOGIN)
         assert draft.state["save_id"] == save_id
         assert CodingSession.from_state(draft.state).save_id == save_id   # a resumed draft reuses it
         await save_and_wait(pilot)

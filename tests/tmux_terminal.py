@@ -27,11 +27,11 @@ NEEDS_TMUX = [
 
 
 class Terminal:
-    def __init__(self, home: Path, *, coder: str = "tmux.coder", record_exit: bool = False):
+    def __init__(self, home: Path, *, record_exit: bool = False):
         self.status_file = home / "app-exit-status" if record_exit else None
         self.socket = f"wb-test-{uuid.uuid4().hex[:8]}"
         self.session = "app"
-        self.env = {**os.environ, "WORKBENCH_HOME": str(home), "WORKBENCH_CODER": coder,
+        self.env = {**os.environ, "WORKBENCH_HOME": str(home),
                     "TERM": "xterm-256color"}
         for name in ("WORKBENCH_EXIT_ON_READY", "WORKBENCH_HEADLESS", "WORKBENCH_LOG"):
             self.env.pop(name, None)

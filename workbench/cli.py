@@ -20,7 +20,7 @@ from pathlib import Path
 from workbench import __version__
 
 # Sub-command modules, in the order --help lists them.
-COMMAND_MODULES = ("search", "code", "check", "rules", "log", "worklist", "importer")
+COMMAND_MODULES = ("search", "code", "check", "rules", "log", "worklist", "audit", "stats", "importer")
 
 
 class QuietParser(argparse.ArgumentParser):

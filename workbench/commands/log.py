@@ -141,13 +141,21 @@ def _patience() -> float:
     return storage.WRITE_PATIENCE_S
 
 
-def _coder() -> str:
+def _coder() -> Any:
+    """Who is saving: the OS login with the config's labels (never an option or a variable)."""
+    import os
+
     from workbench.core.episodes import LogError, resolve_coder
 
     try:
-        return resolve_coder()
+        coder = resolve_coder()
     except LogError as exc:
         raise UserError(str(exc)) from None
+    if os.environ.get("WORKBENCH_CODER", "").strip():
+        print(f"workbench: warning: $WORKBENCH_CODER is not used: saves are recorded under your "
+              f"login ({visible(coder.login)}); a display name goes in the config's [coder] name",
+              file=sys.stderr)
+    return coder
 
 
 def _catalog() -> Any:
@@ -275,13 +283,37 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     def action() -> Any:
         with open_log(args) as log:
-            return log.list(**filters)
+            return log.list(**filters), _blind(log)
 
-    summaries = _run(action)
+    summaries, blind = _run(action)
     for damaged in getattr(summaries, "damaged", []):
         _warn_damaged(damaged)
-    print_json([s.as_dict() for s in summaries])
+    # A filter on the coding (code, guidance, coder, status) would tell what a hidden episode holds.
+    drop = _filters_on_coding(filters)
+    print_json([_masked(s.as_dict()) if s.id in blind else s.as_dict() for s in summaries
+                if not (drop and s.id in blind)])
     return 0
+
+
+def _blind(log: Any) -> set[int]:
+    """Episodes the person running this audits blind and has not coded yet (see core.audit)."""
+    from workbench.core.audit.audits import blind_set
+    from workbench.core.episodes.identity import os_login
+
+    return blind_set(log, os_login())
+
+
+HIDDEN = "(hidden: in your blind audit)"
+
+
+def _filters_on_coding(filters: dict[str, Any]) -> bool:
+    return any(filters.get(k) for k in ("code", "guidance", "coder", "status"))
+
+
+def _masked(item: dict[str, Any]) -> dict[str, Any]:
+    """An episode's JSON with its coding, coder and checks left out (a blind audit)."""
+    keep = ("id", "patient", "nhs_number", "episode", "date", "specialty", "sex", "age")
+    return {**{k: item[k] for k in keep if k in item}, "hidden": HIDDEN}
 
 
 def _warn_damaged(episode_id: int) -> None:
@@ -300,7 +332,14 @@ def _print_listing(args: argparse.Namespace, filters: dict[str, Any]) -> int:
         nonlocal shown
         batch: list[str] = []
         with open_log(args) as log:
+            blind = _blind(log)
             for e in log.listing(on_damaged=_warn_damaged, **filters):
+                if e.id in blind:
+                    if _filters_on_coding(filters):
+                        continue        # being found by a code would tell what it holds
+                    batch.append(f"{e.id:>7}  {e.date}  {visible(e.patient):<12} {visible(e.episode):<12} "
+                                 f"{HIDDEN}\n")
+                    continue
                 # Stored text is shown with control characters escaped: a field must not drive the terminal.
                 batch.append(f"{e.id:>7}  {e.date}  {visible(e.patient):<12} {visible(e.episode):<12} "
                              f"{visible(e.status):<8} v{e.version}  {visible(e.guidance or '-'):<7} "
@@ -320,6 +359,10 @@ def _print_listing(args: argparse.Namespace, filters: dict[str, Any]) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     def action() -> Any:
         with open_log(args) as log:
+            if args.id in _blind(log):
+                from workbench.core.audit.audits import BLIND_MESSAGE
+
+                raise UserError(BLIND_MESSAGE.format(episode=args.id))
             return log.history(args.id) if args.history else log.get(args.id)
 
     result = _run(action)
@@ -338,7 +381,7 @@ def cmd_show(args: argparse.Namespace) -> int:
           f"date {details.date}")
     for v in versions:
         why = f" - {visible(v.reason)}" if v.reason else ""
-        print(f"  v{v.version} {v.status:<8} {v.saved_at:%Y-%m-%d %H:%M:%S} {visible(v.coder)}: "
+        print(f"  v{v.version} {v.status:<8} {v.saved_at:%Y-%m-%d %H:%M:%S} {visible(v.coder_label)}: "
               f"{_codes(v.coding.procedures)} | {_codes(v.coding.diagnoses)}{why}")
     return 0
 
@@ -355,12 +398,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"ok": report.ok, "versions_checked": report.versions_checked,
                     "episodes": report.episodes, "head_hash": report.head_hash,
-                    "checkpoints_checked": report.checkpoints_checked,
+                    "checkpoints_checked": report.checkpoints_checked, "coders": report.coders,
                     "integrity": report.integrity, "broken_episodes": report.broken_episode_ids,
                     "problems": [{"episode": b.episode_id, "problem": b.problem} for b in report.broken]})
         return 0 if report.ok else 1
     print(f"{report.versions_checked} versions, {report.episodes} episodes; head {report.head_hash}; "
           f"{report.checkpoints_checked} checkpoint(s) checked")
+    if report.coders:
+        saved_by = ", ".join(f"{visible(login)} {count}" for login, count in report.coders.items())
+        print(f"saved by (OS login, versions): {saved_by}")
     if report.ok:
         print(f"the log is intact ({report.versions_checked} versions checked)")
     else:
@@ -433,6 +479,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     def action() -> int:
         with open_log(args) as log:
+            hidden = _blind(log)
+            if hidden:
+                raise UserError(f"you are re-coding {len(hidden)} episode(s) blind for an audit: an export "
+                                "would show their coding. Finish their audit coding (workbench audit), or "
+                                "export as another user")
             if not args.output:
                 return log.export(sys.stdout, format=args.format or "csv", since=args.since, until=args.until,
                               all_versions=args.all_versions, progress=progress)

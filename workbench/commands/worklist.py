@@ -100,6 +100,8 @@ def _line(item: Any) -> str:
     from workbench.core.dates import show_date
 
     note = f"  ({item.note})" if item.status == "query" and item.note else ""
+    if item.status == "query" and item.query_by:
+        note += f"  raised by {item.query_by}"
     linked = f"  episode {item.episode_id}" if item.episode_id else ""
     return (f"{item.id:>6}  {show_date(item.start_date):<11}  {item.patient:<12} {item.episode:<12} "
             f"{(item.specialty or '-'):<14} {item.status:<6}{linked}{note}")
@@ -134,7 +136,11 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     def action() -> Any:
         worklist = _worklist(args)
-        return worklist.reopen(args.id) if args.reopen else worklist.mark_query(args.id, args.note)
+        if args.reopen:
+            return worklist.reopen(args.id)
+        from workbench.commands.log import _coder
+
+        return worklist.mark_query(args.id, args.note, _coder())
 
     item = _run(action)
     print_json(item.as_dict()) if args.json else print(_line(item))

@@ -162,7 +162,7 @@ class ConfigError(Exception):
 
 # What each known setting must be; anything else is reported and left at its default.
 _SHAPES: dict[tuple[str, ...], type] = {("log",): dict, ("log", "path"): str, ("coder",): dict,
-                                        ("coder", "name"): str, ("keys",): dict, ("theme",): str}
+                                        ("coder", "name"): str, ("coder", "id"): str, ("keys",): dict, ("theme",): str}
 _TYPE_NAMES = {dict: "a table", str: "text", int: "a number", float: "a number", bool: "true or false",
                list: "a list"}
 

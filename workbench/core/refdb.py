@@ -31,7 +31,7 @@ from pathlib import Path
 from workbench.core import paths
 
 #: Bump when the builder's output changes for the same fixtures.
-BUILDER_VERSION = "3"
+BUILDER_VERSION = "4"
 HASHED_FOLDERS = ("classifications", "guidance", "rules", "search")
 
 
@@ -290,13 +290,16 @@ def build_problems(conn: sqlite3.Connection) -> list[str]:
 def _populate(conn: sqlite3.Connection, fixtures: Path, imports_from: Path | None) -> dict[str, object]:
     """Fill a freshly created schema from the fixtures (and the import store)."""
     from workbench.core.classifications.codes import ICD10, OPCS4
-    from workbench.core.classifications.embedded import load_embedded
+    from workbench.core.classifications.embedded import load_embedded, load_usage
     from workbench.core.classifications.importers import index_codes, reapply_imports
     from workbench.core.guidance import GuidanceFormatError, load_guidance_file, store_guidance
 
     problems: list[str] = []
     conn.execute("BEGIN")
     editions = load_embedded(conn, fixtures / "classifications")
+    usage_fy = load_usage(conn, fixtures / "classifications")
+    if usage_fy is not None:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('usage_latest_fy', ?)", (str(usage_fy),))
     # OR IGNORE: labels of carried-over imports win.
     conn.executemany("INSERT OR IGNORE INTO editions (classification, label, source) VALUES (?, ?, 'embedded')",
                      sorted(editions.items()))

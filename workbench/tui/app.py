@@ -278,6 +278,18 @@ class WorkbenchApp(EpisodeActions, App[int]):
         if not isinstance(self.screen, LogScreen):
             self.push_screen(LogScreen())
 
+    def action_open_audit(self) -> None:
+        from workbench.tui.screens.audit import AuditSamplesScreen
+
+        if not isinstance(self.screen, AuditSamplesScreen):
+            self.push_screen(AuditSamplesScreen())
+
+    def action_open_stats(self) -> None:
+        from workbench.tui.screens.stats import StatsScreen
+
+        if not isinstance(self.screen, StatsScreen):
+            self.push_screen(StatsScreen())
+
     def open_guidance(self, guidance_id: str) -> None:
         from workbench.tui.screens.guidance import GuidanceScreen
 

@@ -159,8 +159,9 @@ class Context:
         return log
 
     @staticmethod
-    def coder() -> str:
-        """Who is coding, resolved the same way as the CLI (env, config, OS user)."""
+    def coder() -> Any:
+        """Who is coding (a ``Coder``: the OS login, with the config's labels), as the CLI
+        resolves it; nothing typed in the app changes it."""
         from workbench.core.episodes import resolve_coder
 
         return resolve_coder()

@@ -46,6 +46,54 @@ class EpisodeActions:
         else:
             self.call_from_thread(self.start_episode, item.details(), item.id)
 
+    def start_audit_coding(self, sample_id: int, item: Any) -> None:
+        """Code a sampled episode blind: its case-note details, no codes; the search finds them.
+        An audit draft of the same episode is resumed instead of starting again."""
+        self.find_audit_draft(sample_id, item)
+
+    @work(thread=True, exclusive=True, group="item-draft")
+    def find_audit_draft(self, sample_id: int, item: Any) -> None:
+        try:
+            drafts = self.context.episode_log().drafts(self.context.coder())
+        except Exception as exc:
+            self.call_from_thread(self.report_error, "The drafts could not be read", exc)
+            drafts = []
+        mine = {"sample": sample_id, "episode": item.episode_id}
+        draft = next((d for d in drafts if isinstance(d.state.get("audit"), dict)
+                      and {k: d.state["audit"].get(k) for k in mine} == mine), None)
+        if draft is not None:
+            self.call_from_thread(self.resume_draft, draft)
+        else:
+            self.call_from_thread(self._begin_audit, sample_id, item)
+
+    def _begin_audit(self, sample_id: int, item: Any) -> None:
+        from workbench.core.episodes.session import CodingSession
+
+        session = CodingSession(details=item.session_details(),
+                                audit={"sample": sample_id, "episode": item.episode_id, "position": item.position})
+        self.keeper.begin(session)
+        self.keeper.persist()
+        self.episode_changed()
+        self.go_home(clear=True)
+        self.notify(f"Coding audit sample {sample_id} #{item.position} blind: search for codes or guidance, "
+                    "ctrl+r reviews, ctrl+s saves to the audit.", timeout=6)
+
+    def audit_saved(self, result: Any) -> None:
+        """The audit coding is saved: now, and only now, the original is shown beside it."""
+        from workbench.tui.screens.audit import AuditSampleScreen
+        from workbench.tui.screens.audit_review import AuditCompareScreen
+
+        self.keeper.drop()
+        self.episode_changed()
+        self._pop_coding_screens()
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, AuditSampleScreen):
+            self.pop_screen()
+        if not isinstance(self.screen, AuditSampleScreen):   # coded from the search: Escape leads back
+            self.push_screen(AuditSampleScreen(result.sample_id))
+        self.push_screen(AuditCompareScreen(result.sample_id, result.episode_id))
+        count = len(result.reviews)
+        self.notify(f"Audit coding saved: {count} difference(s)", title="Saved to the audit")
+
     def episode_changed(self) -> None:
         """Say in the header which episode is being coded (or what is loaded)."""
         session = self.keeper.session

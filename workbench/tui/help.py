@@ -84,6 +84,45 @@ SCREENS: dict[str, ScreenHelp] = {
         "episodes to a file.",
         ("log", "app"),
     ),
+    "audit": ScreenHelp(
+        "Coding audit",
+        "Samples of saved episodes drawn for a clinical coding audit (NHS method). n draws one: the "
+        "size, then any of from DATE, to DATE, coder LOGIN, specialty NAME, guidance IPGn, seed N, "
+        "stratify specialty|coder. The same seed on the same log draws the same sample. Enter opens a "
+        "sample.",
+        ("audit", "app"),
+    ),
+    "audit_sample": ScreenHelp(
+        "Audit sample",
+        "The sampled episodes as the case notes describe them: never their codes, coder or checks "
+        "until you have saved your own coding. Enter codes one blind in the normal screens (search, "
+        "wizards, review with every check); ctrl+s saves it to the audit (the log's episode does not "
+        "change) and shows it beside the original. r shows the sample's report.",
+        ("audit_sample", "app"),
+    ),
+    "audit_compare": ScreenHelp(
+        "Audit comparison",
+        "The original coding and yours, and each difference by code type: primary diagnosis and "
+        "procedure by position, secondary codes as sets, sequencing counted once against the primary. "
+        "Give each difference an error type (1 coder error, 2 documentation, 3 other), agreement "
+        "(a or d) and a note (n).",
+        ("audit_compare", "app"),
+    ),
+    "audit_report": ScreenHelp(
+        "Audit report",
+        "Accuracy per code type against the attainment levels (Level 2: 90% primary diagnosis, 80% "
+        "secondary diagnosis, 90% primary procedure, 80% secondary procedure; Level 3: 95/90/95/90), "
+        "by coder and specialty, and every difference. h writes one HTML document (prints on A4), c a CSV.",
+        ("audit_report", "app"),
+    ),
+    "stats": ScreenHelp(
+        "Manager: productivity",
+        "Episodes coded, amended and voided, minutes per episode from draft start to save (median and "
+        "90th percentile), queries raised and still waiting, guidance used and checks overridden, over "
+        "the last 30 days by coder. f changes the period and grouping: from 1/1/2025 to 31/3/2025 by "
+        "day (or by specialty, by none).",
+        ("stats", "app"),
+    ),
     "history": ScreenHelp(
         "Episode history",
         "Every saved version of the episode, newest last. Amending opens the wizard (or the "

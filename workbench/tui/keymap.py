@@ -56,6 +56,10 @@ APP = [
         priority=True),
     Key("app.drafts", "f3", "open_drafts", "Drafts", "Every unfinished episode: resume or discard",
         show=False, priority=True),
+    Key("app.audit", "f4", "open_audit", "Audit", "The coding audit: samples, blind re-coding, reports",
+        show=False, priority=True),
+    Key("app.stats", "f5", "open_stats", "Manager", "Productivity figures: coded, time per episode, queries",
+        show=False, priority=True),
     Key("app.quit", "ctrl+q", "quit", "Quit", "Quit; an unfinished coding is kept as a draft",
         priority=True),
 ]
@@ -159,6 +163,41 @@ WORKLIST = [
     Key("worklist.back", "escape", "back", "Back", "Back to the search"),
 ]
 
+AUDIT = [
+    Key("audit.open", "enter", "open_sample", "Open", "Open the highlighted sample"),
+    Key("audit.new", "n", "new_sample", "New sample", "Draw a new reproducible sample of saved episodes"),
+    Key("audit.back", "escape", "back", "Back", "Back to where you were"),
+]
+
+AUDIT_SAMPLE = [
+    Key("audit_sample.code", "enter", "code_item", "Code blind",
+        "Code the highlighted episode blind (or show an audited one beside its original)"),
+    Key("audit_sample.report", "r", "report", "Report", "The sample's accuracy report"),
+    Key("audit_sample.back", "escape", "back", "Back", "Back to the samples"),
+]
+
+AUDIT_COMPARE = [
+    Key("audit_compare.coder", "1", "error_type('coder')", "Coder error", "The difference is a coder error"),
+    Key("audit_compare.documentation", "2", "error_type('documentation')", "Documentation",
+        "The difference comes from the documentation"),
+    Key("audit_compare.other", "3", "error_type('other')", "Other", "Another cause"),
+    Key("audit_compare.agree", "a", "agree(True)", "Agree", "The difference is agreed"),
+    Key("audit_compare.disagree", "d", "agree(False)", "Disagree", "The difference is not agreed"),
+    Key("audit_compare.note", "n", "note", "Note", "A note on the highlighted difference"),
+    Key("audit_compare.back", "escape", "back", "Back", "Back to the sample"),
+]
+
+AUDIT_REPORT = [
+    Key("audit_report.html", "h", "export('html')", "HTML", "Write the report as one HTML document (A4)"),
+    Key("audit_report.csv", "c", "export('csv')", "CSV", "Write the report as CSV"),
+    Key("audit_report.back", "escape", "back", "Back", "Back to the sample"),
+]
+
+STATS = [
+    Key("stats.filter", "f", "focus_filter", "Period", "Choose the period and grouping: from D to D by coder"),
+    Key("stats.back", "escape", "back", "Back", "Back to where you were"),
+]
+
 MODAL = [
     Key("modal.cancel", "escape", "cancel", "Cancel", "Close without doing anything"),
 ]
@@ -170,8 +209,9 @@ HELP = [
 TABLES: dict[str, list[Key]] = {
     "app": APP, "search": SEARCH, "list": LIST, "guidance": GUIDANCE, "code": CODE,
     "wizard": WIZARD, "choice": CHOICE, "review": REVIEW, "sequence": SEQUENCE, "log": LOG,
-    "history": HISTORY, "draft": DRAFT, "drafts": DRAFTS, "worklist": WORKLIST, "modal": MODAL,
-    "help": HELP,
+    "history": HISTORY, "draft": DRAFT, "drafts": DRAFTS, "worklist": WORKLIST, "audit": AUDIT,
+    "audit_sample": AUDIT_SAMPLE, "audit_compare": AUDIT_COMPARE, "audit_report": AUDIT_REPORT,
+    "stats": STATS, "modal": MODAL, "help": HELP,
 }
 
 

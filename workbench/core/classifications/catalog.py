@@ -44,6 +44,54 @@ class CodeInfo:
 LATEST_FY = 2023
 STALE_YEARS = 3
 
+@dataclass(frozen=True)
+class CodeUsage:
+    """How many finished consultant episodes in England recorded a code, by financial year.
+
+    From the embedded Hospital Episode Statistics counts (Open Government Licence v3.0); a
+    category's counts are the sums over its codes.
+    """
+
+    classification: str
+    code: str
+    by_year: dict[int, int]               # 2023 -> episodes in 2023/24
+    latest_fy: int
+
+    @property
+    def latest(self) -> int:
+        """Episodes in the latest year the counts cover (0 when not recorded that year)."""
+        return self.by_year.get(self.latest_fy, 0)
+
+    def phrase(self) -> str:
+        """'recorded 6.4 million times in 2023/24'."""
+        return usage_phrase(self.latest, self.latest_fy)
+
+
+def compact_count(count: int) -> str:
+    """A count in at most four characters for a result row: 6.4M, 240k, 2.4k, 61."""
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if count >= size:
+            value = count / size
+            return f"{value:.1f}{suffix}" if value < 10 else f"{round(value)}{suffix}"
+    return str(count)
+
+
+def usage_phrase(count: int, fy: int) -> str:
+    """'recorded 6.4 million times in 2023/24', 'recorded 61 times in 2023/24', 'not recorded in 2023/24'."""
+    year = financial_year(fy)
+    if count <= 0:
+        return f"not recorded in {year}"
+    if count == 1:
+        return f"recorded once in {year}"
+    if count >= 1_000_000:
+        words = f"{count / 1_000_000:.1f} million"
+    elif count >= 10_000:
+        words = f"{round(count / 1000):,} thousand"
+    else:
+        words = f"{count:,}"
+    return f"recorded {words} times in {year}"
+
+
 CODABLE, NEEDS_FOURTH, UNKNOWN, MALFORMED = "codable", "needs_fourth", "unknown", "malformed"
 
 
@@ -96,6 +144,8 @@ class Classifications:
         self.conn = conn
         self._verdicts: dict[tuple[str, str], CodeVerdict] = {}
         self._rows: dict[tuple[str, str], tuple | None] = {}
+        self._uses: dict[tuple[str, str], int] = {}
+        self._usage_fy: int | None | bool = False      # False: not read yet
         self._data_version: int | None = None
         self._checked_at = float("-inf")
 
@@ -115,6 +165,8 @@ class Classifications:
         if version != self._data_version:
             self._verdicts.clear()
             self._rows.clear()
+            self._uses.clear()
+            self._usage_fy = False
             self._data_version = version
 
     # The rules package calls these with codes such as "Y53.-" as well as "Y53.4".
@@ -215,6 +267,50 @@ class Classifications:
         except sqlite3.OperationalError:   # a database built before metadata existed
             return None
         return dict(zip(("usage", "usage_uk", "sex", "min_age", "max_age"), row, strict=True)) if row else None
+
+    @property
+    def usage_latest_fy(self) -> int | None:
+        """The latest financial year the national usage counts cover (2023 = 2023/24), or None."""
+        self._fresh()
+        if self._usage_fy is False:
+            try:
+                row = self.conn.execute("SELECT value FROM meta WHERE key = 'usage_latest_fy'").fetchone()
+            except sqlite3.OperationalError:   # a bare database (tests) or one built before the counts
+                row = None
+            self._usage_fy = int(row[0]) if row else None
+        return self._usage_fy  # type: ignore[return-value]
+
+    def _usage_key(self, classification: str, code: str) -> tuple[str, str] | None:
+        try:   # I10X and I10.X are I10; dagger and asterisk marks are not part of the code
+            return self._key(classification, _uk_form(code, normalise_classification(classification)))
+        except CodeError:
+            return None
+
+    def usage(self, classification: str, code: str) -> CodeUsage | None:
+        """The national counts of a code or category by year; None where none are embedded."""
+        latest = self.usage_latest_fy
+        key = self._usage_key(classification, code)
+        if latest is None or key is None:
+            return None
+        rows = self.conn.execute("SELECT fy, episodes FROM code_usage WHERE classification = ? AND code = ?"
+                                 " ORDER BY fy", key).fetchall()
+        return CodeUsage(key[0], key[1], dict(rows), latest) if rows else None
+
+    def recent_uses(self, classification: str, code: str) -> int:
+        """Episodes that recorded the code (a category: its codes) in the latest year; 0 when none."""
+        latest = self.usage_latest_fy
+        key = self._usage_key(classification, code)
+        if latest is None or key is None:
+            return 0
+        uses = self._uses.get(key)
+        if uses is None:
+            row = self.conn.execute("SELECT episodes FROM code_usage WHERE classification = ? AND code = ?"
+                                    " AND fy = ?", (*key, latest)).fetchone()
+            uses = row[0] if row else 0
+            if len(self._uses) > 100_000:
+                self._uses.clear()
+            self._uses[key] = uses
+        return uses
 
     def lookup(self, classification: str, code: str) -> CodeInfo | None:
         row = self._row(classification, code)

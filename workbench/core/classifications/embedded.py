@@ -48,3 +48,39 @@ def load_embedded(conn: sqlite3.Connection, folder: Path) -> dict[str, str]:
              for code, title, level, parent, chapter, first, last, source in rows])
         editions[classification] = edition_label(classification, rows)
     return editions
+
+
+USAGE_FILES = {OPCS4: "opcs4-usage.tsv", ICD10: "icd10-usage.tsv"}
+
+
+def load_usage(conn: sqlite3.Connection, folder: Path) -> int | None:
+    """Insert the national usage counts; returns the latest financial year they cover.
+
+    Runs after ``load_embedded`` inside the caller's transaction. Each category gets the sum
+    of its codes per year (plus its own count where the list once recorded it as a complete
+    code), so a category can be ranked and its 4th characters ordered the same way.
+    A missing file leaves that classification without counts: nothing else depends on them.
+    """
+    latest: int | None = None
+    for classification, name in USAGE_FILES.items():
+        path = folder / name
+        if not path.is_file():
+            continue
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            years = [int(column[2:]) for column in next(reader)[1:]]
+            conn.executemany(
+                "INSERT INTO code_usage (classification, code, fy, episodes) VALUES (?, ?, ?, ?)",
+                ((classification, row[0], year, int(count))
+                 for row in reader for year, count in zip(years, row[1:], strict=True)))
+        latest = max(years) if latest is None else max(latest, max(years))
+        conn.execute(
+            "INSERT INTO code_usage (classification, code, fy, episodes)"
+            " SELECT c.classification, c.parent, u.fy, sum(u.episodes)"
+            " FROM code_usage u JOIN codes c ON c.classification = u.classification AND c.code = u.code"
+            " JOIN codes p ON p.classification = c.classification AND p.code = c.parent"
+            " WHERE u.classification = ? AND c.level = 'code' AND p.level = 'category'"
+            " GROUP BY c.parent, u.fy"
+            " ON CONFLICT (classification, code, fy) DO UPDATE SET episodes = episodes + excluded.episodes",
+            (classification,))
+    return latest

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from workbench.core.episodes.bulk import bulk_load
 from workbench.core.episodes.export import CSV_FIXED_COLUMNS, export_csv, export_json
+from workbench.core.episodes.identity import Coder, current_coder
 from workbench.core.episodes.log import EpisodeLog
 from workbench.core.episodes.model import (
     AMENDED,
@@ -34,7 +35,7 @@ from workbench.core.episodes.validate import (
 )
 
 __all__ = [
-    "AMENDED", "CSV_FIXED_COLUMNS", "FINAL", "STATUSES", "VOIDED", "BrokenEpisode", "CodedEntry",
+    "AMENDED", "CSV_FIXED_COLUMNS", "Coder", "current_coder", "FINAL", "STATUSES", "VOIDED", "BrokenEpisode", "CodedEntry",
     "Coding", "Draft", "EpisodeDetails", "EpisodeLog", "EpisodeNotFound", "EpisodeSummary",
     "EpisodeVersion", "LogError", "Override", "VerifyReport", "bulk_load", "export_csv",
     "export_json", "nhs_number_is_valid", "normalise_nhs_number", "parse_date", "resolve_coder",

@@ -28,7 +28,7 @@ GENESIS = "0" * 64
 VERSION_COLUMNS = ("v.id, v.episode_id, v.version, v.status, v.guidance_id, v.pack_id, "
                    "v.pack_version, v.answers, v.overrides, v.coder, v.saved_at, v.note, v.reason, "
                    "v.prev_hash, v.hash, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
-                   "e.sex, e.age_years")
+                   "e.sex, e.age_years, v.coder_name, v.coder_id")
 
 
 def canonical(episode: dict[str, Any], version: dict[str, Any],
@@ -53,7 +53,8 @@ def version_hash(content: bytes, prev_hash: str) -> str:
 def row_content(row: tuple, codes: list[tuple[str, int, str, str, str]]) -> bytes:
     """Canonical content of a row selected with VERSION_COLUMNS."""
     (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides,
-     coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age) = row
+     coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age,
+     *labels) = row
     episode = {"id": episode_id, "patient": patient, "nhs_number": nhs, "episode": ref,
                "date": date, "specialty": specialty,
                **({"sex": sex} if sex is not None else {}), **({"age": age} if age is not None else {})}
@@ -61,6 +62,12 @@ def row_content(row: tuple, codes: list[tuple[str, int, str, str, str]]) -> byte
                "pack_id": pack_id, "pack_version": pack_version, "answers": answers,
                "overrides": overrides, "coder": coder, "saved_at": saved_at, "note": note,
                "reason": reason}
+    # The coder's labels (schema 7) are hashed only when set, as writer.version_record does.
+    name, coder_id = (labels + [None, None])[:2]
+    if name is not None:
+        version["coder_name"] = name
+    if coder_id is not None:
+        version["coder_id"] = coder_id
     return canonical(episode, version, codes)
 
 
@@ -104,13 +111,28 @@ def verify(conn: sqlite3.Connection, recorded: list | None = None) -> VerifyRepo
                 found, head = found
             broken += found
         broken += compare(conn, recorded or [])
+        audit_records, audit_head = 0, GENESIS
+        if _has_audit(conn):
+            from workbench.core.audit import store as audit_store
+
+            try:
+                broken += [BrokenEpisode(None, p) for p in audit_store.verify_records(conn)]
+                audit_records, audit_head = audit_store.head(conn)
+            except sqlite3.DatabaseError as exc:
+                broken.append(BrokenEpisode(None, f"the audit records could not be read to the end ({exc})"))
         checked = conn.execute("SELECT count(*) FROM version").fetchone()[0]
         episodes = conn.execute("SELECT count(*) FROM episode").fetchone()[0]
+        try:   # who saved the versions: the OS logins recorded with them
+            coders = {str(c): n for c, n in conn.execute(
+                "SELECT coder, count(*) FROM version GROUP BY coder ORDER BY count(*) DESC, coder")}
+        except sqlite3.DatabaseError:
+            coders = {}
     finally:
         conn.execute("COMMIT")
     return VerifyReport(integrity=integrity, broken=_dedupe(broken), versions_checked=checked,
                         episodes=episodes, head_hash=str(head[1]),
-                        checkpoints_checked=len(recorded or []))
+                        checkpoints_checked=len(recorded or []), coders=coders,
+                        audit_records=audit_records, audit_head=audit_head)
 
 
 def _check_chain(conn: sqlite3.Connection) -> tuple[list[BrokenEpisode], tuple[int, str]]:
@@ -193,6 +215,10 @@ def _check_structure(conn: sqlite3.Connection) -> list[BrokenEpisode]:
         "AND i.version_id = d.version_id AND e.start_date = d.start_date)")
     broken += [BrokenEpisode(eid, "the code-by-date index disagrees with the codes") for (eid,) in mismatched]
     return broken
+
+
+def _has_audit(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_record'").fetchone() is not None
 
 
 def _dedupe(items: list[BrokenEpisode]) -> list[BrokenEpisode]:

@@ -33,10 +33,13 @@ class Checkpoint:
     head: str            # the hash of version row ``versions`` (64 zeros when empty)
     episodes: int
     at: str              # UTC, ISO 8601
+    audit_records: int = 0      # records in the audit store (audit_record ids 1..audit_records)
+    audit_head: str = ""        # the hash of audit record ``audit_records``
 
     def line(self) -> str:
+        audit = {"audit_records": self.audit_records, "audit_head": self.audit_head} if self.audit_records else {}
         return json.dumps({"at": self.at, "versions": self.versions, "episodes": self.episodes,
-                           "head": self.head}, sort_keys=True)
+                           "head": self.head, **audit}, sort_keys=True)
 
 
 def checkpoint_path(log_path: Path, explicit: str | Path | None = None) -> Path:
@@ -74,7 +77,9 @@ def read_checkpoints(file: Path) -> list[Checkpoint]:
         try:
             item = json.loads(line)
             found.append(Checkpoint(versions=int(item["versions"]), head=str(item["head"]),
-                                    episodes=int(item.get("episodes", 0)), at=str(item["at"])))
+                                    episodes=int(item.get("episodes", 0)), at=str(item["at"]),
+                                    audit_records=int(item.get("audit_records", 0)),
+                                    audit_head=str(item.get("audit_head", ""))))
         except (ValueError, KeyError, TypeError):
             raise LogError(f"{file}, line {number}: not a checkpoint line") from None
     return found
@@ -89,10 +94,16 @@ def current(conn: sqlite3.Connection) -> Checkpoint:
         versions = conn.execute("SELECT count(*) FROM version").fetchone()[0]
         row = conn.execute("SELECT hash FROM version ORDER BY id DESC LIMIT 1").fetchone()
         episodes = conn.execute("SELECT count(*) FROM episode").fetchone()[0]
+        audit = (0, "")
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_record'").fetchone():
+            from workbench.core.audit.store import head
+
+            audit = head(conn)
     finally:
         conn.execute("COMMIT")
     return Checkpoint(versions=versions, head=str(row[0]) if row else GENESIS, episodes=episodes,
-                      at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+                      at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                      audit_records=audit[0], audit_head=audit[1] if audit[0] else "")
 
 
 def append_checkpoint(file: Path, checkpoint: Checkpoint) -> None:
@@ -138,11 +149,29 @@ def refuse_reinitialising(log_path: Path, file: Path) -> None:
                          "really is a new log)")
 
 
+def _compare_audit(conn: sqlite3.Connection, checkpoint: Checkpoint) -> list[BrokenEpisode]:
+    """The audit chain must still reach the checkpoint's record with the checkpoint's hash."""
+    if not checkpoint.audit_records:
+        return []
+    try:
+        row = conn.execute("SELECT hash FROM audit_record WHERE id = ?", (checkpoint.audit_records,)).fetchone()
+    except sqlite3.DatabaseError:
+        row = None
+    if row is None:
+        return [BrokenEpisode(None, f"audit record {checkpoint.audit_records}, recorded by the checkpoint of "
+                                    f"{checkpoint.at}, is missing (deleted, truncated or an older copy restored)")]
+    if row[0] != checkpoint.audit_head:
+        return [BrokenEpisode(None, f"audit record {checkpoint.audit_records} no longer has the hash the checkpoint "
+                                    f"of {checkpoint.at} recorded: audit records up to it were rewritten")]
+    return []
+
+
 def compare(conn: sqlite3.Connection, recorded: list[Checkpoint]) -> list[BrokenEpisode]:
     """What the log lost or changed since each checkpoint; empty when it extends them all."""
     problems: list[BrokenEpisode] = []
     have = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM version").fetchone()
     for checkpoint in recorded:
+        problems += _compare_audit(conn, checkpoint)
         if not checkpoint.versions:
             continue
         row = conn.execute("SELECT hash FROM version WHERE id = ?", (checkpoint.versions,)).fetchone()

@@ -22,7 +22,7 @@ from workbench.core.episodes.validate import parse_date
 CSV_FIXED_COLUMNS = ["episode_id", "patient", "nhs_number", "episode", "date", "specialty",
                      "version", "status", "primary_diagnosis", "secondary_diagnoses"]
 CSV_TAIL_COLUMNS = ["guidance", "pack", "pack_version", "coder", "saved_at", "note", "reason",
-                    "overrides"]
+                    "overrides", "coder_name", "coder_id"]
 CSV_PATIENT_COLUMNS = ["sex", "age"]      # between the diagnoses and the procedures
 Progress = Callable[[int, int], None]
 
@@ -51,7 +51,7 @@ def _records(conn: sqlite3.Connection, since: Any, until: Any, all_versions: boo
     rows = conn.execute(
         "SELECT v.id, e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
         "v.version, v.status, v.guidance_id, v.pack_id, v.pack_version, v.coder, v.saved_at, "
-        "v.note, v.reason, v.overrides, e.sex, e.age_years FROM version v JOIN episode e ON e.id = v.episode_id"
+        "v.note, v.reason, v.overrides, e.sex, e.age_years, v.coder_name, v.coder_id FROM version v JOIN episode e ON e.id = v.episode_id"
         f"{where} ORDER BY v.id", params)
     # Dagger and asterisk codes are exported with their mark: Q90.0†, H19.8*.
     codes = conn.execute("SELECT version_id, kind = 'diagnosis', code || CASE mark WHEN 'dagger' THEN '†' "
@@ -105,12 +105,12 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | 
         count = 0
         for row, procs, diags in _records(conn, since, until, all_versions, progress):
             (_vid, eid, patient, nhs, ref, date, specialty, version, status, guidance, pack,
-             pack_version, coder, saved_at, note, reason, overrides, sex, age) = row
+             pack_version, coder, saved_at, note, reason, overrides, sex, age, coder_name, coder_id) = row
             cells = [eid, patient, nhs or "", ref, date, specialty or "", version, status,
                      diags[0] if diags else "", " ".join(diags[1:]),
                      sex or "", "" if age is None else age, *procs, *[""] * (width - len(procs)),
                      guidance or "", pack or "", pack_version or "", coder, saved_at,
-                     note or "", reason or "", _overrides_text(overrides)]
+                     note or "", reason or "", _overrides_text(overrides), coder_name or "", coder_id or ""]
             writer.writerow([neutralise_cell(cell) for cell in cells])
             count += 1
         return count
@@ -128,12 +128,12 @@ def export_json(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str |
         count = 0
         for row, procs, diags in _records(conn, since, until, all_versions, progress):
             (_vid, eid, patient, nhs, ref, date, specialty, version, status, guidance, pack,
-             pack_version, coder, saved_at, note, reason, overrides, sex, age) = row
+             pack_version, coder, saved_at, note, reason, overrides, sex, age, coder_name, coder_id) = row
             item = {"id": eid, "patient": patient, "nhs_number": nhs, "episode": ref, "date": date,
                     "specialty": specialty, "version": version, "status": status,
                     "procedures": procs, "diagnoses": diags, "guidance": guidance,
                     "pack_id": pack, "pack_version": pack_version, "coder": coder,
-                    "saved_at": saved_at, "note": note, "reason": reason,
+                    "coder_name": coder_name, "coder_id": coder_id, "saved_at": saved_at, "note": note, "reason": reason,
                     "overrides": _overrides_list(overrides),
                     "sex": sex, "age": age}
             out.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.episodes import chain, checkpoints, opening, queries, saving, storage, turns
+from workbench.core.episodes.identity import Coder, coder_fields
 from workbench.core.episodes.model import (
     AMENDED,
     FINAL,
@@ -98,6 +99,11 @@ class EpisodeLog:
         with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
             return storage.write(self._conn, self.path, work, self.on_wait)
 
+    def transaction(self, work: Any) -> Any:
+        """Run ``work(conn)`` as one write of this log (the writers' queue, BEGIN IMMEDIATE,
+        retries): for stores kept in the log's database, such as the audit's."""
+        return self._write(work)
+
     def _read(self, work: Any) -> Any:
         try:
             return storage.retrying(lambda: work(self._conn), self.path)
@@ -106,7 +112,7 @@ class EpisodeLog:
 
     # ------------------------------------------------------------ writes
 
-    def save(self, details: EpisodeDetails, coding: Coding, *, coder: str, note: str | None = None,
+    def save(self, details: EpisodeDetails, coding: Coding, *, coder: str | Coder, note: str | None = None,
              draft_id: int | None = None, save_id: str | None = None,
              duplicate_reason: str | None = None) -> EpisodeSummary:
         """A new episode with version 1 (status final); its draft, if given, is consumed.
@@ -115,11 +121,12 @@ class EpisodeLog:
         the log returns the episode it saved. A live episode with the same patient,
         episode reference and date raises :class:`DuplicateEpisode` unless
         ``duplicate_reason`` says why a second one is right; a draft already consumed
-        raises :class:`DraftAlreadySaved`.
+        raises :class:`DraftAlreadySaved`. ``coder`` is the OS login (the identity), or a
+        :class:`Coder` that also carries the config's display name and coder id.
         """
         details = checked_details(details)
         check_coding(coding)
-        coder = _required(coder, "coder")
+        coder = _checked_coder(coder)
         save_id = saving.check_save_id(save_id)
         digest = saving.request_digest(details, coding)
 
@@ -139,23 +146,23 @@ class EpisodeLog:
 
         return self.get(self._write(work))
 
-    def amend(self, episode_id: int, coding: Coding, *, reason: str, coder: str,
+    def amend(self, episode_id: int, coding: Coding, *, reason: str, coder: str | Coder,
               note: str | None = None, draft_id: int | None = None) -> EpisodeSummary:
         """A new version with new codes; the earlier versions stay as they were."""
         check_coding(coding)
         reason = _required(reason, "reason")
-        coder = _required(coder, "coder")
+        coder = _checked_coder(coder)
         self._append(episode_id, AMENDED, lambda latest: coding, reason, coder, note, draft_id)
         return self.get(episode_id)
 
-    def void(self, episode_id: int, *, reason: str, coder: str) -> EpisodeSummary:
+    def void(self, episode_id: int, *, reason: str, coder: str | Coder) -> EpisodeSummary:
         """A final version marking the episode void; its codes are kept for the record."""
         reason = _required(reason, "reason")
-        coder = _required(coder, "coder")
+        coder = _checked_coder(coder)
         self._append(episode_id, VOIDED, lambda latest: latest.coding, reason, coder, None, None)
         return self.get(episode_id)
 
-    def _append(self, episode_id: int, status: str, coding_from: Any, reason: str, coder: str,
+    def _append(self, episode_id: int, status: str, coding_from: Any, reason: str, coder: str | Coder,
                 note: str | None, draft_id: int | None) -> None:
         def work(conn: sqlite3.Connection) -> None:
             # Read the latest state inside the write lock so two amends cannot race.
@@ -248,9 +255,10 @@ class EpisodeLog:
 
     # ------------------------------------------------------------ drafts
 
-    def save_draft(self, coder: str, state: dict, draft_id: int | None = None) -> int:
-        """Store the wizard state (one small durable transaction); returns the draft's id."""
-        coder = _required(coder, "coder")
+    def save_draft(self, coder: str | Coder, state: dict, draft_id: int | None = None) -> int:
+        """Store the wizard state (one small durable transaction); returns the draft's id.
+        Drafts belong to the coder's login."""
+        coder = _required(coder_fields(coder)[0], "coder")
         text = to_json(state)
 
         def work(conn: sqlite3.Connection) -> int:
@@ -268,13 +276,15 @@ class EpisodeLog:
 
         return self._write(work)
 
-    def drafts(self, coder: str) -> list[Draft]:
+    def drafts(self, coder: str | Coder) -> list[Draft]:
         """The coder's unfinished episodes, most recently touched first."""
+        login = coder_fields(coder)[0]
         rows = self._read(lambda c: c.execute(
-            "SELECT id, coder, state, updated_at FROM draft WHERE coder = ? "
-            "ORDER BY updated_at DESC, id DESC", (coder,)).fetchall())
+            "SELECT id, coder, state, updated_at, created_at FROM draft WHERE coder = ? "
+            "ORDER BY updated_at DESC, id DESC", (login,)).fetchall())
         return [Draft(id=r[0], coder=r[1], state=json.loads(r[2]),
-                      updated_at=dt.datetime.fromisoformat(r[3])) for r in rows]
+                      updated_at=dt.datetime.fromisoformat(r[3]),
+                      created_at=dt.datetime.fromisoformat(r[4])) for r in rows]
 
     def discard_draft(self, draft_id: int) -> None:
         """Remove a draft; a draft already gone is not an error."""
@@ -285,6 +295,13 @@ def _required(value: str | None, field: str) -> str:
     if value is None or not str(value).strip():
         raise LogError(f"{field}: required")
     return str(value).strip()
+
+
+def _checked_coder(coder: str | Coder) -> str | Coder:
+    if isinstance(coder, Coder):
+        _required(coder.login, "coder")
+        return coder
+    return _required(coder, "coder")
 
 
 def _blank_none(value: str | None) -> str | None:

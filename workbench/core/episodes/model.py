@@ -104,11 +104,20 @@ class EpisodeVersion:
     saved_at: dt.datetime                 # UTC, timezone-aware
     note: str | None = None
     reason: str | None = None             # why it was amended or voided
+    coder_name: str | None = None         # the config's display name at the time (a label)
+    coder_id: str | None = None           # the config's coder id at the time (a label)
+
+    @property
+    def coder_label(self) -> str:
+        """'Ann Smith (ann, C1234)': the labels with the login they belong to."""
+        from workbench.core.episodes.identity import describe
+
+        return describe(self.coder, self.coder_name, self.coder_id)
 
     def as_dict(self) -> dict[str, Any]:
         return {"version": self.version, "status": self.status, **self.coding.as_dict(),
-                "coder": self.coder, "saved_at": self.saved_at.isoformat(),
-                "note": self.note, "reason": self.reason}
+                "coder": self.coder, "coder_name": self.coder_name, "coder_id": self.coder_id,
+                "saved_at": self.saved_at.isoformat(), "note": self.note, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,7 @@ class Draft:
     coder: str
     state: dict[str, Any]                 # the wizard's state, as it gave it
     updated_at: dt.datetime
+    created_at: dt.datetime | None = None   # when the coding started
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,9 @@ class VerifyReport:
     episodes: int = 0
     head_hash: str = ""                   # the newest version row's hash: compare with a checkpoint
     checkpoints_checked: int = 0
+    coders: dict[str, int] = field(default_factory=dict)   # login -> versions saved
+    audit_records: int = 0                # records in the audit store (its own hash chain)
+    audit_head: str = ""                  # the newest audit record's hash
 
     @property
     def ok(self) -> bool:

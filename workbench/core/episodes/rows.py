@@ -22,7 +22,7 @@ from workbench.core.episodes.model import (
 # Columns every summary/version query selects, in this order.
 EPISODE_COLS = "e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, e.sex, e.age_years"
 VERSION_COLS = ("v.id, v.version, v.status, v.guidance_id, v.pack_id, v.pack_version, v.answers, "
-                "v.overrides, v.coder, v.saved_at, v.note, v.reason")
+                "v.overrides, v.coder, v.saved_at, v.note, v.reason, v.coder_name, v.coder_id")
 N_EPISODE = 8
 
 
@@ -44,7 +44,7 @@ def details_from(row: tuple) -> EpisodeDetails:
 def version_from(row: tuple, codes: list[tuple]) -> EpisodeVersion:
     """``row`` is VERSION_COLS; ``codes`` are (kind, position, code, classification, edition)."""
     (_vid, number, status, guidance_id, pack_id, pack_version, answers, overrides, coder,
-     saved_at, note, reason) = row
+     saved_at, note, reason, coder_name, coder_id) = row
     procedures = [CodedEntry(*c[2:6]) for c in codes if c[0] == "procedure"]
     diagnoses = [CodedEntry(*c[2:6]) for c in codes if c[0] == "diagnosis"]
     coding = Coding(procedures=procedures, diagnoses=diagnoses, guidance_id=guidance_id,
@@ -53,7 +53,8 @@ def version_from(row: tuple, codes: list[tuple]) -> EpisodeVersion:
                     overrides=[Override(str(e), str(r)) for e, r in json.loads(overrides)]
                     if overrides != "[]" else [])
     return EpisodeVersion(version=number, status=status, coding=coding, coder=coder,
-                          saved_at=dt.datetime.fromisoformat(saved_at), note=note, reason=reason)
+                          saved_at=dt.datetime.fromisoformat(saved_at), note=note, reason=reason,
+                          coder_name=coder_name, coder_id=coder_id)
 
 
 def codes_for(conn: sqlite3.Connection, version_ids: Iterable[int]) -> dict[int, list[tuple]]:

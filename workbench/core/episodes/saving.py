@@ -95,9 +95,11 @@ def record(conn: sqlite3.Connection, episode_id: int, save_id: str | None, diges
         conn.execute("INSERT INTO save_receipt (save_id, episode_id, request) VALUES (?, ?, ?)",
                      (save_id, episode_id, digest))
     if draft_id is not None:
+        # When the coding started (the draft's creation): stats time an episode from it to the save.
+        started = conn.execute("SELECT created_at FROM draft WHERE id = ?", (draft_id,)).fetchone()
         conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
-        conn.execute("INSERT OR IGNORE INTO draft_consumed (draft_id, episode_id, consumed_at) "
-                     "VALUES (?, ?, ?)", (draft_id, episode_id, utc_now()))
+        conn.execute("INSERT OR IGNORE INTO draft_consumed (draft_id, episode_id, consumed_at, started_at) "
+                     "VALUES (?, ?, ?, ?)", (draft_id, episode_id, utc_now(), started[0] if started else None))
 
 
 def next_draft_id(conn: sqlite3.Connection) -> int:

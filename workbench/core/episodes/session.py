@@ -77,6 +77,9 @@ class CodingSession:
     amend_of: int | None = None
     stage: str = "review"            # review | wizard (which screen a resumed draft opens)
     current_pack: str | None = None  # the guidance whose wizard was open
+    #: A blind audit coding: {"sample": id, "episode": id, "position": n}. Saved to the audit
+    #: store, never to the log (workbench.core.audit).
+    audit: dict[str, int] | None = None
     #: Chosen before the first save attempt and kept in the draft, so a save retried after
     #: a crash returns the episode the first attempt wrote instead of writing it twice.
     save_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -106,7 +109,8 @@ class CodingSession:
         who = " · ".join(v for v in (self.details.get("patient"), self.details.get("episode")) if v)
         what = ", ".join(p.guidance_id for p in self.packs) or "no guidance"
         count = len(self.codes)
-        return f"{who or 'new episode'} · {what} · {count} code{'s' if count != 1 else ''}"
+        audit = f"audit {self.audit['sample']} (blind) · " if self.audit else ""
+        return f"{audit}{who or 'new episode'} · {what} · {count} code{'s' if count != 1 else ''}"
 
     # ------------------------------------------------------------ codes by hand
 
@@ -221,6 +225,7 @@ class CodingSession:
             "packs": [p.as_dict() for p in self.packs],
             "codes": [c.as_dict() for c in self.codes],
             "worklist_item": self.worklist_item, "amend_of": self.amend_of, "save_id": self.save_id,
+            "audit": dict(self.audit) if self.audit else None,
             # Read by older screens and by `workbench log drafts`:
             "guidance_id": first.guidance_id if first else None,
             "answers": dict(first.answers) if first else {},
@@ -246,7 +251,8 @@ class CodingSession:
                  for c in state.get("codes") or []]
         session = cls(details=_details(state.get("details")), packs=packs, codes=codes,
                       worklist_item=state.get("worklist_item"), amend_of=state.get("amend_of"),
-                      stage=state.get("stage") or "review", current_pack=state.get("current_pack"))
+                      stage=state.get("stage") or "review", current_pack=state.get("current_pack"),
+                      audit=_audit(state.get("audit")))
         if isinstance(state.get("save_id"), str) and state["save_id"].strip():
             session.save_id = state["save_id"]
         return session
@@ -280,6 +286,15 @@ def _classification(entry: Any) -> str:
     if classification in (OPCS4, ICD10):
         return classification
     return OPCS4 if getattr(entry, "kind", "procedure") == "procedure" else ICD10
+
+
+def _audit(raw: Any) -> dict[str, int] | None:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return {k: int(raw[k]) for k in ("sample", "episode", "position") if k in raw}
+    except (TypeError, ValueError):
+        return None
 
 
 def _details(raw: Any) -> dict[str, str]:

@@ -7,10 +7,9 @@ what was typed may identify a patient.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
 import re
 
+from workbench.core.episodes.identity import Coder, current_coder
 from workbench.core.episodes.model import EpisodeDetails, LogError
 from workbench.core.safetext import canonical, fold_digits
 
@@ -134,22 +133,14 @@ def checked_age(value: int | str | None) -> int | None:
     return int(text)
 
 
-def resolve_coder(explicit: str | None = None) -> str:
-    """Who is coding: an explicit name, $WORKBENCH_CODER, config ``[coder] name``, the OS user."""
-    if explicit and explicit.strip():
-        return explicit.strip()
-    env = os.environ.get("WORKBENCH_CODER", "").strip()
-    if env:
-        return env
-    from workbench.core.paths import ConfigError, load_config
+def resolve_coder() -> Coder:
+    """Who is coding: the OS login of this process, with the config's display name and
+    coder id as labels (see :mod:`workbench.core.episodes.identity`). Nothing typed for
+    one command (an option, an environment variable) changes it. LogError for a
+    config file that cannot be used."""
+    from workbench.core.paths import ConfigError
 
     try:
-        configured = load_config().get("coder", {}).get("name")
+        return current_coder()
     except ConfigError as exc:
         raise LogError(str(exc)) from None
-    if isinstance(configured, str) and configured.strip():
-        return configured.strip()
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (e.g. a container without a passwd entry)
-        return f"uid-{os.getuid()}"

@@ -23,7 +23,7 @@ from workbench.core.episodes.worklist_file import RefusedRow, read_rows
 OPEN, QUERY, CODED = "open", "query", "coded"
 STATUSES = (OPEN, QUERY, CODED)
 _COLUMNS = ("id, patient, nhs_number, episode_ref, start_date, end_date, specialty, consultant, "
-            "sex, age, status, note, episode_id")
+            "sex, age, status, note, episode_id, query_by, query_at")
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,16 @@ class WorklistItem:
     status: str
     note: str | None
     episode_id: int | None
+    query_by: str | None = None      # the OS login that raised the query
+    query_at: str | None = None      # when (UTC, ISO 8601)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "patient": self.patient, "nhs_number": self.nhs_number,
                 "episode": self.episode, "start_date": self.start_date.isoformat(),
                 "end_date": self.end_date.isoformat() if self.end_date else None,
                 "specialty": self.specialty, "consultant": self.consultant, "sex": self.sex,
-                "age": self.age, "status": self.status, "note": self.note, "episode_id": self.episode_id}
+                "age": self.age, "status": self.status, "note": self.note, "episode_id": self.episode_id,
+                "query_by": self.query_by, "query_at": self.query_at}
 
     def details(self) -> dict[str, str]:
         """The episode form's fields, as a coding session holds them."""
@@ -176,11 +179,16 @@ class Worklist:
 
     # ------------------------------------------------------------ changes
 
-    def mark_query(self, item_id: int, note: str) -> WorklistItem:
+    def mark_query(self, item_id: int, note: str, coder: Any = None) -> WorklistItem:
+        """The item waits on a clinician; ``coder`` (an OS login or a ``Coder``) raised the query."""
+        from workbench.core.episodes.identity import coder_fields
+
         note = (note or "").strip()
         if not note:
             raise LogError("note: say what the query is about")
-        self._change(item_id, "UPDATE worklist_item SET status = 'query', note = ? WHERE id = ?", (note, item_id))
+        login = coder_fields(coder)[0] if coder is not None else None
+        self._change(item_id, "UPDATE worklist_item SET status = 'query', note = ?, query_by = ?, "
+                              "query_at = ? WHERE id = ?", (note, login, utc_now(), item_id))
         return self.get(item_id)
 
     def reopen(self, item_id: int) -> WorklistItem:
@@ -209,4 +217,4 @@ def _known(conn: sqlite3.Connection, patient: str, episode: str) -> bool:
 def _item(row: tuple) -> WorklistItem:
     return WorklistItem(row[0], row[1], row[2], row[3], dt.date.fromisoformat(row[4]),
                         dt.date.fromisoformat(row[5]) if row[5] else None, row[6], row[7], row[8], row[9],
-                        row[10], row[11], row[12])
+                        row[10], row[11], row[12], row[13], row[14])

@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 
 from workbench.core.episodes import chain
+from workbench.core.episodes.identity import Coder, coder_fields
 from workbench.core.episodes.model import Coding, EpisodeDetails, LogError
 from workbench.core.episodes.rows import code_rows, to_json
 
@@ -50,35 +51,45 @@ def optional_details(sex: str | None, age: int | None) -> dict:
 
 
 def version_record(version_id: int, number: int, status: str, coding: Coding, *, coder: str,
-                   saved_at: str, note: str | None, reason: str | None) -> dict:
-    """The version's stored fields, exactly as hashed."""
+                   saved_at: str, note: str | None, reason: str | None,
+                   coder_name: str | None = None, coder_id: str | None = None) -> dict:
+    """The version's stored fields, exactly as hashed (the coder's labels only when set,
+    so versions saved before schema 7 hash as they did)."""
     return {"id": version_id, "version": number, "status": status,
             "guidance_id": coding.guidance_id, "pack_id": coding.pack_id,
             "pack_version": coding.pack_version, "answers": to_json(coding.answers),
             "overrides": to_json([[o.edit_id, o.reason] for o in coding.overrides]),
-            "coder": coder, "saved_at": saved_at, "note": note, "reason": reason}
+            "coder": coder, "saved_at": saved_at, "note": note, "reason": reason,
+            **coder_labels(coder_name, coder_id)}
+
+
+def coder_labels(name: str | None, coder_id: str | None) -> dict:
+    return {**({"coder_name": name} if name is not None else {}),
+            **({"coder_id": coder_id} if coder_id is not None else {})}
 
 
 def append_version(conn: sqlite3.Connection, episode: dict, number: int, status: str,
-                   coding: Coding, *, coder: str, note: str | None = None,
+                   coding: Coding, *, coder: str | Coder, note: str | None = None,
                    reason: str | None = None, head: tuple[int, str] | None = None,
                    saved_at: str | None = None) -> tuple[int, str]:
-    """Insert one version (+ its codes and index rows); returns the new chain head."""
+    """Insert one version (+ its codes and index rows); returns the new chain head.
+    ``coder`` is an OS login, or a :class:`Coder` carrying the config's labels too."""
+    coder, coder_name, coder_id = coder_fields(coder)
     last_id, prev_hash = head or chain_head(conn)
     version_id = last_id + 1
     # Taken under the write lock, so saved_at never runs backwards along the chain.
     saved_at = saved_at or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
     record = version_record(version_id, number, status, coding, coder=coder, saved_at=saved_at,
-                            note=note, reason=reason)
+                            note=note, reason=reason, coder_name=coder_name, coder_id=coder_id)
     codes = code_rows(coding)
     digest = chain.version_hash(chain.canonical(episode, record, codes), prev_hash)
     conn.execute(
         "INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, pack_version, "
-        "answers, overrides, coder, saved_at, note, reason, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "answers, overrides, coder, saved_at, note, reason, prev_hash, hash, coder_name, coder_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (version_id, episode["id"], number, status, record["guidance_id"], record["pack_id"],
          record["pack_version"], record["answers"], record["overrides"], coder, saved_at, note,
-         reason, prev_hash, digest))
+         reason, prev_hash, digest, coder_name, coder_id))
     conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
                      "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      [(version_id, *c[:5], c[5] if len(c) > 5 else None) for c in codes])

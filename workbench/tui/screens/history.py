@@ -26,6 +26,7 @@ class HistoryScreen(WorkbenchScreen):
         self.episode_id = episode_id
         self.details: Any | None = None
         self.versions: list[Any] = []
+        self.hidden = False              # in this login's blind audit, not yet coded
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -42,12 +43,25 @@ class HistoryScreen(WorkbenchScreen):
 
     @work(thread=True, exclusive=True, group="history")
     def load(self) -> None:
+        from workbench.core.audit.audits import BLIND_MESSAGE, blind_set
+        from workbench.core.episodes.identity import os_login
+
         try:
-            details, versions = self.app.context.episode_log().history(self.episode_id)
+            log = self.app.context.episode_log()
+            if self.episode_id in blind_set(log, os_login()):
+                self.app.call_from_thread(self._hide, BLIND_MESSAGE.format(episode=self.episode_id))
+                return
+            details, versions = log.history(self.episode_id)
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The history could not be read", exc)
             return
         self.app.call_from_thread(self._loaded, details, versions)
+
+    @if_attached
+    def _hide(self, message: str) -> None:
+        self.hidden = True
+        self.query_one("#history-title", Static).update(Text(f"Episode {self.episode_id}"))
+        self.query_one("#history-detail", Static).update(Text(message[0].upper() + message[1:] + "."))
 
     @if_attached
     def _loaded(self, details: Any, versions: list[Any]) -> None:
@@ -58,7 +72,7 @@ class HistoryScreen(WorkbenchScreen):
         table = self.query_one("#history-table", DataTable)
         table.clear()
         for v in versions:
-            table.add_row(str(v.version), v.status, f"{v.saved_at:%Y-%m-%d %H:%M}", Text(visible(v.coder)),
+            table.add_row(str(v.version), v.status, f"{v.saved_at:%Y-%m-%d %H:%M}", Text(visible(v.coder_label)),
                           Text(visible(codes_text(v.coding, 6))), Text(visible(v.reason or v.note or "")))
         if versions:
             table.move_cursor(row=len(versions) - 1)
@@ -86,6 +100,9 @@ class HistoryScreen(WorkbenchScreen):
     # ------------------------------------------------------------ amend and void
 
     def action_amend(self) -> None:
+        if self.hidden:
+            self.notify("Hidden while you audit it blind.", severity="warning")
+            return
         if not self.versions or self.details is None:
             return
         latest = self.versions[-1]
@@ -107,6 +124,10 @@ class HistoryScreen(WorkbenchScreen):
 
     def action_void(self) -> None:
         from workbench.tui.screens.modals import TextModal
+
+        if self.hidden:
+            self.notify("Hidden while you audit it blind.", severity="warning")
+            return
 
         if self.versions and self.versions[-1].status == VOIDED:
             self.notify("This episode is already void.", severity="warning")

@@ -61,6 +61,9 @@ class LogScreen(WorkbenchScreen):
         self._open_when_one = False      # Enter in the filter: open the one episode it finds
         self._arguments: dict[str, Any] = {}    # how the current filter was read (first page)
         self._count = True           # count the log on the next first page (open, resume)
+        #: Episodes this login re-codes blind for an audit and has not coded yet: their coding,
+        #: coder and status are never shown here (workbench.core.audit).
+        self.blind: set[int] = set()
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -99,6 +102,10 @@ class LogScreen(WorkbenchScreen):
         try:
             log = self.app.context.episode_log()
             if after is None:
+                from workbench.core.audit.audits import blind_set
+                from workbench.core.episodes.identity import os_login
+
+                self.blind = blind_set(log, os_login())
                 page, self._arguments = first_page(log, text, PAGE + 1)
                 # Counting a million rows costs tens of ms: once when the screen opens or
                 # comes back, never per filter keystroke (the total is the log's, not the filter's).
@@ -110,7 +117,11 @@ class LogScreen(WorkbenchScreen):
             self.app.call_from_thread(self._status, "The log could not be read.")
             return
         damaged = list(getattr(page, "damaged", []))
-        self.app.call_from_thread(self._page, generation, after, list(page), damaged, total)
+        rows = list(page)
+        if self.blind and text.strip():
+            # Found by a code, guidance or status, a hidden episode would tell what it holds.
+            rows = [s for s in rows if s.id not in self.blind]
+        self.app.call_from_thread(self._page, generation, after, rows, damaged, total)
 
     @if_attached
     def _page(self, generation: int, after: Any, rows: list[Any], problem: Any, total: int) -> None:
@@ -122,7 +133,7 @@ class LogScreen(WorkbenchScreen):
             self.total = total
         self.more = len(rows) > PAGE
         rows = rows[:PAGE]
-        cells = [self._cells(s) for s in rows]
+        cells = [self._hidden(s) if s.id in self.blind else self._cells(s) for s in rows]
         if after is None:
             self.shown = rows
             table.set_rows(cells)
@@ -142,6 +153,11 @@ class LogScreen(WorkbenchScreen):
                    if problem else "")
         self._status(f"{len(self.shown)} shown{more} of {self.total} episode{'s' if self.total != 1 else ''}"
                      f"{damaged}. Enter: history · f: filter · e: export")
+
+    @staticmethod
+    def _hidden(s: Any) -> tuple[str | Text, ...]:
+        return (str(s.id), str(s.details.date), Text(visible(s.details.patient)),
+                Text(visible(s.details.episode)), "", Text("hidden: blind audit", style="dim"), "", "")
 
     @staticmethod
     def _cells(s: Any) -> tuple[str | Text, ...]:
@@ -205,6 +221,10 @@ class LogScreen(WorkbenchScreen):
 
         if not self.total:
             self.notify("There are no episodes to export.", severity="warning")
+            return
+        if self.blind:
+            self.notify(f"You are re-coding {len(self.blind)} episode(s) blind for an audit: an export would "
+                        "show their coding. Finish their audit coding first (F4).", severity="warning")
             return
 
         def chosen(path: str | None) -> None:

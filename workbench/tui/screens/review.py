@@ -47,7 +47,8 @@ class ReviewScreen(SavesEpisode):
         # Set before mounting, so the screen's auto-focus never lands elsewhere first.
         session = self.session
         details = session.details
-        empty = None if session.amend_of else next((f for f in REQUIRED if not details.get(f, "").strip()), None)
+        locked = session.amend_of or session.audit
+        empty = None if locked else next((f for f in REQUIRED if not details.get(f, "").strip()), None)
         self.AUTO_FOCUS = f"#{empty or 'sequence'}"
 
     @property
@@ -87,12 +88,15 @@ class ReviewScreen(SavesEpisode):
         session = self.session
         what = ", ".join(p.guidance_id for p in session.packs) or "by hand"
         title = f"Review · {what}" + (f" · amending episode {session.amend_of}" if session.amend_of else "")
+        if session.audit:
+            title = (f"Audit coding (blind) · sample {session.audit['sample']} · #{session.audit.get('position', '?')}"
+                     f" · {what} · ctrl+s saves to the audit, not the log")
         self.query_one("#review-title", Static).update(Text(title))
         packs = self.packs()
         self.query_one("#review-caution", PackCaution).show_pack(packs[0] if packs else None)
         snomed = tuple(concept for pack in packs for concept in pack.snomed)
         self.query_one("#review-snomed", SnomedLine).show_concepts(snomed)
-        self.fill_form(session.details, locked=bool(session.amend_of))
+        self.fill_form(session.details, locked=bool(session.amend_of or session.audit))
         self._show_rows((OPCS4, 0) if session.of(OPCS4) else (ICD10, 0))
         self.query_one(self.AUTO_FOCUS).focus()
         # The row's :focus-within style is only worked out on a focus change after mounting:

@@ -91,7 +91,7 @@ class SavesEpisode(WorkbenchScreen):
         if self.saving:
             return
         session = self.app.keeper.current()
-        if not session.amend_of:
+        if not session.amend_of and not session.audit:
             problems = self._form_problems()
             if problems:
                 first = next(iter(problems))
@@ -184,6 +184,9 @@ class SavesEpisode(WorkbenchScreen):
             )
             log = context.episode_log()
             coder = context.coder()
+            if session.audit:
+                self._save_audit(session, coding, session_edits(session, catalog, packs), overrides)
+                return
             # The draft goes in the same transaction as the episode, so a crash between
             # the two can never offer an already-saved episode for resume.
             draft_id = keeper.claim_draft()
@@ -216,6 +219,39 @@ class SavesEpisode(WorkbenchScreen):
             except Exception as exc:   # saved all the same: say so, never offer to save twice
                 app.call_from_thread(app.report_error, "The worklist item was not marked coded", exc)
         app.call_from_thread(self._saved, summary, session)
+
+    def _save_audit(self, session: Any, coding: Any, edits: list[Any], overrides: dict[str, str] | None) -> None:
+        """A blind audit coding (worker thread): into the audit store; the log's episode is untouched."""
+        from workbench.core.audit import AuditCoding, Audits
+
+        app, keeper = self.app, self.app.keeper
+        log = app.context.episode_log()
+        audit = AuditCoding(
+            procedures=[e.code for e in coding.procedures], diagnoses=[e.code for e in coding.diagnoses],
+            marks=[e.mark for e in coding.diagnoses], guidance=[p.guidance_id for p in session.packs],
+            answers=session.coding_answers(),
+            checks=[{"id": e.id, "severity": e.severity, "message": e.message,
+                     **({"override": overrides[e.id]} if overrides and e.id in overrides else {})}
+                    for e in edits],
+            started_at=None)
+        draft_id = keeper.claim_draft()
+        try:
+            result = Audits(log).save_coding(session.audit["sample"], session.audit["episode"], audit,
+                                             auditor=app.context.coder())
+        except Exception as exc:
+            keeper.release_draft(draft_id)
+            app.call_from_thread(self._save_failed, exc)
+            return
+        if draft_id is not None:
+            try:
+                log.discard_draft(draft_id)
+            except Exception as exc:   # saved all the same
+                app.call_from_thread(app.report_error, "The audit draft was not removed", exc)
+        app.call_from_thread(self._audit_saved, result)
+
+    def _audit_saved(self, result: Any) -> None:
+        self.saving = False
+        self.app.audit_saved(result)
 
     def _save_failed(self, exc: Exception) -> None:
         self.saving = False

@@ -182,7 +182,8 @@ class WorklistScreen(WorkbenchScreen):
         from workbench.core.episodes.worklist import Worklist
 
         try:
-            Worklist(self.app.context.episode_log()).mark_query(item_id, note)
+            context = self.app.context
+            Worklist(context.episode_log()).mark_query(item_id, note, context.coder())
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The query was not recorded", exc)
             return
