@@ -91,7 +91,7 @@ class KeyBar(Widget, can_focus=False):
         tail = Text(end="")
         if palette is not None:   # on the right, always; the keys take what room is left
             separator = self.get_component_rich_style("key-bar--separator")
-            tail = Text.assemble(("▏", separator), (f"{palette[1]} ", key_style), (f"{palette[2]} ", text_style))
+            tail = Text.assemble(("▏", separator), (palette[1], key_style), (f" {palette[2]} ", text_style))
         room = (self.size.width or 80) - tail.cell_len
         for key in keys:
             add(*key)
