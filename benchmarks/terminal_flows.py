@@ -39,12 +39,16 @@ class Keys:
         return self
 
 
-def typing(term: ControlTerminal, queries: tuple[str, ...]) -> Keys:
-    """Each key of each query typed one at a time; the box is cleared between queries."""
+def typing(term: ControlTerminal, queries: tuple[str, ...], escapes: Keys | None = None) -> Keys:
+    """Each key of each query typed one at a time; the box is cleared between queries: with
+    Escape (the search screen's clear key), timed into ``escapes``, or else with backspaces."""
     keys = Keys()
     for query in queries:
         for ch in query:
             keys.add(term.key(ch))
+        if escapes is not None:
+            escapes.add(term.key("Escape", literal=False))
+            continue
         for _ in query:  # clear the box again, not measured
             term.key("BSpace", literal=False, quiet=0.05)
     return keys
@@ -89,7 +93,7 @@ class Flow:
 
     changes: dict[str, list[Repaint]] = field(default_factory=dict)
     answers: Keys = field(default_factory=Keys)
-    escapes: Keys = field(default_factory=Keys)
+    backs: Keys = field(default_factory=Keys)          # Escape: back one question
 
     def change(self, name: str, repaint: Repaint) -> None:
         self.changes.setdefault(name, []).append(repaint)
@@ -117,7 +121,7 @@ def coding(term: ControlTerminal, answers: int) -> Flow:
     change(CHANGES[2], "c", literal=True)
     for _ in range(answers):
         flow.answers.add(term.key("5"))                   # fluoroscopic image control: question 2
-        flow.escapes.add(term.key("Escape", literal=False))   # back to question 1
+        flow.backs.add(term.key("Escape", literal=False))   # back to question 1
     term.key("5", quiet=0.2)
     term.key("1", quiet=0.2)
     change(CHANGES[3], "1", literal=True)

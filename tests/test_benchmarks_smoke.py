@@ -137,7 +137,8 @@ def test_real_terminal_rows_are_well_formed(tmp_path: Path) -> None:
     assert_well_formed(rows, [
         "terminal: search key to screen p95", "terminal: search key to screen p50",
         "terminal: bytes per search key (mean)", "terminal: wizard answer key to screen p95",
-        "terminal: Escape in the wizard to first frame p95",
+        "terminal: Escape (search box cleared) to first frame p95",
+        "terminal: wizard Escape (back a question) to screen p95",
         "terminal: launch to usable search (median)", "terminal: first run to usable search (median)",
         "terminal: RSS once ready (median)", "terminal: RSS after 3 searches", *changes,
         "terminal: details lost typed ahead in one write"])

@@ -155,6 +155,8 @@ class ReviewScreen(SavesEpisode):
         context = self.app.context
         context.ready.wait()
         missing = [(c.classification, c.code) for c in self.session.codes if not c.title]
+        if not missing:
+            return   # every title known (the wizards give them): nothing to list again
         try:
             catalog = context.catalog()
             titles = {key: catalog.title(*key) or "" for key in missing}

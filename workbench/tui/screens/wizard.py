@@ -280,15 +280,17 @@ class WizardScreen(CodeSlotScreen):
 
     def _error(self, message: str) -> None:
         error = self.query_one("#answer-error", Static)
-        error.update(Text(message))
-        error.display = bool(message)
+        if message or error.display:     # nothing to clear: no repaint, no layout
+            error.update(Text(message))
+            error.display = bool(message)
 
     def _show_widgets(self, active: Any | None) -> None:
         for widget_id in ("#choices", "#number-input", "#code-input", "#slot-results"):
             widget = self.query_one(widget_id)
             shown = widget is active or (widget_id == "#slot-results" and active is not None
                                          and active.id == "code-input")
-            widget.display = shown
+            if widget.display != shown:     # each change lays the screen out again
+                widget.display = shown
         # Options take the room they need first, so every option and its key is in view.
         self.query_one("#answer-area").set_class(active is not None and active.id == "choices", "-choices")
         if active is not None:
@@ -301,7 +303,13 @@ class WizardScreen(CodeSlotScreen):
 
     def _show_sequence(self) -> None:
         evaluation = self.evaluation
-        table = sequence_table(evaluation.procedures, evaluation.diagnoses, stacked=self.has_class("-wide"))
+        stacked = self.has_class("-wide")
+        shown = (stacked, *((e.code, e.title, e.reason) for e in [*evaluation.procedures, *evaluation.diagnoses]),
+                 len(evaluation.procedures))
+        if shown == getattr(self, "_sequence_shown", None):
+            return   # most answers leave the codes as they were: the table is not laid out again
+        self._sequence_shown = shown
+        table = sequence_table(evaluation.procedures, evaluation.diagnoses, stacked=stacked)
         self.query_one("#sequence-panel", Static).update(table)
 
     # ------------------------------------------------------------ answering
