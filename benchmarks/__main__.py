@@ -19,8 +19,8 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_JSON, WORK_DIR, Result, load_average, table, write_results
 
-SECTIONS = ("startup", "terminal", "search", "judged", "log", "audit", "concurrency", "keystrokes",
-            "classifications")
+SECTIONS = ("startup", "terminal", "search", "judged", "log", "audit", "concurrency", "department",
+            "keystrokes", "classifications", "worklist")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -38,9 +38,11 @@ def sizes(args: argparse.Namespace) -> dict[str, int]:
     episodes = args.episodes or (int(env_episodes) if env_episodes else None)
     if args.quick:
         return {"repeats": 5, "queries": 100, "pilot_queries": 10, "episodes": episodes or 20_000,
-                "samples": 50, "saves": 50, "writers": 8, "writer_saves": 20}
+                "samples": 50, "saves": 50, "writers": 8, "writer_saves": 20, "worklist_rows": 10_000,
+                "department_writers": 8, "department_saves": 50}
     return {"repeats": 21, "queries": 500, "pilot_queries": 100, "episodes": episodes or 1_000_000,
-            "samples": 200, "saves": 200, "writers": 32, "writer_saves": 100}
+            "samples": 200, "saves": 200, "writers": 32, "writer_saves": 100, "worklist_rows": 100_000,
+            "department_writers": 32, "department_saves": 500}
 
 
 def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
@@ -65,9 +67,15 @@ def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
     if name == "concurrency":
         from benchmarks import concurrency
         return concurrency.run(work, writers=size["writers"], saves=size["writer_saves"])
+    if name == "department":
+        from benchmarks import department
+        return department.run(work, writers=size["department_writers"], saves=size["department_saves"])
     if name == "classifications":
         from benchmarks import classifications
         return classifications.run(work, repeats=max(3, size["repeats"] // 3), queries=size["queries"] // 2)
+    if name == "worklist":
+        from benchmarks import worklist
+        return worklist.run(work, rows=size["worklist_rows"], repeats=1 if size["repeats"] < 10 else 3)
     from benchmarks import keystrokes
     return keystrokes.run(work)
 

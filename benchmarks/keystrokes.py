@@ -13,8 +13,13 @@ from pathlib import Path
 from benchmarks.common import Result, at_most
 
 KEY_GOAL = 12
+#: IPG75 gives no diagnosis: its flow adds the primary diagnosis from the review (ctrl+n, Enter;
+#: the search text typed apart), which a finished episode needs (issue 21).
+FLOW_GOALS = {"IPG655": KEY_GOAL, "IPG75": KEY_GOAL + 2}
 #: The coder's day (issue 14): from the worklist to saved, search text counted apart.
-WORKLIST_GOALS = {"worklist IPG655": 8, "worklist without guidance": 20}
+WORKLIST_GOALS = {"worklist IPG655": 8, "worklist without guidance": 20,
+                  # issue 22: one key to add; a category's codes one key away
+                  "worklist three codes": 12}
 
 
 def run(work: Path) -> list[Result]:
@@ -25,9 +30,11 @@ def run(work: Path) -> list[Result]:
     results = []
     for name in FLOWS:
         keys = asyncio.run(run_flow(name, log=str(log)))
+        goal = FLOW_GOALS.get(name, KEY_GOAL)
         results.append(Result(f"keystrokes to code and save {name}", float(keys), "keys", None, None,
-                              f"<= {KEY_GOAL}", at_most(keys, KEY_GOAL),
-                              "tests/tui_flows.py Pilot flow, identifiers not counted"))
+                              f"<= {goal}", at_most(keys, goal),
+                              "tests/tui_flows.py Pilot flow, identifiers (and IPG75's diagnosis search "
+                              "text) not counted"))
     from tests.tui_flows import WORKLIST_FLOWS, run_worklist_flow
 
     for name in WORKLIST_FLOWS:

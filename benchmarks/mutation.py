@@ -10,6 +10,12 @@ same pack is discarded: it is not wrong. Every mutant and every right sequence i
 then checked as ``workbench check --batch`` checks it (one JSON line each, with the
 pack's guidance) and counted as flagged when the checker reports at least one error.
 
+Each sequence is sent as a draft (``"draft": true``): a pack's path is the guidance's part of
+an episode, and what only the coder can complete (the primary diagnosis where the guidance
+names none, as in IPG75 and IPG421; the side of a paired organ; an injury's external cause) is
+not asked of it. Every other edit, the episode conventions among them, applies; the rules of a
+finished episode are measured on free-coded episodes by ``benchmarks.free_mutation``.
+
 A sibling that falls inside a coder-typed slot (a ``code`` question's scope, e.g.
 "any chapter K code") is legitimately right and reported separately.
 
@@ -182,7 +188,7 @@ def measure(packs: dict, catalog, checker: Checker, per_kind_cap: int | None = N
 
 
 def _request(guidance: str, seq: Sequence) -> dict:
-    return {"guidance": guidance, "procedures": list(seq[0]), "diagnoses": list(seq[1])}
+    return {"guidance": guidance, "procedures": list(seq[0]), "diagnoses": list(seq[1]), "draft": True}
 
 
 def batch_checker(catalog) -> Checker:

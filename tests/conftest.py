@@ -7,6 +7,7 @@ reads or writes the real user data folder.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,8 @@ def catalog(reference_db):
 
 @pytest.fixture
 def tiny_disk(tmp_path: Path):
-    """A 256 KiB tmpfs: a really full disk (ENOSPC). Needs root and permission to mount;
+    """A 512 KiB tmpfs: a really full disk (ENOSPC) after a few saves (a new log's schema is
+    about 150 KiB, its WAL and shared memory file take more). Needs root and permission to mount;
     where that is missing the tests skip and say so (the max_page_count and RLIMIT_FSIZE
     tests cover the same code paths everywhere)."""
     import os
@@ -113,7 +115,7 @@ def tiny_disk(tmp_path: Path):
     folder.mkdir()
     if os.geteuid() != 0:
         pytest.skip("a real full disk needs a tmpfs mount, which needs root")
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(folder)],
                       capture_output=True).returncode:
         pytest.skip("this machine does not allow mounting a tmpfs")
     try:
@@ -162,3 +164,118 @@ def terminal(isolated_home: Path):
     term = Terminal(isolated_home)
     yield term
     term.kill_server()
+
+
+# --- PostgreSQL: one throwaway server per test session, one fresh database per test ---
+
+CODER_ROLE_FOR_TESTS = "wb_test_coder"
+_PG_DATABASES = itertools.count(1)
+
+
+def _postgres_unavailable(reason: str) -> None:
+    import os
+
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the PostgreSQL half of the log tests, but: {reason}")
+    pytest.skip(f"PostgreSQL half skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """An administrator's URL: ``$WORKBENCH_TEST_POSTGRES`` (a running server, as .ci/run
+    starts one), else a throwaway cluster started here (tests/pg_cluster.py) and stopped at
+    the end. Skips with the reason when none can be had; in CI (CI=true) that fails."""
+    import os
+    import shutil
+
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _postgres_unavailable("the psycopg driver is not installed (pip install -e '.[dev]')")
+    from tests import pg_cluster
+
+    url = os.environ.get(pg_cluster.ENV_URL)
+    if url:
+        try:
+            pg_cluster.wait_ready(url, 10)
+        except Exception as exc:  # noqa: BLE001 - any reason is reported as the skip reason
+            _postgres_unavailable(f"${pg_cluster.ENV_URL} names a server that does not answer ({exc})")
+        yield url
+        return
+    try:
+        cluster = pg_cluster.start()
+    except Exception as exc:  # noqa: BLE001
+        _postgres_unavailable(str(exc))
+    try:
+        yield cluster.url
+    finally:
+        pg_cluster.stop(cluster.folder)
+        shutil.rmtree(cluster.folder, ignore_errors=True)
+
+
+def _with_database(url: str, name: str) -> str:
+    """The same server URL naming another database (a URL: the log is chosen by its scheme)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _as_role(url: str, role: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+
+@pytest.fixture(scope="session")
+def _postgres_template(postgres_server: str):
+    """A database with ``db init`` applied and a coder login role, copied for each test."""
+    import os
+
+    import psycopg
+
+    from workbench.core.episodes.postgres import schema
+
+    name = f"wbt_template_{os.getpid()}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+        if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [CODER_ROLE_FOR_TESTS]).fetchone():
+            # The other test worker may make it first.
+            with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+                admin.execute(f"CREATE ROLE {CODER_ROLE_FOR_TESTS} LOGIN")
+    schema.init(_with_database(postgres_server, name), grant=[CODER_ROLE_FOR_TESTS])
+    yield name
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+class PostgresDatabase:
+    """One test's database: ``admin_url`` (superuser: set-up and tampering), ``coder_url`` (a
+    coder's login role, member of workbench_coder: what the app connects as)."""
+
+    def __init__(self, server: str, name: str):
+        self.name = name
+        self.admin_url = _with_database(server, name)
+        self.coder_url = _as_role(self.admin_url, CODER_ROLE_FOR_TESTS)
+
+    def admin(self):
+        import psycopg
+
+        return psycopg.connect(self.admin_url, autocommit=True, options="-c search_path=workbench")
+
+
+@pytest.fixture
+def postgres_db(postgres_server: str, _postgres_template: str):
+    import os
+
+    import psycopg
+
+    name = f"wbt_{os.getpid()}_{next(_PG_DATABASES)}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {_postgres_template}")
+    yield PostgresDatabase(postgres_server, name)
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -205,16 +205,15 @@ async def test_no_screen_shows_the_original_before_the_audit_coding(make_app, au
             assert not leaks(text), f"{name} showed {leaks(text)}"
         assert "hidden: blind audit" in seen["log"] and "K63.1" in seen["log"]
         # The positive control: once saved, the comparison shows the original beside the audit.
-        await pilot.press("ctrl+n")
-        await pilot.press(*"k631")
-        await wait_for(pilot, lambda: "K63.1" in shown(app), what="the hit")
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        await pilot.press("ctrl+n")
-        await pilot.press(*"i251")
-        await wait_for(pilot, lambda: "I25.1" in shown(app), what="the hit")
-        await pilot.press("enter")
-        await pilot.pause(0.3)
+        for typed, code, to in (("k631", "K63.1", "opcs4"), ("i251", "I25.1", "icd10")):
+            await pilot.press("ctrl+n")                  # adds to the highlighted list; tab the other
+            await wait_for_screen(pilot, "AddCodeModal")
+            if app.screen.target != to:
+                await pilot.press("tab")
+            await pilot.press(*typed)
+            await wait_for(pilot, lambda code=code: code in shown(app), what="the hit")
+            await pilot.press("enter")
+            await pilot.pause(0.3)
         await pilot.press("ctrl+s")
         await wait_for_screen(pilot, "AuditCompareScreen", timeout=10)
         await wait_for(pilot, lambda: "K57.8" in shown(app), what="the original, now shown")

@@ -41,13 +41,26 @@ def test_wrong_sequences_exit_1(capsys, guidance, procedures, diagnoses) -> None
 
 @pytest.mark.parametrize("procedures", ["L80.4 L89.1 Y53.4", "L80.4 L76.1 L89.5 L76.2 Y53.9", "L80.3 Y53.9"])
 def test_right_sequences_exit_0(capsys, procedures) -> None:
-    code, out, _ = run(capsys, "--guidance", "IPG75", "--procedures", procedures)
+    # A finished episode: the pack's codes, the primary diagnosis (pulmonary vein stenosis), the patient.
+    code, out, _ = run(capsys, "--guidance", "IPG75", "--procedures", procedures, "--diagnoses", "I28.8",
+                       "--sex", "f", "--age", "1")
     assert (code, out.strip()) == (0, "All validation edits pass.")
+    # The pack's part of an episode (--draft) needs no diagnosis; the patient not given is said once.
+    code, out, _ = run(capsys, "--guidance", "IPG75", "--procedures", procedures, "--draft")
+    assert code == 0 and "error" not in out
+    assert out.strip().splitlines() == ["note: patient-not-given: the patient's sex and age are not given: "
+                                        "the sex and age limits of the codes were not checked"]
+
+
+def test_a_finished_episode_needs_a_primary_diagnosis(capsys) -> None:
+    code, out, _ = run(capsys, "--guidance", "IPG75", "--procedures", "L80.4 L89.1 Y53.4", "--sex", "m",
+                       "--age", "1")
+    assert code == 1 and "error: missing-primary-diagnosis" in out
 
 
 def test_laterality_after_a_procedure_passes(capsys) -> None:
-    # W37.1 is outside the embedded subset, so only the laterality question is asked here.
-    code, out, _ = run(capsys, "--procedures", "L80.4 Z94.2", "--json")
+    code, out, _ = run(capsys, "--procedures", "W37.1 Z94.2", "--diagnoses", "M16.1", "--sex", "F", "--age", "70",
+                       "--json")
     data = json.loads(out)
     assert code == 0 and data == {"errors": [], "warnings": []}
 
@@ -72,9 +85,9 @@ def test_batch_writes_one_result_per_line_in_order(monkeypatch, capsys) -> None:
     import io
 
     lines = [
-        {"guidance": "IPG75", "procedures": ["L80.4", "L89.1", "Y53.4"], "diagnoses": []},
-        {"guidance": "IPG75", "procedures": ["L80.4"], "diagnoses": []},
-        {"guidance": None, "procedures": ["L80.2", "Y53.4"], "diagnoses": ["I50.0"]},
+        {"guidance": "IPG75", "procedures": ["L80.4", "L89.1", "Y53.4"], "diagnoses": [], "draft": True},
+        {"guidance": "IPG75", "procedures": ["L80.4"], "diagnoses": ["I28.8"], "sex": "m", "age": 1},
+        {"guidance": None, "procedures": ["L80.2", "Y53.4"], "diagnoses": ["I50.0"], "sex": "F", "age": 2},
     ]
     text = "\n".join(json.dumps(line) for line in lines) + "\nnot json\n"
     monkeypatch.setattr(sys, "stdin", io.StringIO(text))
@@ -109,9 +122,47 @@ def test_batch_from_an_endless_line_stops_with_a_message(isolated_home) -> None:
 def test_batch_answers_the_lines_before_an_overlong_one(monkeypatch, capsys) -> None:
     import io
 
-    good = json.dumps({"guidance": None, "procedures": ["L80.2"], "diagnoses": []})
+    good = json.dumps({"guidance": None, "procedures": ["L80.2"], "diagnoses": ["I28.8"], "sex": "f", "age": 1})
     monkeypatch.setattr(sys, "stdin", io.StringIO(good + "\n" + "x" * 1_000_001))
     code, out, err = run(capsys, "--batch", "--json")
     assert code == 2
     assert len(out.splitlines()) == 1 and json.loads(out)["errors"] == []
     assert "line 2 of the input" in err
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["--diagnoses", "N40", "--sex", "X"], "--sex"),
+    (["--diagnoses", "N40", "--age", "-3"], "--age"),
+    (["--diagnoses", "N40", "--age", "200"], "--age"),
+    (["--diagnoses", "N40", "--age", "4.5"], "--age"),
+    (["--procedures", "W37.1 ;rm", "--diagnoses", "M16.1"], "--procedures"),
+    (["--diagnoses", "N40 \x1b[2J"], "--diagnoses"),
+])
+def test_bad_input_is_one_line_naming_the_field(capsys, args, field) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"workbench: {field}:") and "Traceback" not in err
+    assert "\x1b" not in err
+
+
+def test_the_issues_fresh_clone_examples(capsys) -> None:
+    code, out, _ = run(capsys, "--procedures", "W37.1", "--diagnoses", "M16.1", "--sex", "F", "--age", "70")
+    assert code == 1 and "error: laterality-missing" in out
+    code, out, _ = run(capsys, "--diagnoses", "N40", "--sex", "F")
+    assert "warning: sex-limit" in out and "All validation edits pass" not in out
+    code, out, _ = run(capsys, "--diagnoses", "H28.0 E11.3")
+    assert code == 1 and "error: asterisk-primary" in out
+
+
+def test_batch_refuses_a_bad_patient_in_its_line_only(monkeypatch, capsys) -> None:
+    import io
+
+    lines = [{"procedures": [], "diagnoses": ["N40"], "sex": "x"},
+             {"procedures": [], "diagnoses": ["N40"], "age": -1},
+             {"procedures": [], "diagnoses": ["N40"], "sex": "f", "age": 60}]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(json.dumps(line) for line in lines) + "\n"))
+    code, out, _ = run(capsys, "--batch", "--json")
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["errors"][0]["id"] if r["errors"] else None for r in results] == ["bad-request", "bad-request", None]
+    assert "sex:" in results[0]["errors"][0]["message"] and "age:" in results[1]["errors"][0]["message"]
+    assert [w["id"] for w in results[2]["warnings"]] == ["sex-limit"]

@@ -59,7 +59,7 @@ def test_log_add_takes_uk_dates_and_refuses_impossible_ones(reference_db, tmp_pa
 
     log = str(tmp_path / "episodes.db")
     base = ["--log", log, "log", "add", "--patient", "P1", "--episode", "E1",
-            "--procedures", "K57.8", "--json"]
+            "--procedures", "K57.8", "--diagnoses", "I50.0", "--json"]
     assert main([*base, "--date", "20/11/2025"]) == 0
     import json
 

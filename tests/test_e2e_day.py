@@ -70,8 +70,10 @@ def test_worklist_ipg655_hand_code_kept_through_the_wizard_then_next(terminal: T
     assert "WL001" in screen and "SP001" in screen          # details filled in from the worklist
     assert keys.keys + 1 <= 8, "IPG655 from the worklist must take at most 8 keys (+ ctrl+s)"
     # A diagnosis by hand, then back into the wizard to change the image control answer.
-    terminal.keys("C-n")
-    terminal.wait_for("Add a code")
+    terminal.keys("C-n")                                  # the procedures are highlighted:
+    terminal.wait_for("Add to the procedures")
+    terminal.keys("Tab")                                  # tab adds to the diagnoses (ICD-10)
+    terminal.wait_for("Add to the diagnoses")
     terminal.type("i489")
     terminal.wait_for("I48.9")
     terminal.keys("Enter")
@@ -113,9 +115,7 @@ def test_worklist_episode_without_guidance_in_at_most_20_keys(terminal: Terminal
     for text, code in (("k578", "K57.8"), ("y534", "Y53.4"), ("i500", "I50.0"), ("i489", "I48.9")):
         keys.type(text)
         terminal.wait_for(f"{code} ")
-        keys.press("Enter")
-        terminal.wait_for("Add to episode")
-        keys.press("a")
+        keys.press("Enter")                     # while coding, Enter adds the code (issue 22)
         terminal.wait_for(f"{code} added")
     keys.press("C-r")
     terminal.wait_for("NHS number")
@@ -224,3 +224,55 @@ def test_the_focused_field_is_marked_without_colour(terminal: Terminal, setting:
     becomes("Episode", True)
     becomes("Patient", False)
     terminal.keys("C-q")
+
+
+def test_a_pas_day_fces_refresh_query_and_another_process_in_a_real_terminal(terminal: Terminal,
+                                                                             isolated_home: Path) -> None:
+    """Issue 23's day: the PAS's own column names, a spell with two consultant episodes, the next
+    extract imported by another process while the app is open, a query, and an FCE saved."""
+    from tests.test_worklist_scenario import DAY_1, DAY_2
+
+    report = terminal.workbench_json("worklist", "import", str(DAY_1), "--json")
+    assert report["imported"] == 12 and report["unmapped_columns"] == ["Disch Meth", "Intended Mgmt"]
+    terminal.launch()
+    screen = terminal.wait_for("12 listed", timeout=30)
+    header = screen.splitlines()[0]
+    assert "packs" in header and "…" not in header                # the header fits 80 columns
+    assert "└ SP257002/2" in screen and "SP257002/1" in screen
+    # Another process imports the next day's extract: the open window follows.
+    again = terminal.workbench_json("worklist", "import", str(DAY_2), "--json")
+    # Two uncoded items changed (a specialty, and the consultant of the two-FCE spell's first FCE).
+    assert again["imported"] == 1 and again["updated"] == 2 and len(again["vanished"]) == 1
+    terminal.wait_for("13 listed", timeout=5)
+    terminal.workbench_json("worklist", "remove", str(again["vanished"][0]), "--reason", "cancelled", "--json")
+    terminal.wait_for("12 listed", timeout=5)
+    terminal.keys("q")
+    terminal.wait_for("Query to a clinician")
+    terminal.type("Mr Patel")
+    terminal.keys("Enter")
+    terminal.type("which stent?")
+    terminal.keys("Enter")
+    terminal.wait_for("Query to Mr Patel, sent today: which stent?")
+    terminal.keys("Down", "Down", "Down")
+    terminal.wait_for("ward Ward 7")                              # FCE 1 of the two-FCE spell
+    terminal.keys("Enter")
+    terminal.wait_for("Coding K500102")
+    terminal.keys("C-r")
+    screen = terminal.wait_for("NHS number")
+    assert "PAS: FCE 1" in screen
+    terminal.keys("C-n")
+    terminal.wait_for("Add to the diagnoses")
+    terminal.type("i500")
+    terminal.wait_for("I50.0")
+    terminal.keys("Enter")
+    terminal.wait_for("I50.0: added by hand")           # the review's line, not the add-a-code screen's
+    terminal.keys("C-s")
+    terminal.wait_for("saved")
+    terminal.wait_for("11 listed", timeout=5)
+    terminal.keys("C-q")
+    terminal.wait_closed()
+    [coded] = terminal.workbench_json("worklist", "list", "--status", "coded", "--json")
+    assert (coded["episode"], coded["fce"]) == ("SP257002", "1")
+    [saved] = terminal.workbench_json("log", "list", "--json")
+    # Saved with the refreshed consultant: the item was uncoded when the second extract came.
+    assert saved["id"] == coded["episode_id"] and saved["fce"] == "1" and saved["consultant"] == "C0000001"

@@ -75,12 +75,12 @@ def test_a_draft_is_consumed_by_exactly_one_save(tmp_path: Path) -> None:
 
 def test_cli_second_add_exits_non_zero_naming_the_first(capsys, tmp_path: Path, reference_db) -> None:
     path = tmp_path / "episodes.db"
-    code, out, err = run(capsys, path, "add", *EPISODE, "--procedures", "L80.2 Y53.9", "--json")
+    code, out, err = run(capsys, path, "add", *EPISODE, "--procedures", "L80.2 Y53.9", "--diagnoses", "I28.8", "--json")
     assert code == 0, err
     first = json.loads(out)["id"]
-    code, _, err = run(capsys, path, "add", *EPISODE, "--procedures", "L80.2 Y53.9")
+    code, _, err = run(capsys, path, "add", *EPISODE, "--procedures", "L80.2 Y53.9", "--diagnoses", "I28.8")
     assert code != 0 and f"episode {first} already has" in err and "P-77" not in err
-    code, _, err = run(capsys, path, "add", *EPISODE, "--procedures", "L80.2 Y53.9",
+    code, _, err = run(capsys, path, "add", *EPISODE, "--procedures", "L80.2 Y53.9", "--diagnoses", "I28.8",
                        "--duplicate-reason", "second procedure")
     assert code == 0, err
 
@@ -89,7 +89,7 @@ def test_cli_same_save_id_twice_stores_one_episode(capsys, tmp_path: Path, refer
     path = tmp_path / "episodes.db"
     ids = []
     for _ in range(2):
-        code, out, err = run(capsys, path, "add", *EPISODE, "--procedures", "L80.2 Y53.9",
+        code, out, err = run(capsys, path, "add", *EPISODE, "--procedures", "L80.2 Y53.9", "--diagnoses", "I28.8",
                              "--save-id", "batch-2024-05-06-17", "--json")
         assert code == 0, err
         ids.append(json.loads(out)["id"])

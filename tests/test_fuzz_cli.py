@@ -208,7 +208,7 @@ def other_commands(draw, folder: Path, group: str):
         argv = ["import", draw(st.sampled_from(["opcs4", "icd10", "x"])), draw(st.one_of(paths_in(folder), TEXT)),
                 *draw(options({"--json": FLAG}))]
     elif group == "worklist":
-        action = draw(st.sampled_from(["import", "list", "show", "query"]))
+        action = draw(st.sampled_from(["import", "list", "show", "query", "queries", "remove"]))
         spec: dict[str, st.SearchStrategy | None] = {"--json": FLAG}
         positional: list[str] = []
         if action == "import":
@@ -218,16 +218,23 @@ def other_commands(draw, folder: Path, group: str):
             extract.write_text(draw(st.sampled_from([
                 f"patient,episode,start\n{patient},E1,01/02/2026\n", f"patient,episode\n{patient},E1\n",
                 f"patient,episode,start,nhs\n{patient},E1,31/02/2026,0000000000\n", "",
-                f"Hosp No,Spell,Adm\n{patient},S,2026-01-01\n"])))
+                f"Hosp No,Spell,Adm\n{patient},S,2026-01-01\n",
+                f"Hosp No,Spell No,Epi No,Adm Date,Disch Date,Odd\n{patient},S,2,1/1/2026,3/1/2026,\x1b[2J\n"])))
             positional = [draw(st.sampled_from([str(extract), str(folder / "fifo"), "/dev/zero", str(folder)]))]
             spec |= {"--map": st.sampled_from(["Hosp No=patient", "Spell=episode", "x", "=", "Adm=start_date"])}
             argv = ["worklist", action, *positional, *draw(options(spec))]
             return argv, identifiers, ""
         if action == "list":
             spec |= {"--status": TEXT, "--specialty": TEXT, "--since": TEXT, "--until": TEXT}
+        elif action == "queries":
+            spec |= {"--older-than": st.one_of(TEXT, st.sampled_from(["7d", "2w", "0", "-1"]))}
         else:
             positional = [draw(NUMBER)]
-            spec |= {"--note": TEXT, "--reopen": FLAG} if action == "query" else {}
+            if action == "query":
+                spec |= {"--note": TEXT, "--to": TEXT, "--sent": TEXT, "--reply": TEXT, "--resolve": FLAG,
+                         "--reopen": FLAG}
+            elif action == "remove":
+                spec |= {"--reason": TEXT}
         argv = ["worklist", action, *positional, *draw(options(spec))]
     elif group == "audit":
         action = draw(st.sampled_from(["new", "list", "show", "compare", "review", "report", "code"]))

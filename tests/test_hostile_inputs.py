@@ -41,7 +41,7 @@ def run_process(*argv: str, stdin=subprocess.DEVNULL, env: dict | None = None, t
 
 @pytest.mark.parametrize("argv", [
     ["log", "list", "--limit", HUGE], ["log", "show", HUGE], ["log", "void", HUGE, "--reason", "x"],
-    ["log", "amend", HUGE, "--reason", "x", "--procedures", "K57.8"], ["log", "drafts", "--discard", HUGE],
+    ["log", "amend", HUGE, "--reason", "x", "--procedures", "K57.8", "--diagnoses", "I50.0"], ["log", "drafts", "--discard", HUGE],
     ["search", "x", "--limit", HUGE], ["log", "list", "--limit", "0"], ["log", "show", "-1"],
     ["log", "show", "1e400"], ["search", "x", "--limit", "-" + HUGE],
 ])
@@ -199,17 +199,17 @@ def test_app_refuses_with_stdin_closed() -> None:
 
 def test_non_ascii_digits_fold_and_all_same_numbers_are_refused(capsys, monkeypatch, reference_db) -> None:
     full_width = "patient=P\nnhs=９４３４７６５９１９\nepisode=E\ndate=2026-01-05\n"
-    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", stdin=full_width)[0] == 0
+    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.0", stdin=full_width)[0] == 0
     code, out, _ = run(capsys, monkeypatch, "log", "list", "--nhs", "٩٤٣٤٧٦٥٩١٩", "--json")
     assert code == 0 and '"nhs_number": "9434765919"' in out
     zeros = "patient=P\nnhs=0000000000\nepisode=E\ndate=2026-01-05\n"
-    code, _, err = run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", stdin=zeros)
+    code, _, err = run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.0", stdin=zeros)
     assert code == 2 and "identical digits" in err and "0000000000" not in err
 
 
 def test_codes_typed_in_other_digits_are_read_as_ascii(capsys, monkeypatch, reference_db) -> None:
     details = "patient=P\nepisode=E\ndate=2026-01-05\n"
-    code, out, err = run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K٥٧.٨", stdin=details)
+    code, out, err = run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K٥٧.٨", "--diagnoses", "I50.0", stdin=details)
     assert code == 0, err
     assert "procedures K57.8" in out
 
@@ -217,7 +217,7 @@ def test_codes_typed_in_other_digits_are_read_as_ascii(capsys, monkeypatch, refe
 def test_the_same_identifier_typed_two_ways_matches(capsys, monkeypatch, reference_db) -> None:
     decomposed = "Zoe\u0308"
     stdin = f"patient={decomposed}\nepisode=E\ndate=2026-01-05\n"
-    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", stdin=stdin)[0] == 0
+    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.0", stdin=stdin)[0] == 0
     code, out, _ = run(capsys, monkeypatch, "log", "list", "--patient", "Zo\u00eb", "--json")
     assert '"patient": "Zo\u00eb"' in out
 

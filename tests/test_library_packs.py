@@ -145,14 +145,13 @@ def ipg211() -> Expected:
 
 
 def ipg227() -> Expected:
-    # C46.4; H18.6 or Q13.4 or the pair Q90.- (dagger) + H19.8 (asterisk, mark kept apart), dagger first unless the
-    # corneal disorder is clearly the main condition
+    # C46.4; H18.6 or Q13.4 or the pair Q90.- (dagger) + H19.8 (asterisk, mark kept apart), the dagger always
+    # first: in England an asterisk code is never the primary diagnosis
     out: Expected = {key(condition="keratoconus"): (("C46.4",), ("H18.6",)),
                      key(condition="congenital"): (("C46.4",), ("Q13.4",))}
     q90 = {"meiotic": "Q90.0", "mosaicism": "Q90.1", "translocation": "Q90.2", "unspecified": "Q90.9"}
     for t, q in q90.items():
-        out[key(condition="down_syndrome", down_type=t, cornea_main="no")] = (("C46.4",), (q, "H19.8"))
-        out[key(condition="down_syndrome", down_type=t, cornea_main="yes")] = (("C46.4",), ("H19.8", q))
+        out[key(condition="down_syndrome", down_type=t)] = (("C46.4",), (q, "H19.8"))
     return out
 
 

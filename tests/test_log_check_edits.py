@@ -21,7 +21,7 @@ def log_path(tmp_path: Path, reference_db) -> Path:
 
 def test_guidance_answers_plus_the_coders_extra_procedures(capsys, log_path: Path) -> None:
     code, out, err = run(capsys, log_path, "add", *EPISODE, "--guidance", "IPG75", *IPG75_STENT,
-                         "--procedures", "K57.8 Y02.1", "--json")
+                         "--procedures", "K57.8 Y02.1", "--diagnoses", "I50.0", "--json")
     assert code == 0, err
     saved = json.loads(out)
     assert saved["procedures"] == ["L80.4", "L76.1", "Y53.1", "K57.8", "Y02.1"]
@@ -29,27 +29,27 @@ def test_guidance_answers_plus_the_coders_extra_procedures(capsys, log_path: Pat
 
 
 def test_hand_codes_with_a_guidance_are_checked_by_its_pack(capsys, log_path: Path) -> None:
-    code, _, err = run(capsys, log_path, "add", *EPISODE, "--guidance", "IPG75", "--procedures", "L80.4 Y53.4")
+    code, _, err = run(capsys, log_path, "add", *EPISODE, "--guidance", "IPG75", "--procedures", "L80.4 Y53.4", "--diagnoses", "I28.8")
     assert code == 1 and "pack-missing-code" in err and "P-77" not in err
     with EpisodeLog(log_path) as log:
         assert log.count() == 0
     code, out, err = run(capsys, log_path, "add", *EPISODE, "--guidance", "IPG75",
-                         "--procedures", "L80.4 L89.1 Y53.4", "--json")
+                         "--procedures", "L80.4 L89.1 Y53.4", "--diagnoses", "I28.8", "--json")
     assert code == 0, err
     assert json.loads(out)["procedures"] == ["L80.4", "L89.1", "Y53.4"]
 
 
 def test_amend_with_a_guidance_is_checked_too(capsys, log_path: Path) -> None:
-    code, out, err = run(capsys, log_path, "add", *EPISODE, "--procedures", "L80.2 Y53.9", "--json")
+    code, out, err = run(capsys, log_path, "add", *EPISODE, "--procedures", "L80.2 Y53.9", "--diagnoses", "I28.8", "--json")
     assert code == 0, err
     episode = str(json.loads(out)["id"])
     code, _, err = run(capsys, log_path, "amend", episode, "--reason", "recoded", "--guidance", "IPG75",
-                       "--procedures", "L80.4 L80.2 L76.1 Y53.4")
+                       "--procedures", "L80.4 L80.2 L76.1 Y53.4", "--diagnoses", "I28.8")
     assert code == 1 and "excluded-pair" in err
 
 
 def test_unknown_guidance_with_hand_codes_is_refused(capsys, log_path: Path) -> None:
-    code, _, err = run(capsys, log_path, "add", *EPISODE, "--guidance", "IPG9999", "--procedures", "L80.2 Y53.9")
+    code, _, err = run(capsys, log_path, "add", *EPISODE, "--guidance", "IPG9999", "--procedures", "L80.2 Y53.9", "--diagnoses", "I28.8")
     assert code == 2 and "no rule pack" in err
 
 

@@ -60,9 +60,12 @@ def test_add_refuses_a_malformed_code(capsys, log_path: Path) -> None:
 
 def test_add_with_guidance(capsys, log_path: Path) -> None:
     code, out, err = run(capsys, log_path, "add", *EPISODE, "--guidance", "IPG75", *IPG75_STENT, "--json")
+    assert code == 1 and "missing-primary-diagnosis" in err     # a saved episode has its diagnosis
+    code, out, err = run(capsys, log_path, "add", *EPISODE, "--guidance", "IPG75", *IPG75_STENT,
+                         "--diagnoses", "I28.8", "--json")
     assert code == 0, err
     saved = json.loads(out)
-    assert saved["procedures"] == ["L80.4", "L76.1", "Y53.1"]
+    assert saved["procedures"] == ["L80.4", "L76.1", "Y53.1"] and saved["diagnoses"] == ["I28.8"]
     assert saved["guidance"] == "IPG75" and saved["pack_id"] and saved["pack_version"]
     assert saved["answers"]["stent"] == "yes"
 
@@ -77,10 +80,11 @@ def test_add_with_incomplete_answers_names_the_next_question(capsys, log_path: P
 
 
 def test_amend_via_cli_keeps_history(capsys, log_path: Path) -> None:
-    code, out, _ = run(capsys, log_path, "add", *EPISODE, "--procedures", "L80.2 Y53.9", "--json")
+    code, out, _ = run(capsys, log_path, "add", *EPISODE, "--procedures", "L80.2 Y53.9", "--diagnoses", "I28.8",
+                       "--json")
     episode_id = json.loads(out)["id"]
     code, out, err = run(capsys, log_path, "amend", str(episode_id), "--guidance", "IPG75", *IPG75_STENT,
-                         "--reason", "stent found in the notes", "--json")
+                         "--diagnoses", "I28.8", "--reason", "stent found in the notes", "--json")
     assert code == 0, err
     assert json.loads(out)["version"] == 2
     code, out, _ = run(capsys, log_path, "show", str(episode_id), "--history", "--json")

@@ -32,7 +32,7 @@ def reference_csv(conn: sqlite3.Connection, all_versions: bool = False) -> str:
     latest = "" if all_versions else " WHERE v.id = (SELECT max(id) FROM version WHERE episode_id = v.episode_id)"
     rows = conn.execute(
         "SELECT v.id, e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, v.version, "
-        "v.status, e.sex, e.age_years, v.guidance_id, v.pack_id, v.pack_version, v.coder, v.saved_at, v.note, "
+        "v.status, e.sex, e.age_years, e.fce, e.end_date, e.consultant, v.guidance_id, v.pack_id, v.pack_version, v.coder, v.saved_at, v.note, "
         "v.reason, v.overrides, v.coder_name, v.coder_id FROM version v JOIN episode e ON e.id = v.episode_id"
         f"{latest} ORDER BY v.id").fetchall()
     marks = {"dagger": "†", "asterisk": "*"}
@@ -44,13 +44,13 @@ def reference_csv(conn: sqlite3.Connection, all_versions: bool = False) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_FIXED_COLUMNS + CSV_PATIENT_COLUMNS + [f"procedure_{i}" for i in range(1, width + 1)]
                     + CSV_TAIL_COLUMNS)
-    for (vid, eid, patient, nhs, ref, date, specialty, version, status, sex, age, guidance, pack, pack_version,
-         coder, saved_at, note, reason, overrides, coder_name, coder_id) in rows:
+    for (vid, eid, patient, nhs, ref, date, specialty, version, status, sex, age, fce, end_date, consultant,
+         guidance, pack, pack_version, coder, saved_at, note, reason, overrides, coder_name, coder_id) in rows:
         found = codes.get(vid, [])
         procs = [c + marks.get(m, "") for _, k, c, m in found if k == "procedure"]
         diags = [c + marks.get(m, "") for _, k, c, m in found if k == "diagnosis"]
         cells = [eid, patient, nhs, ref, date, specialty, version, status, diags[0] if diags else "",
-                 " ".join(diags[1:]), sex, age, *procs, *[""] * (width - len(procs)), guidance, pack, pack_version,
+                 " ".join(diags[1:]), sex, age, fce, end_date, consultant, *procs, *[""] * (width - len(procs)), guidance, pack, pack_version,
                  coder, saved_at, note, reason, _overrides_text(overrides), coder_name, coder_id]
         writer.writerow(["" if cell is None else neutralise_cell(cell) for cell in cells])
     return out.getvalue()
@@ -67,7 +67,8 @@ def hostile_log(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     for n, text in enumerate(HOSTILE, start=1):
         conn.execute("UPDATE episode SET patient = ?, episode_ref = ?, specialty = ?, nhs_number = ?, sex = ?, "
-                     "age_years = ? WHERE id = ?", (text, text, text or None, text, text, text if n % 2 else n, n))
+                     "age_years = ?, consultant = ?, fce = ? WHERE id = ?",
+                     (text, text, text or None, text, text, text if n % 2 else n, text, n if n % 3 else text, n))
         conn.execute("UPDATE version SET note = ?, reason = ?, coder = ?, guidance_id = ?, coder_name = ?, "
                      "coder_id = ?, pack_version = ? WHERE episode_id = ?", (text, text, text, text, text, text,
                                                                            text, n))

@@ -59,7 +59,7 @@ def test_bad_sex_or_age_is_refused(capsys, log_path: Path, option: str, value: s
 
 
 def test_dagger_and_asterisk_marks_are_stored_shown_exported_and_hashed(capsys, log_path, tmp_path) -> None:
-    code, out, err = run(capsys, log_path, "add", *EPISODE, "--procedures", "C46.4",
+    code, out, err = run(capsys, log_path, "add", *EPISODE, "--procedures", "C46.4 Z94.2",
                          "--diagnoses", "Q90.0\u2020 H19.8A")
     assert code == 0, err
     assert "Q90.0\u2020 H19.8*" in out
@@ -83,24 +83,45 @@ def test_dagger_and_asterisk_marks_are_stored_shown_exported_and_hashed(capsys, 
 
 
 @pytest.mark.parametrize(("diagnoses", "edits"), [
-    ("H19.8*", {"asterisk-primary", "asterisk-without-dagger"}),
+    ("H19.8*", {"asterisk-primary"}),
     ("Q90.0\u2020 H19.8*", set()),
-    ("H18.6 H19.8*", {"asterisk-without-dagger"}),
+    ("H18.6 H19.8", set()),                            # WHO names no closed list of daggers for H19.8
+    ("H19.8 Q90.0", {"asterisk-primary"}),             # known as an asterisk code without its mark
+    ("H18.6 H36.0", {"asterisk-without-dagger"}),      # H36.0 follows E10-E14 with .3
+    ("E11.3 H36.0", set()),
 ])
 def test_asterisk_codes_are_never_primary_and_never_alone(capsys, log_path, diagnoses, edits) -> None:
-    code, _, err = run(capsys, log_path, "add", *EPISODE, "--procedures", "C46.4", "--diagnoses", diagnoses)
+    code, _, err = run(capsys, log_path, "add", *EPISODE, "--procedures", "C46.4 Z94.2", "--diagnoses", diagnoses)
     assert {e for e in ("asterisk-primary", "asterisk-without-dagger") if e in err} == edits
-    assert code == (1 if edits else 0)
+    assert code == (1 if edits else 0), err
+
+
+def test_sex_and_age_limits_from_the_embedded_tables(catalog) -> None:
+    found = {(e.id, e.classification, e.position, e.severity) for e in patient_edits(
+        catalog, [("icd10", 1, "N40"), ("icd10", 2, "O80.0"), ("opcs4", 1, "M65.3")], "female", 60)}
+    assert found == {("sex-limit", "icd10", 1, "warning"), ("age-limit", "icd10", 2, "warning"),
+                     ("sex-limit", "opcs4", 1, "warning")}      # N40, a mother of 60, TURP
+    [age] = patient_edits(catalog, [("icd10", 1, "P39.3")], "male", 39)
+    assert age.id == "age-limit" and "0 to 4" in age.message and age.severity == "warning"
+    [newborn] = patient_edits(catalog, [("icd10", 1, "Z38.0")], "male", 35)
+    assert newborn.severity == "error"            # the birth episode of a baby: no exception
+    assert patient_edits(catalog, [("icd10", 1, "N40")], "male", 70) == []
+    [note] = patient_edits(catalog, [("icd10", 1, "N40")], None, 70)
+    assert (note.id, note.severity) == ("patient-not-given", "note") and "sex" in note.message
 
 
 def test_sex_and_age_limits_from_release_metadata(catalog, reference_db) -> None:
+    from workbench.core.rules import Patient, run_edits
+
     reference_db.executemany("INSERT INTO code_metadata VALUES ('icd10', ?, ?, NULL, ?, ?, ?, '{}')",
                              [("C61", "DEFAULT", "male", None, None), ("O80.0", "DEFAULT", "female", 10, 55),
-                              ("G35", "ASTERISK", None, None, None)])
-    found = {(e.id, e.position) for e in patient_edits(catalog, [("C61", None), ("O80.0", None)], "female", 60)}
+                              ("G35", "ASTERISK", None, None, None), ("N40", "DEFAULT", None, None, None)])
+    found = {(e.id, e.position) for e in patient_edits(catalog, [("icd10", 1, "C61"), ("icd10", 2, "O80.0")],
+                                                       "female", 60)}
     assert found == {("sex-limit", 1), ("age-limit", 2)}
-    [age] = [e for e in patient_edits(catalog, [("O80.0", None)], "female", 8)]
+    [age] = patient_edits(catalog, [("icd10", 1, "O80.0")], "female", 8)
     assert "10 to 55" in age.message and age.severity == "warning"
-    assert patient_edits(catalog, [("C61", None)], None, None) == []      # nothing known: nothing said
-    assert {e.id for e in patient_edits(catalog, [("G35", None)], None, None)} == {
-        "asterisk-primary", "asterisk-without-dagger"}                    # usage from the metadata
+    # The release's row wins where it differs from the embedded table (N40 with no sex limit there).
+    assert patient_edits(catalog, [("icd10", 1, "N40")], "female", 60) == []
+    ids = {e.id for e in run_edits([], ["G35"], catalog, patient=Patient("male", 40))}
+    assert ids == {"asterisk-primary"}                                # usage from the metadata

@@ -41,7 +41,7 @@ def mode(path: Path) -> int:
 
 
 def test_details_from_stdin_save_without_a_warning(capsys, monkeypatch, reference_db) -> None:
-    code, out, err = run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8",
+    code, out, err = run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.0",
                          stdin=DETAILS)
     assert code == 0, err
     assert "saved episode 1" in out and "warning" not in err
@@ -52,7 +52,7 @@ def test_details_from_stdin_save_without_a_warning(capsys, monkeypatch, referenc
 def test_details_as_json_file(tmp_path, capsys, monkeypatch, reference_db) -> None:
     details = tmp_path / "details.json"
     details.write_text('{"patient": "P-1", "episode": "E-1", "date": "2026-01-05", "nhs": 9434765919}')
-    code, out, err = run(capsys, monkeypatch, "log", "add", "--details", str(details), "--procedures", "K57.8")
+    code, out, err = run(capsys, monkeypatch, "log", "add", "--details", str(details), "--procedures", "K57.8", "--diagnoses", "I50.0")
     assert code == 0, err
     code, out, _ = run(capsys, monkeypatch, "log", "show", "1", "--json")
     assert '"nhs_number": "9434765919"' in out
@@ -60,7 +60,7 @@ def test_details_as_json_file(tmp_path, capsys, monkeypatch, reference_db) -> No
 
 def test_old_flags_still_work_and_warn(capsys, monkeypatch, reference_db) -> None:
     code, out, err = run(capsys, monkeypatch, "log", "add", "--patient", PATIENT, "--nhs", NHS,
-                         "--episode", EPISODE, "--date", "2026-01-05", "--procedures", "K57.8")
+                         "--episode", EPISODE, "--date", "2026-01-05", "--procedures", "K57.8", "--diagnoses", "I50.0")
     assert code == 0
     assert "--patient and --nhs and --episode on the command line" in err and "--details" in err
     assert PATIENT not in err and EPISODE not in err
@@ -75,24 +75,24 @@ def test_old_flags_still_work_and_warn(capsys, monkeypatch, reference_db) -> Non
     ("patient=Smith\n", "missing: episode, date"),
 ])
 def test_bad_details_are_named_by_line_never_by_value(capsys, monkeypatch, text, why) -> None:
-    code, _, err = run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", stdin=text)
+    code, _, err = run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.0", stdin=text)
     assert code == 2 and why in err, err
     assert "Smith" not in err and "Traceback" not in err
 
 
 def test_details_given_twice_is_refused(capsys, monkeypatch) -> None:
     code, _, err = run(capsys, monkeypatch, "log", "add", "--patient", "Smith", "--details", "-",
-                       "--procedures", "K57.8", stdin=DETAILS)
+                       "--procedures", "K57.8", "--diagnoses", "I50.0", stdin=DETAILS)
     assert code == 2 and "patient is given both" in err and "Smith" not in err
 
 
 def test_amend_reads_its_reason_from_details(capsys, monkeypatch, reference_db) -> None:
-    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", stdin=DETAILS)[0] == 0
-    code, out, err = run(capsys, monkeypatch, "log", "amend", "1", "--details", "-", "--procedures", "K57.8 Y02.1",
+    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.0", stdin=DETAILS)[0] == 0
+    code, out, err = run(capsys, monkeypatch, "log", "amend", "1", "--details", "-", "--procedures", "K57.8 Y02.1", "--diagnoses", "I50.0",
                          stdin="reason=Y code added after review\n")
     assert code == 0, err
     assert "amended episode 1, version 2" in out
-    code, _, err = run(capsys, monkeypatch, "log", "amend", "1", "--procedures", "K57.8", stdin="")
+    code, _, err = run(capsys, monkeypatch, "log", "amend", "1", "--procedures", "K57.8", "--diagnoses", "I50.0", stdin="")
     assert code == 2 and "missing: reason" in err
 
 
@@ -126,14 +126,14 @@ def test_process_list_shows_no_identifier_while_a_save_waits(tmp_path, reference
     log = tmp_path / "shared.db"
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     first = subprocess.run([sys.executable, "-m", "workbench", "--log", str(log), "log", "add", "--details", "-",
-                            "--procedures", "K57.8"], input="patient=A\nepisode=B\ndate=2026-01-01\n",
+                            "--procedures", "K57.8", "--diagnoses", "I50.0"], input="patient=A\nepisode=B\ndate=2026-01-01\n",
                            capture_output=True, text=True, env=env, timeout=120)
     assert first.returncode == 0, first.stderr
     holder = sqlite3.connect(log, isolation_level=None, timeout=10)
     holder.execute("BEGIN IMMEDIATE")
     try:
         saver = subprocess.Popen([sys.executable, "-m", "workbench", "--log", str(log), "log", "add",
-                                  "--details", "-", "--procedures", "K57.8"], stdin=subprocess.PIPE,
+                                  "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.0"], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         saver.stdin.write(DETAILS)
         saver.stdin.close()
@@ -180,7 +180,7 @@ def test_log_and_folders_private_under_umask_000(tmp_path, reference_db) -> None
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     result = subprocess.run([sys.executable, "-c", "import os, sys; os.umask(0); from workbench.cli import main; "
                              "sys.exit(main(sys.argv[1:]))", "--log", str(log), "log", "add", "--details", "-",
-                             "--procedures", "K57.8"], input=DETAILS, capture_output=True, text=True, env=env,
+                             "--procedures", "K57.8", "--diagnoses", "I50.0"], input=DETAILS, capture_output=True, text=True, env=env,
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert mode(tmp_path / "x") == 0o700 and mode(log.parent) == 0o700
@@ -220,7 +220,7 @@ def test_cli_warns_about_an_open_folder(tmp_path, capsys, monkeypatch, reference
 
 def test_log_list_escapes_control_characters(capsys, monkeypatch, reference_db) -> None:
     stored = "patient=P\x1b[2J\u202eX\nepisode=E\x07\ndate=2026-01-05\n"
-    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", stdin=stored)[0] == 0
+    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.0", stdin=stored)[0] == 0
     code, out, _ = run(capsys, monkeypatch, "log", "list")
     assert code == 0
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
@@ -233,7 +233,7 @@ def test_ascii_only_output_falls_back_to_escapes(tmp_path, reference_db) -> None
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), PYTHONIOENCODING="ascii")
     log = tmp_path / "e.db"
     base = [sys.executable, "-m", "workbench", "--log", str(log), "log"]
-    added = subprocess.run([*base, "add", "--details", "-", "--procedures", "K57.8"],
+    added = subprocess.run([*base, "add", "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.0"],
                            input="patient=Zoë\nepisode=É1\ndate=2026-01-05\n".encode(), capture_output=True,
                            env=env, timeout=120)
     assert added.returncode == 0, added.stderr
@@ -246,7 +246,7 @@ def test_json_output_escapes_what_json_leaves_raw(capsys, monkeypatch, reference
     import json
 
     stored = "patient=P\x9b2J\u202eX\x1b\nepisode=E\ndate=2026-01-05\n"
-    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", stdin=stored)[0] == 0
+    assert run(capsys, monkeypatch, "log", "add", "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.0", stdin=stored)[0] == 0
     code, out, _ = run(capsys, monkeypatch, "log", "list", "--json")
     assert code == 0
     assert not any(ch in out for ch in "\x9b\u202e\x1b")

@@ -91,8 +91,9 @@ async def test_hand_added_diagnosis_survives_a_changed_image_control_answer(
         await wait_for_screen(pilot, "ReviewScreen")
         review = app.screen
         assert app.focused.id == "sequence"          # details filled: the code list has the focus
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+n")                  # the procedures are highlighted: tab, the diagnoses
         await wait_for_screen(pilot, "AddCodeModal")
+        await pilot.press("tab")
         await pilot.press(*"i489")
         await wait_for(pilot, lambda: app.screen.hits, what="add-code results")
         await pilot.press("enter")
@@ -220,8 +221,16 @@ async def test_every_draft_listed_resumable_and_discardable(make_app) -> None:
         await pilot.press("o")
         await wait_for(pilot, lambda: screen_name(app) == "DraftsScreen" and app.screen.drafts, what="drafts")
         assert len(app.screen.drafts) == 2
+        await pilot.press("d")                      # asks once: n keeps the draft
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("n")
+        await wait_for_screen(pilot, "DraftsScreen")
+        assert len(log().drafts(LOGIN)) == 2
         await pilot.press("d")
-        await wait_for(pilot, lambda: len(app.screen.drafts) == 1, what="the discard")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_name(app) == "DraftsScreen" and len(app.screen.drafts) == 1,
+                       what="the discard")
         await pilot.press("enter")
         await wait_for_screen(pilot, "ReviewScreen")
         assert app.screen.query_one("#patient").value in ("PA", "PB")
@@ -233,10 +242,11 @@ async def test_worklist_query_and_filter(make_app, isolated_home: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await on_worklist(pilot)
         await pilot.press("q")
-        await wait_for_screen(pilot, "TextModal")
-        await pilot.press(*"which stent?", "enter")
+        await wait_for_screen(pilot, "QueryModal")
+        await pilot.press(*"Mr Patel", "enter", *"which stent?", "enter")
         await wait_for(pilot, lambda: screen_name(app) == "WorklistScreen"
                        and app.screen.items[0].status == "query", what="the query")
+        assert app.screen.items[0].query.clinician == "Mr Patel"
         await pilot.press("f", *"urology", "enter")
         await wait_for(pilot, lambda: [i.patient for i in app.screen.items] == ["WL003"], what="the filter")
         await pilot.press("f")

@@ -103,9 +103,41 @@ async def test_ipg75_two_drug_eluting_stents_within_the_key_budget(make_app) -> 
         await wait_ready(pilot)
         keys = Keys(pilot)
         await code_ipg75(pilot, keys)
-        assert keys.count <= KEY_BUDGET, keys.pressed
+        # The guidance in 12 keys, then ctrl+n and Enter for the primary diagnosis IPG75 does not give
+        # (issue 21: a finished episode has one; its search text is typed uncounted, as the worklist flows do).
+        assert keys.count <= KEY_BUDGET + 2, keys.pressed
     [saved] = episodes()
-    assert codes_of(saved) == (["L80.4", "L89.1", "Y53.4"], [])
+    assert codes_of(saved) == (["L80.4", "L89.1", "Y53.4"], ["I28.8"])
+
+
+async def test_a_code_added_from_a_list_goes_to_that_list(make_app) -> None:
+    """The issue's e119: added from the diagnoses it is ICD-10 E11.9, from the procedures OPCS-4
+    E11.9, which the checks then question (almost never recorded, ICD-10 E11.9 2.4 million times)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        review = await review_ipg655(pilot, "1", "2", "2")
+        sequence = review.query_one("#sequence")
+        sequence.highlighted = next(i for i, where in enumerate(review.index) if where and where[0] == "icd10")
+        await pilot.press("ctrl+n")
+        await wait_for_screen(pilot, "AddCodeModal")
+        assert app.screen.target == "icd10"
+        await pilot.press(*"e119")
+        await wait_for(pilot, lambda: app.screen.hits, what="ICD-10 results")
+        assert (app.screen.hits[0].kind, app.screen.hits[0].code) == ("icd10", "E11.9")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ReviewScreen")
+        assert [r.code for r in review.rows["icd10"]][-1] == "E11.9" and "E11.9" not in review.session.procedures
+        sequence.highlighted = 1                      # the first procedure
+        await pilot.press("ctrl+n")
+        await wait_for_screen(pilot, "AddCodeModal")
+        await pilot.press(*"e119")
+        await wait_for(pilot, lambda: app.screen.hits, what="OPCS-4 results")
+        assert {h.kind for h in app.screen.hits} == {"opcs4"}
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ReviewScreen")
+        await wait_for(pilot, lambda: any(e.id == "likely-other-classification" for e in review.edits),
+                       what="the likelier classification named")
+        assert "ICD-10 E11.9" in str(review.query_one("#edits").visual)
 
 
 # ------------------------------------------------------------------ wizard
@@ -271,10 +303,13 @@ async def test_review_adds_and_moves_a_code(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         review = await review_ipg655(pilot, "1", "2", "2")
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+n")              # a procedure is highlighted: tab adds to the diagnoses
         await wait_for_screen(pilot, "AddCodeModal")
+        assert app.screen.target == "opcs4"
+        await pilot.press("tab")
         await pilot.press(*"i500")
         await wait_for(pilot, lambda: app.screen.hits, what="code search")
+        assert {h.kind for h in app.screen.hits} == {"icd10"}
         await pilot.press("enter")
         await wait_for_screen(pilot, "ReviewScreen")
         assert [r.code for r in review.rows["icd10"]] == ["I50.9", "I50.0"]
@@ -415,6 +450,8 @@ async def test_discard_a_draft(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, "DraftModal", timeout=10)
         await pilot.press("d")
+        await wait_for_screen(pilot, "ConfirmModal")      # asked once
+        await pilot.press("y")
         await wait_for(pilot, lambda: not EpisodeLog(log_path()).drafts(LOGIN), what="the discard")
         assert screen_name(app) == "SearchScreen"
 

@@ -127,7 +127,8 @@ def test_cli_import_list_show_query(tmp_path: Path, capsys) -> None:
     base = ["--log", str(tmp_path / "episodes.db"), "worklist"]
     assert main([*base, "import", str(extract), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report == {"imported": 4, "already_listed": 0,
+    assert report == {"imported": 4, "already_listed": 0, "updated": 0, "coded_unchanged": 0, "vanished": [],
+                      "unmapped_columns": [],
                       "refused": [{"line": 4, "problem": "start date: not a real calendar date"}]}
     assert main([*base, "list", "--json"]) == 0
     items = json.loads(capsys.readouterr().out)
@@ -135,8 +136,11 @@ def test_cli_import_list_show_query(tmp_path: Path, capsys) -> None:
     assert main([*base, "query", str(items[0]["id"]), "--note", "which side?", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "query"
     assert main([*base, "show", str(items[0]["id"]), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["note"] == "which side?"
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["note"] == "which side?" and [e["kind"] for e in shown["history"]] == ["query"]
     assert main([*base, "list", "--status", "query", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 1
     assert main([*base, "query", "1"]) == 2
     assert "--note" in capsys.readouterr().err
+    assert main([*base, "query", "1", "--resolve", "--reopen"]) == 2
+    assert "one at a time" in capsys.readouterr().err

@@ -116,9 +116,21 @@ async def code_ipg655(pilot: Pilot, keys: Keys, patient: str = "PAT655", episode
     await fill_and_save(pilot, keys, patient, episode, date)
 
 
+async def add_in_review(pilot: Pilot, keys: Keys, text: str, code: str) -> None:
+    """ctrl+n on the review (the highlighted list), the search text typed uncounted, Enter."""
+    await keys.press("ctrl+n")
+    await wait_for_screen(pilot, "AddCodeModal")
+    await keys.type_text(text)
+    await wait_for(pilot, lambda: pilot.app.screen.hits and pilot.app.screen.hits[0].code == code,
+                   what=f"{code} in the add-code results")
+    await keys.press("enter")
+    await wait_for_screen(pilot, "ReviewScreen")
+
+
 async def code_ipg75(pilot: Pilot, keys: Keys, patient: str = "PAT75", episode: str = "EP2",
                      date: str = "2024-03-02") -> None:
-    """Two drug-eluting stents under fluoroscopy."""
+    """Two drug-eluting stents under fluoroscopy; the primary diagnosis (pulmonary vein stenosis,
+    I28.8), which IPG75 does not give, added from the review's empty diagnoses list."""
     await open_guidance(pilot, keys, "75")
     await start_wizard(pilot, keys)
     await answer(pilot, keys, "1")      # stent inserted: yes
@@ -126,6 +138,8 @@ async def code_ipg75(pilot: Pilot, keys: Keys, patient: str = "PAT75", episode: 
     await answer(pilot, keys, "2")      # number: two
     await answer(pilot, keys, "enter")  # another type? the default, no
     await answer(pilot, keys, "4")      # image control: fluoroscopy
+    await wait_for_screen(pilot, "ReviewScreen")
+    await add_in_review(pilot, keys, "i288", "I28.8")
     await fill_and_save(pilot, keys, patient, episode, date)
 
 
@@ -227,7 +241,8 @@ async def to_worklist(pilot: Pilot) -> None:
     pilot.app.action_open_worklist()
     await wait_for(pilot, lambda: screen_name(pilot.app) == "WorklistScreen" and pilot.app.screen.items,
                    what="the worklist")
-    pilot.app.screen.mark_query(pilot.app.screen.items[0].id, "stent count not in the notes")
+    pilot.app.screen.change(pilot.app.screen.items[0].id, "raise_query", "stent count not in the notes",
+                            to="Mr C3345678")
     await wait_for(pilot, lambda: pilot.app.screen.items[0].status == "query", what="the query")
     await quiet(pilot)
 
@@ -297,15 +312,20 @@ async def worklist_ipg655(pilot: Pilot, keys: Keys) -> None:
 
 
 async def add_by_search(pilot: Pilot, keys: Keys, text: str, code: str) -> None:
-    """Search text (not counted), Enter on the top hit, a: the code joins the episode."""
+    """Search text (not counted), Enter on the top hit: the code joins the episode (issue 22: one key)."""
     await keys.type_text(text)
     await wait_for(pilot, lambda: pilot.app.screen.shown_query == text, what=f"results for {text}")
     assert pilot.app.screen.hits[0].code == code, pilot.app.screen.hits[:3]
+    session = pilot.app.keeper.session
+    before = len(session.codes) if session is not None else 0
     await keys.press("enter")
-    await wait_for(pilot, lambda: screen_name(pilot.app) == "CodeScreen" and pilot.app.screen.view,
-                   what=f"the code {code}")
-    await keys.press("a")
-    await wait_for_screen(pilot, "SearchScreen")
+    if session is None:   # no episode yet: Enter opens the code, `a` starts an episode with it
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "CodeScreen" and pilot.app.screen.view,
+                       what=f"the code {code}")
+        await keys.press("a")
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "SearchScreen" and pilot.app.keeper.session is not None
+                   and len(pilot.app.keeper.session.codes) == before + 1 and not pilot.app.screen.shown_query,
+                   what=f"{code} added")
 
 
 async def worklist_free_coding(pilot: Pilot, keys: Keys) -> int:
@@ -326,6 +346,31 @@ async def worklist_free_coding(pilot: Pilot, keys: Keys) -> int:
     return sum(len(text) for text, _ in searches)
 
 
+async def worklist_three_codes(pilot: Pilot, keys: Keys) -> int:
+    """Worklist to saved, coded freely: a procedure and two diagnoses typed as words and codes, one
+    of them a category (Enter lists its codes, most used first; Enter adds the first)."""
+    await on_worklist(pilot)
+    await keys.press("enter")
+    await wait_for_screen(pilot, "SearchScreen")
+    await add_by_search(pilot, keys, "lap chole", "J18.3")
+    await add_by_search(pilot, keys, "gallstones", "K80.2")
+    typed = len("lap chole") + len("gallstones")
+    await keys.type_text("e11")
+    await wait_for(pilot, lambda: pilot.app.screen.shown_query == "e11", what="results for e11")
+    assert (pilot.app.screen.hits[0].kind, pilot.app.screen.hits[0].code) == ("icd10", "E11")
+    await keys.press("enter")          # a category: its codes, the most used first, highlighted
+    await wait_for(pilot, lambda: pilot.app.screen.shown_query == "E11"
+                   and pilot.app.screen.query_one("#results").highlighted == 1, what="E11's codes")
+    assert pilot.app.screen.hits[1].code == "E11.9"
+    await keys.press("enter")
+    await wait_for(pilot, lambda: len(pilot.app.keeper.session.codes) == 3, what="E11.9 added")
+    await keys.press("ctrl+r")
+    await wait_for_screen(pilot, "ReviewScreen")
+    await keys.press("ctrl+s")
+    await wait_for_screen(pilot, "WorklistScreen", 10.0)
+    return typed + len("e11")
+
+
 async def run_worklist_flow(name: str, log: str, reference: Path | None = None) -> tuple[int, int]:
     """A worklist flow on a fresh log: (keys pressed, characters of search text typed)."""
     import_worklist(Path(log).parent, log=log)
@@ -335,8 +380,11 @@ async def run_worklist_flow(name: str, log: str, reference: Path | None = None) 
         if name == "worklist IPG655":
             await worklist_ipg655(pilot, keys)
             return keys.count - 3, 3          # "655" went through Keys.press
+        if name == "worklist three codes":
+            typed = await worklist_three_codes(pilot, keys)
+            return keys.count, typed
         typed = await worklist_free_coding(pilot, keys)
         return keys.count, typed
 
 
-WORKLIST_FLOWS = ("worklist IPG655", "worklist without guidance")
+WORKLIST_FLOWS = ("worklist IPG655", "worklist without guidance", "worklist three codes")

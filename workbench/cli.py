@@ -20,7 +20,8 @@ from pathlib import Path
 from workbench import __version__
 
 # Sub-command modules, in the order --help lists them.
-COMMAND_MODULES = ("search", "code", "check", "rules", "log", "worklist", "audit", "stats", "importer")
+COMMAND_MODULES = ("search", "code", "check", "rules", "log", "worklist", "audit", "stats", "importer",
+                   "db")
 
 
 class QuietParser(argparse.ArgumentParser):
@@ -63,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Run with no command to open the app.",
     )
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
-    parser.add_argument("--log", metavar="PATH", help="episode log file (default: $WORKBENCH_LOG, config, or the data folder)")
+    parser.add_argument("--log", metavar="PATH|URL",
+                        help="episode log file, or a department's log server as postgresql://... "
+                             "(default: $WORKBENCH_LOG, config, or the data folder)")
     parser.add_argument("--theme", metavar="NAME", help="app colour theme (e.g. textual-dark, textual-ansi)")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMAND_MODULES:

@@ -28,6 +28,10 @@ def register(subparsers: Any) -> None:
     add.add_argument("--specialty", help="specialty (optional)")
     add.add_argument("--sex", help="male or female (m/f; optional): ICD-10 sex limits are checked")
     add.add_argument("--age", help="age at the episode start in years (optional): ICD-10 age limits are checked")
+    add.add_argument("--fce", help="the consultant episode's number within its spell (optional; --episode is then "
+                     "the spell)")
+    add.add_argument("--end-date", dest="end_date", help="discharge (episode end) date (optional)")
+    add.add_argument("--consultant", help="consultant code or name (optional)")
     add.add_argument("--note", help="a note kept with this version")
     add.add_argument("--save-id", help="an id you choose for this save: repeating the command with the "
                                        "same id (after a crash) returns the first result, never a second episode")
@@ -94,6 +98,12 @@ def register(subparsers: Any) -> None:
     checkpoint.add_argument("--json", action="store_true")
     checkpoint.set_defaults(handler=cmd_checkpoint)
 
+    copy = sub.add_parser("copy", help="copy this log to a department's PostgreSQL server, verifying both ends")
+    copy.add_argument("--to", required=True, metavar="URL",
+                      help="the server's log (made by 'workbench db init'), which must be empty")
+    copy.add_argument("--json", action="store_true")
+    copy.set_defaults(handler=cmd_copy)
+
     drafts = sub.add_parser("drafts", help="your unfinished episodes (wizard drafts)")
     drafts.add_argument("--discard", type=options.record_id, metavar="ID", help="discard this draft")
     drafts.add_argument("--json", action="store_true")
@@ -114,19 +124,21 @@ def _coding_options(parser: argparse.ArgumentParser) -> None:
 
 
 def open_log(args: argparse.Namespace) -> Any:
-    from workbench.core.episodes import EpisodeLog, LogError
-    from workbench.core.paths import ConfigError, log_path
+    """The log chosen by --log, $WORKBENCH_LOG or the config: a file, or a PostgreSQL server."""
+    from workbench.core.episodes import LogError, open_episode_log
+    from workbench.core.paths import ConfigError, log_target
 
     try:
-        log = EpisodeLog(log_path(getattr(args, "log", None)),
-                         checkpoint_file=getattr(args, "checkpoints", None))
+        log = open_episode_log(log_target(getattr(args, "log", None)),
+                               checkpoint_file=getattr(args, "checkpoints", None))
     except (LogError, ConfigError) as exc:
         raise UserError(str(exc)) from None
     for warning in log.warnings:
         print(f"workbench: warning: {warning}", file=sys.stderr)
     from workbench.core.paths import exposure_warnings
 
-    for warning in exposure_warnings(log.path, include_log=False):   # the file itself: log.warnings
+    files = [] if log.path is None else exposure_warnings(log.path, include_log=False)
+    for warning in files:   # the file itself: log.warnings
         if warning not in log.warnings:
             print(f"workbench: warning: {warning}", file=sys.stderr)
     log.on_wait = lambda seconds: print(
@@ -196,7 +208,7 @@ def _prepare(args: argparse.Namespace, sex: str | None = None, age: int | None =
     for note in prepared.notes:
         print(f"workbench: note: {note}", file=sys.stderr)
     for warning in prepared.warnings:
-        print(f"workbench: warning: {warning.message}", file=sys.stderr)
+        print(f"workbench: {warning.severity}: {warning.message}", file=sys.stderr)
     return with_overrides(prepared, args.override)
 
 
@@ -226,7 +238,7 @@ def _print_summary(summary: Any, verb: str) -> None:
 # ---------------------------------------------------------------- commands
 
 #: What `log add --details FILE` may set.
-ADD_FIELDS = ("patient", "nhs", "episode", "date", "specialty", "sex", "age", "note")
+ADD_FIELDS = ("patient", "nhs", "episode", "date", "specialty", "sex", "age", "fce", "end_date", "consultant", "note")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -237,7 +249,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     def action() -> Any:
         details = EpisodeDetails(patient=args.patient, episode=args.episode,
                                  date=parse_date(args.date, "--date"), nhs_number=args.nhs,
-                                 specialty=args.specialty, sex=args.sex, age=args.age)
+                                 specialty=args.specialty, sex=args.sex, age=args.age, fce=args.fce,
+                                 end_date=parse_date(args.end_date, "--end-date") if args.end_date else None,
+                                 consultant=args.consultant)
         from workbench.core.episodes.validate import checked_details
 
         details = checked_details(details)   # refuse bad details before running the rules
@@ -504,4 +518,36 @@ def _progress_bar(done: int, total: int) -> None:
     width = 30
     filled = width * done // total if total else width
     sys.stderr.write(f"\rexporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.flush()
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from workbench.core.episodes import open_episode_log
+    from workbench.core.paths import is_server_url, redacted_url
+
+    if not is_server_url(args.to):
+        raise UserError("--to: give the server's URL, starting postgresql://")
+
+    def action() -> Any:
+        from workbench.core.episodes.postgres.transfer import copy_log
+
+        with open_log(args) as source:
+            if source.path is None:
+                raise UserError("log copy reads a log file (--log PATH) and writes it to a server")
+            with open_episode_log(args.to) as target:
+                return copy_log(source, target, progress=_copy_progress if sys.stderr.isatty() else None)
+
+    report = _run(action)
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if args.json:
+        print_json({"to": redacted_url(args.to), **report.as_dict()})
+    else:
+        print(f"copied {report.episodes} episodes ({report.versions} versions) to {redacted_url(args.to)}; "
+              f"both ends verify with head {report.head_hash}")
+    return 0
+
+
+def _copy_progress(table: str, rows: int) -> None:
+    sys.stderr.write(f"\rcopying {table}: {rows:,} rows\x1b[K")
     sys.stderr.flush()

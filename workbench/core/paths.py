@@ -128,6 +128,12 @@ def exposure_warnings(log: Path, *, include_log: bool = True) -> list[str]:
     Only ``os.stat`` is used: opening and closing any descriptor of the log would drop
     the SQLite locks this process holds on it.
     """
+    from workbench.core.sharing import PRIVATE, SharingError, configured
+
+    try:
+        sharing = configured()      # a department's group may read it; nobody else
+    except (SharingError, ConfigError):
+        sharing = PRIVATE
     log = Path(log)
     names = ([log] if include_log else []) + [Path(f"{log}{side}") for side in ("-wal", "-shm", "-journal")]
     warnings = []
@@ -136,16 +142,16 @@ def exposure_warnings(log: Path, *, include_log: bool = True) -> list[str]:
             mode = stat.S_IMODE(os.stat(name).st_mode)
         except OSError:
             continue
-        if mode & 0o077:
-            warnings.append(f"{name} can be read by other users (mode {mode:o}); it holds patient "
-                            f"identifiers: run chmod 600 on it")
+        if sharing.exposed(mode):
+            warnings.append(f"{name} can be read by {sharing.who()} (mode {mode:o}); it holds patient "
+                            f"identifiers: run chmod {sharing.file_mode:o} on it")
     try:
         mode = stat.S_IMODE(os.stat(log.parent).st_mode)
     except OSError:
         return warnings
-    if mode & 0o077:
-        warnings.append(f"the log's folder {log.parent} is open to other users (mode {mode:o}): "
-                        f"run chmod 700 on it")
+    if sharing.exposed(mode):
+        warnings.append(f"the log's folder {log.parent} is open to {sharing.who()} (mode {mode:o}): "
+                        f"run chmod {sharing.dir_mode & 0o777:o} on it")
     return warnings
 
 
@@ -161,8 +167,10 @@ class ConfigError(Exception):
 
 
 # What each known setting must be; anything else is reported and left at its default.
-_SHAPES: dict[tuple[str, ...], type] = {("log",): dict, ("log", "path"): str, ("coder",): dict,
-                                        ("coder", "name"): str, ("coder", "id"): str, ("keys",): dict, ("theme",): str}
+_SHAPES: dict[tuple[str, ...], type] = {("log",): dict, ("log", "path"): str, ("log", "group"): str,
+                                        ("worklist",): dict, ("worklist", "claim_minutes"): int,
+                                        ("coder",): dict, ("coder", "name"): str, ("coder", "id"): str,
+                                        ("keys",): dict, ("theme",): str}
 _TYPE_NAMES = {dict: "a table", str: "text", int: "a number", float: "a number", bool: "true or false",
                list: "a list"}
 
@@ -250,12 +258,37 @@ def log_path(cli_value: str | os.PathLike | None = None) -> Path:
 
 
 def _chosen_log_path(cli_value: str | os.PathLike | None) -> Path:
+    chosen = _chosen_log_value(cli_value)
+    return Path(chosen).expanduser() if chosen else state_dirs().data / "episodes.db"
+
+
+def _chosen_log_value(cli_value: str | os.PathLike | None) -> str | os.PathLike | None:
     if cli_value:
-        return Path(cli_value).expanduser()
+        return cli_value
     env = os.environ.get("WORKBENCH_LOG")
     if env:
-        return Path(env).expanduser()
-    configured = load_config().get("log", {}).get("path")
-    if configured:
-        return Path(configured).expanduser()
-    return state_dirs().data / "episodes.db"
+        return env
+    return load_config().get("log", {}).get("path") or None
+
+
+#: A log given as one of these is a PostgreSQL server, not a file (workbench.core.episodes.postgres).
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower().startswith(SERVER_SCHEMES)
+
+
+def redacted_url(url: str) -> str:
+    """A server URL fit to print: any password (in the user part or a query) replaced by ***."""
+    text = re.sub(r"^([a-z]+://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url.strip(), flags=re.IGNORECASE)
+    return re.sub(r"([?&]password=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
+
+
+def log_target(cli_value: str | os.PathLike | None = None) -> Path | str:
+    """The episode log as chosen (``--log``, ``$WORKBENCH_LOG``, config, default): a server URL
+    (``postgresql://...``) as given, otherwise the file's path as :func:`log_path` checks it."""
+    chosen = _chosen_log_value(cli_value)
+    if is_server_url(chosen):
+        return str(chosen).strip()
+    return log_path(cli_value)

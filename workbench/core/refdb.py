@@ -31,7 +31,7 @@ from pathlib import Path
 from workbench.core import paths
 
 #: Bump when the builder's output changes for the same fixtures.
-BUILDER_VERSION = "4"
+BUILDER_VERSION = "5"
 HASHED_FOLDERS = ("classifications", "guidance", "rules", "search")
 
 

@@ -50,6 +50,8 @@ class WorkbenchApp(EpisodeActions, App[int]):
         self.keeper = SessionKeeper(self)
         self.packs: dict[str, Any] = {}      # rule packs loaded so far, by id (read-only objects)
         self.worklist_open = 0               # open worklist items at start-up
+        self.copy_format: Any = None         # [copy] of the config (workbench.core.episodes.copyout)
+        self.copy_turn: tuple[str, int] = ("", 0)   # what ctrl+y copied last, and which part
         # Keys from the terminal, one at a time, held while a screen opens (workbench/tui/typeahead.py).
         self.typeahead = TypeAhead(self, self._dispatch_terminal_key)
 
@@ -135,7 +137,11 @@ class WorkbenchApp(EpisodeActions, App[int]):
         except ConfigError as exc:
             self.notify(str(exc), title="Config file not used", severity="error")
             config = {}
+        from workbench.core.episodes.copyout import copy_format
+
+        self.copy_format, copy_problems = copy_format(config)
         user_keys, problems = keymap.user_keymap(config)
+        problems = [*problems, *copy_problems]
         self.user_keys = user_keys
         if user_keys:
             self.set_keymap(user_keys)
@@ -159,7 +165,7 @@ class WorkbenchApp(EpisodeActions, App[int]):
         self.call_from_thread(self._reference_ready, loaded)
 
     def _reference_ready(self, loaded: Loaded) -> None:
-        self.sub_title = loaded.describe()
+        self.sub_title = loaded.short()
         for notice in loaded.notices:
             self.notify(notice, title="Reference database rebuilt", severity="warning", timeout=20)
         if isinstance(self.screen, SearchScreen):
@@ -200,7 +206,8 @@ class WorkbenchApp(EpisodeActions, App[int]):
         from workbench.core.paths import ConfigError, exposure_warnings
 
         try:
-            warnings = exposure_warnings(self.context.log_path())
+            path = self.context.log_path()
+            warnings = [] if path is None else exposure_warnings(path)
         except (ConfigError, OSError):
             return       # the log's own opening reports what is wrong with the path
         for warning in warnings:
@@ -224,10 +231,15 @@ class WorkbenchApp(EpisodeActions, App[int]):
         latest = max(drafts, key=lambda d: d.updated_at)
 
         def chosen(choice: str | None) -> None:
+            from workbench.tui.screens.drafts import describe_draft
+            from workbench.tui.screens.modals import ConfirmModal
+
             if choice == "resume":
                 self.resume_draft(latest)
-            elif choice == "discard":
-                self.discard_draft(latest.id)
+            elif choice == "discard":    # asked once, as on the drafts screen
+                self.push_screen(ConfirmModal("Discard the draft?", f"Throw away {describe_draft(latest)}? "
+                                              "Its answers and codes are lost."),
+                                 lambda yes: self.discard_draft(latest.id) if yes else None)
 
             elif choice == "list":
                 self.action_open_drafts()
@@ -335,7 +347,7 @@ class WorkbenchApp(EpisodeActions, App[int]):
         where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
         saved = crash_report("".join(traceback.format_exception(error))) if error is not None else None
         try:
-            log = f"in the episode log {self.context.log_path()}"
+            log = f"in the episode log {self.context.log_description()}"
         except Exception:  # the config is what failed: the message must still be shown
             log = "in the episode log"
         self.bell()

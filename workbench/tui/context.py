@@ -35,6 +35,15 @@ class Loaded:
         parts.append(f"{self.packs} rule pack{'s' if self.packs != 1 else ''}")
         return " · ".join(parts)
 
+    def short(self) -> str:
+        """For the header, which must fit 80 columns beside the title: the editions without
+        their years in brackets (the search screen's Loaded line has them in full)."""
+        import re
+
+        parts = [re.sub(r"\s*\([^)]*\)$", "", self.editions[c]) for c in ("opcs4", "icd10") if self.editions.get(c)]
+        parts.append(f"{self.packs} packs")
+        return " · ".join(parts)
+
 
 class Context:
     def __init__(self, log: str | None = None, reference: Path | None = None):
@@ -143,18 +152,30 @@ class Context:
 
     # ------------------------------------------------------------ episode log
 
-    def log_path(self) -> Path:
-        from workbench.core.paths import log_path
+    def log_target(self) -> Path | str:
+        """The log file's path, or a department server's URL (``postgresql://...``)."""
+        from workbench.core.paths import log_target
 
-        return log_path(self.log_arg)
+        return log_target(self.log_arg)
+
+    def log_path(self) -> Path | None:
+        """The log file, or None when the log is on a server."""
+        target = self.log_target()
+        return None if isinstance(target, str) else target
+
+    def log_description(self) -> str:
+        """The log as it may be shown (a server's URL without its password)."""
+        from workbench.core.episodes.backends import describe
+
+        return describe(self.log_target())
 
     def episode_log(self) -> Any:
-        """This thread's :class:`EpisodeLog`; raises ``LogError`` with a plain message."""
+        """This thread's episode log (a file's or a server's); raises ``LogError`` with a plain message."""
         log = getattr(self._local, "log", None)
         if log is None:
-            from workbench.core.episodes import EpisodeLog
+            from workbench.core.episodes import open_episode_log
 
-            log = EpisodeLog(self.log_path())
+            log = open_episode_log(self.log_target())
             self._local.log = log
         return log
 

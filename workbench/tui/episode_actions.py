@@ -15,6 +15,8 @@ class EpisodeActions:
     keeper: Any
     packs: dict[str, Any]
     context: Any
+    copy_format: Any
+    copy_turn: tuple[str, int]
 
     def start_episode(self, details: dict[str, str] | None = None, worklist_item: int | None = None) -> None:
         """A new episode (from the worklist, or empty): the search is where codes are found."""
@@ -35,6 +37,18 @@ class EpisodeActions:
 
     @work(thread=True, exclusive=True, group="item-draft")
     def find_item_draft(self, item: Any) -> None:
+        from workbench.core.episodes.allocation import Allocations, ItemTaken
+
+        try:
+            # Claimed first: no one else codes this item while we do (the second is told who has it).
+            Allocations(self.context.episode_log()).claim(item.id, self.context.coder())
+        except ItemTaken as exc:
+            self.call_from_thread(self.notify, str(exc), title="Someone else is coding it",
+                                  severity="warning", timeout=12)
+            return
+        except Exception as exc:
+            self.call_from_thread(self.report_error, "The worklist item could not be claimed", exc)
+            return
         try:
             drafts = self.context.episode_log().drafts(self.context.coder())
         except Exception as exc:
@@ -98,9 +112,10 @@ class EpisodeActions:
         """Say in the header which episode is being coded (or what is loaded)."""
         session = self.keeper.session
         if session is None:
-            self.sub_title = self.context.loaded.describe() if self.context.loaded else ""
+            self.sub_title = self.context.loaded.short() if self.context.loaded else ""
         else:
-            self.sub_title = f"Coding {session.describe()} · ctrl+r review"
+            # No key hint here: at 80 columns it pushed the episode off the header (F1 has it).
+            self.sub_title = f"Coding {session.describe()}"
 
     def code_with_guidance(self, guidance_id: str, pack: Any | None) -> None:
         """`c` on a guidance: its wizard codes into the current episode (a new one if none)."""
@@ -205,12 +220,28 @@ class EpisodeActions:
         self.notify(what, title="Saved")
 
     def action_copy_sequence(self) -> None:
-        """ctrl+y: the final sequence to the clipboard (OSC 52), procedures then diagnoses."""
-        session = self.keeper.session
-        text = session.sequence_text() if session is not None else ""
-        if not text:
+        """ctrl+y: the codes to the clipboard (OSC 52) in the PAS's format (``[copy]``): those of the
+        version a history shows, else of the episode being coded. With procedures and diagnoses
+        copied separately, the next ctrl+y on the same codes copies the other list."""
+        from workbench.core.episodes.copyout import CopyFormat, copy_parts
+
+        source = getattr(self.screen, "codes_to_copy", None)
+        codes = source() if source is not None else None
+        if codes is None:
+            session = self.keeper.session
+            codes = (([c.code for c in session.of("opcs4")], [(c.code, c.mark or None) for c in session.of("icd10")])
+                     if session is not None else ([], []))
+        parts = copy_parts(self.copy_format or CopyFormat(), *codes)
+        if not parts:
             self.notify("There is no sequence to copy yet.", severity="warning")
             return
+        key = "|".join(text for _what, text in parts)
+        last, turn = self.copy_turn
+        turn = (turn + 1) % len(parts) if last == key else 0
+        self.copy_turn = (key, turn)
+        what, text = parts[turn]
         self.copy_to_clipboard(text)
-        self.notify(f"Copied: {text}", timeout=3)
+        nxt = f" · ctrl+y again copies the {parts[(turn + 1) % len(parts)][0]}" if len(parts) > 1 else ""
+        label = "Copied" if what == "codes" else f"Copied {what}"
+        self.notify(f"{label}: {text}{nxt}", timeout=4)
 

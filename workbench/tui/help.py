@@ -63,25 +63,32 @@ SCREENS: dict[str, ScreenHelp] = {
     ),
     "worklist": ScreenHelp(
         "Worklist",
-        "The uncoded episodes imported from the PAS (workbench worklist import), oldest first. "
-        "Enter codes the highlighted one with its details filled in: search for codes (Enter, "
-        "then a adds one) or guidance (c codes with its wizard), ctrl+r reviews, ctrl+s saves "
-        "and comes back here; n codes the next uncoded one. q marks a query with a note; f "
-        "filters by specialty, date (from 1/11/2025, to 30/11/2025) or status (open, query, "
-        "coded, all).",
+        "The uncoded consultant episodes imported from the PAS (workbench worklist import), by "
+        "spell date; a spell's episodes (FCEs) are listed together (└ marks the second and later). "
+        "Under the list: everything the PAS sent for the highlighted one, and its query. Enter "
+        "codes it with its details filled in: search for codes (Enter, then a adds one) or "
+        "guidance (c codes with its wizard), ctrl+r reviews, ctrl+s saves and comes back here; n "
+        "codes the next uncoded one. q asks a clinician (to whom, the question, the day sent) and, "
+        "on an item waiting, records the reply; o marks the query resolved; r takes an item off the "
+        "list with a reason. f filters by specialty, date (14/11/2025, from 1/11/2025 to 30/11/2025), "
+        "status (open, query, coded, removed, all) or waiting 7d (queries sent a week ago or more). "
+        "The list follows other windows: a save, import or query anywhere shows within a second.",
         ("worklist", "app"),
     ),
     "drafts": ScreenHelp(
         "Drafts",
         "Every unfinished episode, with the details typed so far. Enter resumes one; d throws "
-        "it away.",
+        "it away after asking once (y).",
         ("drafts", "app"),
     ),
     "log": ScreenHelp(
         "Episode log",
-        "Saved episodes, latest version of each. f filters (patient, code, guidance or status). "
-        "Enter shows an episode's history, where a amends and v voids it. e exports the listed "
-        "episodes to a file.",
+        "Saved episodes, latest version of each. f filters (patient, episode, code, guidance, "
+        "status, or dates written as anywhere else: 14/11/2025, 2025-11, from 10/11/2025 to "
+        "15/11/2025). Enter shows an episode's history, where a amends, v voids (its worklist item "
+        "opens again) and ctrl+y copies the highlighted version's codes. e exports the episodes the "
+        "filter shows (every episode when the filter is empty), with discharge date, consultant, "
+        "specialty, coder and FCE number. The list follows other windows within a second.",
         ("log", "app"),
     ),
     "audit": ScreenHelp(
@@ -126,7 +133,8 @@ SCREENS: dict[str, ScreenHelp] = {
     "history": ScreenHelp(
         "Episode history",
         "Every saved version of the episode, newest last. Amending opens the wizard (or the "
-        "review) with its answers; voiding needs a reason. Nothing is ever deleted.",
+        "review) with its answers; voiding needs a reason. Nothing is ever deleted. ctrl+y copies "
+        "the highlighted version's codes in the PAS's format.",
         ("history", "app"),
     ),
 }
@@ -156,13 +164,17 @@ def markdown(name: str, user_keys: dict[str, str]) -> str:
 def checks_help() -> list[str]:
     """The validation edits the review runs, each with its source (also `workbench check`)."""
     from workbench.core.rules.conventions import CONVENTIONS, SOURCES
+    from workbench.core.rules.episode_conventions import EPISODE_CONVENTIONS, EPISODE_SOURCES
 
     lines = ["### The checks", "",
              "With a guidance, the sequence must be one its rule pack gives: a missing, extra, "
              "exclusive or out-of-order code is named with the pack's rule (file:line) and what "
              "the pack would give. Always:", ""]
     lines += [f"- `{edit_id}`: {text}" for edit_id, text in CONVENTIONS]
-    lines += ["", "Sources:", ""] + [f"- [{key}] {text}" for key, text in SOURCES]
+    lines += ["", "The episode conventions, on every episode with or without guidance (tables in "
+                  "fixtures/conventions/; an imported release's metadata refines them):", ""]
+    lines += [f"- `{edit_id}`: {text}" for edit_id, text in EPISODE_CONVENTIONS]
+    lines += ["", "Sources:", ""] + [f"- [{key}] {text}" for key, text in SOURCES + EPISODE_SOURCES]
     return lines
 
 

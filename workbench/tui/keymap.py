@@ -50,8 +50,9 @@ APP = [
     Key("app.episode", "ctrl+r", "current_episode", "Episode",
         "Back to the episode being coded (its review, or the open wizard)", show=False, priority=True),
     Key("app.copy", "ctrl+y", "copy_sequence", "Copy codes",
-        "Copy the episode's codes to the clipboard (OSC 52): procedures then diagnoses, "
-        "space-separated", show=False, priority=True),
+        "Copy the episode's codes (being coded, or the version a history shows) to the clipboard "
+        "(OSC 52) in the PAS's format ([copy] in the config; default procedures then diagnoses, "
+        "space-separated, dots and marks kept)", show=False, priority=True),
     Key("app.worklist", "f2", "open_worklist", "Worklist", "The worklist of uncoded episodes", show=False,
         priority=True),
     Key("app.drafts", "f3", "open_drafts", "Drafts", "Every unfinished episode: resume or discard",
@@ -65,7 +66,10 @@ APP = [
 ]
 
 SEARCH = [
-    Key("search.open", "enter", "screen.open_result", "Open", "Open the highlighted result"),
+    Key("search.open", "enter", "screen.open_result", "Open/add",
+        "Open the highlighted result; while coding an episode, add a code to it (a category: its codes)"),
+    Key("search.read", "ctrl+o", "screen.read_result", "Read",
+        "Open the highlighted code to read it (its category, notes, guidance) without adding it"),
     Key("search.down", "down", "screen.move(1)", "Next", "Highlight the next result", show=False),
     Key("search.up", "up", "screen.move(-1)", "Previous", "Highlight the previous result", show=False),
     Key("search.clear", "escape", "screen.clear", "Clear", "Clear the search box", show=False),
@@ -108,7 +112,8 @@ CHOICE = [
 REVIEW = [
     # Not priority keys: they must run after the characters typed before them.
     Key("review.save", "ctrl+s", "save", "Save", "Save the episode to the log"),
-    Key("review.add", "ctrl+n", "add_code", "Add code", "Add a code found by search"),
+    Key("review.add", "ctrl+n", "add_code", "Add code",
+        "Add a code to the highlighted list (procedures OPCS-4, diagnoses ICD-10), found by search"),
     Key("review.back", "escape", "back", "Wizard", "Back into the wizard of the highlighted code's guidance"),
     Key("review.find", "ctrl+g", "find", "Find", "Search for another code or guidance for this episode"),
     Key("review.focus_codes", "ctrl+o", "focus_codes", "Codes", "Move to the code list", show=False),
@@ -130,8 +135,9 @@ SEQUENCE = [
 
 LOG = [
     Key("log.open", "enter", "open_episode", "History", "Show the highlighted episode's history"),
-    Key("log.filter", "f", "focus_filter", "Filter", "Filter by patient, code, guidance or status"),
-    Key("log.export", "e", "export", "Export", "Export the listed episodes to a file"),
+    Key("log.filter", "f", "focus_filter", "Filter",
+        "Filter by patient, episode, code, guidance, status or date (14/11/2025, from 1/11/2025 to 15/11/2025)"),
+    Key("log.export", "e", "export", "Export", "Export the episodes the filter shows (all when it is empty)"),
     Key("log.back", "escape", "back", "Back", "Back to the search"),
 ]
 
@@ -157,9 +163,17 @@ DRAFTS = [
 WORKLIST = [
     Key("worklist.code", "enter", "code_item", "Code", "Code the highlighted episode (its details filled in)"),
     Key("worklist.next", "n", "next_item", "Next", "Code the next uncoded episode"),
-    Key("worklist.query", "q", "query_item", "Query", "Mark the episode as waiting on a clinician, with a note"),
+    Key("worklist.query", "q", "query_item", "Query",
+        "Ask a clinician (to whom, the question, the day sent); on an item waiting, record the reply"),
+    Key("worklist.resolve", "o", "resolve_query", "Resolved",
+        "The query is settled: the episode is open to code again", show=False),
+    Key("worklist.remove", "r", "remove_item", "Remove",
+        "Take the episode off the worklist, giving the reason (kept in its history)", show=False),
+    Key("worklist.claim", "c", "claim_item", "Claim",
+        "Claim the episode so no one else codes it (again: let it go); Enter claims it too"),
     Key("worklist.filter", "f", "focus_filter", "Filter",
-        "Filter by specialty, date (from 1/11/2025) or status (open, query, coded, all)"),
+        "Filter by specialty, date (from 1/11/2025), status (open, query, coded, removed, all) "
+        "or queries waiting (waiting 7d)"),
     Key("worklist.back", "escape", "back", "Back", "Back to the search"),
 ]
 
@@ -202,6 +216,17 @@ MODAL = [
     Key("modal.cancel", "escape", "cancel", "Cancel", "Close without doing anything"),
 ]
 
+CONFIRM = [
+    Key("confirm.yes", "y", "yes", "Yes", "Yes, do it"),
+    Key("confirm.no", "n,escape", "no", "No", "No, leave it as it is"),
+]
+
+ADD_CODE = [
+    Key("add.switch", "tab", "switch_list", "Other list",
+        "Add to the other list instead (procedures OPCS-4 / diagnoses ICD-10)", priority=True),
+    Key("add.read", "ctrl+o", "read", "Read", "Open the highlighted code to read it without adding it"),
+]
+
 HELP = [
     Key("help.close", "escape,f1", "close", "Close", "Close the help"),
 ]
@@ -211,7 +236,7 @@ TABLES: dict[str, list[Key]] = {
     "wizard": WIZARD, "choice": CHOICE, "review": REVIEW, "sequence": SEQUENCE, "log": LOG,
     "history": HISTORY, "draft": DRAFT, "drafts": DRAFTS, "worklist": WORKLIST, "audit": AUDIT,
     "audit_sample": AUDIT_SAMPLE, "audit_compare": AUDIT_COMPARE, "audit_report": AUDIT_REPORT,
-    "stats": STATS, "modal": MODAL, "help": HELP,
+    "stats": STATS, "modal": MODAL, "confirm": CONFIRM, "add_code": ADD_CODE, "help": HELP,
 }
 
 

@@ -9,14 +9,13 @@ a later record supersedes an earlier one.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.core.episodes import storage
+from workbench.core.episodes import dialect
 from workbench.core.episodes.model import LogError
 
 GENESIS = "0" * 64
@@ -60,14 +59,9 @@ class AuditStore:
 
     def __init__(self, log: Any):
         self.log = log
-        self.conn: sqlite3.Connection = log.connection
-        self.path = log.path
 
     def _read(self, work: Any) -> Any:
-        try:
-            return storage.retrying(lambda: work(self.conn), self.path)
-        except sqlite3.Error as exc:
-            raise storage.translate(exc, self.path) from None
+        return self.log.read(work)      # a file's or a server's log: its errors in words
 
     def write(self, work: Any) -> Any:
         """Run ``work(conn, append)`` in one write transaction of the log; ``append(sample_id,
@@ -101,8 +95,8 @@ def append(conn: sqlite3.Connection, sample_id: int, kind: str, episode_id: int 
         raise AuditError(f"audit record kind must be one of {', '.join(KINDS)}")
     row = conn.execute("SELECT id, hash, at FROM audit_record ORDER BY id DESC LIMIT 1").fetchone()
     last_id, prev_hash, last_at = row if row else (0, GENESIS, "")
-    # Taken under the write lock; never earlier than the record before it.
-    at = max(dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"), last_at)
+    # Taken under the write lock (a server's clock on a server); never earlier than the record before it.
+    at = max(dialect.now_text(conn), last_at)
     text = body_text(body)
     record_id = last_id + 1
     digest = record_hash(canonical(record_id, sample_id, kind, episode_id, text, actor, at), prev_hash)

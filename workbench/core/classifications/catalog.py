@@ -145,6 +145,8 @@ class Classifications:
         self._verdicts: dict[tuple[str, str], CodeVerdict] = {}
         self._rows: dict[tuple[str, str], tuple | None] = {}
         self._uses: dict[tuple[str, str], int] = {}
+        self._typed_uses: dict[tuple[str, str], int] = {}    # as typed: the checks ask per code, per episode
+        self._metadata: dict[tuple[str, str], dict | None] = {}
         self._usage_fy: int | None | bool = False      # False: not read yet
         self._data_version: int | None = None
         self._checked_at = float("-inf")
@@ -166,6 +168,8 @@ class Classifications:
             self._verdicts.clear()
             self._rows.clear()
             self._uses.clear()
+            self._typed_uses.clear()
+            self._metadata.clear()
             self._usage_fy = False
             self._data_version = version
 
@@ -257,16 +261,25 @@ class Classifications:
         return CodeVerdict(classification, typed, ref.code, CODABLE, info, "", [], last, note, mark)
 
     def metadata(self, classification: str, code: str) -> dict | None:
-        """An imported release's metadata of a code (usage, sex, min_age, max_age), or None."""
+        """An imported release's metadata of a code (usage, sex, min_age, max_age), or None.
+        Cached until the database changes, like the other lookups (the checks ask for every code)."""
+        self._fresh()
+        raw = (classification, code if isinstance(code, str) else repr(code))
+        if raw in self._metadata:
+            return self._metadata[raw]
         key = self._key(classification, code)
-        if key is None:
-            return None
-        try:
-            row = self.conn.execute("SELECT usage, usage_uk, sex, min_age, max_age FROM code_metadata"
-                                    " WHERE classification = ? AND code = ?", key).fetchone()
-        except sqlite3.OperationalError:   # a database built before metadata existed
-            return None
-        return dict(zip(("usage", "usage_uk", "sex", "min_age", "max_age"), row, strict=True)) if row else None
+        found = None
+        if key is not None:
+            try:
+                row = self.conn.execute("SELECT usage, usage_uk, sex, min_age, max_age FROM code_metadata"
+                                        " WHERE classification = ? AND code = ?", key).fetchone()
+            except sqlite3.OperationalError:   # a database built before metadata existed
+                row = None
+            found = dict(zip(("usage", "usage_uk", "sex", "min_age", "max_age"), row, strict=True)) if row else None
+        if len(self._metadata) > 100_000:
+            self._metadata.clear()
+        self._metadata[raw] = found
+        return found
 
     @property
     def usage_latest_fy(self) -> int | None:
@@ -299,6 +312,9 @@ class Classifications:
     def recent_uses(self, classification: str, code: str) -> int:
         """Episodes that recorded the code (a category: its codes) in the latest year; 0 when none."""
         latest = self.usage_latest_fy
+        typed = (classification, code if isinstance(code, str) else repr(code))
+        if typed in self._typed_uses:
+            return self._typed_uses[typed]
         key = self._usage_key(classification, code)
         if latest is None or key is None:
             return 0
@@ -310,6 +326,9 @@ class Classifications:
             if len(self._uses) > 100_000:
                 self._uses.clear()
             self._uses[key] = uses
+        if len(self._typed_uses) > 100_000:
+            self._typed_uses.clear()
+        self._typed_uses[typed] = uses
         return uses
 
     def lookup(self, classification: str, code: str) -> CodeInfo | None:

@@ -6,6 +6,7 @@ This package stores what it is given; it does not run rules or edits
 
 from __future__ import annotations
 
+from workbench.core.episodes.backends import open_episode_log
 from workbench.core.episodes.bulk import bulk_load
 from workbench.core.episodes.export import CSV_FIXED_COLUMNS, export_csv, export_json
 from workbench.core.episodes.identity import Coder, current_coder
@@ -38,5 +39,6 @@ __all__ = [
     "AMENDED", "CSV_FIXED_COLUMNS", "Coder", "current_coder", "FINAL", "STATUSES", "VOIDED", "BrokenEpisode", "CodedEntry",
     "Coding", "Draft", "EpisodeDetails", "EpisodeLog", "EpisodeNotFound", "EpisodeSummary",
     "EpisodeVersion", "LogError", "Override", "VerifyReport", "bulk_load", "export_csv",
-    "export_json", "nhs_number_is_valid", "normalise_nhs_number", "parse_date", "resolve_coder",
+    "export_json", "nhs_number_is_valid", "normalise_nhs_number", "open_episode_log", "parse_date",
+    "resolve_coder",
 ]

@@ -62,15 +62,16 @@ def _insert(conn: sqlite3.Connection, prepared: list, stamp: str) -> None:
         rows = code_rows(coding)
         prev_hash, previous = chain.version_hash(chain.canonical(episode, record, rows), prev_hash), prev_hash
         episodes.append((episode_id, details.patient, details.nhs_number, details.episode,
-                         details.date.isoformat(), details.specialty, details.sex, details.age))
+                         details.date.isoformat(), details.specialty, details.sex, details.age, details.fce,
+                         details.end_date.isoformat() if details.end_date else None, details.consultant))
         versions.append((version_id, episode_id, record["guidance_id"], record["pack_id"],
                          record["pack_version"], record["answers"], record["overrides"], login,
                          saved, previous, prev_hash, coder_name, coder_id))
         codes.extend((version_id, *r) for r in rows)
         index.extend({(r[2], episode_id, version_id) for r in rows})
         dated.extend({(r[2], episode["date"], episode_id, version_id) for r in rows})
-    conn.executemany("INSERT INTO episode (id, patient, nhs_number, episode_ref, start_date, specialty, "
-                     "sex, age_years) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", episodes)
+    conn.executemany("INSERT INTO episode (id, patient, nhs_number, episode_ref, start_date, specialty, sex, "
+                     "age_years, fce, end_date, consultant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", episodes)
     conn.executemany("INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, "
                      "pack_version, answers, overrides, coder, saved_at, note, reason, prev_hash, hash, "
                      f"coder_name, coder_id) VALUES (?, ?, 1, '{FINAL}', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)",
@@ -78,9 +79,9 @@ def _insert(conn: sqlite3.Connection, prepared: list, stamp: str) -> None:
     conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
                      "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      [(*c[:6], c[6] if len(c) > 6 else None) for c in codes])
-    conn.executemany("INSERT OR IGNORE INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?)",
-                     index)
+    conn.executemany("INSERT INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?) "
+                     "ON CONFLICT DO NOTHING", index)
     conn.executemany("INSERT INTO draft_consumed (draft_id, episode_id, consumed_at, started_at) "
                      "VALUES (?, ?, ?, ?)", consumed)
-    conn.executemany("INSERT OR IGNORE INTO code_date (code, start_date, episode_id, version_id) "
-                     "VALUES (?, ?, ?, ?)", dated)
+    conn.executemany("INSERT INTO code_date (code, start_date, episode_id, version_id) "
+                     "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", dated)

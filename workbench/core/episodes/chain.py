@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from workbench.core.episodes import dialect
 from workbench.core.episodes.model import BrokenEpisode, VerifyReport
 from workbench.core.episodes.values import (
     READ_ERRORS,
@@ -28,7 +29,7 @@ GENESIS = "0" * 64
 VERSION_COLUMNS = ("v.id, v.episode_id, v.version, v.status, v.guidance_id, v.pack_id, "
                    "v.pack_version, v.answers, v.overrides, v.coder, v.saved_at, v.note, v.reason, "
                    "v.prev_hash, v.hash, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
-                   "e.sex, e.age_years, v.coder_name, v.coder_id")
+                   "e.sex, e.age_years, e.fce, e.end_date, e.consultant, v.coder_name, v.coder_id")
 
 
 def canonical(episode: dict[str, Any], version: dict[str, Any],
@@ -50,14 +51,22 @@ def version_hash(content: bytes, prev_hash: str) -> str:
     return hashlib.sha256(content + b"\n" + prev_hash.encode("ascii")).hexdigest()
 
 
+def optional_details(sex: str | None, age: int | None, fce: str | None = None, end_date: str | None = None,
+                     consultant: str | None = None) -> dict:
+    """Sex and age (schema 3), FCE number, discharge date and consultant (schema 5) enter the
+    hashed content only when given, so chains written before them still verify."""
+    given = {"sex": sex, "age": age, "fce": fce, "end_date": end_date, "consultant": consultant}
+    return {key: value for key, value in given.items() if value is not None}
+
+
 def row_content(row: tuple, codes: list[tuple[str, int, str, str, str]]) -> bytes:
     """Canonical content of a row selected with VERSION_COLUMNS."""
     (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides,
      coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age,
-     *labels) = row
+     fce, end_date, consultant, *labels) = row
     episode = {"id": episode_id, "patient": patient, "nhs_number": nhs, "episode": ref,
                "date": date, "specialty": specialty,
-               **({"sex": sex} if sex is not None else {}), **({"age": age} if age is not None else {})}
+               **optional_details(sex, age, fce, end_date, consultant)}
     version = {"id": vid, "version": number, "status": status, "guidance_id": guidance_id,
                "pack_id": pack_id, "pack_version": pack_version, "answers": answers,
                "overrides": overrides, "coder": coder, "saved_at": saved_at, "note": note,
@@ -73,8 +82,8 @@ def row_content(row: tuple, codes: list[tuple[str, int, str, str, str]]) -> byte
 
 def _codes_by_version(conn: sqlite3.Connection) -> Iterator[tuple[int, list[tuple]]]:
     """(version id, its codes) in version id order, streamed from the primary key."""
-    cursor = conn.execute("SELECT version_id, kind, position, code, classification, edition, mark "
-                          "FROM version_code ORDER BY version_id, kind, position")
+    cursor = dialect.stream(conn, "SELECT version_id, kind, position, code, classification, edition, "
+                            "mark FROM version_code ORDER BY version_id, kind, position")
     current, bucket = None, []
     for version_id, *code in cursor:
         if version_id != current:
@@ -94,11 +103,7 @@ def verify(conn: sqlite3.Connection, recorded: list | None = None) -> VerifyRepo
 
     conn.execute("BEGIN")
     try:
-        try:
-            integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-        except sqlite3.DatabaseError as exc:
-            integrity = [f"the file cannot be checked: {exc}"]
-        integrity = [] if integrity == ["ok"] else [str(line) for line in integrity]
+        integrity = _integrity(conn)
         broken: list[BrokenEpisode] = []
         head = (0, GENESIS)
         for check in (_check_chain, _check_structure):
@@ -135,6 +140,20 @@ def verify(conn: sqlite3.Connection, recorded: list | None = None) -> VerifyRepo
                         audit_records=audit_records, audit_head=audit_head)
 
 
+def _integrity(conn: sqlite3.Connection) -> list[str]:
+    """Problems with the store itself: SQLite's integrity_check of the file; on a server, the
+    guards that keep the log append-only (:func:`postgres.schema.guard_problems`)."""
+    if dialect.dialect_of(conn) == dialect.POSTGRESQL:
+        from workbench.core.episodes.postgres.schema import guard_problems
+
+        return guard_problems(conn)
+    try:
+        found = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:
+        found = [f"the file cannot be checked: {exc}"]
+    return [] if found == ["ok"] else [str(line) for line in found]
+
+
 def _check_chain(conn: sqlite3.Connection) -> tuple[list[BrokenEpisode], tuple[int, str]]:
     """Every version row in id order: contiguous ids, parsable values, hashes, times."""
     broken: list[BrokenEpisode] = []
@@ -142,8 +161,8 @@ def _check_chain(conn: sqlite3.Connection) -> tuple[list[BrokenEpisode], tuple[i
     pending = next(codes, None)
     previous, previous_id, previous_time = GENESIS, 0, ""
     # LEFT JOIN: a version whose episode row was deleted is still checked (and fails).
-    rows = conn.execute(f"SELECT {VERSION_COLUMNS} FROM version v "
-                        "LEFT JOIN episode e ON e.id = v.episode_id ORDER BY v.id")
+    rows = dialect.stream(conn, f"SELECT {VERSION_COLUMNS} FROM version v "
+                          "LEFT JOIN episode e ON e.id = v.episode_id ORDER BY v.id")
     for row in rows:
         vid, episode_id, prev_hash, stored = row[0], row[1], row[13], row[14]
         while pending is not None and pending[0] < vid:
@@ -162,7 +181,7 @@ def _check_chain(conn: sqlite3.Connection) -> tuple[list[BrokenEpisode], tuple[i
         if row[15] is None:
             broken.append(BrokenEpisode(episode_id, "the episode's details are missing"))
         else:
-            broken += [BrokenEpisode(episode_id, p) for p in episode_problems(*row[15:20])]
+            broken += [BrokenEpisode(episode_id, p) for p in episode_problems(*row[15:20], end_date=row[23])]
         problems = version_problems(row[2], row[3], row[7], row[8], row[9], row[10], prev_hash, stored)
         problems += code_problems(mine)
         broken += [BrokenEpisode(episode_id, f"version row {vid}: {p}") for p in problems]
@@ -218,7 +237,7 @@ def _check_structure(conn: sqlite3.Connection) -> list[BrokenEpisode]:
 
 
 def _has_audit(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_record'").fetchone() is not None
+    return dialect.has_table(conn, "audit_record")
 
 
 def _dedupe(items: list[BrokenEpisode]) -> list[BrokenEpisode]:

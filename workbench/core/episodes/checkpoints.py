@@ -18,6 +18,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.core.episodes.dialect import has_table
 from workbench.core.episodes.model import BrokenEpisode, LogError
 
 ENV_VAR = "WORKBENCH_CHECKPOINTS"
@@ -42,9 +43,11 @@ class Checkpoint:
                            "head": self.head, **audit}, sort_keys=True)
 
 
-def checkpoint_path(log_path: Path, explicit: str | Path | None = None) -> Path:
+def checkpoint_path(log_path: Path, explicit: str | Path | None = None, *,
+                    identity: str | None = None) -> Path:
     """``explicit``, then ``$WORKBENCH_CHECKPOINTS``, then config ``[log] checkpoints``,
-    then a file named after the log in the config folder's ``checkpoints/``."""
+    then a file named after the log in the config folder's ``checkpoints/`` (tagged with a
+    hash of its absolute path, or of ``identity``: a server log's URL without password)."""
     if explicit:
         return Path(explicit).expanduser()
     if os.environ.get(ENV_VAR):
@@ -57,7 +60,7 @@ def checkpoint_path(log_path: Path, explicit: str | Path | None = None) -> Path:
         configured = None
     if isinstance(configured, str) and configured:
         return Path(configured).expanduser()
-    absolute = str(Path(os.path.abspath(log_path)))
+    absolute = identity or str(Path(os.path.abspath(log_path)))
     tag = hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:12]
     return paths.state_dirs().config / "checkpoints" / f"{log_path.name}-{tag}.jsonl"
 
@@ -95,7 +98,7 @@ def current(conn: sqlite3.Connection) -> Checkpoint:
         row = conn.execute("SELECT hash FROM version ORDER BY id DESC LIMIT 1").fetchone()
         episodes = conn.execute("SELECT count(*) FROM episode").fetchone()[0]
         audit = (0, "")
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_record'").fetchone():
+        if has_table(conn, "audit_record"):
             from workbench.core.audit.store import head
 
             audit = head(conn)

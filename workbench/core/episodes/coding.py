@@ -65,9 +65,15 @@ def parse_marked(texts: list[str], classification: str, catalog: Any = None) -> 
 
     codes = []
     for position, text in enumerate(texts, start=1):
-        verdict = judge_code(catalog, classification, text)
+        verdict = judge_code(catalog, classification, text.replace("†", "").replace("*", ""))
         if verdict.code is None:
             kind = "procedure" if classification == OPCS4 else "diagnosis"
+            other = ICD10 if classification == OPCS4 else OPCS4
+            twin = judge_code(catalog, other, text.replace("†", "").replace("*", "")) if catalog is not None else None
+            if twin is not None and twin.codable:
+                names = {OPCS4: ("OPCS-4", "--procedures"), ICD10: ("ICD-10", "--diagnoses")}
+                raise CodingRefused(f"{kind} {position} ('{text}'): {names[other][0]} {twin.code} is not an "
+                                    f"{names[classification][0]} code: give it with {names[other][1]}")
             raise CodingRefused(f"{kind} {position} ('{text}'): {verdict.message}")
         mark = verdict.mark or ("dagger" if "†" in text else "asterisk" if "*" in text else None)
         codes.append((verdict.code, mark if classification == ICD10 else None))
@@ -81,19 +87,21 @@ def _entries(codes: list[str], classification: str, catalog: Any,
     return [CodedEntry(code, classification, edition, mark) for code, mark in zip(codes, marks, strict=True)]
 
 
-def _patient_edits(catalog: Any, diags: list[str], marks: list[str | None], sex: str | None,
-                   age: int | None) -> list[Any]:
-    from workbench.core.classifications.patient_checks import patient_edits
+def _episode_edits(procs: list[str], diags: list[str], marks: list[str | None], catalog: Any, pack: Any,
+                   sex: str | None, age: int | None) -> list[Any]:
+    """The validation edits of an episode being saved (finished: it needs a primary diagnosis),
+    the diagnoses with their marks, the patient's sex and age limits among them."""
+    from workbench.core.episodes.session import MARKS
+    from workbench.core.rules import Patient, run_edits
 
-    return patient_edits(catalog, list(zip(diags, marks, strict=True)), sex, age)
+    marked = [code + MARKS.get(mark or "", "") for code, mark in zip(diags, marks, strict=True)]
+    return run_edits(procs, marked, catalog, pack, patient=Patient(sex, age), finished=True)
 
 
 def prepare_by_hand(procedures: str | Iterable[str] | None, diagnoses: str | Iterable[str] | None,
                     catalog: Any, *, guidance_id: str | None = None, sex: str | None = None,
                     age: int | None = None) -> PreparedCoding:
     """Codes typed by the coder, checked by the validation edits (no rule pack)."""
-    from workbench.core.rules import run_edits
-
     procs = parse_codes(split_codes(procedures), OPCS4, catalog)
     marked = parse_marked(split_codes(diagnoses), ICD10, catalog)
     diags, marks = [c for c, _ in marked], [m for _, m in marked]
@@ -107,7 +115,7 @@ def prepare_by_hand(procedures: str | Iterable[str] | None, diagnoses: str | Ite
         if pack is None:
             raise CodingRefused(f"guidance: there is no rule pack for {guidance_id} "
                                 "(see 'workbench rules list')")
-    edits = run_edits(procs, diags, catalog, pack) + _patient_edits(catalog, diags, marks, sex, age)
+    edits = _episode_edits(procs, diags, marks, catalog, pack, sex, age)
     coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog, marks),
                     guidance_id=pack.guidance_id if pack else None,
                     pack_id=pack.id if pack else None, pack_version=pack.version if pack else None)
@@ -139,7 +147,6 @@ def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catal
         evaluate,
         find_pack,
         pack_cautions,
-        run_edits,
     )
 
     pack = find_pack(guidance_id)
@@ -167,7 +174,7 @@ def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catal
     typed = parse_marked(split_codes(diagnoses), ICD10, catalog)
     diags = [e.code for e in result.diagnoses] + [c for c, _ in typed]
     marks = [getattr(e, "mark", "") or None for e in result.diagnoses] + [m for _, m in typed]
-    edits = run_edits(procs, diags, catalog, pack) + _patient_edits(catalog, diags, marks, sex, age)
+    edits = _episode_edits(procs, diags, marks, catalog, pack, sex, age)
     coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog, marks),
                     guidance_id=pack.guidance_id, pack_id=pack.id, pack_version=pack.version,
                     answers=dict(result.answers))

@@ -16,6 +16,7 @@ from itertools import count, groupby
 from operator import itemgetter
 from typing import Any, TextIO
 
+from workbench.core.episodes import dialect
 from workbench.core.episodes.export_file import neutralise_cell
 from workbench.core.episodes.validate import parse_date
 
@@ -23,12 +24,16 @@ CSV_FIXED_COLUMNS = ["episode_id", "patient", "nhs_number", "episode", "date", "
                      "version", "status", "primary_diagnosis", "secondary_diagnoses"]
 CSV_TAIL_COLUMNS = ["guidance", "pack", "pack_version", "coder", "saved_at", "note", "reason",
                     "overrides", "coder_name", "coder_id"]
-CSV_PATIENT_COLUMNS = ["sex", "age"]      # between the diagnoses and the procedures
+# Between the diagnoses and the procedures: the patient's sex and age, then the consultant
+# episode's number in its spell, its discharge date and its consultant (schema 5).
+CSV_PATIENT_COLUMNS = ["sex", "age", "fce", "discharge_date", "consultant"]
 Progress = Callable[[int, int], None]
 
 
-def _where(since: Any, until: Any, all_versions: bool) -> tuple[str, list[str]]:
+def _where(since: Any, until: Any, all_versions: bool, chosen: bool = False) -> tuple[str, list[str]]:
     clauses, params = [], []
+    if chosen:
+        clauses.append("e.id IN (SELECT id FROM temp.export_chosen)")
     if not all_versions:
         clauses.append("v.id = (SELECT max(id) FROM version WHERE episode_id = v.episode_id)")
     if since:
@@ -40,23 +45,41 @@ def _where(since: Any, until: Any, all_versions: bool) -> tuple[str, list[str]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def choose_episodes(conn: sqlite3.Connection, filters: dict[str, Any]) -> None:
+    """The episodes a log filter finds (as the log screen lists them), put in a temporary table
+    the export joins: ids only, so memory stays small whatever the filter matches."""
+    from workbench.core.episodes.queries import list_query
+
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS export_chosen (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.export_chosen")
+    query = list_query(conn, **{k: v for k, v in filters.items() if k not in ("limit", "after")}, rest="v.id")
+    if query is not None:
+        conn.executemany("INSERT INTO temp.export_chosen (id) VALUES (?) ON CONFLICT DO NOTHING",
+                         ((row[0],) for row in conn.execute(*query)))
+
+
 def _records(conn: sqlite3.Connection, since: Any, until: Any, all_versions: bool,
-             progress: Progress | None) -> Iterator[tuple[tuple, list[str], list[str]]]:
-    """(version row, procedure codes, diagnosis codes), in the order versions were saved."""
-    where, params = _where(since, until, all_versions)
+             progress: Progress | None, filters: dict[str, Any] | None = None
+             ) -> Iterator[tuple[tuple, list[str], list[str]]]:
+    """(version row, procedure codes, diagnosis codes), in the order versions were saved.
+    ``filters``: only the episodes a log filter finds (:func:`choose_episodes`)."""
+    if filters:
+        choose_episodes(conn, filters)
+    where, params = _where(since, until, all_versions, bool(filters))
     total = 0
     if progress:
         total = conn.execute(f"SELECT count(*) FROM version v JOIN episode e ON e.id = v.episode_id{where}",
                              params).fetchone()[0]
-    rows = conn.execute(
-        "SELECT v.id, e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
+    rows = dialect.stream(
+        conn, "SELECT v.id, e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
         "v.version, v.status, v.guidance_id, v.pack_id, v.pack_version, v.coder, v.saved_at, "
-        "v.note, v.reason, v.overrides, e.sex, e.age_years, v.coder_name, v.coder_id FROM version v JOIN episode e ON e.id = v.episode_id"
+        "v.note, v.reason, v.overrides, e.sex, e.age_years, e.fce, e.end_date, e.consultant, v.coder_name, "
+        "v.coder_id FROM version v JOIN episode e ON e.id = v.episode_id"
         f"{where} ORDER BY v.id", params)
     # Dagger and asterisk codes are exported with their mark: Q90.0†, H19.8*.
-    codes = conn.execute("SELECT version_id, kind = 'diagnosis', code || CASE mark WHEN 'dagger' THEN '†' "
-                         "WHEN 'asterisk' THEN '*' ELSE '' END FROM version_code "
-                         "ORDER BY version_id, kind, position")
+    codes = dialect.stream(conn, "SELECT version_id, kind = 'diagnosis', code || CASE mark WHEN 'dagger' "
+                           "THEN '†' WHEN 'asterisk' THEN '*' ELSE '' END FROM version_code "
+                           "ORDER BY version_id, kind, position")
     # groupby and the cursor's own iterator keep the per-code work in C.
     grouped = groupby(codes, key=itemgetter(0))
     pending = next(grouped, None)
@@ -107,7 +130,8 @@ def _csv_query(procedures: int, diagnoses: int, where: str) -> str:
     secondary = " || ".join(f"ifnull(' ' || {_marked(f'd{i}')}, '')" for i in range(2, diagnoses + 1)) or "''"
     cells = ["e.id", *map(_neutral, (
         "e.patient", "e.nhs_number", "e.episode_ref", "e.start_date", "e.specialty", "v.version", "v.status",
-        _marked("d1") if diagnoses else "NULL", f"substr({secondary}, 2)", "e.sex", "e.age_years",
+        _marked("d1") if diagnoses else "NULL", f"substr({secondary}, 2)", "e.sex", "e.age_years", "e.fce",
+        "e.end_date", "e.consultant",
         *(_marked(f"p{i}") for i in range(1, procedures + 1)),
         "v.guidance_id", "v.pack_id", "v.pack_version", "v.coder", "v.saved_at", "v.note", "v.reason")),
         "CASE WHEN v.overrides = '[]' THEN '' ELSE export_overrides(v.overrides) END",
@@ -125,12 +149,15 @@ def _widths(conn: sqlite3.Connection) -> tuple[int, int]:
 
 def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | None = None,
                until: dt.date | str | None = None, all_versions: bool = False,
-               progress: Progress | None = None) -> int:
+               progress: Progress | None = None, filters: dict[str, Any] | None = None) -> int:
     """Write CSV (header + one row per episode, or per version); returns the row count.
 
-    SQLite works out every cell (_csv_query) and the csv module writes the rows straight from
-    the cursor, both in C: no Python per row or per cell, so the export keeps a good share of
-    sqlite3's own CSV output rate (the benchmark's baseline)."""
+    On SQLite, SQLite works out every cell (_csv_query) and the csv module writes the rows
+    straight from the cursor, both in C: no Python per row or per cell, so the export keeps a
+    good share of sqlite3's own CSV output rate (the benchmark's baseline). A department's
+    PostgreSQL log streams its rows through the row-by-row writer (_csv_rows)."""
+    if dialect.dialect_of(conn) != dialect.SQLITE:
+        return _in_snapshot(conn, lambda: _csv_rows(conn, out, since, until, all_versions, progress, filters))
 
     def work() -> int:
         procedures, diagnoses = _widths(conn)
@@ -139,7 +166,9 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | 
                         + CSV_TAIL_COLUMNS)
         conn.create_function("export_overrides", 1, lambda stored: neutralise_cell(_overrides_text(stored)),
                              deterministic=True)
-        where, params = _where(since, until, all_versions)
+        if filters:
+            choose_episodes(conn, filters)
+        where, params = _where(since, until, all_versions, bool(filters))
         rows = conn.execute(_csv_query(procedures, diagnoses, where), params)
         if progress is None:
             counted = count(1)
@@ -158,24 +187,50 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | 
     return _in_snapshot(conn, work)
 
 
+def _csv_rows(conn: Any, out: TextIO, since: Any, until: Any, all_versions: bool, progress: Progress | None,
+              filters: dict[str, Any] | None) -> int:
+    """The CSV a row at a time in Python (a server's log, whose SQL has no user functions)."""
+    width = max(_widths(conn)[0], 1)
+    writer = csv.writer(out)
+    writer.writerow(CSV_FIXED_COLUMNS + CSV_PATIENT_COLUMNS + [f"procedure_{i}" for i in range(1, width + 1)]
+                    + CSV_TAIL_COLUMNS)
+    written = 0
+    for row, procs, diags in _records(conn, since, until, all_versions, progress, filters):
+        (_vid, eid, patient, nhs, ref, date, specialty, version, status, guidance, pack,
+         pack_version, coder, saved_at, note, reason, overrides, sex, age, fce, end_date, consultant,
+         coder_name, coder_id) = row
+        cells = [eid, patient, nhs or "", ref, date, specialty or "", version, status,
+                 diags[0] if diags else "", " ".join(diags[1:]),
+                 sex or "", "" if age is None else age, fce or "", end_date or "", consultant or "",
+                 *procs, *[""] * (width - len(procs)),
+                 guidance or "", pack or "", pack_version or "", coder, saved_at,
+                 note or "", reason or "", _overrides_text(overrides), coder_name or "", coder_id or ""]
+        writer.writerow([neutralise_cell(cell) for cell in cells])
+        written += 1
+    return written
+
+
 def export_json(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | None = None,
                 until: dt.date | str | None = None, all_versions: bool = False,
-                progress: Progress | None = None) -> int:
+                progress: Progress | None = None, filters: dict[str, Any] | None = None) -> int:
     """Write a JSON array of objects, one at a time; returns the count."""
 
     def work() -> int:
         out.write("[")
         count = 0
-        for row, procs, diags in _records(conn, since, until, all_versions, progress):
+        for row, procs, diags in _records(conn, since, until, all_versions, progress, filters):
             (_vid, eid, patient, nhs, ref, date, specialty, version, status, guidance, pack,
-             pack_version, coder, saved_at, note, reason, overrides, sex, age, coder_name, coder_id) = row
+             pack_version, coder, saved_at, note, reason, overrides, sex, age, fce, end_date, consultant,
+             coder_name, coder_id) = row
             item = {"id": eid, "patient": patient, "nhs_number": nhs, "episode": ref, "date": date,
                     "specialty": specialty, "version": version, "status": status,
                     "procedures": procs, "diagnoses": diags, "guidance": guidance,
                     "pack_id": pack, "pack_version": pack_version, "coder": coder,
-                    "coder_name": coder_name, "coder_id": coder_id, "saved_at": saved_at, "note": note, "reason": reason,
+                    "coder_name": coder_name, "coder_id": coder_id, "saved_at": saved_at, "note": note,
+                    "reason": reason,
                     "overrides": _overrides_list(overrides),
-                    "sex": sex, "age": age}
+                    "sex": sex, "age": age, "fce": fce, "discharge_date": end_date,
+                    "consultant": consultant}
             out.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
             count += 1
         out.write("\n]\n" if count else "]\n")

@@ -2,24 +2,22 @@
 
 Each word is recognised by its form, so the query is an index walk, never a scan:
 - a code (``L80.4``, ``l804``, ``L80``, ``i500``) -> code; ``IPG75`` -> guidance;
-- ``2024-03-01`` -> that day; ``2024-03`` -> that month; ``2024`` -> that year;
+- dates as everywhere else (:func:`workbench.core.dates.take_date_range`): ``14/11/2025``,
+  ``2024-03-01`` or ``today`` -> that day; ``2024-03`` -> that month; ``2024`` -> that year;
+  ``from 10/11/2025 to 15/11/2025``, ``from D``, ``to D``;
 - ``final``, ``amended``, ``voided`` -> status; 10 digits -> NHS number;
 - anything else must equal the patient identifier or the episode reference.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from typing import Any
 
 from workbench.core.episodes.model import STATUSES, LogError
 from workbench.core.episodes.queries import normalise_code_filter
-from workbench.core.episodes.validate import normalise_nhs_number, parse_date
+from workbench.core.episodes.validate import normalise_nhs_number
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
-_YEAR = re.compile(r"(19|20)\d{2}")
 _GUIDANCE = re.compile(r"ipg\s*\d+", re.IGNORECASE)
 _NHS = re.compile(r"\d{10}")
 
@@ -27,22 +25,24 @@ _NHS = re.compile(r"\d{10}")
 def parse_filter(text: str) -> dict[str, Any]:
     """Keyword arguments for :meth:`EpisodeLog.list`; raises LogError for a word that
     looks like a date or code but is not a real one."""
+    from workbench.core.dates import DateError, take_date_range
+
     found: dict[str, Any] = {}
     words: list[str] = []
-    for word in text.split():
+    try:
+        since, until, rest = take_date_range(text.split())
+    except DateError as exc:
+        raise LogError(f"date: {exc}") from None
+    if since:
+        found["since"] = since.isoformat()
+    if until:
+        found["until"] = until.isoformat()
+    for word in rest:
         lower = word.lower()
         if lower in STATUSES:
             found["status"] = lower
         elif _GUIDANCE.fullmatch(word):
             found["guidance"] = word
-        elif _DAY.fullmatch(word):
-            found["since"] = found["until"] = parse_date(word, "date").isoformat()
-        elif (month := _MONTH.fullmatch(word)) and 1 <= int(month.group(2)) <= 12:
-            year, number = int(month.group(1)), int(month.group(2))
-            last = calendar.monthrange(year, number)[1]
-            found["since"], found["until"] = f"{word}-01", f"{word}-{last:02d}"
-        elif _YEAR.fullmatch(word):
-            found["since"], found["until"] = f"{word}-01-01", f"{word}-12-31"
         elif _NHS.fullmatch(word):
             found["nhs"] = normalise_nhs_number(word)
         elif _is_code(word):

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
+from workbench.core.episodes.dialect import SQLITE, dialect_of, joined
 from workbench.core.episodes.model import MARK_SIGNS
 from workbench.core.episodes.queries import list_query
 
@@ -36,17 +37,19 @@ class ListedEpisode(NamedTuple):
     diagnoses: str
 
 
-def _codes(kind: str) -> str:
+def _codes(kind: str, dialect: str) -> str:
     # version_code's key is (version_id, kind, position): the seek reads one version's codes
-    # of one kind in position order, so group_concat joins them in that order.
+    # of one kind in position order, so SQLite's group_concat joins them in that order.
     shown = "c.code || CASE c.mark " + " ".join(
         f"WHEN '{mark}' THEN '{sign}'" for mark, sign in MARK_SIGNS.items()) + " ELSE '' END"
-    return (f"(SELECT group_concat({shown}, ' ') FROM version_code c "
+    return (f"(SELECT {joined(shown, ' ', 'c.position', dialect)} FROM version_code c "
             f"WHERE c.version_id = v.id AND c.kind = '{kind}')")
 
 
-# After the key columns (id, patient, NHS number, reference, date): only what a line shows.
-SHOWN = f"v.version, v.status, v.guidance_id, {_codes('procedure')}, {_codes('diagnosis')}"
+def shown_columns(dialect: str = SQLITE) -> str:
+    """After the key columns (id, patient, NHS number, reference, date): only what a line shows."""
+    return f"v.version, v.status, v.guidance_id, {_codes('procedure', dialect)}, {_codes('diagnosis', dialect)}"
+
 
 
 def listed_episodes(conn: sqlite3.Connection, *, on_damaged: Callable[[int], None] | None = None,
@@ -54,7 +57,7 @@ def listed_episodes(conn: sqlite3.Connection, *, on_damaged: Callable[[int], Non
     """The episodes :func:`queries.list_episodes` would return with ``filters``, in the
     same order, as :class:`ListedEpisode`. An episode whose shown values do not parse is
     left out and its id passed to ``on_damaged``."""
-    query = list_query(conn, rest=SHOWN, **filters)   # type: ignore[arg-type]
+    query = list_query(conn, rest=shown_columns(dialect_of(conn)), **filters)   # type: ignore[arg-type]
     if query is None:
         return
     cursor = conn.execute(*query)

@@ -7,6 +7,7 @@ BEGIN IMMEDIATE transaction, retried with backoff while another writer holds it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -52,13 +53,19 @@ class EpisodeLog:
         self.checkpoint_file = checkpoints.checkpoint_path(self.path, checkpoint_file)
         # A missing or empty log is only created when no checkpoint says it held versions.
         checkpoints.refuse_reinitialising(self.path, self.checkpoint_file)
-        conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous)
+        #: Private, or shared with a Unix group (``[log] group``): see :mod:`workbench.core.sharing`.
+        self.sharing = _sharing()
+        from workbench.core.sharing import apply_umask
+
+        apply_umask(self.sharing)
+        conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous,
+                                                                     sharing=self.sharing)
         #: Problems worth telling the user that do not stop the log opening.
         self.warnings: list[str] = warnings
         self._conn: sqlite3.Connection = conn
         self._closed = False
         #: Workbench writers queue here before SQLite's write lock (see :mod:`turns`).
-        self._turn = turns.WriteTurn(self.path)
+        self._turn = turns.WriteTurn(self.path, self.sharing)
         #: Told once (with the seconds waited) when a write waits long behind other coders.
         self.on_wait: Callable[[float], None] | None = None
         try:
@@ -101,7 +108,8 @@ class EpisodeLog:
 
     def transaction(self, work: Any) -> Any:
         """Run ``work(conn)`` as one write of this log (the writers' queue, BEGIN IMMEDIATE,
-        retries): for stores kept in the log's database, such as the audit's."""
+        retries; on a server, the write lock): for stores kept in the log's database, such as
+        the worklist's, the allocation's and the audit's."""
         return self._write(work)
 
     def _read(self, work: Any) -> Any:
@@ -110,11 +118,34 @@ class EpisodeLog:
         except sqlite3.Error as exc:
             raise storage.translate(exc, self.path) from None
 
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """The store's own errors as a plain LogError (for reads that stream)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise storage.translate(exc, self.path) from None
+
+    def _protected_files(self) -> list[Path]:
+        """Files an export must never be written over."""
+        from workbench.core.episodes.export_file import protected_files
+
+        return protected_files(self.path, [self.checkpoint_file])
+
+    @property
+    def location(self) -> str:
+        """Where the log is, as shown to the user (a path, or a server with no password)."""
+        return str(self.path)
+
+    def read(self, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(connection)`` as a read, the store's errors as a plain LogError."""
+        return self._read(work)
+
     # ------------------------------------------------------------ writes
 
     def save(self, details: EpisodeDetails, coding: Coding, *, coder: str | Coder, note: str | None = None,
              draft_id: int | None = None, save_id: str | None = None,
-             duplicate_reason: str | None = None) -> EpisodeSummary:
+             duplicate_reason: str | None = None, worklist_item: int | None = None) -> EpisodeSummary:
         """A new episode with version 1 (status final); its draft, if given, is consumed.
 
         ``save_id`` (chosen before the write) makes a retry safe: a save id already in
@@ -122,7 +153,8 @@ class EpisodeLog:
         episode reference and date raises :class:`DuplicateEpisode` unless
         ``duplicate_reason`` says why a second one is right; a draft already consumed
         raises :class:`DraftAlreadySaved`. ``coder`` is the OS login (the identity), or a
-        :class:`Coder` that also carries the config's display name and coder id.
+        :class:`Coder` that also carries the config's display name and coder id. ``worklist_item``:
+        the worklist item it was coded from, marked coded in the same transaction.
         """
         details = checked_details(details)
         check_coding(coding)
@@ -142,6 +174,10 @@ class EpisodeLog:
             append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
                            coder=coder, note=_blank_none(note), reason=why)
             saving.record(conn, episode_id, save_id, digest, draft_id)
+            if worklist_item is not None:
+                from workbench.core.episodes.worklist_items import link_in
+
+                link_in(conn, worklist_item, episode_id, coder)
             return episode_id
 
         return self.get(self._write(work))
@@ -156,7 +192,8 @@ class EpisodeLog:
         return self.get(episode_id)
 
     def void(self, episode_id: int, *, reason: str, coder: str | Coder) -> EpisodeSummary:
-        """A final version marking the episode void; its codes are kept for the record."""
+        """A final version marking the episode void; its codes are kept for the record. A worklist
+        item coded as this episode is open again (same transaction)."""
         reason = _required(reason, "reason")
         coder = _checked_coder(coder)
         self._append(episode_id, VOIDED, lambda latest: latest.coding, reason, coder, None, None)
@@ -174,6 +211,10 @@ class EpisodeLog:
                            coding_from(latest), coder=coder, note=_blank_none(note), reason=reason)
             if draft_id is not None:
                 conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
+            if status == VOIDED:
+                from workbench.core.episodes.worklist_items import reopen_voided
+
+                reopen_voided(conn, episode_id, coder)
 
         self._write(work)
 
@@ -199,10 +240,8 @@ class EpisodeLog:
         many episodes: see :mod:`listing`); damaged episodes go to ``on_damaged``."""
         from workbench.core.episodes.listing import listed_episodes
 
-        try:
+        with self._translated():
             yield from listed_episodes(self._conn, on_damaged=on_damaged, **filters)
-        except sqlite3.Error as exc:
-            raise storage.translate(exc, self.path) from None
 
     def history(self, episode_id: int) -> tuple[EpisodeDetails, list[EpisodeVersion]]:
         return self._read(lambda c: queries.history(c, int(episode_id)))
@@ -212,30 +251,28 @@ class EpisodeLog:
 
     def export(self, out: Any, *, format: str = "csv", since: dt.date | str | None = None,
                until: dt.date | str | None = None, all_versions: bool = False,
-               progress: Any = None) -> int:
-        """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written."""
+               progress: Any = None, filters: dict[str, Any] | None = None) -> int:
+        """Stream episodes (latest versions, or all) to ``out`` as CSV or JSON; returns rows written.
+        ``filters``: only the episodes :meth:`list` finds with them (the log screen's filter)."""
         from workbench.core.episodes.export import export_csv, export_json
-        from workbench.core.episodes.export_file import protected_files, refuse_stream_into
+        from workbench.core.episodes.export_file import refuse_stream_into
 
-        refuse_stream_into(out, protected_files(self.path, [self.checkpoint_file]))
+        refuse_stream_into(out, self._protected_files())
         writer = export_csv if format == "csv" else export_json
-        try:
+        with self._translated():
             return writer(self._conn, out, since=since, until=until, all_versions=all_versions,
-                          progress=progress)
-        except sqlite3.Error as exc:
-            raise storage.translate(exc, self.path) from None
+                          progress=progress, filters=filters)
 
     def export_to_file(self, target: str | Path, *, format: str | None = None, force: bool = False,
                        **options: Any) -> int:
         """Export into a new file (0600, never through a symlink, never over the log or its
         companions), renamed into place; an existing file only with ``force``.
         ``format`` defaults from the extension: ``.json`` is JSON, anything else CSV."""
-        from workbench.core.episodes.export_file import export_target, protected_files
+        from workbench.core.episodes.export_file import export_target
 
         target = Path(target).expanduser()
         chosen = format or ("json" if target.suffix.lower() == ".json" else "csv")
-        with export_target(target, protected_files(self.path, [self.checkpoint_file]),
-                           force=force) as out:
+        with export_target(target, self._protected_files(), force=force) as out:
             return self.export(out, format=chosen, **options)
 
     def verify(self, *, expect: list[checkpoints.Checkpoint] | None = None,
@@ -269,10 +306,10 @@ class EpisodeLog:
                 if updated.rowcount:
                     return int(draft_id)
             saving.refuse_consumed_draft(conn, draft_id)
-            cursor = conn.execute("INSERT INTO draft (id, coder, state, created_at, updated_at) "
-                                  "VALUES (?, ?, ?, ?, ?)",
-                                  (saving.next_draft_id(conn), coder, text, now, now))
-            return int(cursor.lastrowid)
+            new_id = saving.next_draft_id(conn)
+            conn.execute("INSERT INTO draft (id, coder, state, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?)", (new_id, coder, text, now, now))
+            return new_id
 
         return self._write(work)
 
@@ -289,6 +326,15 @@ class EpisodeLog:
     def discard_draft(self, draft_id: int) -> None:
         """Remove a draft; a draft already gone is not an error."""
         self._write(lambda c: c.execute("DELETE FROM draft WHERE id = ?", (draft_id,)))
+
+
+def _sharing() -> Any:
+    from workbench.core.sharing import SharingError, configured
+
+    try:
+        return configured()
+    except SharingError as exc:
+        raise LogError(str(exc)) from None
 
 
 def _required(value: str | None, field: str) -> str:

@@ -47,11 +47,17 @@ class EpisodeDetails:
     specialty: str | None = None
     sex: str | None = None                # "male" | "female" | None (not given)
     age: int | None = None                # whole years at the episode start, or None
+    fce: str | None = None                # consultant episode number within the spell (schema 5)
+    end_date: dt.date | None = None       # discharge (episode end) date
+    consultant: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"patient": self.patient, "nhs_number": self.nhs_number, "episode": self.episode,
                 "date": self.date.isoformat(), "specialty": self.specialty,
-                **({"sex": self.sex} if self.sex else {}), **({"age": self.age} if self.age is not None else {})}
+                **({"sex": self.sex} if self.sex else {}), **({"age": self.age} if self.age is not None else {}),
+                **({"fce": self.fce} if self.fce else {}),
+                **({"end_date": self.end_date.isoformat()} if self.end_date else {}),
+                **({"consultant": self.consultant} if self.consultant else {})}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from workbench.core.episodes.model import LogError
 from workbench.core.episodes.storage import check_mode_and_access, connect, prepare_file, retrying
+from workbench.core.sharing import PRIVATE, Sharing
 
 
 @dataclass
@@ -38,7 +39,7 @@ def _file_key(path: Path) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
-def open_log_connection(path: Path, *, synchronous: str = "FULL",
+def open_log_connection(path: Path, *, synchronous: str = "FULL", sharing: Sharing = PRIVATE,
                         ) -> tuple[sqlite3.Connection, tuple[int, int], list[str]]:
     """Check the file, connect and register the connection; returns (conn, file key, warnings).
 
@@ -49,9 +50,9 @@ def open_log_connection(path: Path, *, synchronous: str = "FULL",
     with _open_files_lock:
         key = _file_key(path)
         if key is not None and key in _open_files:
-            warnings = check_mode_and_access(path)
+            warnings = check_mode_and_access(path, sharing)
         else:
-            warnings = prepare_file(path)
+            warnings = prepare_file(path, sharing)
             key = _file_key(path)
             if key is None:
                 raise LogError(f"{path}: the episode log disappeared while it was being opened")

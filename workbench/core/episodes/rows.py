@@ -20,10 +20,11 @@ from workbench.core.episodes.model import (
 )
 
 # Columns every summary/version query selects, in this order.
-EPISODE_COLS = "e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, e.sex, e.age_years"
+EPISODE_COLS = ("e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, e.sex, e.age_years, "
+                "e.fce, e.end_date, e.consultant")
 VERSION_COLS = ("v.id, v.version, v.status, v.guidance_id, v.pack_id, v.pack_version, v.answers, "
                 "v.overrides, v.coder, v.saved_at, v.note, v.reason, v.coder_name, v.coder_id")
-N_EPISODE = 8
+N_EPISODE = 11
 
 
 def to_json(value: Any) -> str:
@@ -36,9 +37,10 @@ def utc_now() -> str:
 
 
 def details_from(row: tuple) -> EpisodeDetails:
-    _id, patient, nhs, ref, date, specialty, sex, age = row[:N_EPISODE]
+    _id, patient, nhs, ref, date, specialty, sex, age, fce, end, consultant = row[:N_EPISODE]
     return EpisodeDetails(patient=patient, episode=ref, date=dt.date.fromisoformat(date),
-                          nhs_number=nhs, specialty=specialty, sex=sex, age=age)
+                          nhs_number=nhs, specialty=specialty, sex=sex, age=age, fce=fce,
+                          end_date=dt.date.fromisoformat(end) if end else None, consultant=consultant)
 
 
 def version_from(row: tuple, codes: list[tuple]) -> EpisodeVersion:

@@ -66,12 +66,15 @@ def refuse_consumed_draft(conn: sqlite3.Connection, draft_id: int | None) -> Non
 
 
 def duplicate_of(conn: sqlite3.Connection, details: EpisodeDetails) -> int | None:
-    """The oldest live episode with the same patient, episode reference and start date."""
+    """The oldest live episode with the same patient, episode reference and start date, and the
+    same FCE number: two consultant episodes of one spell are two episodes, but an episode
+    saved without its FCE number may be either, so it counts as a twin of both."""
     row = conn.execute(
         "SELECT e.id FROM episode e WHERE e.patient = ? AND e.episode_ref = ? AND e.start_date = ? "
-        "AND (SELECT v.status FROM version v WHERE v.episode_id = e.id ORDER BY v.id DESC LIMIT 1) "
-        f"IS NOT '{VOIDED}' ORDER BY e.id LIMIT 1",
-        (details.patient, details.episode, details.date.isoformat())).fetchone()
+        "AND (e.fce IS NULL OR CAST(? AS TEXT) IS NULL OR e.fce = ?) "
+        "AND coalesce((SELECT v.status FROM version v WHERE v.episode_id = e.id ORDER BY v.id DESC "
+        f"LIMIT 1), '') <> '{VOIDED}' ORDER BY e.id LIMIT 1",
+        (details.patient, details.episode, details.date.isoformat(), details.fce, details.fce)).fetchone()
     return int(row[0]) if row else None
 
 
@@ -98,12 +101,14 @@ def record(conn: sqlite3.Connection, episode_id: int, save_id: str | None, diges
         # When the coding started (the draft's creation): stats time an episode from it to the save.
         started = conn.execute("SELECT created_at FROM draft WHERE id = ?", (draft_id,)).fetchone()
         conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
-        conn.execute("INSERT OR IGNORE INTO draft_consumed (draft_id, episode_id, consumed_at, started_at) "
-                     "VALUES (?, ?, ?, ?)", (draft_id, episode_id, utc_now(), started[0] if started else None))
+        conn.execute("INSERT INTO draft_consumed (draft_id, episode_id, consumed_at, started_at) "
+                     "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                     (draft_id, episode_id, utc_now(), started[0] if started else None))
 
 
 def next_draft_id(conn: sqlite3.Connection) -> int:
     """Draft ids are never reused, so a consumed draft's id always means that draft."""
-    row = conn.execute("SELECT max(coalesce((SELECT max(id) FROM draft), 0), "
-                       "coalesce((SELECT max(draft_id) FROM draft_consumed), 0))").fetchone()
-    return int(row[0]) + 1
+    # Two indexed max() reads: both stores answer each from the end of an index.
+    live = conn.execute("SELECT coalesce(max(id), 0) FROM draft").fetchone()[0]
+    used = conn.execute("SELECT coalesce(max(draft_id), 0) FROM draft_consumed").fetchone()[0]
+    return max(int(live), int(used)) + 1

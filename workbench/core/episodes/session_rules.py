@@ -8,22 +8,22 @@ from workbench.core.episodes.session import ICD10, CodingSession
 
 
 def session_edits(session: CodingSession, catalog: Any, packs: list[Any]) -> list[Any]:
-    """The validation edits on the whole episode, with every guidance's own rules, then the
-    patient checks (dagger/asterisk pairs; sex and age limits with the sex and age typed)."""
-    from workbench.core.classifications.patient_checks import patient_edits
-    from workbench.core.rules import run_edits
+    """The validation edits on the whole episode as it would be saved (a finished episode: it
+    needs a primary diagnosis), with every guidance's own rules and the episode conventions,
+    the sex and age limits of the sex and age typed in the form among them."""
+    from workbench.core.rules import Patient, run_edits
 
-    procedures, diagnoses = session.procedures, session.diagnoses
-    results = list(run_edits(procedures, diagnoses, catalog, packs[0] if packs else None))
+    procedures = session.procedures
+    diagnoses = [c.marked for c in session.of(ICD10)]    # with their dagger and asterisk marks
+    sex, age = patient_of(session)
+    results = list(run_edits(procedures, diagnoses, catalog, packs[0] if packs else None,
+                             patient=Patient(sex, age), finished=True))
     seen = {(r.id, r.message) for r in results}
     for pack in packs[1:]:
-        for result in run_edits(procedures, diagnoses, catalog, pack):
+        for result in run_edits(procedures, diagnoses, catalog, pack, finished=True):
             if (result.id, result.message) not in seen:
                 seen.add((result.id, result.message))
                 results.append(result)
-    sex, age = patient_of(session)
-    marked = [(c.code, c.mark or None) for c in session.of(ICD10)]
-    results.extend(patient_edits(catalog, marked, sex, age))
     return results
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from workbench.core.episodes.model import LogError
+from workbench.core.sharing import PRIVATE, Sharing, fix_new_file, make_dir
 
 T = TypeVar("T")
 
@@ -56,56 +57,69 @@ def latest_schema_version() -> int:
     return known[-1][0] if known else 0
 
 
-def check_mode_and_access(path: Path) -> list[str]:
-    """Warnings about who else can read the log, its companions and its folder (stat only)."""
+def check_mode_and_access(path: Path, sharing: Sharing = PRIVATE) -> list[str]:
+    """Warnings about who else can read the log, its companions and its folder (stat only).
+
+    Private (the default): anything beyond the owner is reported. Shared with a group
+    (:mod:`workbench.core.sharing`): the group's bits are expected, anything for others is not.
+    """
     warnings: list[str] = []
     try:
         info = path.stat()
         folder = path.parent.stat()
     except OSError as exc:
         raise _os_refusal(path, exc) from None
-    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        warnings.append(f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}); "
-                        f"it holds patient identifiers: run chmod 600 on it")
-    if folder.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        warnings.append(f"{path.parent} (the log's folder) can be written by other users (mode "
+    if sharing.exposed(info.st_mode):
+        department = "" if sharing.shared else " (or, for a department's log, set [log] group in the config)"
+        warnings.append(f"{path} can be read by {sharing.who()} (mode {stat.S_IMODE(info.st_mode):o}); "
+                        f"it holds patient identifiers: run chmod {sharing.file_mode:o} on it{department}")
+    folder_open = folder.st_mode & (stat.S_IWOTH | (0 if sharing.shared else stat.S_IWGRP))
+    if folder_open:
+        warnings.append(f"{path.parent} (the log's folder) can be written by {sharing.who()} (mode "
                         f"{stat.S_IMODE(folder.st_mode):o}); they could replace or delete the "
-                        "log's files: run chmod 700 on it")
+                        f"log's files: run chmod {sharing.dir_mode & 0o777:o} on it")
     for suffix in ("-wal", "-shm", "-journal"):
         companion = path.with_name(path.name + suffix)
         try:
             mode = companion.lstat().st_mode
         except OSError:
             continue
-        if stat.S_ISREG(mode) and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        # Only what the log itself does not allow: SQLite needs the same access to the
+        # companions as to the log, so a department's log is never locked out by one coder
+        # whose config lacks the group (the log's own mode is warned about above).
+        extra = sharing.exposed(mode) & ~stat.S_IMODE(info.st_mode)
+        if stat.S_ISREG(mode) and extra:
             # chmod never opens the file, so no lock is disturbed.
             try:
-                os.chmod(companion, 0o600)
+                os.chmod(companion, stat.S_IMODE(mode) & ~extra)
             except OSError:
-                warnings.append(f"{companion} can be read by other users; run chmod 600 on it")
+                warnings.append(f"{companion} can be read by {sharing.who()}; run chmod "
+                                f"{sharing.file_mode:o} on it")
     # WAL needs the file and its folder writable (for the -wal and -shm files).
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise LogError(f"{path} is on a read-only path: the log needs to be writable (file and folder)")
     return warnings
 
 
-def prepare_file(path: Path) -> list[str]:
-    """Check (or create, mode 0600) the log file before SQLite touches it; returns warnings.
+def prepare_file(path: Path, sharing: Sharing = PRIVATE) -> list[str]:
+    """Check (or create, mode 0600, or 0660 for a group) the log file before SQLite touches
+    it; returns warnings.
 
     Reads the header with ``open()``: only call it while this process has no
     connection to the file (see :func:`opening.open_log_connection`).
     """
-    from workbench.core.paths import ensure_private_dir
-
     warnings: list[str] = []
     if path.is_dir():
         raise LogError(f"{path} is a folder, not an episode log")
     if not path.exists():
         try:
-            ensure_private_dir(path.parent)
+            make_dir(path.parent, sharing)
             # O_EXCL: if another process creates it first we simply use theirs.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.close(fd)
+            try:
+                fix_new_file(fd, sharing)
+            finally:
+                os.close(fd)
         except FileExistsError:
             pass
         except OSError as exc:
@@ -133,7 +147,7 @@ def prepare_file(path: Path) -> list[str]:
         page_size = 65536 if page_size == 1 else page_size
         if app_id != APPLICATION_ID and (user_version or info.st_size > page_size):
             raise LogError(f"{path} is an SQLite database but not an episode log; it was left untouched")
-    return warnings + check_mode_and_access(path)
+    return warnings + check_mode_and_access(path, sharing)
 
 
 def too_new_message(path: Path, version: int) -> str:

@@ -17,18 +17,21 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from workbench.core.episodes.model import LogError
+from workbench.core.sharing import PRIVATE, Sharing, fix_new_file
 
 LOCK_SUFFIX = "-lock"
 
 
 class WriteTurn:
-    def __init__(self, log_path: Path):
+    def __init__(self, log_path: Path, sharing: Sharing = PRIVATE):
         self.log_path = log_path
+        self.sharing = sharing
         self.path = log_path.with_name(log_path.name + LOCK_SUFFIX)
         self._fd: int | None = None
 
@@ -39,6 +42,12 @@ class WriteTurn:
                 self._fd = os.open(self.path, flags, 0o600)
             except OSError:
                 return None      # e.g. a read-only folder: SQLite's own lock still protects the log
+            info = os.fstat(self._fd)
+            if info.st_uid == os.geteuid() and self.sharing.exposed(info.st_mode) == 0 \
+                    and stat.S_IMODE(info.st_mode) != self.sharing.file_mode:
+                # Ours, and not yet what the sharing wants (a group's coders take turns on it too).
+                with contextlib.suppress(OSError):
+                    fix_new_file(self._fd, self.sharing)
         return self._fd
 
     @contextlib.contextmanager

@@ -7,11 +7,14 @@ what was typed may identify a patient.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 
 from workbench.core.episodes.identity import Coder, current_coder
 from workbench.core.episodes.model import EpisodeDetails, LogError
 from workbench.core.safetext import canonical, fold_digits
+
+_WEIGHTS = range(10, 1, -1)
 
 
 def nhs_number_is_valid(digits: str) -> bool:
@@ -22,7 +25,7 @@ def nhs_number_is_valid(digits: str) -> bool:
     """
     if len(digits) != 10 or not digits.isascii() or not digits.isdigit() or len(set(digits)) == 1:
         return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    total = sum(map(operator.mul, map(int, digits[:9]), _WEIGHTS))
     check = 11 - total % 11
     if check == 11:
         check = 0
@@ -104,10 +107,25 @@ def checked_details(details: EpisodeDetails) -> EpisodeDetails:
     when = parse_date(details.date, "date")
     if when > dt.date.today():
         raise LogError("date: the episode start date is in the future")
+    end = parse_date(details.end_date, "discharge date") if details.end_date else None
+    if end is not None and end < when:
+        raise LogError("discharge date: before the episode start date")
     return EpisodeDetails(patient=patient, episode=episode,
                           date=when,
                           nhs_number=normalise_nhs_number(details.nhs_number),
-                          specialty=specialty, sex=normalise_sex(details.sex), age=checked_age(details.age))
+                          specialty=specialty, sex=normalise_sex(details.sex), age=checked_age(details.age),
+                          fce=_short_text(details.fce, "FCE number"), end_date=end,
+                          consultant=_short_text(details.consultant, "consultant"))
+
+
+def _short_text(value: object, field: str) -> str | None:
+    """Optional one-line text (FCE number, consultant): NFC, trimmed, at most 100 characters."""
+    text = canonical(str(value or "")).strip()
+    if len(text) > 100 or any(ch in text for ch in "\r\n"):
+        raise LogError(f"{field}: one line of at most 100 characters")
+    if field == "FCE number" and text.isascii() and text.isdigit():
+        text = str(int(text))
+    return text or None
 
 
 _SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}

@@ -21,7 +21,8 @@ def _text(value: object, *, required: bool = True) -> bool:
     return isinstance(value, str) and (bool(value.strip()) or not required)
 
 
-def episode_problems(patient: object, nhs: object, ref: object, date: object, specialty: object) -> list[str]:
+def episode_problems(patient: object, nhs: object, ref: object, date: object, specialty: object,
+                     end_date: object = None) -> list[str]:
     problems = []
     if not _text(patient):
         problems.append("its stored patient is empty or not text")
@@ -33,6 +34,8 @@ def episode_problems(patient: object, nhs: object, ref: object, date: object, sp
         problems.append("its stored start date is not a YYYY-MM-DD date")
     if specialty is not None and not isinstance(specialty, str):
         problems.append("its stored specialty is not text")
+    if end_date is not None and not (isinstance(end_date, str) and _DATE.fullmatch(end_date) and _is_date(end_date)):
+        problems.append("its stored discharge date is not a YYYY-MM-DD date")
     return problems
 
 

@@ -1,161 +1,167 @@
-"""The worklist: uncoded episodes from the PAS, kept in the log beside the episodes saved from them.
+"""The worklist: finished consultant episodes (FCEs) from the PAS, kept in the log beside the
+episodes saved from them.
 
-An item is ``open`` until an episode is saved from it (``coded``, linked by its id),
-or ``query`` while the coder waits on a clinician (with a note). Items are never
-deleted. An episode is the same one when its patient identifier and episode
-reference are, so importing the same extract twice adds nothing, and nor does an
-episode that is already in the log.
+An item is one FCE: patient, spell (``episode``) and FCE number. It is ``open`` until an
+episode is saved from it (``coded``, linked by its id; voiding that episode opens it
+again), ``query`` while a question to a clinician is unresolved, or ``removed`` with a
+reason. Importing a newer extract refreshes the details of uncoded items, never touches
+coded or removed ones, and lists the uncoded items the extract no longer holds. Every
+change is an event row: nothing about an item is forgotten.
+
+Small API on purpose (allocation will be added on top of it): read with :meth:`items`,
+:meth:`get`, :meth:`history`; change with :meth:`import_file`, :meth:`remove`, the
+query methods (:mod:`worklist_queries`), and the log's own save and void.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.core.episodes import storage
 from workbench.core.episodes.model import LogError
-from workbench.core.episodes.rows import utc_now
-from workbench.core.episodes.worklist_file import RefusedRow, read_rows
+from workbench.core.episodes.rows import to_json, utc_now
+from workbench.core.episodes.worklist_file import Extract, RefusedRow
+from workbench.core.episodes.worklist_import import apply_extract
+from workbench.core.episodes.worklist_items import (
+    CODED,
+    ITEM_COLUMNS,
+    LATEST_QUERY,
+    OPEN,
+    QUERY,
+    REMOVED,
+    STATUSES,
+    WorklistEvent,
+    WorklistItem,
+    item_from,
+    record_event,
+)
+from workbench.core.episodes.worklist_queries import QueryActions
 
-OPEN, QUERY, CODED = "open", "query", "coded"
-STATUSES = (OPEN, QUERY, CODED)
-_COLUMNS = ("id, patient, nhs_number, episode_ref, start_date, end_date, specialty, consultant, "
-            "sex, age, status, note, episode_id, query_by, query_at")
+__all__ = ["CODED", "OPEN", "QUERY", "REMOVED", "STATUSES", "ImportReport", "Worklist", "WorklistItem"]
 
-
-@dataclass(frozen=True)
-class WorklistItem:
-    id: int
-    patient: str
-    nhs_number: str | None
-    episode: str
-    start_date: dt.date
-    end_date: dt.date | None
-    specialty: str | None
-    consultant: str | None
-    sex: str | None
-    age: int | None
-    status: str
-    note: str | None
-    episode_id: int | None
-    query_by: str | None = None      # the OS login that raised the query
-    query_at: str | None = None      # when (UTC, ISO 8601)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "patient": self.patient, "nhs_number": self.nhs_number,
-                "episode": self.episode, "start_date": self.start_date.isoformat(),
-                "end_date": self.end_date.isoformat() if self.end_date else None,
-                "specialty": self.specialty, "consultant": self.consultant, "sex": self.sex,
-                "age": self.age, "status": self.status, "note": self.note, "episode_id": self.episode_id,
-                "query_by": self.query_by, "query_at": self.query_at}
-
-    def details(self) -> dict[str, str]:
-        """The episode form's fields, as a coding session holds them."""
-        # The PAS's sex "U" (not known) is left for the coder: the form takes m or f only.
-        return {k: v for k, v in {"patient": self.patient, "episode": self.episode,
-                                  "date": self.start_date.isoformat(), "nhs": self.nhs_number or "",
-                                  "specialty": self.specialty or "",
-                                  "sex": {"M": "m", "F": "f"}.get(self.sex or "", ""),
-                                  "age": "" if self.age is None else str(self.age)}.items() if v}
+#: FCEs of one spell stay together, in FCE order, at the spell's first date.
+_ORDER = ("min(w.start_date) OVER (PARTITION BY w.patient, w.episode_ref), w.patient, w.episode_ref, "
+          "length(w.fce), w.fce, w.id")
 
 
 @dataclass(frozen=True)
 class ImportReport:
     imported: int
-    already: int                     # on the list or in the log already
+    already: int                     # in the log already, or on the list and unchanged
     refused: list[RefusedRow]
+    updated: int = 0                 # uncoded items whose details the extract changed
+    kept_coded: int = 0              # coded or removed items listed again: never touched
+    vanished: list[int] = dataclasses.field(default_factory=list)   # uncoded items not in this extract
+    unmapped: list[str] = dataclasses.field(default_factory=list)   # columns kept as extra details
 
     def as_dict(self) -> dict[str, Any]:
-        return {"imported": self.imported, "already_listed": self.already,
+        return {"imported": self.imported, "already_listed": self.already, "updated": self.updated,
+                "coded_unchanged": self.kept_coded, "vanished": list(self.vanished),
+                "unmapped_columns": list(self.unmapped),
                 "refused": [{"line": r.line, "problem": r.problem} for r in self.refused]}
 
 
-class Worklist:
+class Worklist(QueryActions):
     """The worklist of one :class:`EpisodeLog` (same connection, same thread)."""
 
-    def __init__(self, log: Any):
+    def __init__(self, log: Any, coder: Any = None):
         self.log = log
-        self.conn: sqlite3.Connection = log.connection
-        self.path: Path = log.path
+        self._coder = coder
+
+    @property
+    def coder(self) -> str:
+        """The OS login recorded with each change (:mod:`identity`); a ``Coder`` or a login may
+        be given, as to the log's own writes."""
+        from workbench.core.episodes.identity import coder_fields
+
+        if not self._coder:
+            from workbench.core.episodes.validate import resolve_coder
+
+            self._coder = resolve_coder()
+        return coder_fields(self._coder)[0]
 
     def _write(self, work: Any) -> Any:
-        return storage.write(self.conn, self.path, work)
+        return self.log.transaction(work)
 
     def _read(self, work: Any) -> Any:
-        try:
-            return storage.retrying(lambda: work(self.conn), self.path)
-        except sqlite3.Error as exc:
-            raise storage.translate(exc, self.path) from None
+        return self.log.read(work)
 
-    # ------------------------------------------------------------ import
+    # ------------------------------------------------------------ import and refresh
 
-    def import_file(self, path: Path, mapping: dict[str, str] | None = None) -> ImportReport:
-        """Check every row, then add the good new ones in one transaction."""
-        rows, refused = read_rows(path, mapping)
-        refused = list(refused)
+    def import_file(self, path: Path, mapping: dict[str, str] | None = None,
+                    today: dt.date | None = None) -> ImportReport:
+        """Check every row; add the new FCEs, refresh uncoded ones, in one transaction.
 
-        def work(conn: sqlite3.Connection) -> tuple[int, int]:
+        The file is streamed (flat memory). Bad rows are refused with their line; the
+        rest are imported all the same.
+        """
+        coder = self.coder
+        with Extract(path, mapping, today):
+            pass          # a file that cannot be read is refused before the write lock is taken
+
+        def work(conn: sqlite3.Connection) -> ImportReport:
             now = utc_now()
-            added = already = 0
-            seen: set[tuple[str, str]] = set()
-            for row in rows:
-                key = (row.patient, row.episode)
-                if key in seen or _known(conn, *key):
-                    already += 1
-                    continue
-                seen.add(key)
-                conn.execute(
-                    "INSERT INTO worklist_item (patient, nhs_number, episode_ref, start_date, end_date, "
-                    "specialty, consultant, sex, age, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (row.patient, row.nhs_number, row.episode, row.start_date.isoformat(),
-                     row.end_date.isoformat() if row.end_date else None, row.specialty, row.consultant,
-                     row.sex, row.age, now))
-                added += 1
-            return added, already
+            import_id = conn.execute(
+                "INSERT INTO worklist_import (at, coder, file_name, rows, added, updated, refused) "
+                "VALUES (?, ?, ?, 0, 0, 0, 0) RETURNING id", (now, coder, Path(path).name)).fetchone()[0]
+            refused: list[RefusedRow] = []
+            with Extract(path, mapping, today) as extract:
+                done = apply_extract(conn, extract, refused, now, coder)
+                unmapped = extract.unmapped
+            conn.execute("UPDATE worklist_import SET rows = ?, added = ?, updated = ?, refused = ?, "
+                         "unmapped = ? WHERE id = ?", (done.rows, done.added, done.updated, len(refused),
+                                                      to_json(unmapped), import_id))
+            return ImportReport(done.added, done.already, refused, done.updated, done.kept,
+                                list(done.vanished), unmapped)
 
-        added, already = self._write(work)
-        return ImportReport(added, already, refused)
+        return self._write(work)
 
     # ------------------------------------------------------------ reads
 
     def items(self, *, status: str | None = None, specialty: str | None = None,
               since: dt.date | None = None, until: dt.date | None = None,
-              limit: int | None = None) -> list[WorklistItem]:
-        """Items oldest first; ``status`` "todo" means open or query."""
+              limit: int | None = None, waiting_days: int | None = None) -> list[WorklistItem]:
+        """Items by spell date, FCEs of a spell together; ``status`` "todo" means open or query.
+        ``waiting_days``: only items whose open query was sent at least that many days ago."""
         where, params = [], []
         if status == "todo":
-            where.append("status IN ('open', 'query')")
+            where.append("w.status IN ('open', 'query')")
         elif status:
             if status not in STATUSES:
                 raise LogError(f"status: one of {', '.join(STATUSES)} or todo")
-            where.append("status = ?")
+            where.append("w.status = ?")
             params.append(status)
         if specialty:
-            where.append("lower(specialty) LIKE ?")
+            where.append("lower(w.specialty) LIKE ?")
             params.append(f"%{specialty.lower()}%")
         if since:
-            where.append("start_date >= ?")
+            where.append("w.start_date >= ?")
             params.append(since.isoformat())
         if until:
-            where.append("start_date <= ?")
+            where.append("w.start_date <= ?")
             params.append(until.isoformat())
-        sql = f"SELECT {_COLUMNS} FROM worklist_item"
+        if waiting_days is not None:
+            where.append("w.status = 'query' AND q.status != 'resolved' AND q.sent_on <= ?")
+            params.append((dt.date.today() - dt.timedelta(days=waiting_days)).isoformat())
+        sql = f"SELECT {ITEM_COLUMNS} FROM worklist_item w {LATEST_QUERY}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY start_date, id"
+        sql += f" ORDER BY {_ORDER}"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [_item(r) for r in self._read(lambda c: c.execute(sql, params).fetchall())]
+        return [item_from(r) for r in self._read(lambda c: c.execute(sql, params).fetchall())]
 
     def get(self, item_id: int) -> WorklistItem:
-        row = self._read(lambda c: c.execute(f"SELECT {_COLUMNS} FROM worklist_item WHERE id = ?",
-                                             (int(item_id),)).fetchone())
+        row = self._read(lambda c: c.execute(f"SELECT {ITEM_COLUMNS} FROM worklist_item w {LATEST_QUERY} "
+                                             "WHERE w.id = ?", (int(item_id),)).fetchone())
         if row is None:
             raise LogError(f"worklist item {item_id}: there is no such item")
-        return _item(row)
+        return item_from(row)
 
     def open_count(self) -> int:
         return self._read(lambda c: c.execute(
@@ -163,58 +169,69 @@ class Worklist:
 
     def next_open(self, after: int | None = None) -> WorklistItem | None:
         """The next open item in list order after ``after`` (or the first), wrapping round."""
-        items = self.items(status=OPEN)
-        if not items:
+        items = self.items(status="todo")
+        opened = [i for i in items if i.status == OPEN]
+        if not opened:
             return None
-        if after is not None:
-            try:
-                current = self.get(after)
-            except LogError:
-                return items[0]
-            key = (current.start_date, current.id)
-            later = [i for i in items if (i.start_date, i.id) > key]
+        ids = [i.id for i in items]
+        if after is not None and after in ids:
+            later = [i for i in items[ids.index(after) + 1:] if i.status == OPEN]
             if later:
                 return later[0]
-        return items[0]
+        return opened[0]
+
+    def history(self, item_id: int) -> list[WorklistEvent]:
+        """Everything that happened to the item, oldest first."""
+        self.get(item_id)
+        rows = self._read(lambda c: c.execute(
+            "SELECT at, coder, kind, detail FROM worklist_event WHERE item_id = ? ORDER BY id",
+            (int(item_id),)).fetchall())
+        return [WorklistEvent(dt.datetime.fromisoformat(at), coder, kind, json.loads(detail))
+                for at, coder, kind, detail in rows]
+
+    def saved_by(self, item_id: int) -> tuple[str, dt.datetime] | None:
+        """Who saved the episode coded from this item, and when (for a window that is behind)."""
+        row = self._read(lambda c: c.execute(
+            "SELECT v.coder, v.saved_at FROM worklist_item w JOIN version v ON v.episode_id = w.episode_id "
+            "WHERE w.id = ? ORDER BY v.id LIMIT 1", (int(item_id),)).fetchone())
+        return (row[0], dt.datetime.fromisoformat(row[1])) if row else None
+
+    def stamp(self) -> tuple:
+        """Changes whenever any window or process saves, voids, imports, queries or removes:
+        a few index seeks, cheap enough to ask twice a second."""
+        return self._read(lambda c: c.execute(
+            "SELECT (SELECT max(id) FROM version), (SELECT max(id) FROM worklist_event), "
+            "(SELECT max(id) FROM worklist_import), (SELECT max(id) FROM draft), "
+            "(SELECT max(updated_at) FROM draft), (SELECT max(claimed_at) FROM worklist_allocation), "
+            "(SELECT count(claimed_by) FROM worklist_allocation), "
+            "(SELECT max(assigned_at) FROM worklist_allocation)").fetchone())
 
     # ------------------------------------------------------------ changes
 
-    def mark_query(self, item_id: int, note: str, coder: Any = None) -> WorklistItem:
-        """The item waits on a clinician; ``coder`` (an OS login or a ``Coder``) raised the query."""
-        from workbench.core.episodes.identity import coder_fields
+    def remove(self, item_id: int, reason: str) -> WorklistItem:
+        """Take an uncoded item off the list; the reason is kept in its history."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise LogError("reason: say why the item is taken off the worklist")
+        item = self.get(item_id)
+        if item.status == CODED:
+            raise LogError(f"worklist item {item_id} is coded (episode {item.episode_id}); "
+                           "void the episode instead if it should not have been coded")
+        if item.status == REMOVED:
+            raise LogError(f"worklist item {item_id} is already removed")
+        coder = self.coder
 
-        note = (note or "").strip()
-        if not note:
-            raise LogError("note: say what the query is about")
-        login = coder_fields(coder)[0] if coder is not None else None
-        self._change(item_id, "UPDATE worklist_item SET status = 'query', note = ?, query_by = ?, "
-                              "query_at = ? WHERE id = ?", (note, login, utc_now(), item_id))
-        return self.get(item_id)
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE worklist_item SET status = 'removed' WHERE id = ?", (item_id,))
+            record_event(conn, item_id, coder, "removed", reason=reason, was=item.status)
 
-    def reopen(self, item_id: int) -> WorklistItem:
-        self._change(item_id, "UPDATE worklist_item SET status = 'open' WHERE id = ? AND status = 'query'",
-                     (item_id,))
+        self._write(work)
         return self.get(item_id)
 
     def link(self, item_id: int, episode_id: int) -> None:
-        """An episode was saved from this item: it is coded."""
-        self._change(item_id, "UPDATE worklist_item SET status = 'coded', episode_id = ? WHERE id = ?",
-                     (episode_id, item_id))
+        """An episode was saved from this item: it is coded. (The app links in the save itself.)"""
+        from workbench.core.episodes.worklist_items import link_in
 
-    def _change(self, item_id: int, sql: str, params: tuple) -> None:
-        self.get(item_id)   # a plain message for an unknown id
-        self._write(lambda c: c.execute(sql, params))
-
-
-def _known(conn: sqlite3.Connection, patient: str, episode: str) -> bool:
-    for table in ("worklist_item", "episode"):
-        if conn.execute(f"SELECT 1 FROM {table} WHERE patient = ? AND episode_ref = ? LIMIT 1",
-                        (patient, episode)).fetchone():
-            return True
-    return False
-
-
-def _item(row: tuple) -> WorklistItem:
-    return WorklistItem(row[0], row[1], row[2], row[3], dt.date.fromisoformat(row[4]),
-                        dt.date.fromisoformat(row[5]) if row[5] else None, row[6], row[7], row[8], row[9],
-                        row[10], row[11], row[12], row[13], row[14])
+        self.get(item_id)
+        coder = self.coder
+        self._write(lambda c: link_in(c, item_id, episode_id, coder))

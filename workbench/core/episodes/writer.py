@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 
-from workbench.core.episodes import chain
+from workbench.core.episodes import chain, dialect
+from workbench.core.episodes.chain import optional_details
 from workbench.core.episodes.identity import Coder, coder_fields
 from workbench.core.episodes.model import Coding, EpisodeDetails, LogError
 from workbench.core.episodes.rows import code_rows, to_json
@@ -31,23 +31,25 @@ def chain_head(conn: sqlite3.Connection) -> tuple[int, str]:
 
 
 def insert_episode(conn: sqlite3.Connection, details: EpisodeDetails) -> int:
+    # The id is max + 1 under the write lock, never a sequence: a save rolled back on a
+    # server would otherwise leave a gap that verify reports as a deleted episode.
     cursor = conn.execute(
-        "INSERT INTO episode (patient, nhs_number, episode_ref, start_date, specialty, sex, age_years) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO episode (id, patient, nhs_number, episode_ref, start_date, specialty, sex, age_years, "
+        "fce, end_date, consultant) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM episode), "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (details.patient, details.nhs_number, details.episode, details.date.isoformat(),
-         details.specialty, details.sex, details.age))
-    return int(cursor.lastrowid)
+         details.specialty, details.sex, details.age, details.fce,
+         details.end_date.isoformat() if details.end_date else None, details.consultant))
+    return int(cursor.fetchone()[0])
 
 
 def episode_dict(episode_id: int, details: EpisodeDetails) -> dict:
     return {"id": episode_id, "patient": details.patient, "nhs_number": details.nhs_number,
             "episode": details.episode, "date": details.date.isoformat(),
-            "specialty": details.specialty, **optional_details(details.sex, details.age)}
+            "specialty": details.specialty,
+            **optional_details(details.sex, details.age, details.fce,
+                               details.end_date.isoformat() if details.end_date else None, details.consultant)}
 
-
-def optional_details(sex: str | None, age: int | None) -> dict:
-    """Sex and age enter the hashed content only when given, so older chains still verify."""
-    return {**({"sex": sex} if sex is not None else {}), **({"age": age} if age is not None else {})}
 
 
 def version_record(version_id: int, number: int, status: str, coding: Coding, *, coder: str,
@@ -78,23 +80,25 @@ def append_version(conn: sqlite3.Connection, episode: dict, number: int, status:
     last_id, prev_hash = head or chain_head(conn)
     version_id = last_id + 1
     # Taken under the write lock, so saved_at never runs backwards along the chain.
-    saved_at = saved_at or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    saved_at = saved_at or dialect.now_text(conn)
     record = version_record(version_id, number, status, coding, coder=coder, saved_at=saved_at,
                             note=note, reason=reason, coder_name=coder_name, coder_id=coder_id)
     codes = code_rows(coding)
     digest = chain.version_hash(chain.canonical(episode, record, codes), prev_hash)
-    conn.execute(
-        "INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, pack_version, "
-        "answers, overrides, coder, saved_at, note, reason, prev_hash, hash, coder_name, coder_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (version_id, episode["id"], number, status, record["guidance_id"], record["pack_id"],
-         record["pack_version"], record["answers"], record["overrides"], coder, saved_at, note,
-         reason, prev_hash, digest, coder_name, coder_id))
-    conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
-                     "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     [(version_id, *c[:5], c[5] if len(c) > 5 else None) for c in codes])
-    conn.executemany("INSERT OR IGNORE INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?)",
-                     [(c[2], episode["id"], version_id) for c in codes])
-    conn.executemany("INSERT OR IGNORE INTO code_date (code, start_date, episode_id, version_id) "
-                     "VALUES (?, ?, ?, ?)", [(c[2], episode["date"], episode["id"], version_id) for c in codes])
+    with dialect.batched(conn):      # one round trip to a server, not four
+        conn.execute(
+            "INSERT INTO version (id, episode_id, version, status, guidance_id, pack_id, pack_version, "
+            "answers, overrides, coder, saved_at, note, reason, prev_hash, hash, coder_name, coder_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (version_id, episode["id"], number, status, record["guidance_id"], record["pack_id"],
+             record["pack_version"], record["answers"], record["overrides"], coder, saved_at, note,
+             reason, prev_hash, digest, coder_name, coder_id))
+        conn.executemany("INSERT INTO version_code (version_id, kind, position, code, classification, "
+                         "edition, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [(version_id, *c[:5], c[5] if len(c) > 5 else None) for c in codes])
+        conn.executemany("INSERT INTO code_index (code, episode_id, version_id) VALUES (?, ?, ?) "
+                         "ON CONFLICT DO NOTHING", [(c[2], episode["id"], version_id) for c in codes])
+        conn.executemany("INSERT INTO code_date (code, start_date, episode_id, version_id) "
+                         "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                         [(c[2], episode["date"], episode["id"], version_id) for c in codes])
     return version_id, digest

@@ -12,6 +12,7 @@ from workbench.core.rules.caution import pack_caution_line, pack_cautions, pack_
 from workbench.core.rules.codes import CodeCatalog
 from workbench.core.rules.edits import run_edits
 from workbench.core.rules.engine import evaluate
+from workbench.core.rules.episode_conventions import Patient
 from workbench.core.rules.loader import (
     PACKS_DIR,
     find_pack,
@@ -36,7 +37,7 @@ from workbench.core.rules.paths import AnswerPath, enumerate_paths
 
 __all__ = [
     "PACKS_DIR", "AnswerError", "AnswerPath", "CodeCatalog", "EditResult", "Entry", "Evaluation",
-    "Group", "Option", "Pack", "PackError", "PackSummary", "Question", "check_answer",
+    "Group", "Option", "Pack", "PackError", "PackSummary", "Patient", "Question", "check_answer",
     "enumerate_paths", "evaluate", "find_pack", "index_packs", "load_pack", "load_pack_text",
     "load_shipped", "pack_caution_line", "pack_cautions", "pack_flags", "pack_summaries", "run_edits", "shipped_packs",
 ]

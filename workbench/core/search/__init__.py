@@ -18,21 +18,29 @@ import sqlite3
 
 from workbench.core.classifications.codes import ICD10, OPCS4
 from workbench.core.search import codes
+from workbench.core.search.codes import code_facts
 from workbench.core.search.hits import Hit, HitList
 from workbench.core.search.lexicon import lexicon
 from workbench.core.search.query import STOPWORDS, fts_expression
 from workbench.core.search.text import text_hits
 
-__all__ = ["KINDS", "MAX_QUERY_CHARS", "STOPWORDS", "Hit", "fts_expression", "search"]
+__all__ = ["KINDS", "MAX_QUERY_CHARS", "STOPWORDS", "Hit", "code_facts", "fts_expression", "search"]
 
 KINDS = ("guidance", OPCS4, ICD10)
 MAX_QUERY_CHARS = 200      # longer input is cut: nobody types more, and it bounds the work
 
 
-def search(conn: sqlite3.Connection, query: str, *, kind: str | None = None, limit: int = 200) -> list[Hit]:
-    """Guidance and code hits for ``query``; never raises for any user string."""
+def search(conn: sqlite3.Connection, query: str, *, kind: str | None = None, limit: int = 200,
+           prefer: str | None = None) -> list[Hit]:
+    """Guidance and code hits for ``query``; never raises for any user string.
+
+    ``prefer`` ("opcs4" or "icd10"): the classification of the list a code is being added to;
+    its codes come first (a code shape in both, E11.9, is read as that classification first),
+    the other classification's after them, still labelled."""
     if kind is not None and kind not in KINDS:
         return []
+    if prefer not in (OPCS4, ICD10):
+        prefer = None
     limit = max(0, int(limit))
     if limit == 0:
         return []
@@ -40,11 +48,11 @@ def search(conn: sqlite3.Connection, query: str, *, kind: str | None = None, lim
     if not text.strip():
         return _all_guidance(conn, limit) if kind in (None, "guidance") else []
     hits = HitList(limit)
-    codes.exact(conn, text, kind, hits)
+    codes.exact(conn, text, kind, hits, prefer)
     if not hits.full():
-        codes.partial(conn, text, kind, hits)
+        codes.partial(conn, text, kind, hits, prefer)
     if not hits.full():
-        text_hits(conn, text, kind, hits, lexicon(conn))
+        text_hits(conn, text, kind, hits, lexicon(conn), prefer)
     return hits.items
 
 

@@ -13,16 +13,17 @@ the dictionary, which keeps it off the app's start path.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import csv
 import re
 import sqlite3
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SYNONYMS_FILE = "search/synonyms.tsv"
 SYNONYM_KINDS = ("abbreviation", "lay", "spelling", "synonym")
 WORD = re.compile(r"[^\W_]+")
+AMPERSAND = re.compile(r"&")
 STAMP_KEY = "search_words_stamp"
 
 
@@ -44,6 +45,11 @@ class Lexicon:
     longest_term: int = 1
     uses: dict[str, int] = field(default_factory=dict)
     words: list[str] = field(default_factory=list)        # sorted, for prefix look-ups
+    # Words of the vocabulary's own terms (index and synonym terms), and words of code titles:
+    # a correction goes to these before a word found only in guidance text.
+    vocabulary: frozenset[str] = frozenset()
+    code_words: frozenset[str] = frozenset()
+    usage_fy: int | None = None                           # the latest year of the national counts
     _corrections: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def knows(self, word: str) -> bool:
@@ -73,11 +79,15 @@ class Lexicon:
         from rapidfuzz.distance import OSA
 
         cutoff = 2 if len(word) >= 8 else 1
-        found = process.extract(word, self.words, scorer=OSA.distance, score_cutoff=cutoff, limit=20)
+        found = process.extract(word, self.words, scorer=OSA.distance, score_cutoff=cutoff, limit=40)
         near: tuple[str, ...] = ()
         if found:
-            best = min(distance for _, distance, _ in found)
-            near = tuple(sorted((w for w, d, _ in found if d == best), key=lambda w: -self.uses[w])[:3])
+            # A word only guidance prose uses counts one edit further away than a word of the
+            # vocabulary or of a code title; among the nearest, the vocabulary's words first.
+            far = {w: d + (w not in self.vocabulary and w not in self.code_words) for w, d, _ in found}
+            best = min(far.values())
+            near = tuple(sorted((w for w, d in far.items() if d == best),
+                                key=lambda w: (w not in self.vocabulary, -self.uses[w]))[:3])
         if len(self._corrections) > 5000:  # bounded: a coder's session, not a dictionary
             self._corrections.clear()
         self._corrections[word] = near     # searches run in worker threads: no read-back
@@ -85,7 +95,8 @@ class Lexicon:
 
 
 def words_of(text: str) -> list[str]:
-    return [w.lower() for w in WORD.findall(text)]
+    """Lower-case words; "&" is the word "and" ("T&O" is "t and o", as a coder means it)."""
+    return [w.lower() for w in WORD.findall(AMPERSAND.sub(" and ", text))]
 
 
 # ---------------------------------------------------------------- reading at search time
@@ -124,12 +135,17 @@ def _load(conn: sqlite3.Connection, stamp: tuple) -> Lexicon:
     try:
         rows = conn.execute("SELECT term, means, kind, source FROM search_synonyms ORDER BY position").fetchall()
         stored = conn.execute("SELECT value FROM meta WHERE key = ?", (STAMP_KEY,)).fetchone()
-        if stored and stored[0] == _import_stamp(stamp):
-            lex.uses = dict(conn.execute("SELECT word, uses FROM search_words").fetchall())
-        else:  # codes were imported since the build: count their words now (once)
-            lex.uses = _recount(conn)
+        if not stored or stored[0] != _import_stamp(stamp):
+            _recount(conn)   # codes were imported since the build: count their words now (once)
+        words = conn.execute("SELECT word, uses, opcs4 + icd10, vocabulary FROM search_words").fetchall()
+        usage_fy = conn.execute("SELECT value FROM meta WHERE key = 'usage_latest_fy'").fetchone()
     except sqlite3.Error:
         return lex  # an older database without the lexicon: literal search still works
+    lex.uses = {word: uses for word, uses, _, _ in words}
+    lex.code_words = frozenset(word for word, _, in_codes, _ in words if in_codes)
+    lex.vocabulary = frozenset(word for word, _, _, vocabulary in words if vocabulary)
+    lex.usage_fy = int(usage_fy[0]) if usage_fy else None
+    del words
     for term, means, kind, source in rows:
         key = tuple(term.split())
         lex.synonyms.setdefault(key, []).append(Synonym(term, means, kind, source))
@@ -138,8 +154,9 @@ def _load(conn: sqlite3.Connection, stamp: tuple) -> Lexicon:
     return lex
 
 
-def _recount(conn: sqlite3.Connection) -> dict[str, int]:
-    """Count the words again and keep them, unless another process is writing (then next time)."""
+def _recount(conn: sqlite3.Connection) -> None:
+    """Count the words again and keep them, unless another process is writing (then the counts
+    of the build serve until next time)."""
     uses = count_words(conn)
     try:
         conn.execute("PRAGMA busy_timeout = 0")
@@ -154,7 +171,6 @@ def _recount(conn: sqlite3.Connection) -> dict[str, int]:
         pass  # read-only or busy: the counts in memory serve this process
     finally:
         conn.execute("PRAGMA busy_timeout = 10000")
-    return uses
 
 
 # ---------------------------------------------------------------- building (reference build time)
@@ -183,15 +199,41 @@ def read_synonyms(path: Path) -> list[Synonym]:
     return out
 
 
-def count_words(conn: sqlite3.Connection) -> dict[str, int]:
-    """How many titles (and guidance texts) use each word."""
-    counts: Counter[str] = Counter()
-    for (title,) in conn.execute("SELECT title FROM codes WHERE level IN ('category', 'code')"):
-        counts.update(set(words_of(title)))
+@dataclass
+class WordCount:
+    uses: int = 0          # titles, guidance texts and vocabulary terms using the word
+    opcs4: int = 0         # OPCS-4 titles using it (a procedure word)
+    icd10: int = 0         # ICD-10 titles using it (a diagnosis word)
+    vocabulary: bool = False
+
+
+def count_words(conn: sqlite3.Connection) -> dict[str, WordCount]:
+    """How many titles (and guidance texts, and vocabulary terms) use each word."""
+    counts: dict[str, WordCount] = {}
+
+    def add(words: set[str], classification: str | None = None, vocabulary: bool = False) -> None:
+        for word in words:
+            count = counts.get(word)
+            if count is None:
+                count = counts[word] = WordCount()
+            count.uses += 1
+            if classification == "opcs4":
+                count.opcs4 += 1
+            elif classification == "icd10":
+                count.icd10 += 1
+            count.vocabulary = count.vocabulary or vocabulary
+
+    for classification, title in conn.execute("SELECT classification, title FROM codes WHERE level IN ('category', 'code')"):
+        add(set(words_of(title)), classification)
     for title, text in conn.execute("SELECT title, text FROM guidance"):
-        counts.update(set(words_of(title)) | set(words_of(text)))
+        add(set(words_of(title)) | set(words_of(text)))
     for (means,) in conn.execute("SELECT means FROM search_synonyms"):
-        counts.update(set(means.split()))
+        add(set(means.split()))
+    terms = [term for (term,) in conn.execute("SELECT DISTINCT term FROM search_synonyms")]
+    with contextlib.suppress(sqlite3.OperationalError):   # a database from before the index
+        terms += [label for (label,) in conn.execute("SELECT DISTINCT label FROM search_index")]
+    for term in terms:
+        add(set(words_of(term)), vocabulary=True)
     return {w: n for w, n in counts.items() if w.isalpha()}
 
 
@@ -208,6 +250,9 @@ def build_lexicon(conn: sqlite3.Connection, fixtures: Path) -> list[str]:
     conn.executemany("INSERT OR IGNORE INTO search_synonyms (term, means, kind, source, position)"
                      " VALUES (?, ?, ?, ?, ?)",
                      [(s.term, s.means, s.kind, s.source, i) for i, s in enumerate(synonyms)])
+    from workbench.core.search.vocabulary import build_index
+
+    problems += build_index(conn, fixtures)
     refresh_words(conn)
     return problems
 
@@ -216,8 +261,9 @@ def refresh_words(conn: sqlite3.Connection) -> None:
     _store_words(conn, count_words(conn))
 
 
-def _store_words(conn: sqlite3.Connection, uses: dict[str, int]) -> None:
+def _store_words(conn: sqlite3.Connection, counts: dict[str, WordCount]) -> None:
     conn.execute("DELETE FROM search_words")
-    conn.executemany("INSERT INTO search_words (word, uses) VALUES (?, ?)", uses.items())
+    conn.executemany("INSERT INTO search_words (word, uses, opcs4, icd10, vocabulary) VALUES (?, ?, ?, ?, ?)",
+                     ((w, c.uses, c.opcs4, c.icd10, int(c.vocabulary)) for w, c in counts.items()))
     stamp = conn.execute("SELECT coalesce(max(id), 0) FROM imports").fetchone()[0]
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (STAMP_KEY, str(stamp)))

@@ -11,10 +11,11 @@ quoted, so quotes, AND/OR/NEAR, ``*``, ``-``, ``(`` or ``:`` are only ever words
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from workbench.core.search.lexicon import Lexicon, Synonym, words_of
+from workbench.core.search.lexicon import AMPERSAND, Lexicon, Synonym, words_of
 
 MAX_TOKENS = 12
 MAX_TOKEN_CHARS = 40
@@ -44,11 +45,13 @@ class Alternative:
             parts[-1] += "*"
         return " AND ".join(parts)
 
-    @property
+    @functools.cached_property
     def starts(self) -> tuple[str, ...]:
-        """How each word must start a title word: its stem, or itself while being typed."""
+        """How each word must start a title word: its stem, or itself while being typed (worked
+        out once: ranking asks it for every candidate title)."""
         last = len(self.words) - 1
-        return tuple(w if self.prefix and i == last else stem(w) for i, w in enumerate(self.words))
+        # A word being typed may already be whole with an ending ("cemented"): "cement" starts it.
+        return tuple(_unended(w) if self.prefix and i == last else stem(w) for i, w in enumerate(self.words))
 
     def in_title(self, spaced_title: str) -> bool:
         """``spaced_title``: the title's words, lower case, each preceded by a space."""
@@ -71,6 +74,7 @@ class Segment:
 @dataclass(frozen=True)
 class Plan:
     segments: tuple[Segment, ...]
+    held: str = ""             # a last single letter left out of the words ("anti d"): the index may know it
 
     def every(self) -> str | None:
         return " AND ".join(s.expression() for s in self.segments) or None
@@ -86,6 +90,13 @@ class Plan:
         return " OR ".join(s.expression() for s in self.segments) or None
 
 
+def _unended(word: str) -> str:
+    for ending in ("ing", "ed", "es", "s"):
+        if len(word) - len(ending) >= 5 and word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
 def stem(word: str) -> str:
     """A crude stem for comparing with titles ("stents" ~ "stent", "fractures" ~ "fracture")."""
     if len(word) > 3 and word.endswith("s"):
@@ -96,10 +107,13 @@ def stem(word: str) -> str:
 
 
 def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
+    text = AMPERSAND.sub(" and ", text)   # "T&O", "A&E", "D&C": the words, as the synonyms file writes them
     tokens = [t[:MAX_TOKEN_CHARS].lower() for t in _TOKEN.findall(text)][:MAX_TOKENS]
+    held = ""
     typing = prefix_last and bool(tokens) and not text[-1:].isspace()
-    if typing and len(tokens) > 1 and len(tokens[-1]) == 1 and not _ends_a_phrase(tokens, lexicon):
-        tokens.pop()  # one letter of a new word narrows nothing yet ("d and c" is a term, though)
+    if (typing and len(tokens) > 1 and len(tokens[-1]) == 1 and not tokens[-1].isdigit()
+            and not _ends_a_phrase(tokens, lexicon)):
+        held = tokens.pop()  # one letter of a new word narrows nothing yet ("d and c" is a term, though)
         typing = False
     drop_stopwords = any(t not in STOPWORDS for t in tokens)
     segments: list[Segment] = []
@@ -110,6 +124,10 @@ def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
         last = typing and i + size == len(tokens)
         content = [w for w in words if w not in STOPWORDS] if drop_stopwords else words
         alternatives: list[Alternative] = []
+        if found:
+            # Single letters of a term ("t and o", "d and c") would start half the words of
+            # every title: the term is read through its meanings, and its longer words.
+            content = [w for w in content if len(w) > 1]
         if content:
             # A whole abbreviation or term is read as typed, not as the start of a longer word.
             alternatives.append(Alternative(tuple(content), prefix=last and not found and content[-1] == words[-1]))
@@ -121,7 +139,7 @@ def plan(text: str, lexicon: Lexicon, *, prefix_last: bool = True) -> Plan:
         if alternatives:
             segments.append(Segment(" ".join(words), tuple(dict.fromkeys(alternatives))))
         i += size
-    return Plan(tuple(segments))
+    return Plan(tuple(segments), held)
 
 
 def _ends_a_phrase(tokens: list[str], lexicon: Lexicon) -> bool:
@@ -150,7 +168,9 @@ def _corrections(word: str, typing: bool, lexicon: Lexicon) -> list[Alternative]
 
 def _note(synonym: Synonym) -> str:
     if synonym.kind == "abbreviation":
-        return f"abbreviation {synonym.term.upper()}"
+        letters = synonym.term.split(" and ")
+        term = "&".join(letters) if len(letters) > 1 and all(len(w) <= 3 for w in letters) else synonym.term
+        return f"abbreviation {term.upper()}"
     if synonym.kind == "spelling":
         return f"spelled '{synonym.means}'"
     if synonym.kind == "lay":

@@ -9,6 +9,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
+from workbench.core.dates import shown_time
+from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 from workbench.tui.widgets.key_bar import KeyBar
@@ -62,7 +64,7 @@ class DraftsScreen(WorkbenchScreen):
         table.clear()
         for draft in drafts:
             mark = " (current)" if draft.id == current else ""
-            table.add_row(f"{draft.updated_at:%d %b %Y %H:%M}", Text(describe_draft(draft) + mark))
+            table.add_row(shown_time(draft.updated_at), Text(visible(describe_draft(draft) + mark)))
         if not drafts:
             table.add_row("", Text("No unfinished episodes.", style="dim"))
 
@@ -81,13 +83,23 @@ class DraftsScreen(WorkbenchScreen):
         self.action_resume()
 
     def action_discard(self) -> None:
+        """d: asks once (y), then throws the draft away."""
+        from workbench.tui.screens.modals import ConfirmModal
+
         draft = self._current()
         if draft is None:
             return
-        if draft.id == self.app.keeper.draft_id:
-            self.app.keeper.drop()
-            self.app.episode_changed()
-        self.discard(draft.id)
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if draft.id == self.app.keeper.draft_id:
+                self.app.keeper.drop()
+                self.app.episode_changed()
+            self.discard(draft.id)
+
+        self.app.push_screen(ConfirmModal("Discard the draft?", f"Throw away {describe_draft(draft)}? "
+                                          "Its answers and codes are lost."), answered)
 
     @work(thread=True, group="drafts-list")
     def discard(self, draft_id: int) -> None:

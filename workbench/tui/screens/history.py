@@ -65,14 +65,20 @@ class HistoryScreen(WorkbenchScreen):
 
     @if_attached
     def _loaded(self, details: Any, versions: list[Any]) -> None:
+        from workbench.core.dates import show_date, shown_time
+
         self.details, self.versions = details, versions
         nhs = f" · NHS {details.nhs_number}" if details.nhs_number else ""
+        fce = f" FCE {details.fce}" if details.fce else ""
+        out = f" to {show_date(details.end_date)}" if details.end_date else ""
+        cons = f" · {details.consultant}" if details.consultant else ""
         self.query_one("#history-title", Static).update(Text(visible(
-            f"Episode {self.episode_id}: patient {details.patient} · episode {details.episode} · {details.date}{nhs}")))
+            f"Episode {self.episode_id}: patient {details.patient} · episode {details.episode}{fce} · "
+            f"{show_date(details.date)}{out}{cons}{nhs}")))
         table = self.query_one("#history-table", DataTable)
         table.clear()
         for v in versions:
-            table.add_row(str(v.version), v.status, f"{v.saved_at:%Y-%m-%d %H:%M}", Text(visible(v.coder_label)),
+            table.add_row(str(v.version), v.status, shown_time(v.saved_at), Text(visible(v.coder_label)),
                           Text(visible(codes_text(v.coding, 6))), Text(visible(v.reason or v.note or "")))
         if versions:
             table.move_cursor(row=len(versions) - 1)
@@ -91,11 +97,21 @@ class HistoryScreen(WorkbenchScreen):
             text.append(f" · {coding.guidance_id}")
         if coding.pack_id:
             text.append(f" · pack {coding.pack_id} v{coding.pack_version}")
-        text.append("\nProcedures: " + (" ".join(e.code for e in coding.procedures) or "none"))
-        text.append("\nDiagnoses: " + (" ".join(e.code for e in coding.diagnoses) or "none"))
+        text.append("\nProcedures: " + (" ".join(e.shown() for e in coding.procedures) or "none"))
+        text.append("\nDiagnoses: " + (" ".join(e.shown() for e in coding.diagnoses) or "none"))
+        text.append("  (ctrl+y copies)", style="dim")
         for override in coding.overrides:
             text.append(f"\nOverride {override.edit_id}: {visible(override.reason)}", style="dim")
         self.query_one("#history-detail", Static).update(text)
+
+    def codes_to_copy(self) -> tuple[list[str], list[tuple[str, str | None]]] | None:
+        """ctrl+y here copies the highlighted version's codes (see the app's copy action)."""
+        if not self.versions:
+            return None
+        row = self.query_one("#history-table", DataTable).cursor_row
+        version = self.versions[row] if 0 <= row < len(self.versions) else self.versions[-1]
+        coding = version.coding
+        return [e.code for e in coding.procedures], [(e.code, e.mark) for e in coding.diagnoses]
 
     # ------------------------------------------------------------ amend and void
 

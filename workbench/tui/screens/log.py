@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Header, Input, Static
 
+from workbench.core.dates import show_date
 from workbench.core.episodes import VOIDED
 from workbench.core.safetext import visible
 from workbench.tui import keymap
@@ -18,7 +19,7 @@ from workbench.tui.widgets.key_bar import KeyBar
 from workbench.tui.widgets.log_rows import Column, LogRows
 
 # Each column as wide as its widest cell on the page, up to a maximum (see LogRows).
-COLUMNS = (Column("id", 9), Column("date", 10), Column("patient", 16), Column("episode", 16),
+COLUMNS = (Column("id", 9), Column("date", 11), Column("patient", 16), Column("episode", 16),
            Column("guidance", 9), Column("codes", 28), Column("status", 7), Column("v", 3))
 
 
@@ -30,6 +31,7 @@ def codes_text(coding: Any, limit: int = 4) -> str:
 
 PAGE = 100          # rows fetched at a time; the next page loads as the cursor nears the end
 NEAR_END = 20
+WATCH_SECONDS = 0.5  # how often the screen asks whether another window or process changed the log
 
 
 class LogTable(LogRows):
@@ -61,6 +63,9 @@ class LogScreen(WorkbenchScreen):
         self._open_when_one = False      # Enter in the filter: open the one episode it finds
         self._arguments: dict[str, Any] = {}    # how the current filter was read (first page)
         self._count = True           # count the log on the next first page (open, resume)
+        self.stamp: Any = None       # the log's change stamp when the first page was read
+        self._keep_id: int | None = None     # the episode the cursor stays on through a re-read
+        self._watching = False
         #: Episodes this login re-codes blind for an audit and has not coded yet: their coding,
         #: coder and status are never shown here (workbench.core.audit).
         self.blind: set[int] = set()
@@ -76,6 +81,34 @@ class LogScreen(WorkbenchScreen):
     def on_mount(self) -> None:
         self.query_one("#log-table", LogRows).focus()
         # No load here: the screen is resumed as it is pushed, and that loads the first page.
+        self.set_interval(WATCH_SECONDS, self._watch)
+
+    def _watch(self) -> None:
+        if self.app.screen is self and not self._watching and not self._loading:
+            self._watching = True
+            self.watch_log()
+
+    @work(thread=True, exclusive=True, group="log-watch")
+    def watch_log(self) -> None:
+        from workbench.core.episodes.worklist import Worklist
+
+        try:
+            stamp = Worklist(self.app.context.episode_log()).stamp()
+        except Exception:   # reported by the next load
+            stamp = self.stamp
+        self.app.call_from_thread(self._watched, stamp)
+
+    @if_attached
+    def _watched(self, stamp: Any) -> None:
+        self._watching = False
+        if self.stamp is not None and stamp != self.stamp:
+            # Another window or process saved, amended or voided: the first page again, the
+            # cursor kept on the episode it was on.
+            table = self.query_one("#log-table", LogRows)
+            row = table.cursor_row
+            self._keep_id = self.shown[row].id if 0 <= row < len(self.shown) else None
+            self._count = True
+            self.reload()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
@@ -102,6 +135,10 @@ class LogScreen(WorkbenchScreen):
         try:
             log = self.app.context.episode_log()
             if after is None:
+                from workbench.core.episodes.worklist import Worklist
+
+                self.stamp = Worklist(log).stamp()
+
                 from workbench.core.audit.audits import blind_set
                 from workbench.core.episodes.identity import os_login
 
@@ -137,6 +174,10 @@ class LogScreen(WorkbenchScreen):
         if after is None:
             self.shown = rows
             table.set_rows(cells)
+            keep, self._keep_id = self._keep_id, None
+            ids = [s.id for s in rows]
+            if keep in ids:
+                table.move_cursor(ids.index(keep))
         else:
             self.shown += rows
             table.add_rows(cells)
@@ -156,14 +197,14 @@ class LogScreen(WorkbenchScreen):
 
     @staticmethod
     def _hidden(s: Any) -> tuple[str | Text, ...]:
-        return (str(s.id), str(s.details.date), Text(visible(s.details.patient)),
+        return (str(s.id), show_date(s.details.date), Text(visible(s.details.patient)),
                 Text(visible(s.details.episode)), "", Text("hidden: blind audit", style="dim"), "", "")
 
     @staticmethod
     def _cells(s: Any) -> tuple[str | Text, ...]:
         status = Text(s.latest.status, style="bold red" if s.latest.status == VOIDED else "")
         # Text, not str: a stored "[b]" is not markup, and controls show as escapes.
-        return (str(s.id), str(s.details.date), Text(visible(s.details.patient)),
+        return (str(s.id), show_date(s.details.date), Text(visible(s.details.patient)),
                 Text(visible(s.details.episode)), Text(visible(s.latest.coding.guidance_id or "")),
                 Text(visible(codes_text(s.latest.coding))), status, str(s.latest.version))
 
@@ -216,7 +257,8 @@ class LogScreen(WorkbenchScreen):
     # ------------------------------------------------------------ export
 
     def action_export(self) -> None:
-        """Export every episode's latest version (streamed by core, never the log itself)."""
+        """Export the latest version of the episodes the filter shows (every episode when the
+        filter is empty), streamed by core, never the log itself."""
         from workbench.tui.screens.modals import TextModal
 
         if not self.total:
@@ -227,24 +269,38 @@ class LogScreen(WorkbenchScreen):
                         "show their coding. Finish their audit coding first (F4).", severity="warning")
             return
 
+        from workbench.core.episodes import LogError
+        from workbench.core.episodes.filtering import parse_filter
+
+        text = self.query_one("#log-filter", Input).value.strip()
+        try:
+            parse_filter(text)
+        except LogError:
+            self.notify("The filter cannot be read: correct it, or clear it to export every episode.",
+                        severity="warning")
+            return
+        filters = dict(self._arguments) if text else {}
+        if text:
+            count = f"{len(self.shown)}{'+' if self.more else ''}"
+            what = f"the {count} episode(s) the filter shows ({visible(text)})"
+        else:
+            what = f"all {self.total} episode(s)"
+
         def chosen(path: str | None) -> None:
             if path:
-                self._confirm_and_export(Path(path).expanduser())
+                self.export(Path(path).expanduser(), False, filters)
 
         self.app.push_screen(TextModal(
-            "Export episodes", f"Write the latest version of all {self.total} episode(s) to this file "
-            "(.csv for CSV, .json for JSON; the filter is not applied):",
+            "Export episodes", f"Write the latest version of {what} to this file (.csv for CSV, .json "
+            "for JSON; clear the filter to export every episode):",
             value="episodes-export.csv", placeholder="file name"), chosen)
 
-    def _confirm_and_export(self, path: Path) -> None:
-        self.export(path, False)
-
-    def _ask_replace(self, path: Path) -> None:
+    def _ask_replace(self, path: Path, filters: dict[str, Any]) -> None:
         from workbench.tui.screens.modals import TextModal
 
         def answered(text: str | None) -> None:
             if text and text.strip().lower() in ("y", "yes"):
-                self.export(path, True)
+                self.export(path, True, filters)
             else:
                 self.notify(f"{path.name} was not replaced.", severity="warning")
 
@@ -252,14 +308,14 @@ class LogScreen(WorkbenchScreen):
                                        placeholder="yes / no", required=False), answered)
 
     @work(thread=True, group="export")
-    def export(self, path: Path, replace: bool) -> None:
+    def export(self, path: Path, replace: bool, filters: dict[str, Any] | None = None) -> None:
         from workbench.core.episodes import LogError
         from workbench.core.episodes.export_file import ExportTargetExists
 
         try:
-            count = self.app.context.episode_log().export_to_file(path, force=replace)
+            count = self.app.context.episode_log().export_to_file(path, force=replace, filters=filters or None)
         except ExportTargetExists:
-            self.app.call_from_thread(self._ask_replace, path)
+            self.app.call_from_thread(self._ask_replace, path, filters or {})
             return
         except LogError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error", title="Not exported")

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from workbench.tui import keymap
+from workbench.tui.widgets.typeahead import FormInput
 
 
 class DraftModal(ModalScreen[str | None]):
@@ -29,7 +30,9 @@ class DraftModal(ModalScreen[str | None]):
         from workbench.tui.screens.drafts import describe_draft
 
         when = getattr(self.draft, "updated_at", None)
-        when_text = f" (last changed {when:%d %b %Y %H:%M})" if when else ""
+        from workbench.core.dates import shown_time
+
+        when_text = f" (last changed {shown_time(when)})" if when else ""
         more = (f"\n{self.count - 1} older draft(s) are kept too: o lists them all (F3 any time)."
                 if self.count > 1 else "")
         with Vertical(classes="modal", id="draft-box"):
@@ -81,6 +84,84 @@ class TextModal(ModalScreen[str | None]):
             self.query_one("#modal-error", Static).update("Please type something first.")
             return
         self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question asked once (y or n; Escape is no)."""
+
+    BINDINGS = keymap.bindings("confirm")
+    HELP_NAME = "search"
+
+    def __init__(self, title: str, message: str):
+        super().__init__()
+        self.title_text = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal"):
+            yield Static(self.title_text, classes="title")
+            yield Static(Text(self.message), id="modal-message")
+            yield Static("y yes · n or Escape no", classes="modal-keys")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+class QueryField(FormInput):
+    """A field of the query form: Enter moves on (or saves) at once, in order with the keys
+    typed after it, so "Mr Patel<Enter>which stent?<Enter>" lands where it was meant."""
+
+    def key_now(self, event: Any) -> bool:
+        if event.key == "enter":
+            self.screen.enter_in(self)   # type: ignore[attr-defined]
+            return True
+        return super().key_now(event)
+
+
+class QueryModal(ModalScreen[dict | None]):
+    """A query to a clinician: to whom, the question, the day it was sent (today unless changed).
+    Enter on the question saves it (sent today); Tab reaches the day sent."""
+
+    BINDINGS = keymap.bindings("modal")
+    HELP_NAME = "worklist"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal"):
+            yield Static("Query to a clinician", classes="title")
+            yield QueryField(placeholder="to whom (e.g. Mr Patel, the consultant's secretary)", id="query-to")
+            yield QueryField(placeholder="the question (what is missing from the notes)", id="query-question")
+            yield QueryField("today", placeholder="sent on (dd/mm/yyyy)", id="query-sent")
+            yield Static("", id="modal-error", classes="error-text")
+            yield Static("Enter goes on, and saves from the question · Escape cancels", classes="modal-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#query-to", Input).focus()
+
+    def enter_in(self, field: Input) -> None:
+        from workbench.core.dates import DateError, parse_coder_date
+
+        question = self.query_one("#query-question", Input).value.strip()
+        if field.id == "query-to" or (field.id == "query-question" and not question):
+            self.focus_next()
+            return
+        if not question:
+            self.query_one("#modal-error", Static).update("The question is needed.")
+            self.query_one("#query-question", Input).focus()
+            return
+        try:
+            sent = parse_coder_date(self.query_one("#query-sent", Input).value or "today")
+        except DateError as exc:
+            self.query_one("#modal-error", Static).update(f"Sent on: {exc}")
+            self.query_one("#query-sent", Input).focus()
+            return
+        self.dismiss({"to": self.query_one("#query-to", Input).value.strip(), "question": question,
+                      "sent": sent})
 
     def action_cancel(self) -> None:
         self.dismiss(None)

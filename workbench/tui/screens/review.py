@@ -18,6 +18,7 @@ from textual.widgets import Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.core.episodes.session import HAND
+from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import if_attached
 from workbench.tui.screens.review_save import FORM_ROWS, ICD10, OPCS4, REQUIRED, SavesEpisode
@@ -26,6 +27,11 @@ from workbench.tui.widgets.key_bar import KeyBar
 from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.snomed import SnomedLine
+
+LABELS = {OPCS4: "OPCS-4", ICD10: "ICD-10"}
+#: How a check's finding is shown: an error refuses the save, a warning asks the coder to look,
+#: a note says what could not be checked (the patient's sex or age not given).
+SEVERITY_STYLES = {"error": "bold red", "warning": "bold yellow", "note": "bold"}
 
 
 class SequenceList(KeyList):
@@ -68,6 +74,7 @@ class ReviewScreen(SavesEpisode):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static("", id="review-title", classes="title")
+        yield Static("", id="review-pas")
         yield PackCaution(id="review-caution")
         yield SnomedLine(id="review-snomed")
         with Vertical(id="review-body"):
@@ -92,12 +99,21 @@ class ReviewScreen(SavesEpisode):
             title = (f"Audit coding (blind) · sample {session.audit['sample']} · #{session.audit.get('position', '?')}"
                      f" · {what} · ctrl+s saves to the audit, not the log")
         self.query_one("#review-title", Static).update(Text(title))
+        # What the PAS sent beyond the form (FCE, discharge, consultant, ward, its other columns).
+        pas = session.details.get("pas", "")
+        self.query_one("#review-pas", Static).update(Text(visible(f"PAS: {pas}")) if pas else "")
+        self.query_one("#review-pas", Static).display = bool(pas)
         packs = self.packs()
         self.query_one("#review-caution", PackCaution).show_pack(packs[0] if packs else None)
         snomed = tuple(concept for pack in packs for concept in pack.snomed)
         self.query_one("#review-snomed", SnomedLine).show_concepts(snomed)
         self.fill_form(session.details, locked=bool(session.amend_of or session.audit))
-        self._show_rows((OPCS4, 0) if session.of(OPCS4) else (ICD10, 0))
+        # No diagnosis yet (with or without procedures): the empty diagnoses list is highlighted,
+        # so ctrl+n adds the primary diagnosis every finished episode needs.
+        if not session.of(ICD10):
+            self._show_rows((ICD10, -1))
+        else:
+            self._show_rows((OPCS4, 0) if session.of(OPCS4) else (ICD10, 0))
         self.query_one(self.AUTO_FOCUS).focus()
         # The row's :focus-within style is only worked out on a focus change after mounting:
         # the form's styles once more (not the whole screen's).
@@ -122,15 +138,18 @@ class ReviewScreen(SavesEpisode):
             self.index.append(None)
             rows = self.session.of(classification)
             if not rows:
-                options.append(Option(Text("  none (ctrl+n adds a code)", style="dim"), disabled=True))
-                self.index.append(None)
+                # Highlighted, ctrl+n adds to this list: the empty list is a place to add to.
+                options.append(Option(Text(f"  none (ctrl+n adds an {LABELS[classification]} code)", style="dim")))
+                self.index.append((classification, -1))
             for position, row in enumerate(rows, start=1):
                 # One line a code, so a whole episode fits at 80x24; the highlighted code's
-                # reason is shown in full under the list. Fixed columns in one text (a Rich
-                # table per row cost a table layout per line on every repaint).
+                # reason is shown in full under the list. The classification is on every row. Fixed
+                # columns in one text (a Rich table per row cost a table layout per line on every
+                # repaint).
                 source = "hand" if row.source == HAND else row.source
                 line = Text(no_wrap=True, overflow="ellipsis", end="")
                 line.append(f"{position:>2} {row.marked:<7} "[:11].ljust(11), style="bold")
+                line.append(f"{LABELS[classification]:<6} "[:7].ljust(7), style="dim")
                 line.append(f"{source[:7]:<7} ", style="dim")
                 line.append(row.title or "(title not loaded)")
                 options.append(Option(line))
@@ -187,10 +206,20 @@ class ReviewScreen(SavesEpisode):
         if highlighted is None or highlighted >= len(self.index):
             return None
         where = self.index[highlighted]
-        # The list may be a step behind the session while it is being rebuilt.
-        if where is None or where[1] >= len(self.session.of(where[0])):
+        # The list may be a step behind the session while it is being rebuilt; an empty list's
+        # placeholder row is a place to add to, not a code.
+        if where is None or not 0 <= where[1] < len(self.session.of(where[0])):
             return None
         return where
+
+    def target_list(self) -> str:
+        """The list ctrl+n adds to: the highlighted row's (a code's or an empty list's), else the
+        diagnoses when the episode has none yet (a finished episode needs its primary diagnosis),
+        else the procedures."""
+        highlighted = self.query_one("#sequence", OptionList).highlighted
+        if highlighted is not None and highlighted < len(self.index) and self.index[highlighted]:
+            return self.index[highlighted][0]
+        return ICD10 if not self.session.of(ICD10) else OPCS4
 
     def action_focus_codes(self) -> None:
         self.query_one("#sequence").focus()
@@ -220,6 +249,7 @@ class ReviewScreen(SavesEpisode):
             self._changed((classification, target))
 
     def action_add_code(self) -> None:
+        """ctrl+n: add to the highlighted list, searching its classification (tab: the other list)."""
         from workbench.tui.screens.add_code import AddCodeModal
 
         def added(result: tuple[str, str, str] | None) -> None:
@@ -229,7 +259,7 @@ class ReviewScreen(SavesEpisode):
                 self.app.episode_changed()
                 self._changed((classification, len(self.session.of(classification)) - 1))
 
-        self.app.push_screen(AddCodeModal(), added)
+        self.app.push_screen(AddCodeModal(self.target_list()), added)
 
     def _changed(self, highlight: tuple[str, int] | None) -> None:
         self._show_rows(highlight)
@@ -261,8 +291,8 @@ class ReviewScreen(SavesEpisode):
         for edit in edits:
             if text:
                 text.append("\n")
-            label = "error" if edit.severity == "error" else "warning"
-            text.append(f"{label}: ", style="bold red" if label == "error" else "bold yellow")
+            label = edit.severity if edit.severity in SEVERITY_STYLES else "warning"
+            text.append(f"{label}: ", style=SEVERITY_STYLES[label])
             text.append(edit.message)
         for run in self.session.packs:
             for note in run.notes:

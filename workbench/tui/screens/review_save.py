@@ -199,9 +199,15 @@ class SavesEpisode(WorkbenchScreen):
                                              date=parse_date(values["date"]),
                                              nhs_number=values["nhs"].replace(" ", "") or None,
                                              specialty=session.details.get("specialty") or None,
-                                             sex=normalise_sex(values["sex"]), age=checked_age(values["age"]))
+                                             sex=normalise_sex(values["sex"]), age=checked_age(values["age"]),
+                                             fce=session.details.get("fce") or None,
+                                             end_date=parse_date(session.details["end_date"], "discharge date")
+                                             if session.details.get("end_date") else None,
+                                             consultant=session.details.get("consultant") or None)
+                    # The worklist item is marked coded in the save's own transaction.
                     summary = log.save(details, coding, coder=coder, draft_id=draft_id,
-                                       save_id=session.save_id, duplicate_reason=duplicate_reason)
+                                       save_id=session.save_id, duplicate_reason=duplicate_reason,
+                                       worklist_item=session.worklist_item)
             except Exception:
                 keeper.release_draft(draft_id)
                 raise
@@ -211,13 +217,6 @@ class SavesEpisode(WorkbenchScreen):
         except Exception as exc:
             app.call_from_thread(self._save_failed, exc)
             return
-        if session.worklist_item is not None:
-            from workbench.core.episodes.worklist import Worklist
-
-            try:
-                Worklist(log).link(session.worklist_item, summary.id)
-            except Exception as exc:   # saved all the same: say so, never offer to save twice
-                app.call_from_thread(app.report_error, "The worklist item was not marked coded", exc)
         app.call_from_thread(self._saved, summary, session)
 
     def _save_audit(self, session: Any, coding: Any, edits: list[Any], overrides: dict[str, str] | None) -> None:

@@ -24,6 +24,8 @@ from workbench.tui.widgets.result_rows import ResultRows
 
 PLACEHOLDER = "Search: words, an IPG number (655) or a code (l804)"
 HINT = "Type to search guidance and codes; Enter opens. F1: help."
+# While an episode is being coded, Enter adds a code to it (one key); the code stays one key away.
+CODING_HINT = "Enter adds the code to the episode (a category: its codes) · ctrl+o reads it · ctrl+r reviews"
 LOADING = "Loading the reference database…"
 
 
@@ -57,6 +59,8 @@ class SearchScreen(Screen):
         self.shown_query = ""
         self.open_when_ready = False
         self._status_shown = HINT
+        self.facts: dict[tuple[str, str], tuple[bool, int]] = {}   # (kind, code) -> (needs a 4th character, uses)
+        self.expanding: str | None = None     # the category whose codes Enter asked for
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -137,29 +141,43 @@ class SearchScreen(Screen):
         if worker.is_cancelled:
             return
         from workbench.core.guidance import guidance_status
-        from workbench.core.search import search
+        from workbench.core.search import code_facts, search
 
         try:
             conn = context.reference()
             hits = search(conn, query, limit=BROWSE_LIMIT if not query.strip() else TYPED_LIMIT)
             # Replaced or withdrawn guidance says so beside its title.
             status = guidance_status(conn, [h.code for h in hits if h.kind == "guidance"])
+            facts = code_facts(conn, hits)
         except Exception as exc:  # search promises not to raise; a broken DB still might
             self.app.call_from_thread(self.app.report_error, "Search failed", exc)
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._set_hits, query, hits, status)
+            self.app.call_from_thread(self._set_hits, query, hits, status, facts)
 
-    def _set_hits(self, query: str, hits: list[Any], status: dict[str, str] | None = None) -> None:
+    def _set_hits(self, query: str, hits: list[Any], status: dict[str, str] | None = None,
+                  facts: dict[tuple[str, str], tuple[bool, int]] | None = None) -> None:
         if query and query != self.query_one("#search", Input).value.strip():
             return  # results for text the coder has already changed
         self.hits = hits
         self.shown_query = query
+        self.facts = facts or {}
         results = self.query_one("#results", ResultRows)
         width = results.content_region.width or 80
         status = status or {}
-        results.set_rows([_row(hit, width, status.get(hit.code, "") if hit.kind == "guidance" else "")
-                          for hit in hits])
+        highlight = 0
+        if self.expanding is not None and query == self.expanding:
+            # Enter on a category: its codes follow it, most used first; the first is highlighted.
+            self.expanding = None
+            if len(hits) > 1 and hits[1].code.startswith(hits[0].code):
+                highlight = 1
+        # Loaded by then: the search has run.
+        from workbench.core.classifications.catalog import compact_count
+
+        results.set_rows([_row(hit, width, status.get(hit.code, "") if hit.kind == "guidance" else "",
+                               compact_count(uses) if (uses := self.facts.get((hit.kind, hit.code), (False, 0))[1])
+                               else "")
+                          for hit in hits], highlight)
         self._update_status()
         # Released once the list's repaint has reached the screen (the list's queue, then the
         # screen's): the letter and its results then go out in the same frame.
@@ -170,9 +188,13 @@ class SearchScreen(Screen):
                 self._open(0)
             self.app.typeahead.release(self)   # the keys typed after Enter: for what it opened
 
+    def _coding(self) -> bool:
+        """An episode is being coded: Enter adds codes to it."""
+        return getattr(getattr(self.app, "keeper", None), "session", None) is not None
+
     def _update_status(self) -> None:
         if not self.shown_query:
-            text = HINT
+            text = CODING_HINT if self._coding() else HINT
         elif not self.hits:
             text = f"Nothing found for '{self.shown_query}'."
         else:
@@ -209,19 +231,37 @@ class SearchScreen(Screen):
         if index is not None:
             self._open(index)
 
-    def _open(self, index: int) -> None:
+    def action_read_result(self) -> None:
+        """ctrl+o: open the highlighted code (or guidance) to read it, adding nothing."""
+        highlighted = self.query_one("#results", ResultRows).highlighted
+        if self.hits and self.shown_query:
+            self._open(highlighted or 0, read=True)
+
+    def _open(self, index: int, *, read: bool = False) -> None:
         if not 0 <= index < len(self.hits):
             return
         hit = self.hits[index]
         if hit.kind == "guidance":
             self.app.open_guidance(hit.code)
-        else:
+        elif read or not self._coding():
             self.app.open_code(hit.kind, hit.code)
+        elif self.facts.get((hit.kind, hit.code), (False, 0))[0]:
+            self.open_category(hit.code)
+        else:
+            self.app.add_code_to_episode(hit.kind, hit.code, hit.title)
+
+    def open_category(self, code: str) -> None:
+        """A category needs a 4th character: list its codes (most used first) and highlight the first."""
+        self.expanding = code
+        box = self.query_one("#search", Input)
+        box.value = code
+        box.cursor_position = len(code)
 
 
-def _row(hit: Any, width: int = 80, status: str = "") -> Text:
+def _row(hit: Any, width: int = 80, status: str = "", uses: str = "") -> Text:
     """One line: classification, code, a guidance's REPLACED/WITHDRAWN tag, title, then how it
-    matched when the whole note fits.
+    matched when the whole note fits, and at the right edge how often the code is recorded
+    nationally in a year (6.4M), when there is room.
 
     The results list neither wraps nor scrolls sideways (``text-wrap: nowrap`` and an ellipsis
     in workbench.tcss): a long title ends in "…"."""
@@ -231,12 +271,20 @@ def _row(hit: Any, width: int = 80, status: str = "") -> Text:
     if status:   # "replaced by IPG489 (May 2014)": the tag here, the whole of it as the note
         row.append(f"{status.split(' ', 1)[0].upper()} ", style="bold reverse")
     row.append(hit.title or "(no title)")
+    mark = f" {uses:>5}" if uses else ""
+    room = width - len(mark)
     note = status or _note(hit)
-    if note and row.cell_len + 2 + len(note) <= width:
+    if note and row.cell_len + 2 + len(note) <= room:
         row.append(f"  {note}", style="dim italic")
-    elif row.cell_len < width:
+    if mark and row.cell_len > room:
+        row.truncate(room, overflow="ellipsis")   # the count keeps its column; the title gives way
+    if row.cell_len < room:
         # Spaces of the title's own style to the end of the line: the terminal then gets the
         # title and the blank after it in one run, not a style change per row (fewer bytes).
+        row.pad_right(room - row.cell_len)
+    if mark:
+        row.append(mark)   # in the title's own style: no style change per row (bytes per key over SSH)
+    elif row.cell_len < width:
         row.pad_right(width - row.cell_len)
     return row
 
