@@ -142,8 +142,8 @@ def _csv_query(procedures: int, diagnoses: int, where: str) -> str:
 
 def _widths(conn: sqlite3.Connection) -> tuple[int, int]:
     """The longest procedure list in the log (at least one column) and diagnosis list (index look-ups)."""
-    found = dict(conn.execute("SELECT kind, max(position) FROM version_code WHERE kind = 'procedure' "
-                              "UNION ALL SELECT kind, max(position) FROM version_code WHERE kind = 'diagnosis'"))
+    found = dict(conn.execute("SELECT 'procedure', max(position) FROM version_code WHERE kind = 'procedure' "
+                              "UNION ALL SELECT 'diagnosis', max(position) FROM version_code WHERE kind = 'diagnosis'"))
     return max(int(found.get("procedure") or 0), 1), int(found.get("diagnosis") or 0)
 
 
