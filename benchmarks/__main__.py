@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmarks.common import RESULTS_JSON, WORK_DIR, Result, load_average, table, write_results
 
 SECTIONS = ("startup", "terminal", "search", "judged", "log", "audit", "concurrency", "department",
-            "keystrokes", "classifications", "worklist")
+            "keystrokes", "classifications", "worklist", "rules")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -76,6 +76,9 @@ def run_section(name: str, work: Path, size: dict[str, int]) -> list[Result]:
     if name == "worklist":
         from benchmarks import worklist
         return worklist.run(work, rows=size["worklist_rows"], repeats=1 if size["repeats"] < 10 else 3)
+    if name == "rules":
+        from benchmarks import rules_check
+        return rules_check.run(work, repeats=3 if size["repeats"] < 10 else 7)
     from benchmarks import keystrokes
     return keystrokes.run(work)
 

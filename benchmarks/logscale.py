@@ -23,7 +23,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from benchmarks import logcli, logdata
+from benchmarks import logcli, logdata, logverify
 from benchmarks.common import (
     Result,
     at_least,
@@ -372,6 +372,7 @@ def run(work: Path, *, episodes: int, samples: int = 200, saves: int = 200) -> l
                       f"{episodes:,} episodes in {seconds:.1f} s with episodes.bulk_load")]
     results += filters(path, episodes, samples)
     results += durable_save(folder, path, saves)
+    results += logverify.run(path, saves=saves)
     results += export(folder, path, work / "log-home")
     results += logcli.month_vs_patient(work / "log-home", {"rising": path})
     return results

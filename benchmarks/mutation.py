@@ -17,7 +17,9 @@ not asked of it. Every other edit, the episode conventions among them, applies; 
 finished episode are measured on free-coded episodes by ``benchmarks.free_mutation``.
 
 A sibling that falls inside a coder-typed slot (a ``code`` question's scope, e.g.
-"any chapter K code") is legitimately right and reported separately.
+"any chapter K code") is legitimately right and reported separately, as is a sibling in a
+later repeat-group instance that the same question offers when the pack has too many paths to
+try every instance at every answer (IPG387: ``FULL_PATHS``).
 
 Targets (issue 13): at least 95% of drop, swap and duplicate mutants and at least
 80% of sibling mutants flagged; no right sequence refused.
@@ -117,12 +119,40 @@ def _slot_scopes(pack, path) -> list[tuple[str, list[str]]]:
     return out
 
 
+#: Right sequences are every path with every answer in every repeat-group instance, up to this
+#: many; a pack with more is enumerated as the linter does (later instances at their first answers)
+#: and a sibling in a later instance that the same question offers is marked legitimately right.
+FULL_PATHS = 5000
+
+
+def _later_instance_alternatives(pack, path) -> dict[int, set[str]]:
+    """Position in the procedures -> the codes the question that gave it offers, for codes given by a
+    second or later instance of a group without `distinct` (whose answers were tried at the first only)."""
+    from workbench.core.rules.model import Group
+
+    groups = {g.id: g for g in pack.questions if isinstance(g, Group) and not g.distinct}
+    out: dict[int, set[str]] = {}
+    for index, entry in enumerate(path.evaluation.procedures):
+        group_id, _, number = entry.instance.rpartition(".")
+        if group_id not in groups or not number.isdigit() or int(number) < 2:
+            continue
+        for question in groups[group_id].questions:
+            offered = {c for o in question.options for c in o.codes}
+            if entry.code in offered:
+                out[index] = offered
+    return out
+
+
 def _pack_cases(pack, catalog):
     """Right sequences and mutants of one pack, with the legitimately-right siblings marked."""
     from workbench.core.rules import enumerate_paths
     from workbench.core.rules.codes import in_scope
+    from workbench.core.rules.paths import TooManyPaths
 
-    paths = enumerate_paths(pack, catalog)
+    try:
+        paths = enumerate_paths(pack, catalog, limit=FULL_PATHS, every_instance=True)
+    except TooManyPaths:
+        paths = enumerate_paths(pack, catalog)
     right: dict[Sequence, object] = {}
     for path in paths:
         # A path with no procedure (IPG444's "other approach") leaves the coder to add one: the
@@ -133,13 +163,14 @@ def _pack_cases(pack, catalog):
     seen: set[tuple[str, Sequence]] = set()
     for (procs, diags), path in right.items():
         slots = _slot_scopes(pack, path)
+        later = _later_instance_alternatives(pack, path)
         for kind, index, mutant, other in mutants(procs, catalog):
             key = (kind, (mutant, diags))
             if (mutant, diags) in right or key in seen:
                 continue
             seen.add(key)
-            legit = kind == "sibling" and any(code == procs[index] and in_scope(other, scope)
-                                              for code, scope in slots)
+            legit = kind == "sibling" and (any(code == procs[index] and in_scope(other, scope)
+                                               for code, scope in slots) or other in later.get(index, ()))
             cases.append((kind, (mutant, diags), legit))
     return list(right), cases
 

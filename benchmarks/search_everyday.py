@@ -9,6 +9,8 @@ project ships.
   each with the phrase a coder types for it; the code must be in the first three hits, from the
   list of its classification (as the review's add-a-code dialog searches: that classification
   only) and in the mixed box.
+- ``data/heldout-queries.jsonl``: 385 queries written blind by a coder (benchmarks/search_heldout.py),
+  reported beside these as informational rows: the honest measure, never tuned to.
 
 Used by benchmarks/search_judged.py (section ``judged``) and tests/test_search_everyday.py.
 """
@@ -115,4 +117,7 @@ def results(conn: sqlite3.Connection, data: str) -> list[Result]:
                                at_least(figures["top3"], 1.0 if field_aware else 0.99),
                                f"benchmarks/data/common-codes.tsv, the phrase a coder types; first: {figures['top1']:.2f}"
                                + (f"; misses: {figures['misses'][:3]}" if figures["misses"] else "")))
+    from benchmarks.search_heldout import results as heldout_results
+
+    rows += heldout_results(conn, data)
     return rows

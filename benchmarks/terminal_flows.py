@@ -58,7 +58,7 @@ def echoing(term: ControlTerminal, answers: int) -> Keys:
     """The bare app: the digit the wizard is answered with, echoed."""
     keys = Keys()
     for _ in range(answers):
-        keys.add(term.key("5"))
+        keys.add(term.key("4"))
         term.key("BSpace", literal=False, quiet=0.05)
     return keys
 
@@ -120,9 +120,9 @@ def coding(term: ControlTerminal, answers: int) -> Flow:
     term.key("Enter", literal=False, quiet=SCREEN_QUIET)
     change(CHANGES[2], "c", literal=True)
     for _ in range(answers):
-        flow.answers.add(term.key("5"))                   # fluoroscopic image control: question 2
+        flow.answers.add(term.key("4"))                   # fluoroscopic image control: question 2
         flow.backs.add(term.key("Escape", literal=False))   # back to question 1
-    term.key("5", quiet=0.2)
+    term.key("4", quiet=0.2)
     term.key("1", quiet=0.2)
     change(CHANGES[3], "1", literal=True)
     change(CHANGES[4], "C-n")
@@ -137,7 +137,7 @@ def coding(term: ControlTerminal, answers: int) -> Flow:
 #: One write carrying a coder's keys from the search to the saved form: IPG655's result opened,
 #: coded, its three questions answered, the episode's details typed (as SSH delivers a fast
 #: typist's keys, all in one read). What must be on screen afterwards (the review's form).
-TYPE_AHEAD = ("655", "Enter", "c", "5", "1", "1", "PAT28", "Tab", "EP28", "Tab", "01/03/2024")
+TYPE_AHEAD = ("655", "Enter", "c", "4", "1", "1", "PAT28", "Tab", "EP28", "Tab", "01/03/2024")
 TYPE_AHEAD_TYPED = {"patient": "PAT28", "episode": "EP28", "date": "01/03/2024"}
 
 

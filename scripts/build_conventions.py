@@ -2,7 +2,7 @@
 
     python scripts/build_conventions.py --check            # exit 1 naming every problem
     python scripts/build_conventions.py --review laterality  # the laterality rows with titles and counts
-    python scripts/build_conventions.py --review corpus      # the free benchmark's codes with titles
+    python scripts/build_conventions.py --review corpus      # both free corpora's codes with titles
 
 The tables are written by hand from their sources (each file's header and README.md name
 them); this script is their review tool, not their generator. ``--check`` verifies, against
@@ -13,6 +13,8 @@ the embedded classifications (``fixtures/classifications/``, HES 2012/13-2023/24
 - each asterisk category exists, and every ICD-10 category whose title says "in diseases
   classified elsewhere" is an asterisk category or a reviewed exception (``NOT_ASTERISK``);
 - each dagger reference belongs to an asterisk category and covers existing codes;
+- no OPCS-4 code's title contradicts its laterality row ("Bilateral ..." under a paired row: the
+  title already gives the side; "Unilateral ..." under an unpaired one);
 - every OPCS-4 category recorded more than ``COVERAGE_FLOOR`` times in the latest year has a
   laterality row (procedures; chapter Z and O site codes in the site table; chapter Y and
   Z94 need none).
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -38,9 +41,12 @@ from workbench.core.classifications.convention_tables import (  # noqa: E402
 )
 
 CLASSIFICATIONS = PROJECT / "fixtures" / "classifications"
-CORPUS = PROJECT / "benchmarks" / "data" / "free-episodes.tsv"
+CORPORA = (PROJECT / "benchmarks" / "data" / "free-episodes.tsv",
+           PROJECT / "benchmarks" / "data" / "free-episodes-heldout.tsv")
 COVERAGE_FLOOR = 1000
 #: Categories whose titles say "classified elsewhere" but are not asterisk categories (reviewed).
+BOTH_SIDES = re.compile(r"\bbilateral\b|^double\b", re.IGNORECASE)
+ONE_SIDE = re.compile(r"\bunilateral\b", re.IGNORECASE)
 NOT_ASTERISK = {"F54": "psychological factors associated with disorders classified elsewhere: a primary code"}
 
 
@@ -99,6 +105,7 @@ def check() -> list[str]:
         for reference in row["daggers"].split():
             if not any(covers(reference, code) for code in known["icd10"]):
                 problems.append(f"icd10-dagger-pairs.tsv:{number}: the dagger reference {reference} covers no code")
+    problems += _side_words(tables, known["opcs4"])
     uses = latest_uses("opcs4")
     for category, count in sorted(uses.items()):
         if count <= COVERAGE_FLOOR or category[0] == "Y" or category == "Z94":
@@ -107,6 +114,21 @@ def check() -> list[str]:
         found = tables.site_side(category) if site else tables.procedure_laterality(category)
         if found is None:
             problems.append(f"opcs4-laterality.tsv: {category} ({count:,} in the latest year) has no row")
+    return problems
+
+
+def _side_words(tables, opcs4: dict[str, tuple[str, str]]) -> list[str]:
+    """A title that states its side contradicts the row: "Bilateral ..." or "Double ..." under a
+    paired row (the code needs no Z94 to say both sides), "Unilateral ..." under an unpaired one."""
+    problems = []
+    for code, (level, title) in opcs4.items():
+        if level != "code" or code[0] in "YZ":
+            continue
+        side = tables.procedure_laterality(code)
+        if side == "paired" and BOTH_SIDES.search(title):
+            problems.append(f"opcs4-laterality.tsv: {code} ({title}) states both sides but its row is paired")
+        elif side == "unpaired" and ONE_SIDE.search(title):
+            problems.append(f"opcs4-laterality.tsv: {code} ({title}) is one side of a pair but its row is unpaired")
     return problems
 
 
@@ -126,10 +148,13 @@ def review_laterality() -> None:
 
 
 def review_corpus() -> None:
-    """Each episode of the free benchmark with every code's title, for a reviewer."""
+    """Each episode of the free benchmark's corpora with every code's title, for a reviewer."""
     titles = {"opcs4": codes_of("opcs4"), "icd10": codes_of("icd10")}
-    lines = [line for line in CORPUS.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    for line in lines[1:]:
+    lines = []
+    for corpus in CORPORA:
+        lines += [line for line in corpus.read_text(encoding="utf-8").splitlines()[1:]
+                  if line and not line.startswith(("#", "id\t"))]
+    for line in lines:
         ident, specialty, sex, age, procedures, diagnoses, tags = line.split("\t")
         print(f"{ident} ({specialty}, {sex} {age}{', ' + tags if tags else ''})")
         for classification, codes in (("opcs4", procedures), ("icd10", diagnoses)):

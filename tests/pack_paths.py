@@ -30,10 +30,13 @@ def pack(guidance: str):
 
 
 def actual(guidance: str) -> dict:
-    """Every path of the pack: answers -> (procedures, diagnoses), or HANDOVER."""
+    """Every path of the pack: answers -> (procedures, diagnoses), or HANDOVER.
+
+    A path walked with codes assumed in the episode (``episode_has`` conditions) carries them
+    under the key ``episode``: ``key(episode=("F34.-",))``."""
     out: dict = {}
     for path in enumerate_paths(pack(guidance)):
-        answers = key(**path.answers)
+        answers = key(**path.answers, **({"episode": path.context} if path.context else {}))
         assert answers not in out, f"two paths with the same answers: {path.answers}"
         result = (tuple(path.procedures), tuple(path.diagnoses))
         out[answers] = HANDOVER if path.evaluation.handover else result

@@ -212,7 +212,7 @@ def test_audit_records_are_append_only_and_verified(log: EpisodeLog) -> None:
     conn.execute("DROP TRIGGER audit_record_no_delete")
     conn.execute("DELETE FROM audit_record WHERE id = 2")
     problems = [b.problem for b in log.verify().broken]
-    assert any("audit record 2, recorded by the checkpoint" in p for p in problems), problems
+    assert any("recorded 2 audit records" in p and "audit record 2 is missing" in p for p in problems), problems
 
 
 def test_a_checkpoint_line_without_audit_fields_still_reads(tmp_path: Path) -> None:
@@ -220,6 +220,9 @@ def test_a_checkpoint_line_without_audit_fields_still_reads(tmp_path: Path) -> N
 
     file = tmp_path / "c.jsonl"
     file.write_text('{"at": "x", "versions": 1, "episodes": 1, "head": "' + "0" * 64 + '"}\n'
-                    + Checkpoint(2, "1" * 64, 2, "y", 3, "2" * 64).line() + "\n")
-    old, new = read_checkpoints(file)
+                    + Checkpoint(2, "1" * 64, 2, "y", tables={"audit": [3, "2" * 64]}).line() + "\n"
+                    + '{"at": "z", "versions": 2, "episodes": 2, "head": "' + "1" * 64 + '", '
+                    '"audit_records": 3, "audit_head": "' + "2" * 64 + '"}\n')
+    old, new, schema_8 = read_checkpoints(file)
     assert (old.audit_records, new.audit_records, new.audit_head) == (0, 3, "2" * 64)
+    assert (schema_8.audit_records, schema_8.audit_head) == (3, "2" * 64)     # lines written before issue 25

@@ -20,6 +20,7 @@ from benchmarks import (
     concurrency,
     corpus,
     logscale,
+    rules_check,
     search,
     startup,
     terminal,
@@ -80,6 +81,13 @@ def test_startup_rows(tmp_path: Path) -> None:
                               "startup wall cold (first launch, empty home)"])
 
 
+def test_rules_check_rows(tmp_path: Path) -> None:
+    rows = rules_check.run(tmp_path, repeats=1)
+    assert_well_formed(rows, ["rules check: every pack, nothing cached (median)",
+                              "rules check: every pack, nothing changed (median)"])
+    assert all("137 packs checked: 0 errors" in r.note and "load average" in r.note for r in rows)
+
+
 def test_queries_include_every_prefix() -> None:
     assert corpus.as_typed("l8 4") == ["l", "l8", "l8 ", "l8 4"]
     assert corpus.as_typed(" a") == [" a"]
@@ -91,10 +99,37 @@ def test_search_rows(tmp_path: Path) -> None:
                               "search keystroke->results p95 (Pilot)"])
 
 
+def test_heldout_set_is_valid_and_its_rows_informational(reference_db) -> None:
+    """The blind set's expected codes exist where it judges them; its rows never carry a goal.
+    No score is asserted: a held-out set tuned to pass a test is no longer held out."""
+    from benchmarks import search_heldout
+
+    judged = search_heldout.load()
+    assert len(judged) >= 200 and {j.kind for j in judged} == {"opcs4", "icd10", "guidance"}
+    for j in judged:
+        for code in j.relevant:
+            if j.kind == "guidance":
+                found = reference_db.execute("SELECT 1 FROM guidance WHERE id = ?", (code,)).fetchone()
+            else:
+                found = reference_db.execute("SELECT 1 FROM codes WHERE classification = ? AND code = ? "
+                                             "AND level IN ('code', 'category')", (j.kind, code)).fetchone()
+            assert found, (j.query, code)
+    assert search_heldout.accepts("C71.2", ("C71",)) and search_heldout.accepts("I10", ("I10",))
+    assert not search_heldout.accepts("C71.2", ("C71.3",)) and not search_heldout.accepts("IPG75", ("IPG7",))
+    rows = search_heldout.results(reference_db)
+    assert rows[0].name == "search held-out (written blind) all: success@5"
+    assert {"search held-out (written blind) kind opcs4: success@5",
+            "search held-out (written blind) category theatre-list: success@5"} <= {r.name for r in rows}
+    for row in rows:
+        assert row.passed is None and not row.goal and 0.0 <= row.value <= 1.0, row
+
+
 def test_log_rows(tmp_path: Path) -> None:
     rows = logscale.run(tmp_path, episodes=300, samples=5, saves=5)
     assert_well_formed(rows, ["log bulk build (setup)", "log filter by patient p95", "log filter by code p95",
-                              "log filter by date range p95", "log durable save p95", "log CSV export rate",
+                              "log filter by date range p95", "log durable save p95",
+                              "log verify vs integrity_check (median)", "log verify --incremental (median)",
+                              "log save p95, checkpoint on vs off", "log CSV export rate",
                               "log CSV export peak RSS", "log list month vs one patient, rising dates"])
 
 

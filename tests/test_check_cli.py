@@ -166,3 +166,41 @@ def test_batch_refuses_a_bad_patient_in_its_line_only(monkeypatch, capsys) -> No
     assert [r["errors"][0]["id"] if r["errors"] else None for r in results] == ["bad-request", "bad-request", None]
     assert "sex:" in results[0]["errors"][0]["message"] and "age:" in results[1]["errors"][0]["message"]
     assert [w["id"] for w in results[2]["warnings"]] == ["sex-limit"]
+
+
+BAD_SEXES = ["u", "unknown", "2", "mf", "ｍ", "🚹", "None"]
+BAD_AGES = ["-1", "-inf", "131", "1e3", "9" * 40, "nan", "7.5", "0x10", "seventy", "٧٠", "70 years"]
+JUNK_CODES = ["W37.1;", "DROP TABLE", "\u202eI10", "W37.1.1", "%s%s", "{}", "😀"]
+
+
+@pytest.mark.parametrize(("option", "value"), [("--sex", v) for v in BAD_SEXES] + [("--age", v) for v in BAD_AGES]
+                         + [("--procedures", f"W37.1 {v}") for v in JUNK_CODES]
+                         + [("--diagnoses", f"M16.1 {v}") for v in JUNK_CODES])
+def test_a_small_fuzz_of_bad_patient_facts_and_code_lists(capsys, option, value) -> None:
+    # One line on stderr naming the option, exit 2, whatever is typed (a value starting with "-"
+    # included: argparse takes it for an option, and its message names --age all the same).
+    args = {"--procedures": "W37.1 Z94.2", "--diagnoses": "M16.1", "--sex": "f", "--age": "70"} | {option: value}
+    try:
+        code, out, err = run(capsys, *[part for pair in args.items() for part in pair])
+    except SystemExit as exc:   # argparse's own refusal exits, as it does from the shell
+        code, (out, err) = exc.code, capsys.readouterr()
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.count("\n") == 1 and option in err and "\u202e" not in err
+
+
+def test_batch_names_the_field_of_each_bad_line(monkeypatch, capsys) -> None:
+    import io
+
+    good = {"procedures": ["W37.1", "Z94.2"], "diagnoses": ["M16.1"], "sex": "f", "age": 70}
+    bad = [("sex", {"sex": []}), ("sex", {"sex": 5}), ("age", {"age": True}), ("age", {"age": 10**30}),
+           ("age", {"age": "NaN"}), ("procedures", {"procedures": "W37.1"}), ("diagnoses", {"diagnoses": {}}),
+           ("procedures", {"procedures": [None]}), ("diagnoses", {"diagnoses": [["M16.1"]]}),
+           ("guidance", {"guidance": ["IPG75"]}), ("guidance", {"guidance": "IPG" + "9" * 500})]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("".join(json.dumps(good | change) + "\n" for _, change in bad)))
+    code, out, _ = run(capsys, "--batch", "--json")
+    results = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and len(results) == len(bad)
+    for (field, _), result in zip(bad, results, strict=True):
+        [error] = result["errors"]
+        assert error["id"] == "bad-request" and error["message"].startswith(f"{field}:")
+        assert len(error["message"]) < 200

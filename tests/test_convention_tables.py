@@ -42,7 +42,7 @@ def test_lookups() -> None:
     assert t.sex_limit("opcs4", "M65.3").sex == "male" and t.sex_limit("opcs4", "R24.9").sex == "female"
     assert t.age_limit("icd10", "Z38.0").severity == "error"
     assert (t.procedure_laterality("W37.1"), t.procedure_laterality("J18.3")) == ("paired", "unpaired")
-    assert t.procedure_laterality("W24.1") == "paired" and t.procedure_laterality("W24.2") == "either"
+    assert t.procedure_laterality("W24.1") == "paired" and t.procedure_laterality("W24.2") == "site"
     assert t.site_side("Z50.1") == "paired" and t.site_side("Z94.2") is None
 
 
@@ -63,4 +63,38 @@ def test_a_broken_table_names_its_file_and_line(tmp_path: Path) -> None:
         read_tables(tmp_path)
     broken.write_text("# header\nclassification\tcodes\tsex\tsource\tnote\nicd10\tN40\tboth\tx\ty\n", encoding="utf-8")
     with pytest.raises(ConventionTableError, match=r"sex-limits.tsv:3"):
+        read_tables(tmp_path)
+
+
+def test_the_second_reviews_rows() -> None:
+    t = tables()
+    assert t.sex_limit("icd10", "N99.3").sex == "female" and t.sex_limit("icd10", "N99.4") is None   # WHO-V2
+    assert t.procedure_laterality("M02.3") == "either" and t.procedure_laterality("M02.5") == "paired"
+    assert t.procedure_laterality("L33.1") == "either" and t.procedure_laterality("L29.1") == "paired"
+    assert t.procedure_laterality("O29.1") == "paired" and t.procedure_laterality("B08.1") == "unpaired"
+    assert t.site_side("Z84.2") == "unpaired" and t.site_side("Z84.3") == "paired"
+    assert t.site_side("Z24.6") == "paired" and t.site_side("Z24.3") == "either"
+    assert t.never_primary("B96.2") and t.never_primary("Z37.0") and t.never_primary("Z38.0") is None
+    assert t.body_systems("opcs4", "G45.9") == ("digestive",) and t.body_systems("icd10", "G45.9") == ("nervous",)
+    assert t.body_systems("icd10", "I10") == () and "eye" in t.body_systems("icd10", "K51.9")
+
+
+def test_a_title_that_states_its_side_must_agree_with_its_row(tmp_path: Path) -> None:
+    script = _script()
+    for path in CONVENTIONS_DIR.glob("*.tsv"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    table = tmp_path / "opcs4-laterality.tsv"
+    table.write_text(table.read_text(encoding="utf-8").replace(
+        "M02.3\teither", "M02.4\teither"), encoding="utf-8")   # bilateral nephrectomy falls back to paired
+    problems = script._side_words(read_tables(tmp_path), script.codes_of("opcs4"))
+    assert any("M02.3" in p and "both sides" in p for p in problems)
+    assert script._side_words(tables(), script.codes_of("opcs4")) == []
+
+
+def test_a_broken_systems_row_names_its_file_and_line(tmp_path: Path) -> None:
+    for path in CONVENTIONS_DIR.glob("*.tsv"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    broken = tmp_path / "body-systems.tsv"
+    broken.write_text(broken.read_text(encoding="utf-8") + "icd10\tZ99\tkidneys\tnot a system\n", encoding="utf-8")
+    with pytest.raises(ConventionTableError, match=r"body-systems.tsv:\d+: classification icd10\|opcs4 and systems"):
         read_tables(tmp_path)

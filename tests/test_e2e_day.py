@@ -84,7 +84,7 @@ def test_worklist_ipg655_hand_code_kept_through_the_wizard_then_next(terminal: T
     terminal.wait_for("question 2 of")
     terminal.keys("Escape")
     terminal.wait_for("question 1 of")
-    terminal.keys("3")                                    # ultrasound (Y53.2)
+    terminal.keys("2")                                    # ultrasound (Y53.2): 2 in every pack
     terminal.wait_for("question 2 of")
     terminal.keys("Enter")
     terminal.wait_for("question 3 of")
@@ -140,8 +140,9 @@ def test_two_guidances_in_one_episode_option_keys_past_nine_and_osc52_copy(termi
     terminal.wait_for("Press c to code")
     terminal.keys("c")
     screen = terminal.wait_for("question 1 of")
-    assert "b Image control used, method not stated (Y53.9)" in screen   # the 12th option, in view
-    terminal.keys("b")
+    assert "9 Image control used, method not stated (Y53.9)" in screen
+    assert "c Other method (Y68), not stated which (Y68.9)" in screen   # the 13th option, in view
+    terminal.keys("c")
     terminal.wait_for("question 2 of")
     terminal.keys("1")
     terminal.wait_for("question 3 of")
@@ -164,7 +165,7 @@ def test_two_guidances_in_one_episode_option_keys_past_nine_and_osc52_copy(termi
     assert "IPG655, IPG75" in screen
     terminal.keys("C-y")
     terminal.wait_for("Copied")
-    expected = "K57.8 Y02.1 Y53.9 Z33.2 Z33.6 Z94.2 L80.4 L89.1 Y53.4 I50.0"
+    expected = "K57.8 Y02.1 Y68.9 Z33.2 Z33.6 Z94.2 L80.4 L89.1 Y53.4 I50.0"
     raw = Path(output).read_bytes()
     copied = [base64.b64decode(part.split(b"\x07")[0]).decode() for part in raw.split(b"\x1b]52;c;")[1:]]
     assert copied == [expected], copied

@@ -23,7 +23,7 @@ def test_code_ipg655_in_a_real_terminal_and_find_it_in_the_log(terminal: Termina
     terminal.wait_for("Press c to code")
     terminal.keys("c")
     terminal.wait_for("question 1 of")
-    terminal.keys("5")
+    terminal.keys("4")
     terminal.wait_for("question 2 of")
     terminal.keys("1")
     terminal.wait_for("question 3 of")
@@ -55,7 +55,7 @@ def test_killed_terminal_keeps_the_draft_and_resumes_at_the_same_question(termin
     terminal.wait_for("Press c to code")
     terminal.keys("c")
     terminal.wait_for("question 1 of")
-    terminal.keys("5")
+    terminal.keys("4")
     terminal.wait_for("question 2 of")
     time.sleep(0.5)                      # the draft is written by a worker after the answer
     terminal.tmux("kill-session", "-t", terminal.session)

@@ -14,7 +14,7 @@ def _code_and_save(terminal: Terminal, patient: str, number: int) -> None:
     terminal.keys("Enter")
     terminal.wait_for("Press c to code")
     terminal.keys("c")
-    for question, answer in ((1, "5"), (2, "1"), (3, "1")):
+    for question, answer in ((1, "4"), (2, "1"), (3, "1")):
         terminal.wait_for(f"question {question} of")
         terminal.keys(answer)
     terminal.wait_for("NHS number")

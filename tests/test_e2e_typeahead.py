@@ -13,7 +13,7 @@ from tests.tmux_terminal import NEEDS_TMUX, Terminal
 pytestmark = NEEDS_TMUX
 
 #: tmux key names and text, in the order typed; all in one send-keys.
-KEYS = ["655", "Enter", "c", "5", "1", "1", "PAT28", "Tab", "EP28", "Tab", "01/03/2024"]
+KEYS = ["655", "Enter", "c", "4", "1", "1", "PAT28", "Tab", "EP28", "Tab", "01/03/2024"]
 
 
 def wait_for_all(terminal: Terminal, texts: list[str], timeout: float = 30.0) -> str:

@@ -124,3 +124,71 @@ def test_every_rule_has_an_id_and_a_named_source() -> None:
     sources = {key for key, _ in EPISODE_SOURCES} | {"NCCS"}
     for _, text in EPISODE_CONVENTIONS[:-1]:
         assert "[" in text and all(part.strip() in sources for part in text[text.index("[") + 1:-1].split(","))
+
+
+def test_laterality_straight_after_an_operation_that_names_no_site(catalog) -> None:
+    # Injection into a joint, excision of a skin lesion, a tendon repair: the site code says which
+    # joint or skin, and the side follows it (NCCS: procedure, method, site, laterality).
+    assert ("laterality-without-site", "warning") in findings(catalog, "W90.3 Z94.2", "M17.1")
+    assert ("laterality-without-site", "warning") in findings(catalog, "S06.9 Z94.2", "C44.7")
+    assert findings(catalog, "W90.3 Z84.6 Z94.2", "M17.1") == set()
+    assert findings(catalog, "W90.3 Y53.2 Z84.3 Z94.2", "M16.3", "male", 57) == set()
+    assert findings(catalog, "T72.3 Z56.3 Z94.2", "M65.3") == set()
+    # A title that names its site takes the side straight after it (hemiarthroplasty, palmar fascia).
+    assert findings(catalog, "W46.1 Z94.3", "S72.0 W19.0") == set()
+    assert findings(catalog, "T52.1 Z94.3", "M72.0", "male", 67) == set()
+
+
+@pytest.mark.parametrize(("procedures", "diagnoses", "expected"), [
+    # A title that states both sides needs no laterality code.
+    ("M02.3", "N18.5", set()),
+    ("T19.1", "K40.2", set()),
+    ("C31.2", "H50.0", set()),
+    # The review's corrections: a shoulder decompression has a side, a total thyroidectomy has none.
+    ("O29.1 Y76.7", "M75.4", {("laterality-missing", "error")}),
+    ("B08.1 Z94.2", "E05.0", {("laterality-unpaired", "warning")}),
+    ("T87.3", "C50.9", {("laterality-missing", "error")}),
+    ("W90.3 Z84.2 Z94.2", "M25.5", {("laterality-unpaired", "warning")}),   # pubic symphysis: midline
+])
+def test_laterality_rows_of_the_second_review(catalog, procedures, diagnoses, expected) -> None:
+    found = {f for f in findings(catalog, procedures, diagnoses) if f[0].startswith("laterality")}
+    assert found == expected
+
+
+def test_codes_who_keeps_for_after_another_are_never_primary(catalog) -> None:
+    assert ("secondary-code-primary", "error") in findings(catalog, "", "B96.2 N10", "female", 22)
+    assert ("secondary-code-primary", "error") in findings(catalog, "R24.9", "Z37.0 O80.0", "female", 29)
+    assert findings(catalog, "", "N10 B96.2", "female", 22) == set()
+    assert findings(catalog, "R24.9", "O80.0 Z37.0", "female", 29) == set()
+    # A draft is asked too: the order is wrong whatever else is missing.
+    assert ("secondary-code-primary", "error") in findings(catalog, "", "U82.0 J18.9", finished=False)
+
+
+@pytest.mark.parametrize(("procedures", "diagnoses", "sex", "age"), [
+    ("A02.1 Z01.3", "C71.2 G40.9", "male", 50),     # a temporal lobe tumour (4,043 a year) with its operation
+    ("", "C71.2 R56.8", "male", 50),
+    ("N13.3 Z94.2 N13.2 Z94.1", "N44", "male", 15),   # reduction of torsion of testis (518 a year)
+    ("J18.3 Y75.2", "K80.2 J44.9 E66.9", "female", 63),   # COPD beside a cholecystectomy: not OPCS-4 J44.9
+    ("", "K51.9 M45 H20.1", "female", 58),          # iritis with ulcerative colitis and ankylosing spondylitis
+    ("", "G45.9 I10 E78.5", "male", 60),            # a transient ischaemic attack admission
+    ("", "R29.6 H25.9 I10", "female", 86),          # falls with cataract
+])
+def test_codes_in_regular_use_that_fit_their_episode_are_not_questioned(catalog, procedures, diagnoses, sex,
+                                                                        age) -> None:
+    assert ("likely-other-classification", "warning") not in findings(catalog, procedures, diagnoses, sex, age)
+
+
+@pytest.mark.parametrize(("procedures", "diagnoses", "sex", "age", "code"), [
+    ("", "K21.9 G45.9", "male", 63, "G45.9"),            # the endoscopy typed as a diagnosis
+    ("", "I44.2 K60.1", "male", 78, "K60.1"),            # the pacemaker typed as a diagnosis
+    ("C75.1 C71.2 Z94.2 H25.1", "I10", "female", 81, "H25.1"),   # the cataract typed as a procedure
+    ("C75.1 Z94.2", "H25.1 C71.2", "female", 81, "C71.2"),       # the phaco typed as a diagnosis
+    ("J18.9", "I10 E11.9", "female", 82, "J18.9"),       # the pneumonia typed as a procedure
+])
+def test_a_code_that_fits_its_episode_only_as_the_other_classifications_is_questioned(
+        catalog, procedures, diagnoses, sex, age, code) -> None:
+    edits = run_edits(procedures.split(), diagnoses.split(), catalog, patient=Patient(sex, age), finished=True)
+    [edit] = [e for e in edits if e.id == "likely-other-classification"]
+    assert edit.severity == "warning" and code in edit.message
+    other = "OPCS-4" if edit.classification == "icd10" else "ICD-10"
+    assert f"{other} {code}" in edit.message

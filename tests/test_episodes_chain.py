@@ -130,3 +130,18 @@ def test_bulk_load_builds_a_valid_chain(tmp_path: Path) -> None:
         assert log.list(patient="P7")[0].latest.coding.answers == {"q": "yes"}
         report = log.verify()
         assert report.ok and report.versions_checked == 2502
+
+
+@pytest.mark.parametrize("sql, episode, problem", [
+    ("UPDATE code_index SET code = 'L80.3' WHERE episode_id = 3 AND code = 'L80.4'", 3, "code search index"),
+    ("UPDATE code_index SET episode_id = 1 WHERE episode_id = 3 AND code = 'Y53.9'", 3, "code search index"),
+    ("UPDATE code_date SET start_date = '2020-02-02' WHERE episode_id = 1 AND code = 'L80.4'", 1, "code-by-date"),
+    ("INSERT INTO code_index VALUES ('K57.8', 2, 2)", 2, "lists codes it does not have"),
+])
+def test_a_changed_derived_index_row_is_named(path: Path, sql: str, episode: int, problem: str) -> None:
+    """The indexes are compared by row count and checksum (two scans); a difference is then
+    traced to its episodes."""
+    tamper(path, sql)
+    report = verify(path)
+    assert not report.ok and episode in report.broken_episode_ids
+    assert any(problem in b.problem for b in report.broken), report.broken

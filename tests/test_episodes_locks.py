@@ -29,10 +29,10 @@ def _details(n: int) -> EpisodeDetails:
 CODING = Coding([CodedEntry("L80.4", "opcs4", "4.10")], [CodedEntry("I70.2", "icd10", "2019")])
 
 
-def _cli(path: Path, *args: str) -> subprocess.CompletedProcess:
+def _cli(path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), WORKBENCH_LOG=str(path))
     return subprocess.run([sys.executable, "-m", "workbench", "log", *args], capture_output=True,
-                          text=True, env=env, cwd=REPO_ROOT, timeout=120)
+                          text=True, env=env, cwd=REPO_ROOT, timeout=120, input=stdin)
 
 
 def test_the_reproduction_keeps_both_episodes(tmp_path: Path) -> None:
@@ -107,3 +107,54 @@ def test_a_folder_open_to_others_is_warned_about(tmp_path: Path) -> None:
     os.chmod(folder, 0o700)
     with EpisodeLog(folder / "episodes.db") as log:
         assert log.warnings == []
+
+
+# ------------------------------------------------------------------ one file, one name (issue 25)
+
+
+def test_a_second_hard_link_is_refused_and_loses_nothing(tmp_path: Path) -> None:
+    """The reproduction: a save through a hard link while another process has the log open was
+    acknowledged and then lost (SQLite names the WAL after the path it was opened by)."""
+    path = tmp_path / "episodes.db"
+    app = EpisodeLog(path)
+    app.save(_details(1), CODING, coder="a")
+    link = tmp_path / "hard.db"
+    os.link(path, link)
+    through_link = _cli(link, "add", "--details", "-", "--procedures", "K57.8", "--diagnoses", "I50.9",
+                        stdin="patient=P2\nepisode=E2\ndate=2024-03-01\nsex=f\nage=70\n")
+    assert through_link.returncode == 2, through_link.stdout
+    assert "hard link" in through_link.stderr and "saved" not in through_link.stdout
+    assert len([line for line in through_link.stderr.splitlines() if "hard link" in line]) == 1
+    # The log's own name refuses too while the extra name exists: both would be unsafe.
+    with pytest.raises(storage.LogError, match="hard link"):
+        app.save(_details(2), CODING, coder="a")
+    link.unlink()
+    app.save(_details(3), CODING, coder="a")
+    app.close()
+    listed = _cli(path, "list", "--json")
+    assert sorted(item["patient"] for item in json.loads(listed.stdout)) == ["P1", "P3"]
+
+
+def test_a_log_replaced_under_an_open_connection_takes_no_writes(tmp_path: Path) -> None:
+    path = tmp_path / "episodes.db"
+    log = EpisodeLog(path)
+    log.save(_details(1), CODING, coder="a")
+    other = tmp_path / "other.db"
+    EpisodeLog(other).close()
+    os.replace(other, path)               # someone moved another file over the log's name
+    with pytest.raises(storage.LogError, match="no longer the file"):
+        log.save(_details(2), CODING, coder="a")
+    log.close()
+
+
+def test_a_symlink_shares_the_lock_and_the_journal_of_the_real_name(tmp_path: Path) -> None:
+    path = tmp_path / "episodes.db"
+    link = tmp_path / "alias.db"
+    link.symlink_to(path)
+    with EpisodeLog(path) as real, EpisodeLog(link) as alias:
+        real.save(_details(1), CODING, coder="a")
+        alias.save(_details(2), CODING, coder="b")
+        assert alias._turn.path == real._turn.path
+        assert real.checkpoint_file == alias.checkpoint_file
+    assert not Path(f"{link}-wal").exists() and not Path(f"{link}-lock").exists()
+    assert _cli(path, "verify").returncode == 0

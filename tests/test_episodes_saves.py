@@ -96,3 +96,90 @@ def test_cli_same_save_id_twice_stores_one_episode(capsys, tmp_path: Path, refer
     assert ids[0] == ids[1]
     with EpisodeLog(path) as log:
         assert log.count() == 1
+
+
+# ------------------------------------------------------------------ near-duplicates (issue 25)
+
+
+@pytest.mark.parametrize("patient, episode", [
+    ("P-SECRET", "e1"), ("P-SECRET", "E 1"), ("P-SECRET", "E\u200b1"), ("P-SECRET", "Ｅ１"),
+    ("p-secret", "E1"), (" P - SECRET", "E1"), ("P-SEC\u200dRET", "\ufeffE1"), ("P-SECRET", "E\u00a01"),
+])
+def test_a_near_duplicate_is_refused_like_an_exact_one(log: EpisodeLog, patient: str, episode: str) -> None:
+    """The reproduction: d1, 'D 1', D1 with a zero-width space, full-width D１ and e1/E1 were all
+    saved as different episodes."""
+    first = log.save(DETAILS, CODING, coder="a")
+    with pytest.raises(DuplicateEpisode) as caught:
+        log.save(replace(DETAILS, patient=patient, episode=episode), CODING, coder="b")
+    assert caught.value.existing_id == first.id and caught.value.near
+    assert "nearly the same" in str(caught.value) and "P-SECRET" not in str(caught.value)
+    second = log.save(replace(DETAILS, patient=patient, episode=episode), CODING, coder="b",
+                      duplicate_reason="a different spell, typed alike")
+    assert second.latest.reason == f"saved alongside episode {first.id}: a different spell, typed alike"
+    assert second.details.episode == episode.strip() or second.details.patient == patient.strip()  # as typed
+    assert log.verify().ok
+
+
+def test_different_identifiers_are_not_near_duplicates(log: EpisodeLog) -> None:
+    log.save(DETAILS, CODING, coder="a")
+    for patient, episode in (("P-SECRET", "E2"), ("P-SECRET2", "E1"), ("P-SECRE", "TE1"), ("P-SECRET", "E-1")):
+        log.save(replace(DETAILS, patient=patient, episode=episode), CODING, coder="a")
+    assert log.count() == 5
+
+
+def test_a_log_from_before_schema_6_finds_near_duplicates_of_its_old_episodes(tmp_path: Path) -> None:
+    """The migration fills the near-duplicate keys of the episodes already saved."""
+    import sqlite3
+
+    from workbench.core.episodes import storage
+
+    path = tmp_path / "episodes.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for version, script in storage.migrations():
+        if version <= 4:
+            for statement in storage.split_statements(script.read_text()):
+                conn.execute(statement)
+    conn.execute("PRAGMA user_version = 4")
+    conn.execute(f"PRAGMA application_id = {storage.APPLICATION_ID}")
+    conn.execute("INSERT INTO episode (id, patient, episode_ref, start_date) VALUES (1, 'P-SECRET', 'E1', '2024-01-01')")
+    conn.execute("INSERT INTO version (id, episode_id, version, status, coder, saved_at, prev_hash, hash) "
+                 "VALUES (1, 1, 1, 'final', 'a', '2024-01-02T00:00:00.000000+00:00', ?, ?)", ("0" * 64, "1" * 64))
+    conn.close()
+    with EpisodeLog(path) as opened, pytest.raises(DuplicateEpisode) as caught:
+        opened.save(replace(DETAILS, episode="e 1"), CODING, coder="a")
+    assert caught.value.existing_id == 1
+
+
+def test_the_cli_refuses_a_near_duplicate_and_saves_it_with_a_reason(capsys, tmp_path: Path, reference_db) -> None:
+    log_path = tmp_path / "episodes.db"
+    base = ["add", "--procedures", "K57.8", "--diagnoses", "I50.9", "--date", "2024-05-06", "--patient", "P-77"]
+    assert run(capsys, log_path, *base, "--episode", "SPELL-1")[0] == 0
+    code, _, err = run(capsys, log_path, *base, "--episode", "spell-1")
+    assert code == 2 and "episode 1 has nearly the same" in err and "--duplicate-reason" in err
+    code, out, _ = run(capsys, log_path, *base, "--episode", "spell-1", "--duplicate-reason", "FCE 2")
+    assert code == 0 and "saved episode 2" in out
+
+
+def test_a_migration_that_landed_after_a_later_one_is_applied_late(tmp_path: Path) -> None:
+    """Migration numbers are handed out to work done in parallel: a log already at a later
+    version gets a lower-numbered migration that arrived afterwards (here: 006, taken away)."""
+    import sqlite3
+
+    path = tmp_path / "episodes.db"
+    with EpisodeLog(path) as opened:
+        opened.save(DETAILS, CODING, coder="a")
+        opened.checkpoint_file.unlink()      # (lines written before logs had ids carry none)
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE episode_key")
+    conn.execute("DROP TABLE log_meta")
+    conn.execute("ALTER TABLE version DROP COLUMN mac")
+    conn.execute("ALTER TABLE version DROP COLUMN clock_at")
+    conn.commit()
+    conn.close()
+    from workbench.core.episodes import storage
+
+    storage._checked_for_skips.clear()
+    with EpisodeLog(path) as opened, pytest.raises(DuplicateEpisode):
+        opened.save(replace(DETAILS, episode="e 1"), CODING, coder="a")   # 006's keys are back
+    with EpisodeLog(path) as opened:
+        assert opened.verify().ok and opened.trust.log_id

@@ -49,33 +49,33 @@ def test_verify_prints_count_and_head_hash(capsys, log_path: Path) -> None:
     assert code == 0 and f"head {head}" in out
 
 
-def test_deleting_the_newest_version_after_a_checkpoint_is_caught(capsys, log_path: Path) -> None:
-    assert run(capsys, log_path, "checkpoint")[0] == 0
+def _delete_version(path: Path, version_id: int) -> None:
+    _sql(path, f"DELETE FROM version_code WHERE version_id = {version_id}",
+         f"DELETE FROM code_index WHERE version_id = {version_id}",
+         f"DELETE FROM code_date WHERE version_id = {version_id}",
+         f"DELETE FROM version WHERE id = {version_id}")
+
+
+def test_deleting_the_newest_version_is_caught_by_the_save_checkpoints(capsys, log_path: Path) -> None:
     # The newest version (the amend of episode 2) with its codes: the chain still links.
-    _sql(log_path, "DELETE FROM version_code WHERE version_id = 6",
-         "DELETE FROM code_index WHERE version_id = 6", "DELETE FROM code_date WHERE version_id = 6",
-         "DELETE FROM version WHERE id = 6")
+    _delete_version(log_path, 6)
     with EpisodeLog(log_path) as log:
-        assert log.verify(use_checkpoint_file=False).ok      # invisible without the checkpoint
+        assert log.verify(use_checkpoint_file=False).ok      # invisible without the checkpoints
     code, out, _ = run(capsys, log_path, "verify")
     assert code == 1 and "recorded 6 versions" in out and "version row 6 is missing" in out
 
 
-def test_deleting_the_newest_episode_after_a_checkpoint_is_caught(capsys, log_path: Path) -> None:
-    assert run(capsys, log_path, "checkpoint")[0] == 0
+def test_a_log_that_lost_versions_takes_no_more_saves(capsys, log_path: Path) -> None:
     with EpisodeLog(log_path) as log:
         _save(log, 6)
-    _sql(log_path, "DELETE FROM version_code WHERE version_id = 7",
-         "DELETE FROM code_index WHERE version_id = 7", "DELETE FROM code_date WHERE version_id = 7",
-         "DELETE FROM version WHERE id = 7",
-         "DELETE FROM episode WHERE id = 6")
-    assert run(capsys, log_path, "verify")[0] == 0     # after the last checkpoint: the window
-    assert run(capsys, log_path, "checkpoint")[0] == 0
-    _sql(log_path, "DELETE FROM version_code WHERE version_id = 6",
-         "DELETE FROM code_index WHERE version_id = 6", "DELETE FROM code_date WHERE version_id = 6",
-         "DELETE FROM version WHERE id = 6")
+    _delete_version(log_path, 7)
+    _sql(log_path, "DELETE FROM episode_key WHERE episode_id = 6", "DELETE FROM episode WHERE id = 6")
+    with EpisodeLog(log_path) as log, pytest.raises(LogError, match="versions were lost.*Nothing was saved"):
+        _save(log, 8)                                       # new rows would hide the loss
     code, out, _ = run(capsys, log_path, "verify")
-    assert code == 1 and "is missing" in out
+    assert code == 1 and "version row 7 is missing" in out
+    code, _, err = run(capsys, log_path, "checkpoint")
+    assert code == 1 and "versions were lost" in err        # nor a checkpoint that forgets them
 
 
 def test_a_truncated_log_is_refused_and_never_reinitialised(capsys, log_path: Path) -> None:
@@ -134,9 +134,8 @@ def test_expect_checks_a_checkpoint_kept_elsewhere(capsys, log_path: Path) -> No
     expect = f"{printed['versions']}:{printed['head_hash']}"
     Path(printed["file"]).unlink()                        # the coders' copy is gone
     assert run(capsys, log_path, "verify", "--expect", expect)[0] == 0
-    _sql(log_path, "DELETE FROM version_code WHERE version_id = 6",
-         "DELETE FROM code_index WHERE version_id = 6", "DELETE FROM code_date WHERE version_id = 6",
-         "DELETE FROM version WHERE id = 6")
+    Path(printed["file"]).unlink()                        # (with the verified mark that wrote)
+    _delete_version(log_path, 6)
     assert run(capsys, log_path, "verify")[0] == 0
     code, out, _ = run(capsys, log_path, "verify", "--expect", expect)
     assert code == 1 and "missing" in out

@@ -44,7 +44,7 @@ def to_question_3_of_ipg655(term: Terminal) -> int:
     term.wait_for("Press c to code")
     term.keys("c")
     term.wait_for("question 1 of")
-    term.keys("5")                                    # fluoroscopy
+    term.keys("4")                                    # fluoroscopy
     term.wait_for("question 2 of")
     term.keys("1")                                    # right-atrial lead: yes
     term.wait_for("question 3 of")

@@ -275,3 +275,90 @@ def test_a_worklist_fifo_is_refused_without_hanging(tmp_path) -> None:
         return "read"
 
     assert "named pipe" in finishes(attempt)
+
+
+# ------------------------------------------------------------------ ~user, FIFOs, devices, huge (issue 25)
+
+
+@pytest.mark.parametrize("home", ["~nosuchuser", "~nosuchuser/wb", "/etc/hostname", "/dev/null", "fifo"])
+@pytest.mark.parametrize("argv", [["log", "list"], ["search", "x"], ["worklist", "list"], ["log", "verify"], []])
+def test_an_unusable_home_is_one_line_in_every_command_and_the_app(tmp_path, home, argv) -> None:
+    """The reproduction: WORKBENCH_HOME='~nosuchuser' gave a raw traceback (the crash handler failed too)."""
+    if home == "fifo":
+        home = str(tmp_path / "fifo")
+        os.mkfifo(home)
+    result = run_process(*argv, env={"WORKBENCH_HOME": home, "WORKBENCH_HEADLESS": "1",
+                                     "WORKBENCH_EXIT_ON_READY": "1"}, timeout=60)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "WORKBENCH_HOME" in result.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["--log", "~nosuchuser/e.db", "log", "list"],
+    ["log", "verify", "--checkpoints", "~nosuchuser/c.jsonl"],
+    ["log", "checkpoint", "--checkpoints", "~nosuchuser/c.jsonl"],
+    ["log", "export", "-o", "~nosuchuser/out.csv"],
+    ["log", "verify", "--key-file", "~nosuchuser/k"],
+    ["log", "key", "--new", "~nosuchuser/k"],
+    ["log", "add", "--details", "~nosuchuser/d.txt", "--procedures", "K57.8"],
+    ["worklist", "import", "~nosuchuser/x.csv"],
+    ["import", "opcs4", "~nosuchuser/x.tsv"],
+    ["rules", "check", "~nosuchuser/p.yaml"],
+])
+def test_a_tilde_user_in_any_path_option_is_one_line(capsys, monkeypatch, reference_db, argv) -> None:
+    from workbench.core.episodes import EpisodeLog
+    from workbench.core.paths import log_path
+
+    EpisodeLog(log_path()).close()
+    code, _, err = run(capsys, monkeypatch, *argv)
+    assert code in (1, 2) and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("key, value", [("path", "~nosuchuser/e.db"), ("checkpoints", "~nosuchuser/c.jsonl"),
+                                        ("key_file", "~nosuchuser/k")])
+def test_a_tilde_user_in_the_config_is_one_line(capsys, monkeypatch, isolated_home, key, value) -> None:
+    (isolated_home / "config.toml").write_text(f'[log]\n{key} = "{value}"\n')
+    (isolated_home / "config.toml").chmod(0o600)
+    for argv in (["log", "list"], ["log", "verify"]):
+        code, _, err = run(capsys, monkeypatch, *argv)
+        if key == "key_file" and argv == ["log", "list"]:
+            assert code == 0       # the key is read when a command needs it (saves, verify)
+            continue
+        assert code in (1, 2) and len(err.strip().splitlines()) == 1 and "nosuchuser" in err, (argv, err)
+
+
+def test_a_worklist_field_over_128_kb_is_one_line(tmp_path, capsys, monkeypatch) -> None:
+    extract = tmp_path / "extract.csv"
+    extract.write_text("patient,episode,start\nP1,E1,01/02/2025\nP2," + "x" * 140_000 + ",01/02/2025\n")
+    code, _, err = run(capsys, monkeypatch, "worklist", "import", str(extract))
+    assert code == 2 and "line 3" in err and "too long" in err and "xxxx" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+async def test_the_app_export_box_takes_a_tilde_user_or_markup_without_stopping(make_app, tmp_path) -> None:
+    import datetime as dt
+
+    from tests.tui_flows import screen_name, wait_for, wait_for_screen, wait_ready
+    from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, EpisodeLog
+    from workbench.core.paths import log_path
+
+    with EpisodeLog(log_path()) as log:
+        log.save(EpisodeDetails("P", "E", dt.date(2025, 1, 2)), Coding([CodedEntry("K57.8", "opcs4", "4")], []),
+                 coder="c")
+    app = make_app()
+    async with app.run_test() as pilot:
+        await wait_ready(pilot)
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: screen_name(app) == "LogScreen" and app.screen.shown, what="the log")
+        for name in ("~nosuchuser/out.csv", f"{tmp_path}/[/]x.csv", str(tmp_path / "fifo")):
+            if name.endswith("fifo"):
+                os.mkfifo(name)
+            await pilot.press("e")
+            await wait_for_screen(pilot, "TextModal")
+            app.screen.query_one("#modal-input").value = name
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: any(n.title == "Not exported" for n in app._notifications)
+                           or any("Exported" in n.message for n in app._notifications), what="the export")
+            app._notifications.clear()
+        assert screen_name(app) == "LogScreen"

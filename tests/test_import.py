@@ -219,3 +219,56 @@ def test_a_stale_reference_database_rebuilds_quietly(reference_db, tmp_path: Pat
     refdb.take_notices()
     refdb.open_reference_db(path).close()
     assert refdb.take_notices() == []
+
+
+# ------------------------------------------------------------------ the import store kept safe (issue 25)
+
+
+def _rebuild_after(conn: sqlite3.Connection) -> Path:
+    path = refdb_path(conn)
+    conn.close()
+    path.unlink()                                  # any rebuild: a fixture update, a deletion, damage
+    return path
+
+
+@pytest.mark.parametrize("damage", ["truncated", "junk", "export"])
+def test_a_damaged_import_store_is_reported_by_the_rebuild(reference_db, tmp_path: Path, capsys,
+                                                          monkeypatch, damage: str) -> None:
+    """The reproduction: the store overwritten (by a forced export, or damaged) made the next rebuild
+    drop the imported release silently; the reason was kept where nothing read it."""
+    from workbench.cli import main
+
+    import_opcs4(reference_db, write(tmp_path, "one.tsv", ["A01.1\tHemispherectomy", "A01.2\tLobectomy"]),
+                 replace=True)
+    store = store_path(refdb_path(reference_db))
+    if damage == "export":
+        from workbench.core.episodes import EpisodeLog
+
+        EpisodeLog(tmp_path / "episodes.db").close()
+        code = main(["--log", str(tmp_path / "episodes.db"), "log", "export", "-o", str(store), "--force"])
+        assert code == 2 and "never writes there" in capsys.readouterr().err
+        assert active_imports(store)                # refused: the store is untouched
+        return
+    store.write_bytes(b"" if damage == "truncated" else b"not a database at all\n" * 50)
+    path = _rebuild_after(reference_db)
+    refdb.take_notices()
+    monkeypatch.setattr("sys.argv", ["workbench"])
+    code = main(["search", "hemispherectomy", "--json"])       # any command that opens the reference data
+    err = capsys.readouterr().err
+    assert code == 0 and "imported releases" in err and "could not be re-applied" in err
+    assert str(store) in err and len([line for line in err.splitlines() if line]) == 1
+    assert refdb.build_problems(refdb.open_reference_db(path))
+
+
+def test_the_import_store_is_private_whatever_the_umask(reference_db, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    store = store_path(refdb_path(reference_db))
+    store.unlink(missing_ok=True)
+    old = os.umask(0)
+    try:
+        import_opcs4(reference_db, write(tmp_path, "one.tsv", ["A01.1\tHemispherectomy"]), replace=True)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600

@@ -288,8 +288,9 @@ def ipg296() -> Expected:
 
 def ipg388() -> Expected:
     # L31.4 + one supplementary stent code (type x number, or an O20 stent graft) + Y53.-
-    counted = {"metallic": ("L76.1", "L76.3", "L76.5"), "plastic": ("L76.2", "L76.4", "L76.6"),
-               "drug_eluting": ("L89.5", "L89.1", "L89.3"), "coated": ("L89.6", "L89.2", "L89.4")}
+    # a known type whose number is not documented takes the category's unspecified code (issue 24)
+    counted = {"metallic": ("L76.1", "L76.3", "L76.5", "L76.9"), "plastic": ("L76.2", "L76.4", "L76.6", "L76.9"),
+               "drug_eluting": ("L89.5", "L89.1", "L89.3", "L89.9"), "coated": ("L89.6", "L89.2", "L89.4", "L89.9")}
     single_code = {"metallic_embolic": "L76.7", "other": "L76.8", "other_eluting_coated": "L89.8",
                    "not_stated": "L76.9"}
     grafts = {"one_branched": "O20.1", "one_fenestrated": "O20.2", "one": "O20.3", "two": "O20.4",
@@ -297,7 +298,7 @@ def ipg388() -> Expected:
     out: Expected = {}
     for m, y in Y53.items():
         for t, codes in counted.items():
-            for n, c in zip(("one", "two", "three_or_more"), codes, strict=True):
+            for n, c in zip(("one", "two", "three_or_more", "not_stated"), codes, strict=True):
                 out[key(type=t, number=n, image_control=m)] = (("L31.4", c, y), ())
         for t, c in single_code.items():
             out[key(type=t, image_control=m)] = (("L31.4", c, y), ())

@@ -191,14 +191,15 @@ def ipg382() -> Expected:
 
 
 def ipg429() -> Expected:
-    counted = {"metallic": ("L76.1", "L76.3", "L76.5"), "plastic": ("L76.2", "L76.4", "L76.6"),
-               "drug_eluting": ("L89.5", "L89.1", "L89.3"), "coated": ("L89.6", "L89.2", "L89.4")}
+    # a known type whose number is not documented takes the category's unspecified code (issue 24)
+    counted = {"metallic": ("L76.1", "L76.3", "L76.5", "L76.9"), "plastic": ("L76.2", "L76.4", "L76.6", "L76.9"),
+               "drug_eluting": ("L89.5", "L89.1", "L89.3", "L89.9"), "coated": ("L89.6", "L89.2", "L89.4", "L89.9")}
     single_code = {"metallic_embolic": "L76.7", "other": "L76.8", "other_eluting_coated": "L89.8",
                    "not_stated": "L76.9"}
     out: Expected = {}
     for (a, lc), (m, y) in itertools.product({"carotid": "L31.4", "cerebral": "L35.3"}.items(), Y53.items()):
         for t, codes in counted.items():
-            for n, c in zip(("one", "two", "three_or_more"), codes, strict=True):
+            for n, c in zip(("one", "two", "three_or_more", "not_stated"), codes, strict=True):
                 out[key(artery=a, type=t, number=n, image_control=m)] = ((lc, c, y), ("I67.2",))
         for t, c in single_code.items():
             out[key(artery=a, type=t, image_control=m)] = ((lc, c, y), ("I67.2",))
@@ -258,13 +259,14 @@ def test_every_path_passes_the_edits(guidance: str, request: pytest.FixtureReque
 
 
 # Reviewed path by path against the record by a second engineer (2026-11-29). These stay drafts:
-# partial or copied sources (PARTIAL), and the two changed after the review
-# (THREE_CHARACTER_DIAGNOSIS).
-DRAFT = PARTIAL | set(THREE_CHARACTER_DIAGNOSIS)
+# partial or copied sources (PARTIAL), the two changed after the review (THREE_CHARACTER_DIAGNOSIS),
+# and IPG429, whose "number not documented" answer (issue 24) waits for a review of the change.
+CHANGED_SINCE_REVIEW = {"IPG429"}
+DRAFT = PARTIAL | set(THREE_CHARACTER_DIAGNOSIS) | CHANGED_SINCE_REVIEW
 
 
 def test_review_counts() -> None:
-    assert (len(EXPECTED) - len(DRAFT), len(DRAFT)) == (23, 5)
+    assert (len(EXPECTED) - len(DRAFT), len(DRAFT)) == (22, 6)
 
 
 @pytest.mark.parametrize("guidance", sorted(EXPECTED))

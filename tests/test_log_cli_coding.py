@@ -91,3 +91,22 @@ def test_amend_via_cli_keeps_history(capsys, log_path: Path) -> None:
     versions = json.loads(out)["versions"]
     assert [v["procedures"] for v in versions] == [["L80.2", "Y53.9"], ["L80.4", "L76.1", "Y53.1"]]
     assert versions[1]["reason"] == "stent found in the notes"
+
+
+@pytest.mark.parametrize(("option", "value", "named"), [
+    ("--sex", "unknown", "sex"), ("--sex", "2", "sex"), ("--age", "-3", "age"), ("--age", "131", "age"),
+    ("--age", "7.5", "age"), ("--age", "seventy", "age"),
+    ("--procedures", "W37.1 DROP", "procedure 2"), ("--procedures", "W37.1 😀", "procedure 2"),
+    ("--diagnoses", "M16.1 %s%s", "diagnosis 2"), ("--diagnoses", "{} M16.1", "diagnosis 1"),
+])
+def test_bad_patient_facts_and_junk_codes_are_one_line_naming_the_field(capsys, log_path: Path, option, value,
+                                                                        named) -> None:
+    args = {"--procedures": "W37.1 Z94.2", "--diagnoses": "M16.1", "--sex": "f", "--age": "70"} | {option: value}
+    code, out, err = run(capsys, log_path, "add", *EPISODE, *[part for pair in args.items() for part in pair])
+    assert code == 2 and "Traceback" not in err and "P-77" not in err
+    # (the one warning above it is about --patient typed on the command line, as EPISODE does)
+    [line] = [line for line in err.splitlines() if not line.startswith("workbench: warning: --patient")]
+    assert named in line
+    if log_path.exists():
+        with EpisodeLog(log_path) as log:
+            assert log.get(1) is None

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_log_cli import coding, run
-from workbench.core.episodes import EpisodeDetails, EpisodeLog
+from workbench.core.episodes import EpisodeDetails, EpisodeLog, LogError
 
 
 @pytest.fixture
@@ -43,11 +43,19 @@ def test_export_refuses_the_log_and_its_companions(capsys, log_path: Path, suffi
 def test_export_refuses_a_symlink_or_hard_link_to_the_log(capsys, log_path: Path, tmp_path: Path) -> None:
     link = tmp_path / "innocent.csv"
     link.symlink_to(log_path)
+    code, _, err = run(capsys, log_path, "export", "-o", str(link), "--force")
+    assert code != 0 and "never writes there" in err
     hard = tmp_path / "other.csv"
     os.link(log_path, hard)
-    for target in (link, hard):
-        code, _, err = run(capsys, log_path, "export", "-o", str(target), "--force")
-        assert code != 0 and "never writes there" in err
+    # A second name of the log is refused before anything is read (issue 25: two names, two journals)...
+    code, _, err = run(capsys, log_path, "export", "-o", str(hard), "--force")
+    assert code != 0 and "hard links" in err
+    # ...and the export's own check knows the file by device and inode, whatever its name.
+    from workbench.core.episodes.export_file import check_target, protected_files
+
+    with pytest.raises(LogError, match="never writes there"):
+        check_target(hard, protected_files(log_path), force=True)
+    hard.unlink()
     assert _verifies(capsys, log_path)
 
 

@@ -28,6 +28,7 @@ IMAGE_CODES = {
     "other_y53": ["Y53.8"],
     "contrast_ultrasound": ["Y68.1"],
     "other_y68": ["Y68.8"],
+    "other_y68_not_stated": ["Y68.9"],
     "not_stated": ["Y53.9"],
 }
 

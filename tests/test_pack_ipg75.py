@@ -41,7 +41,9 @@ def expected() -> dict[frozenset, tuple[str, ...]]:
             answers = {"stent": "no", "cutting_balloon": cutting, "image_control": image}
             out[frozenset(answers.items())] = (code, y53)
         for first in stent_instances():
-            seconds = [None] + [s for s in stent_instances() if s[0] != first[0]]
+            # A second type of stent is tried with each type left and its first number ("one"):
+            # every (type, number) code is already tried as the first type.
+            seconds = [None] + [s for s in stent_instances() if s[0] != first[0] and s[1] in (None, "one")]
             for second in seconds:
                 answers = {"stent": "yes", "image_control": image}
                 codes = ["L80.4"]

@@ -251,3 +251,38 @@ def test_json_output_escapes_what_json_leaves_raw(capsys, monkeypatch, reference
     assert code == 0
     assert not any(ch in out for ch in "\x9b\u202e\x1b")
     assert json.loads(out)[0]["patient"] == "P\x9b2J\u202eX\x1b"
+
+
+def test_every_file_the_workbench_writes_is_private_under_umask_000(tmp_path) -> None:
+    """Issue 25: the log, its lock and checkpoints, the reference data, the import store, an export,
+    a key file: all 0600 in 0700 folders, whatever the umask (the import store was 0644)."""
+    home = tmp_path / "home"
+    data = tmp_path / "data"
+    release = tmp_path / "release.tsv"
+    release.write_text("A01.1\tHemispherectomy\n")
+    extract = tmp_path / "extract.csv"
+    extract.write_text("patient,episode,start\nP9,E9,01/02/2025\n")
+    steps = [["--log", str(data / "episodes.db"), "log", "add", "--details", "-", "--procedures", "K57.8",
+              "--diagnoses", "I50.9"],
+             ["--log", str(data / "episodes.db"), "log", "checkpoint"],
+             ["--log", str(data / "episodes.db"), "log", "verify"],
+             ["--log", str(data / "episodes.db"), "log", "export", "-o", str(data / "export.csv")],
+             ["--log", str(data / "episodes.db"), "worklist", "import", str(extract)],
+             ["import", "opcs4", str(release), "--replace"],
+             ["log", "key", "--new", str(home / "keys" / "department.key")]]
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), WORKBENCH_HOME=str(home))
+    for argv in steps:
+        done = subprocess.run([sys.executable, "-c", "import os, sys; os.umask(0); from workbench.cli import main; "
+                               "sys.exit(main(sys.argv[1:]))", *argv], input=DETAILS, capture_output=True,
+                              text=True, env=env, timeout=300)
+        assert done.returncode == 0, (argv, done.stderr)
+    seen = set()
+    for top in (home, data):
+        for folder, _dirs, files in os.walk(top):
+            assert mode(Path(folder)) == 0o700, folder
+            for name in files:
+                assert mode(Path(folder) / name) == 0o600, (folder, name)
+                seen.add(name)
+    assert {"episodes.db", "episodes.db-lock", "export.csv", "reference.db", "reference.imports.db",
+            "department.key"} <= seen
+    assert any(name.endswith(".jsonl") for name in seen)

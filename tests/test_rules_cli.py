@@ -61,7 +61,7 @@ def test_rules_show_text(capsys) -> None:
 def test_rules_paths_json_shape(capsys) -> None:
     code, out, _ = run(capsys, "rules", "paths", "IPG655", "--json")
     rows = json.loads(out)
-    assert code == 0 and len(rows) == 48
+    assert code == 0 and len(rows) == 52   # 13 image control answers x 2 x 2
     assert all(set(r) == {"answers", "procedures", "diagnoses"} for r in rows)
     assert {"answers": {"image_control": "fluoroscopic", "right_atrial_lead": "yes", "congestive": "yes"},
             "procedures": ["K57.8", "Y02.1", "Y53.4", "Z33.2", "Z33.6", "Z94.2"],
@@ -170,7 +170,7 @@ def test_index_packs_and_summaries(refdb) -> None:
     ids = [s.guidance_id for s in summaries]
     assert ids.index("IPG75") < ids.index("IPG655") and len(ids) >= 14
     ipg75 = next(s for s in summaries if s.id == "IPG75")
-    assert (ipg75.status, ipg75.partial, ipg75.version) == ("approved", False, "1.1")
+    assert (ipg75.status, ipg75.partial, ipg75.version) == ("approved", False, "1.2")
 
 
 def test_code_says_plainly_when_a_pack_is_partial(capsys, refdb) -> None:
@@ -184,7 +184,8 @@ def test_code_says_plainly_when_a_pack_is_partial(capsys, refdb) -> None:
 
 
 def test_code_has_no_caution_for_an_approved_complete_pack(capsys, refdb) -> None:
-    code, out, _ = run(capsys, "code", "IPG655", *IPG655_ACCEPTANCE)
+    answers = ["--answer", "stent=no", "--answer", "cutting_balloon=no", "--answer", "image_control=fluoroscopic"]
+    code, out, _ = run(capsys, "code", "IPG75", *answers)
     assert code == 0 and "Caution" not in out
-    _, out, _ = run(capsys, "code", "IPG655", *IPG655_ACCEPTANCE, "--json")
+    _, out, _ = run(capsys, "code", "IPG75", *answers, "--json")
     assert json.loads(out)["pack"]["cautions"] == []

@@ -312,3 +312,83 @@ def test_code_outside_the_scope_hands_over_without_edits(capsys) -> None:
     assert "covers only the percutaneous approach" in data["handover"]
     code, out = run(capsys, "code", "IPG270")
     assert "gives no fixed codes" in out and "All validation edits pass" not in out
+
+
+# ---- issue 24: positions by chapter and with conditions, the episode's codes, groups of any kind ---
+
+def test_a_position_rule_takes_a_chapter_and_ignores_its_own_codes_as_anchors() -> None:
+    spine = pack("procedures:\n  - code: V33.8\n  - code: V55.1\npositions:\n  - codes: [V55.-]\n"
+                 "    after: [V]\n    reason: levels follow each spinal operation\n")
+    assert spine.positions[0].after == ("V",)
+    assert position_edits(spine, ["V33.8", "V55.1", "Y53.4", "V38.8", "V55.1"]) == []
+    # V55.1 after V55.1 is not "after a spinal operation": the rule's own codes are no anchor.
+    assert [r.position for r in position_edits(spine, ["V33.8", "V55.1", "V55.2"])] == [3]
+    assert "straight after a chapter V code" in position_edits(spine, ["V33.8", "Y53.4", "V55.1"])[0].message
+
+
+def test_secondary_to_with_a_condition_on_the_episode() -> None:
+    adenoids = pack("procedures:\n  - code: E20.4\npositions:\n  - codes: [E20.4]\n    secondary_to: [F34]\n"
+                    "    when: {episode_has: [F34]}\n    reason: secondary to the tonsillectomy\n")
+    rule = adenoids.positions[0]
+    assert rule.secondary_to == ("F34.-",) and rule.when is not None
+    assert position_edits(adenoids, ["E20.4"]) == []                    # no F34 in the episode
+    assert position_edits(adenoids, ["F34.1", "Y08.3", "E20.4"]) == []  # anywhere after it
+    assert "must come after F34.-" in position_edits(adenoids, ["E20.4", "F34.1"])[0].message
+
+
+@pytest.mark.parametrize("body, message", [
+    ("  - codes: [E20.4]\n    secondary_to: [F34]\n    place: 2\n", "exactly one of 'place'"),
+    ("  - codes: [E20.4]\n    after: [F3x]\n", "'F3x' is not a chapter, category or code"),
+    ("  - codes: [E20.4]\n    after: [F34]\n    when: big\n", "can only test the episode's codes"),
+])
+def test_a_position_rule_that_cannot_be_checked_is_refused(body: str, message: str) -> None:
+    text = ("questions:\n  - id: big\n    kind: yesno\n    prompt: Big?\n    source: s\n"
+            "procedures:\n  - code: E20.4\n  - code: F34.1\n    when: big\npositions:\n" + body + "    reason: r\n")
+    with pytest.raises(PackError, match=message):
+        pack(text)
+
+
+def test_a_condition_on_the_episode_asks_or_skips_and_paths_try_both() -> None:
+    text = ("questions:\n  - id: tonsils\n    kind: yesno\n    prompt: Tonsils out too?\n    source: s\n"
+            "    when: {not: {episode_has: F34}}\nprocedures:\n  - code: F34.1\n    when: tonsils\n"
+            "  - code: E20.4\nnotes:\n  - text: already coded\n    when: {episode_has: [F34]}\n")
+    adenoids = pack(text)
+    from workbench.core.rules.model import EpisodeCodes
+
+    assert evaluate(adenoids, {}).next_question.id == "tonsils"
+    with_f34 = evaluate(adenoids, {}, episode=EpisodeCodes(("F34.5",)))
+    assert with_f34.complete and [e.code for e in with_f34.procedures] == ["E20.4"]
+    assert with_f34.notes == ["already coded"]
+    assert evaluate(adenoids, {}, episode=EpisodeCodes((), ("F34.1",))).next_question is not None   # ICD-10 F34
+    paths = enumerate_paths(adenoids)
+    assert [(p.context, p.procedures) for p in paths] == [((), ["F34.1", "E20.4"]), ((), ["E20.4"]),
+                                                           (("F34.-",), ["E20.4"])]
+
+
+@pytest.mark.parametrize("condition, message", [
+    ("{episode_has: [F3]}", "takes chapters, categories or codes"),
+    ("{episode_has: []}", "needs at least one"),
+])
+def test_a_malformed_episode_condition_is_refused(condition: str, message: str) -> None:
+    with pytest.raises(PackError, match=message):
+        pack(f"procedures:\n  - code: E20.4\n    when: {condition}\n")
+
+
+def test_a_repeat_group_holds_code_questions_and_any_number_of_instances_pass() -> None:
+    from workbench.core.rules import run_edits
+
+    text = ("questions:\n  - group: ops\n    max: 4\n    questions:\n      - id: op\n        kind: code\n"
+            "        prompt: Operation\n        source: s\n        scope: [V]\n        examples: [V25.2]\n"
+            "      - id: level\n        kind: choice\n        prompt: Levels\n        source: s\n        options:\n"
+            "          - {value: one, label: One, code: V55.1}\n          - {value: two, label: Two, code: V55.2}\n"
+            "    another:\n      prompt: Another?\n      default: 'no'\n"
+            "procedures:\n  - code: V38.8\n  - code: V55.1\n  - each: ops\n    items:\n      - from: op\n"
+            "      - from: level\n")
+    spinal = pack(text)
+    for right in (["V38.8", "V55.1", "V25.2", "V55.2"],
+                  ["V38.8", "V55.1", "V26.1", "V55.1", "V38.2", "V55.2", "V25.2", "V55.1", "V33.1", "V55.2"]):
+        assert [r.id for r in run_edits(right, [], None, spinal) if r.severity == "error"] == [], right
+    five = ["V38.8", "V55.1"] + ["V25.2", "V55.1"] * 5      # more instances than the group's max
+    assert any(r.id.startswith("pack-") for r in run_edits(five, [], None, spinal))
+    wrong = ["V38.8", "V55.1", "V25.2", "V55.3"]            # a level the group never gives
+    assert any(r.id.startswith("pack-") for r in run_edits(wrong, [], None, spinal))

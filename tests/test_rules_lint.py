@@ -14,6 +14,7 @@ from workbench.core.rules.lint import lint_file, lint_files
 from workbench.core.rules.loader import PACKS_DIR, pack_files
 
 IPG75_TEXT = (PACKS_DIR / "IPG75.yaml").read_text(encoding="utf-8")
+HEADER = 'id: IPG999\nguidance: IPG999\ntitle: Test\nversion: "1"\nstatus: draft\n'
 
 
 @pytest.fixture
@@ -123,19 +124,27 @@ def test_paths_that_fail_the_edits_are_reported(tmp_path, catalog) -> None:
     text = text.replace("  - from: image_control\n    within: Y53.-\n", "")
     messages = errors(lint_file(write(tmp_path, text), catalog))
     every = len(enumerate_paths(load_pack(PACKS_DIR / "IPG75.yaml")))
-    assert any(f"{every} paths fail edit y-z-first" in m.message for m in messages)
+    assert any(f"{every} of {every} answer paths fail edit y-z-first" in m.message for m in messages)
 
 
 def test_paths_that_break_a_declared_exclusion(tmp_path, catalog) -> None:
     text = IPG75_TEXT.replace("    when: {stent: \"no\", cutting_balloon: \"no\"}", "    when: {not: {cutting_balloon: \"yes\"}}")
     messages = errors(lint_file(write(tmp_path, text), catalog))
-    assert any("paths fail edit excluded-pair" in m.message for m in messages)
+    assert any("answer paths fail edit excluded-pair" in m.message for m in messages)
+
+
+def test_the_count_is_of_paths_and_the_findings_are_counted_apart(tmp_path, catalog) -> None:
+    # One path whose sequence breaks two exclusions: one path fails, with two findings.
+    text = (HEADER + "procedures:\n  - codes: [L80.4, L80.2, L80.3]\n"
+            "exclusions:\n  - code: L80.4\n    with: [L80.2, L80.3]\n    reason: the angioplasty is implicit\n")
+    messages = errors(lint_file(write(tmp_path, text), catalog))
+    assert any("1 of 1 answer path fails edit excluded-pair (2 findings)" in m.message for m in messages), messages
 
 
 def test_unresolved_placeholder(tmp_path, catalog) -> None:
     text = IPG75_TEXT.replace("    default: not_stated\n", "    when: {stent: \"no\"}\n", 1)
     messages = errors(lint_file(write(tmp_path, text), catalog))
-    assert any("paths leave the placeholder Y53.- unresolved" in m.message for m in messages)
+    assert any("answer paths leave the placeholder Y53.- unresolved" in m.message for m in messages)
 
 
 def test_load_pack_raises_pack_error_with_path_and_line(tmp_path) -> None:
@@ -202,3 +211,29 @@ def test_a_table_with_no_question_is_a_plain_error(tmp_path, catalog) -> None:
     [message] = lint_file(write(tmp_path, text), catalog)
     assert message.severity == "error" and message.line == line_of(text, "table: []")
     assert "should name the question" in message.message
+
+
+def test_a_default_that_decides_the_main_procedure_code_is_an_error(tmp_path, catalog) -> None:
+    # IPG75's cutting_balloon decides L80.2 or L80.3, the first code: Enter must not choose it.
+    text = IPG75_TEXT.replace("    when: {stent: \"no\"}\n    # No default", "    when: {stent: \"no\"}\n    default: \"no\"\n    # No default")
+    assert text != IPG75_TEXT
+    messages = errors(lint_file(write(tmp_path, text), catalog))
+    found = [m for m in messages if "question 'cutting_balloon' has a default" in m.message]
+    assert found and "the main procedure (L80.2 or L80.3)" in found[0].message
+    assert found[0].line == line_of(text, "id: cutting_balloon")
+
+
+def test_a_default_that_decides_the_primary_diagnosis_is_an_error(tmp_path, catalog) -> None:
+    text = (HEADER + "questions:\n  - id: congestive\n    kind: yesno\n    prompt: Congestive?\n"
+            "    source: s\n    default: \"no\"\nprocedures:\n  - code: K57.8\ndiagnoses:\n  - code: I50.0\n"
+            "    when: congestive\n  - code: I50.9\n    when: {congestive: \"no\"}\n")
+    messages = errors(lint_file(write(tmp_path, text), catalog))
+    assert any("question 'congestive' has a default ('no')" in m.message
+               and "the primary diagnosis (I50.0 or I50.9)" in m.message for m in messages), messages
+
+
+def test_a_default_on_an_add_on_or_a_method_is_fine(catalog) -> None:
+    # IPG75's image control defaults to Y53.9 and IPG349's TOE to no: neither changes the first codes.
+    for name in ("IPG75", "IPG349", "IPG365"):
+        messages = lint_file(PACKS_DIR / f"{name}.yaml", catalog)
+        assert not [m for m in messages if "has a default" in m.message], name

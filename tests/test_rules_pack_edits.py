@@ -93,3 +93,18 @@ def test_a_new_pack_is_covered_as_soon_as_it_loads() -> None:
     assert "pack-code-not-given" in check("W37.1 Z84.6 Z94.1")
     assert "pack-missing-code" in check("W37.1 Z84.6")
     assert check("W37.1 Z94.3 Z84.6") == ["pack-supplementary"]      # Z94.3 before the site it qualifies
+
+
+def test_a_code_typed_twice_into_one_question_is_caught() -> None:
+    # The wizard refuses a code entered twice; the same code twice in a slot of several is not a right path.
+    assert "pack-duplicate-code" in found("IPG446", "X70.1 X70.1 S10.8 Y12.3 Z49.4 Z94.2")
+    assert "pack-duplicate-code" in found("IPG340", "C35.1 C35.1", "H35.3")
+    assert found("IPG446", "X70.1 X72.3 S10.8 Y12.3 Z49.4 Z50.1 Z94.2") == []     # two different codes: right
+
+
+def test_any_number_of_further_spinal_operations_in_any_order() -> None:
+    main = "V33.8 V55.1 Y53.4 V38.8 V55.1 Y53.4 Z67.6"
+    assert found("IPG387", main) == []
+    assert found("IPG387", f"{main} V38.2 V55.2 Y53.9 V25.2 V55.1 Y53.4 V26.1 V55.3 Y53.1") == []
+    assert "code-position" in found("IPG387", f"{main} V25.2 Y53.4 V55.1")     # level and method swapped
+    assert found("IPG387", f"{main} V25.2 V55.4 Y53.4")                         # V55.4: no such level given

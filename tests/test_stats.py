@@ -114,3 +114,10 @@ def test_the_command(capsys, log: EpisodeLog) -> None:
 
     with pytest.raises(UserError, match="--since is after --until"):
         args.handler(args)
+
+
+def test_the_last_day_there_is_is_a_period_end(log: EpisodeLog) -> None:
+    """Found by the fuzz suite: `stats --until 9999-12-31` overflowed computing the day after."""
+    stats = productivity(log.connection, dt.date(2020, 1, 1), dt.date.max)
+    assert stats.total.episodes == 0 or stats.total.episodes > 0
+    assert stats.as_dict()["until"] == "9999-12-31"

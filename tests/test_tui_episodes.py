@@ -87,7 +87,7 @@ async def test_hand_added_diagnosis_survives_a_changed_image_control_answer(
         await keys.press("enter")
         await open_guidance(pilot, keys, "655")
         await start_wizard(pilot, keys)
-        await answer(pilot, keys, "5", "1", "1")
+        await answer(pilot, keys, "4", "1", "1")
         await wait_for_screen(pilot, "ReviewScreen")
         review = app.screen
         assert app.focused.id == "sequence"          # details filled: the code list has the focus
@@ -106,7 +106,7 @@ async def test_hand_added_diagnosis_survives_a_changed_image_control_answer(
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert app.screen.question.id == "image_control"
-        await pilot.press("3")                       # ultrasound instead of fluoroscopy
+        await pilot.press("2")                       # ultrasound instead of fluoroscopy
         await pilot.pause()
         await pilot.press("enter", "enter")          # the other answers still apply
         await wait_for_screen(pilot, "ReviewScreen")
@@ -123,7 +123,7 @@ async def test_two_guidances_in_one_episode(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         keys = await wizard_from_launch(pilot, "655")
-        await answer(pilot, keys, "5", "1", "1")
+        await answer(pilot, keys, "4", "1", "1")
         await wait_for_screen(pilot, "ReviewScreen")
         await pilot.press("ctrl+g")                  # find another guidance for the same episode
         await wait_for_screen(pilot, "SearchScreen")
@@ -150,22 +150,23 @@ async def test_option_keys_past_nine_are_letters_and_shown(make_app) -> None:
         await wizard_from_launch(pilot, "655")
         choices = app.screen.query_one("#choices")
         labels = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
-        assert labels[9].startswith("0 ") and labels[10].startswith("a ") and labels[11].startswith("b ")
-        assert "not stated (Y53.9)" in labels[11]
+        assert labels[8].startswith("9 ") and "not stated (Y53.9)" in labels[8]
+        assert labels[9].startswith("0 ") and labels[10].startswith("a ") and labels[12].startswith("c ")
+        assert "(Y68.9)" in labels[12]
         await pilot.press("end")
         await pilot.pause(0.1)
-        # At 80x24 all twelve options are in view: the options take their room before the help.
-        assert choices.highlighted == 11 and choices.size.height >= 12 and choices.scroll_offset.y == 0
+        # At 80x24 all thirteen options are in view: the options take their room before the help.
+        assert choices.highlighted == 12 and choices.size.height >= 13 and choices.scroll_offset.y == 0
         await pilot.press("b")
         await pilot.pause()
-        assert app.screen.answers["image_control"] == "not_stated"
+        assert app.screen.answers["image_control"] == "other_y68"
 
 
 async def test_review_keys_work_from_the_form_and_focus_is_marked(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         keys = await wizard_from_launch(pilot, "655")
-        await answer(pilot, keys, "5", "1", "1")
+        await answer(pilot, keys, "4", "1", "1")
         await wait_for_screen(pilot, "ReviewScreen")
         review = app.screen
         assert app.focused.id == "patient"
@@ -189,7 +190,7 @@ async def test_leaving_review_keeps_the_episode_and_its_details_in_the_draft(mak
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         keys = await wizard_from_launch(pilot, "655")
-        await answer(pilot, keys, "5", "1", "1")
+        await answer(pilot, keys, "4", "1", "1")
         await wait_for_screen(pilot, "ReviewScreen")
         await pilot.press(*"PDRAFT", "tab", *"EDRAFT")
         await pilot.press("ctrl+l")                  # to the log: the episode stays current
@@ -260,7 +261,7 @@ async def test_palette_lists_the_screens_actions(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         keys = await wizard_from_launch(pilot, "655")
-        await answer(pilot, keys, "5", "1", "1")
+        await answer(pilot, keys, "4", "1", "1")
         await wait_for_screen(pilot, "ReviewScreen")
         from workbench.tui.commands import WorkbenchCommands
 
@@ -361,7 +362,7 @@ async def test_inside_an_amend_a_hand_code_survives_a_changed_answer(make_app) -
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert app.screen.question.id == "image_control"
-        await pilot.press("3", "enter", "enter")
+        await pilot.press("2", "enter", "enter")   # ultrasound
         await wait_for_screen(pilot, "ReviewScreen")
         assert [r.code for r in app.screen.rows["icd10"]] == ["I50.0", "I48.9"]
         assert "Y53.2" in [r.code for r in app.screen.rows["opcs4"]]

@@ -148,15 +148,15 @@ async def test_going_back_changes_the_sequence(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wizard_from_launch(pilot, "655")
         wizard = app.screen
-        await pilot.press("5")                       # fluoroscopy
+        await pilot.press("4")                       # fluoroscopy (4 in every pack)
         await pilot.pause()
         assert wizard.question.id == "right_atrial_lead"
         assert "Y53.4" in [e.code for e in wizard.evaluation.procedures]
         await pilot.press("escape")                  # back to image control
         await pilot.pause()
         assert wizard.question.id == "image_control"
-        assert wizard.query_one("#choices").highlighted == 4   # the kept answer
-        await pilot.press("1")                       # no image control
+        assert wizard.query_one("#choices").highlighted == 3   # the kept answer
+        await pilot.press("0")                       # no image control (0 in every pack)
         await pilot.pause()
         assert wizard.question.id == "right_atrial_lead"
         assert not any(e.code.startswith("Y53") for e in wizard.evaluation.procedures)
@@ -168,13 +168,13 @@ async def test_going_back_keeps_later_answers_that_still_apply(make_app) -> None
     async with app.run_test(size=SIZE) as pilot:
         await wizard_from_launch(pilot, "655")
         wizard = app.screen
-        await pilot.press("5", "1")                  # fluoroscopy, right-atrial lead
+        await pilot.press("4", "1")                  # fluoroscopy, right-atrial lead
         await pilot.pause()
         assert wizard.question.id == "congestive"
         await pilot.press("escape", "escape")        # back two questions
         await pilot.pause()
         assert wizard.question.id == "image_control"
-        await pilot.press("2")                       # radiological instead
+        await pilot.press("1")                       # radiological instead
         await pilot.pause()
         # The right-atrial answer still applies: it is offered again, highlighted.
         assert wizard.question.id == "right_atrial_lead"
@@ -275,7 +275,7 @@ async def review_ipg655(pilot, *answers: str):
 async def test_review_validates_the_form_and_needs_an_override_reason(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        review = await review_ipg655(pilot, "5", "2", "2")
+        review = await review_ipg655(pilot, "4", "2", "2")
         assert app.focused.id == "patient"
         await pilot.press(*"P1", "tab", *"E1", "tab", *"2024-13-01", "ctrl+s")
         await pilot.pause()
@@ -418,7 +418,7 @@ async def test_resume_a_draft_after_an_abrupt_exit(make_app) -> None:
     first = make_app()
     async with first.run_test(size=SIZE) as pilot:
         await wizard_from_launch(pilot, "655")
-        await pilot.press("5")
+        await pilot.press("4")
         await wait_for(pilot, lambda: first.keeper._saved_seq >= 1, what="the draft")
         # No save, no clean-up: the process could die here.
     second = make_app(offer_drafts=True)
@@ -511,7 +511,7 @@ async def test_a_partial_pack_says_so_in_the_wizard_and_the_review(make_app) -> 
 async def test_an_approved_complete_pack_shows_no_caution(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wizard_from_launch(pilot, "ipg655")
+        await wizard_from_launch(pilot, "ipg75")
         assert not app.screen.query_one("#wizard-caution").display
 
 

@@ -199,3 +199,21 @@ async def test_a_duplicate_save_says_which_episode_and_saves_with_a_reason(make_
     second = next(s for s in saved if s.id != first.id)
     assert second.latest.reason and "second admission same day" in second.latest.reason
     assert f"episode {first.id}" in second.latest.reason
+
+
+async def test_a_near_duplicate_asks_for_a_reason_as_an_exact_one_does(make_app) -> None:
+    """Issue 25: 'e 1' and full-width 'Ｅ1' are the episode 'E1' typed differently."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_review(pilot, CodingSession(details=details(), codes=[hand("I50.0")]))
+        await save_and_wait(pilot)
+        [first] = episodes()
+        await open_review(pilot, CodingSession(details=details(episode="Ｅ 1", patient="p1"), codes=[hand("I50.9")]))
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, "TextModal")
+        message = str(app.screen.query_one("#modal-message").visual)
+        assert f"Episode {first.id} has nearly the same patient and episode reference" in message
+        assert len(episodes()) == 1
+        await pilot.press(*"another spell", "enter")
+        await wait_for_screen(pilot, "SearchScreen", timeout=10)
+    assert len(episodes()) == 2

@@ -14,7 +14,7 @@ from textual.widgets import Input
 from tests.tui_flows import SIZE, wait_for, wait_for_screen, wait_ready
 
 #: (key, character) as the driver reports them.
-SEARCH_TO_FORM = ([(c, c) for c in "655"] + [("enter", "\r"), ("c", "c"), ("5", "5"), ("1", "1"), ("1", "1")]
+SEARCH_TO_FORM = ([(c, c) for c in "655"] + [("enter", "\r"), ("c", "c"), ("4", "4"), ("1", "1"), ("1", "1")]
                   + [(c.lower() if c.isalpha() else c, c) for c in "PAT28"] + [("tab", "\t")]
                   + [(c.lower() if c.isalpha() else c, c) for c in "EP28"] + [("tab", "\t")]
                   + [("slash" if c == "/" else c, c) for c in "01/03/2024"])

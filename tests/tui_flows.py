@@ -110,7 +110,7 @@ async def code_ipg655(pilot: Pilot, keys: Keys, patient: str = "PAT655", episode
     """Fluoroscopy, right-atrial lead, congestive heart failure."""
     await open_guidance(pilot, keys, "655")
     await start_wizard(pilot, keys)
-    await answer(pilot, keys, "5")      # image control: fluoroscopy (Y53.4)
+    await answer(pilot, keys, "4")      # image control: fluoroscopy (Y53.4), 4 in every pack
     await answer(pilot, keys, "1")      # right-atrial lead: yes (Z33.6)
     await answer(pilot, keys, "1")      # congestive heart failure: yes (I50.0)
     await fill_and_save(pilot, keys, patient, episode, date)
@@ -209,7 +209,7 @@ async def to_partial_wizard(pilot: Pilot) -> None:
 
 async def to_review(pilot: Pilot) -> None:
     keys = await wizard_from_launch(pilot, "655")
-    await answer(pilot, keys, "5", "1", "1")
+    await answer(pilot, keys, "4", "1", "1")
     await wait_for_screen(pilot, "ReviewScreen")
     await wait_for(pilot, lambda: pilot.app.screen.edits is not None and pilot.app.screen.checked,
                    what="the edits")
@@ -299,13 +299,13 @@ async def on_worklist(pilot: Pilot) -> None:
 
 
 async def worklist_ipg655(pilot: Pilot, keys: Keys) -> None:
-    """Worklist to saved with IPG655: Enter, 655, Enter, c, 5 1 1, ctrl+s (details are filled in)."""
+    """Worklist to saved with IPG655: Enter, 655, Enter, c, 4 1 1, ctrl+s (details are filled in)."""
     await on_worklist(pilot)
     await keys.press("enter")
     await wait_for_screen(pilot, "SearchScreen")
     await open_guidance(pilot, keys, "655")
     await start_wizard(pilot, keys)
-    await answer(pilot, keys, "5", "1", "1")
+    await answer(pilot, keys, "4", "1", "1")
     await wait_for_screen(pilot, "ReviewScreen")
     await keys.press("ctrl+s")
     await wait_for_screen(pilot, "WorklistScreen", 10.0)

@@ -38,8 +38,11 @@ class QuietParser(argparse.ArgumentParser):
         return super()._get_values(action, arg_strings)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {redact_argparse_message(message)}\n")
+        # One line naming the option (the usage block would bury it); --help gives the usage.
+        message = redact_argparse_message(message)
+        if message.endswith("expected one argument"):
+            message += " (a value that starts with '-' is written --option=VALUE, e.g. --age=-1)"
+        self.exit(2, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
 
 
 def redact_argparse_message(message: str) -> str:
@@ -77,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Options that name files may hold any bytes the file system allows; every other
 # argument is text that ends up in SQLite, JSON or the terminal and must be valid.
-_PATH_OPTIONS = {"log", "file", "output", "paths", "details", "checkpoints"}
+_PATH_OPTIONS = {"log", "file", "output", "paths", "details", "checkpoints", "key_file", "new", "metadata"}
 
 
 def _refuse_undecodable_text(args: argparse.Namespace) -> None:
@@ -102,6 +105,21 @@ def _escape_unencodable_output() -> None:
             # A closed or detached stream has nothing to print to anyway.
             with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="backslashreplace")
+
+
+@contextlib.contextmanager
+def _visible_output():
+    """While a command runs, everything it prints passes through safetext.visible: a stored or
+    imported field holding ESC, OSC or a bidi override cannot drive the terminal, whichever
+    command prints it (commands escape single fields themselves too, so a line stays a line)."""
+    from workbench.core.safetext import VisibleStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(sys.stdout), VisibleStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _no_terminal_reason() -> str | None:
@@ -161,6 +179,7 @@ def _app_only_options(words: list[str]) -> dict[str, str | None] | None:
 def main(argv: list[str] | None = None) -> int:
     from workbench.commands import UserError, report_error
     from workbench.commands.version import print_notices, print_version
+    from workbench.core.paths import ConfigError
 
     _escape_unencodable_output()
     words = sys.argv[1:] if argv is None else list(argv)
@@ -183,12 +202,18 @@ def main(argv: list[str] | None = None) -> int:
             reason = _no_terminal_reason()
             if reason:
                 return report_error(reason, 2)
+            from workbench.core.paths import state_dirs
+
+            state_dirs()     # an unusable WORKBENCH_HOME is said in one line, before the screen clears
             from workbench.tui import run_app
 
             return run_app(log=args.log, theme=args.theme)
-        return int(handler(args) or 0)
+        with _visible_output():
+            return int(handler(args) or 0)
     except UserError as exc:
         return report_error(str(exc), exc.exit_code)
+    except ConfigError as exc:     # WORKBENCH_HOME or the config file, wherever a command meets it
+        return report_error(str(exc), 2)
     except KeyboardInterrupt:
         return report_error("interrupted", 130)
     except BrokenPipeError:

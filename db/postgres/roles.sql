@@ -30,7 +30,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA workbench TO workbench_coder, workbench_rea
 
 -- The record: insert only.
 GRANT INSERT ON episode, version, version_code, code_index, code_date, save_receipt, draft_consumed,
-    audit_record TO workbench_coder;
+    audit_record, episode_key TO workbench_coder;
 -- Work in progress: drafts come and go; worklist items change status.
 GRANT INSERT, UPDATE, DELETE ON draft TO workbench_coder;
 GRANT INSERT, UPDATE ON worklist_item, worklist_allocation, worklist_import, worklist_query TO workbench_coder;

@@ -6,7 +6,6 @@ Shared helpers live here so every command reports errors and prints JSON the sam
 from __future__ import annotations
 
 import json
-import re
 import sys
 from typing import Any
 
@@ -25,11 +24,9 @@ def report_error(message: str, exit_code: int) -> int:
 
 
 def print_json(data: Any) -> None:
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    # json escapes C0 controls itself; DEL, C1 controls and bidi overrides it leaves raw,
-    # and a stored field must not drive the terminal. Outside strings JSON has none of them.
-    sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+    from workbench.core.safetext import json_safe
+
+    # json escapes C0 controls itself; DEL, C1 controls and bidi overrides it leaves raw, and a
+    # stored field must not drive the terminal: json_safe writes them as \u escapes (same data).
+    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
     sys.stdout.write("\n")
-
-
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")

@@ -142,9 +142,16 @@ def check_requests(requests: Iterable[dict | str], catalog) -> Iterator[dict]:
         if isinstance(request, str):
             yield _problem(request)
             continue
-        procedures, diagnoses = request.get("procedures") or [], request.get("diagnoses") or []
-        if not isinstance(procedures, list) or not isinstance(diagnoses, list):
-            yield _problem("procedures and diagnoses must be lists of codes")
+        procedures, diagnoses = request.get("procedures"), request.get("diagnoses")
+        procedures, diagnoses = [] if procedures is None else procedures, [] if diagnoses is None else diagnoses
+        not_lists = [name for name, value in (("procedures", procedures), ("diagnoses", diagnoses))
+                     if not isinstance(value, list)]
+        if not_lists:
+            yield _problem(f"{not_lists[0]}: give a list of codes, e.g. [\"W37.1\", \"Z94.2\"]")
+            continue
+        guidance = request.get("guidance")
+        if guidance is not None and not isinstance(guidance, str):
+            yield _problem("guidance: give the guidance id as text, e.g. \"IPG75\", or leave it out")
             continue
         try:
             patient = _patient(request.get("sex"), request.get("age"))
@@ -154,7 +161,7 @@ def check_requests(requests: Iterable[dict | str], catalog) -> Iterator[dict]:
         except UserError as exc:
             yield _problem(str(exc))
             continue
-        result = check_one(request.get("guidance"), procedures, diagnoses, catalog, packs, patient=patient,
+        result = check_one(guidance, procedures, diagnoses, catalog, packs, patient=patient,
                            draft=request.get("draft") is True)
         if "problem" in result:
             yield _problem(result.pop("problem"))
@@ -178,7 +185,8 @@ def check_one(guidance: str | None, procedures: list[str], diagnoses: list[str],
         if packs is not None:
             packs[key] = pack
         if pack is None:
-            return {"problem": f"no rule pack for '{guidance}' (see 'workbench rules list')"}
+            shown = key if len(key) <= 20 and key.isprintable() else key[:20].encode("unicode_escape").decode() + "..."
+            return {"problem": f"guidance: no rule pack for '{shown}' (see 'workbench rules list')"}
     from workbench.core.rules import Patient
 
     edits = run_edits(procedures, diagnoses, catalog, pack, guidance=str(guidance) if guidance else None,

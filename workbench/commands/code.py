@@ -20,6 +20,9 @@ def register(subparsers) -> None:
     parser.add_argument("guidance", help="guidance id, e.g. IPG655")
     parser.add_argument("--answer", "-a", action="append", default=[], metavar="QID=VALUE",
                         help="an answer; repeat for each question (multi: comma-separated values)")
+    parser.add_argument("--sex", help="the patient's sex (m/f; optional): a guidance for the other sex says so")
+    parser.add_argument("--age", help="the patient's age in years (optional): a guidance for infants, children "
+                                      "or adults says so when the age is outside it")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=code)
 
@@ -52,6 +55,7 @@ def code(args: argparse.Namespace) -> int:
     from workbench.core.rules.export import evaluation_as_dict
 
     pack = get_pack(args.guidance)
+    population = _population(pack, args.sex, args.age)
     answers = parse_answers(pack, args.answer)
     catalog, _ = open_catalog()
     result = evaluate(pack, answers, catalog)
@@ -62,19 +66,32 @@ def code(args: argparse.Namespace) -> int:
     if result.complete and not result.handover:   # handed over: nothing coded, nothing to check
         edits = run_edits([e.code for e in result.procedures], [e.code for e in result.diagnoses], catalog, pack)
     if args.json:
-        print_json({**evaluation_as_dict(result, edits), "pack": pack_flags(pack), "snomed": list(pack.snomed)})
+        print_json({**evaluation_as_dict(result, edits), "pack": pack_flags(pack), "snomed": list(pack.snomed),
+                    "population": population or None})
         return 0
-    _print_result(pack, result, edits)
+    _print_result(pack, result, edits, population)
     return 0
 
 
-def _print_result(pack, result, edits) -> None:
+def _population(pack, sex: str | None, age: str | None) -> str:
+    """The caution when the patient is outside the guidance's population ('' when not, or unknown)."""
+    from workbench.core.episodes.model import LogError
+    from workbench.core.episodes.validate import checked_age, normalise_sex
+    from workbench.core.rules import population_caution
+
+    try:
+        return population_caution(pack, normalise_sex(sex), checked_age(age))
+    except LogError as exc:   # names the field, never echoes a value
+        raise UserError(str(exc)) from None
+
+
+def _print_result(pack, result, edits, population: str = "") -> None:
     from workbench.core.rules import pack_cautions
     from workbench.core.rules.codes import describe_scope
     from workbench.core.rules.export import snomed_lines
 
     print(f"{pack.id}: {pack.title}" + ("" if pack.status == "approved" else f" [{pack.status}]"))
-    for caution in pack_cautions(pack):
+    for caution in pack_cautions(pack) + ([population] if population else []):
         print(f"Caution: {caution}")
     for name, entries in (("Procedures (OPCS-4)", result.procedures), ("Diagnoses (ICD-10)", result.diagnoses)):
         if entries:
@@ -92,8 +109,12 @@ def _print_result(pack, result, edits) -> None:
         question = result.next_question
         step, most = result.progress
         print(f"Next question ({step} of at most {most}): {question.prompt}  [--answer {question.id}=...]")
-        for option in question.options:
-            print(f"  {option.value}: {option.label}" + ("  (preferred by the guidance)" if option.preferred else ""))
+        from workbench.core.option_keys import option_keys
+
+        for key, option in zip(option_keys(question), question.options, strict=True):
+            # The key the app answers it with, the same in every pack for the same answer.
+            print(f"  [{key}] {option.value}: {option.label}"
+                  + ("  (preferred by the guidance)" if option.preferred else ""))
         if question.kind == "number":
             print(f"  a whole number from {question.minimum} to {question.maximum}")
         if question.kind == "code":

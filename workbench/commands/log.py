@@ -6,6 +6,7 @@ Mirrors :class:`workbench.core.episodes.EpisodeLog`; every data command takes --
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from typing import Any
 
@@ -89,14 +90,22 @@ def register(subparsers: Any) -> None:
     verify.add_argument("--checkpoints", metavar="FILE", help="the checkpoint file (default: see README)")
     verify.add_argument("--expect", action="append", default=[], metavar="VERSIONS:HASH",
                         help="a checkpoint kept elsewhere, as printed by 'log checkpoint' (repeat)")
+    verify.add_argument("--incremental", action="store_true",
+                        help="only what was saved since the last full verify that passed (fast)")
+    verify.add_argument("--key-file", metavar="FILE", help="the department key (default: config / "
+                                                           "$WORKBENCH_LOG_KEY_FILE)")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=cmd_verify)
 
-    checkpoint = sub.add_parser("checkpoint", help="record the log's version count and head hash, so "
-                                                   "verify can later catch a truncation or a rewrite")
+    checkpoint = sub.add_parser("checkpoint", help="record the log's version count and head hash now "
+                                                   "(every save does too), to keep or print elsewhere")
     checkpoint.add_argument("--checkpoints", metavar="FILE", help="append to this file (default: see README)")
     checkpoint.add_argument("--json", action="store_true")
     checkpoint.set_defaults(handler=cmd_checkpoint)
+
+    key = sub.add_parser("key", help="make a department key file (a keyed hash on every version)")
+    key.add_argument("--new", metavar="FILE", required=True, help="write a new random key here (mode 0600)")
+    key.set_defaults(handler=cmd_key)
 
     copy = sub.add_parser("copy", help="copy this log to a department's PostgreSQL server, verifying both ends")
     copy.add_argument("--to", required=True, metavar="URL",
@@ -123,14 +132,16 @@ def _coding_options(parser: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------- helpers
 
 
-def open_log(args: argparse.Namespace) -> Any:
-    """The log chosen by --log, $WORKBENCH_LOG or the config: a file, or a PostgreSQL server."""
+def open_log(args: argparse.Namespace, *, create: bool = True) -> Any:
+    """The log chosen by --log, $WORKBENCH_LOG or the config: a file, or a PostgreSQL server.
+    ``create=False`` for commands that only read it (never make a log file)."""
     from workbench.core.episodes import LogError, open_episode_log
     from workbench.core.paths import ConfigError, log_target
 
     try:
-        log = open_episode_log(log_target(getattr(args, "log", None)),
-                               checkpoint_file=getattr(args, "checkpoints", None))
+        log = open_episode_log(log_target(getattr(args, "log", None)), create=create,
+                               checkpoint_file=getattr(args, "checkpoints", None),
+                               key_file=getattr(args, "key_file", None))
     except (LogError, ConfigError) as exc:
         raise UserError(str(exc)) from None
     for warning in log.warnings:
@@ -141,6 +152,7 @@ def open_log(args: argparse.Namespace) -> Any:
     for warning in files:   # the file itself: log.warnings
         if warning not in log.warnings:
             print(f"workbench: warning: {warning}", file=sys.stderr)
+    log.on_notice = lambda message: print(f"workbench: warning: {message}", file=sys.stderr)
     log.on_wait = lambda seconds: print(
         f"workbench: another coder is saving to the log; waiting for our turn (up to "
         f"{_patience():.0f} s, nothing is lost meanwhile)...", file=sys.stderr, flush=True)
@@ -401,28 +413,26 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from workbench.core.episodes.checkpoints import LogMissing
-
-    try:
-        report = _run(lambda: _verify(args))
-    except UserError as exc:
-        if isinstance(exc.__context__, LogMissing):   # a finding about the log, like a broken chain
-            raise UserError(str(exc), exit_code=1) from None
-        raise
+    report = _run(lambda: _verify(args))
     if args.json:
         print_json({"ok": report.ok, "versions_checked": report.versions_checked,
                     "episodes": report.episodes, "head_hash": report.head_hash,
-                    "checkpoints_checked": report.checkpoints_checked, "coders": report.coders,
+                    "checkpoints_checked": report.checkpoints_checked, "incremental": report.incremental,
+                    "coders": report.coders,
                     "integrity": report.integrity, "broken_episodes": report.broken_episode_ids,
-                    "problems": [{"episode": b.episode_id, "problem": b.problem} for b in report.broken]})
+                    "problems": [{"episode": b.episode_id, "problem": b.problem} for b in report.broken],
+                    "notices": report.notices})
         return 0 if report.ok else 1
-    print(f"{report.versions_checked} versions, {report.episodes} episodes; head {report.head_hash}; "
+    kind = "incremental: " if report.incremental else ""
+    print(f"{kind}{report.versions_checked} versions, {report.episodes} episodes; head {report.head_hash}; "
           f"{report.checkpoints_checked} checkpoint(s) checked")
     if report.coders:
         saved_by = ", ".join(f"{visible(login)} {count}" for login, count in report.coders.items())
         print(f"saved by (OS login, versions): {saved_by}")
+    for notice in report.notices:
+        print(f"note: {notice}")
     if report.ok:
-        print(f"the log is intact ({report.versions_checked} versions checked)")
+        print(f"the log is intact ({report.versions_checked} versions)")
     else:
         for line in report.integrity:
             print(f"integrity: {line}")
@@ -442,14 +452,48 @@ def _verify(args: argparse.Namespace) -> Any:
         versions, _, head = text.partition(":")
         if not versions.strip().isdigit() or len(head.strip()) != 64 or len(versions.strip()) > 18:
             raise UserError("--expect: give VERSIONS:HASH as printed by 'workbench log checkpoint'")
-        expected.append(Checkpoint(versions=int(versions), head=head.strip(), episodes=0, at="--expect"))
-    with open_log(args) as log:
-        return log.verify(expect=expected)
+        # Kept elsewhere, so not in the file's order: checked like a verified mark.
+        expected.append(Checkpoint(versions=int(versions), head=head.strip(), at="--expect", verified=True))
+    with _opened_as_evidence(args) as log:
+        return log.verify(expect=expected, incremental=args.incremental)
+
+
+@contextlib.contextmanager
+def _opened_as_evidence(args: argparse.Namespace) -> Any:
+    """The log for verify and checkpoint. A log that cannot be opened, or is missing or empty,
+    while its checkpoints say it held versions, is a finding (exit 1), not a usage mistake."""
+    from workbench.core.episodes import LogError
+    from workbench.core.episodes.checkpoints import (
+        LogMissing,
+        LostVersions,
+        checkpoint_path,
+        recorded_versions,
+    )
+    from workbench.core.paths import ConfigError, log_path
+
+    try:
+        log = open_log(args, create=False)
+    except UserError as exc:
+        try:
+            path = log_path(getattr(args, "log", None))
+            held = recorded_versions(checkpoint_path(path, getattr(args, "checkpoints", None)))
+        except (LogError, ConfigError, OSError):
+            held = 0
+        if isinstance(exc.__context__, LogMissing) or (held and "no log here" not in str(exc)):
+            more = "" if "missing" in str(exc) else f"; its checkpoints say it held {held} versions"
+            message = str(exc).replace("; run 'workbench log verify'", "")
+            raise UserError(f"{message}{more}", exit_code=1) from None
+        raise
+    try:
+        with log:
+            yield log
+    except LostVersions as exc:
+        raise UserError(str(exc), exit_code=1) from None
 
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     def action() -> Any:
-        with open_log(args) as log:
+        with _opened_as_evidence(args) as log:
             return log.checkpoint(), log.checkpoint_file
 
     state, file = _run(action)
@@ -459,6 +503,16 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
     else:
         print(f"checkpoint {state.versions}:{state.head} ({state.episodes} episodes, {state.at}) "
               f"appended to {file}")
+    return 0
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    from workbench.core.episodes.keys import new_key_file
+
+    path = _run(lambda: new_key_file(args.new))
+    print(f"a new department key was written to {path} (mode 0600). Give it to the workbench with "
+          f"[log] key_file = \"{path}\" in the config, or $WORKBENCH_LOG_KEY_FILE; keep a copy "
+          "where the log's backups are not")
     return 0
 
 
@@ -492,7 +546,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     progress = _progress_bar if sys.stderr.isatty() else None
 
     def action() -> int:
-        with open_log(args) as log:
+        with open_log(args, create=False) as log:
             hidden = _blind(log)
             if hidden:
                 raise UserError(f"you are re-coding {len(hidden)} episode(s) blind for an audit: an export "
@@ -517,8 +571,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _progress_bar(done: int, total: int) -> None:
     width = 30
     filled = width * done // total if total else width
-    sys.stderr.write(f"\rexporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    sys.stderr.flush()
+    # The carriage return is ours, on purpose: past the escaping every command's output gets.
+    stream = getattr(sys.stderr, "unfiltered", sys.stderr)
+    stream.write(f"\rexporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    stream.flush()
 
 
 def cmd_copy(args: argparse.Namespace) -> int:
@@ -549,5 +605,6 @@ def cmd_copy(args: argparse.Namespace) -> int:
 
 
 def _copy_progress(table: str, rows: int) -> None:
-    sys.stderr.write(f"\rcopying {table}: {rows:,} rows\x1b[K")
-    sys.stderr.flush()
+    stream = getattr(sys.stderr, "unfiltered", sys.stderr)     # its own controls, on purpose
+    stream.write(f"\rcopying {table}: {rows:,} rows\x1b[K")
+    stream.flush()

@@ -31,6 +31,8 @@ def register(subparsers) -> None:
     check = sub.add_parser("check", help="lint rule pack files (all shipped packs when no path)")
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="pack files or folders")
     check.add_argument("--json", action="store_true", help="print JSON")
+    check.add_argument("--no-cache", action="store_true",
+                       help="lint every pack again, even those unchanged since the last check")
     check.set_defaults(handler=check_packs)
 
 
@@ -132,8 +134,16 @@ def _print_constructs(data: dict) -> None:
     if data["scope"]:
         print(f"Covers only {data['scope']['covers']} (when {data['scope']['when']})")
     for rule in data["positions"]:
-        where = f"in position {rule['place']}" if rule["place"] else f"straight after {', '.join(rule['after'])}"
-        print(f"{', '.join(rule['codes'])} goes {where}: {rule['reason']}")
+        if rule["place"]:
+            where = f"in position {rule['place']}"
+        elif rule["after"]:
+            where = f"straight after {', '.join(rule['after'])}"
+        else:
+            where = f"after {', '.join(rule['secondary_to'])}"
+        when = f" when {rule['when']}" if rule["when"] else ""
+        print(f"{', '.join(rule['codes'])} goes {where}{when}: {rule['reason']}")
+    if data["population"]:
+        print(f"For {data['population']['who']}: {data['population']['limits']}")
     if data["case_by_case"]:
         print(f"No fixed codes: {data['case_by_case']}")
     for concept in data["snomed"]:
@@ -176,13 +186,17 @@ def show_paths(args: argparse.Namespace) -> int:
         paths = enumerate_paths(pack)
     except (TooManyPaths, StuckPath) as exc:
         raise UserError(f"{pack.id}: the answer paths cannot be listed: {exc}", exit_code=1) from None
-    rows = [{"answers": p.answers, "procedures": p.procedures, "diagnoses": p.diagnoses} for p in paths]
+    # A path walked with codes already in the episode (an `episode_has` condition) says which.
+    rows = [{"answers": p.answers, "procedures": p.procedures, "diagnoses": p.diagnoses,
+             **({"episode": list(p.context)} if p.context else {})} for p in paths]
     if args.json:
         print_json(rows)
         return 0
     for row in rows:
         answers = ", ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
                             for k, v in row["answers"].items()) or "(no questions)"
+        if row.get("episode"):
+            answers += f"  [the episode already has {', '.join(row['episode'])}]"
         print(f"{answers}\n    procedures: {' '.join(row['procedures']) or '-'}"
               f"    diagnoses: {' '.join(row['diagnoses']) or '-'}")
     print(f"{len(rows)} answer paths")
@@ -190,7 +204,7 @@ def show_paths(args: argparse.Namespace) -> int:
 
 
 def check_packs(args: argparse.Namespace) -> int:
-    from workbench.core.rules.lint import lint_files
+    from workbench.core.rules.lint_cache import lint_files_cached
 
     for path in args.paths:
         try:
@@ -200,7 +214,14 @@ def check_packs(args: argparse.Namespace) -> int:
         if not found:
             raise UserError(f"{path}: no such file or folder")
     catalog, why = open_catalog()
-    count, messages = lint_files(list(args.paths) or None, catalog)
+    if args.no_cache:
+        from workbench.core.rules.lint import lint_files
+
+        count, messages = lint_files(list(args.paths) or None, catalog)
+    else:
+        # Packs unchanged since the last check (same content, same linter, same classifications)
+        # are not linted again: their messages are replayed from the user's data folder.
+        count, messages, _ = lint_files_cached(list(args.paths) or None, catalog)
     errors = sum(m.severity == "error" for m in messages)
     warnings = len(messages) - errors
     if args.json:

@@ -31,10 +31,27 @@ class StateDirs:
 
 
 def state_dirs() -> StateDirs:
-    """The data and config folders, honouring ``$WORKBENCH_HOME``."""
+    """The data and config folders, honouring ``$WORKBENCH_HOME``.
+
+    A ``$WORKBENCH_HOME`` that cannot be a folder (``~nosuchuser``, a file, a FIFO, a
+    device) raises :class:`ConfigError` with one line saying why.
+    """
     home = os.environ.get("WORKBENCH_HOME")
     if home:
-        base = Path(home).expanduser()
+        try:
+            base = expand_user(home, "WORKBENCH_HOME folder")
+            info = os.stat(base)
+        except FileNotFoundError:
+            return StateDirs(data=base, config=base)      # created when first written to
+        except ValueError:
+            raise ConfigError("WORKBENCH_HOME: the folder name contains a NUL character") from None
+        except UnusableFile as exc:
+            raise ConfigError(exc.strerror) from None
+        except OSError as exc:
+            raise ConfigError(f"WORKBENCH_HOME ({home}): {exc.strerror}") from None
+        if not stat.S_ISDIR(info.st_mode):
+            kind = next((name for test, name in _KINDS if test(info.st_mode)), "a file")
+            raise ConfigError(f"WORKBENCH_HOME ({base}) is {kind}, not a folder")
         return StateDirs(data=base, config=base)
     # Imported here so that tests and benchmarks with WORKBENCH_HOME never need it.
     import platformdirs
@@ -43,6 +60,20 @@ def state_dirs() -> StateDirs:
         data=Path(platformdirs.user_data_dir(APP_NAME)),
         config=Path(platformdirs.user_config_dir(APP_NAME)),
     )
+
+
+def expand_user(path: str | os.PathLike, what: str = "path") -> Path:
+    """``~`` and ``~user`` expanded; an unknown user is :class:`UnusableFile` (one line), never
+    the RuntimeError ``Path.expanduser`` raises."""
+    text = os.fspath(path)
+    if not text.startswith("~"):
+        return Path(text)
+    expanded = os.path.expanduser(text)
+    if expanded.startswith("~"):        # os.path leaves what it cannot expand unchanged
+        user = text[1:].split("/", 1)[0]
+        who = f"no user '{user}'" if user else "no home folder for this user"
+        raise UnusableFile(errno.ENOENT, f"{text}: {who}, so the ~ in the {what} cannot be expanded")
+    return Path(expanded)
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -83,7 +114,10 @@ def write_private_file(path: Path, text: str) -> Path:
 def crash_report(details: str) -> Path | None:
     """Save what went wrong (a traceback, never local values) to a 0600 file; its path, or None."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = state_dirs().data / "crashes"
+    try:
+        folder = state_dirs().data / "crashes"
+    except ConfigError:          # the crash handler must never fail: no report, just the line
+        return None
     for attempt in range(100):
         suffix = f"-{attempt}" if attempt else ""
         try:
@@ -168,6 +202,7 @@ class ConfigError(Exception):
 
 # What each known setting must be; anything else is reported and left at its default.
 _SHAPES: dict[tuple[str, ...], type] = {("log",): dict, ("log", "path"): str, ("log", "group"): str,
+                                        ("log", "checkpoints"): str, ("log", "key_file"): str, ("log", "key"): str,
                                         ("worklist",): dict, ("worklist", "claim_minutes"): int,
                                         ("coder",): dict, ("coder", "name"): str, ("coder", "id"): str,
                                         ("keys",): dict, ("theme",): str}
@@ -259,7 +294,12 @@ def log_path(cli_value: str | os.PathLike | None = None) -> Path:
 
 def _chosen_log_path(cli_value: str | os.PathLike | None) -> Path:
     chosen = _chosen_log_value(cli_value)
-    return Path(chosen).expanduser() if chosen else state_dirs().data / "episodes.db"
+    if not chosen:
+        return state_dirs().data / "episodes.db"
+    try:
+        return expand_user(chosen, "episode log's path")
+    except UnusableFile as exc:
+        raise ConfigError(exc.strerror) from None
 
 
 def _chosen_log_value(cli_value: str | os.PathLike | None) -> str | os.PathLike | None:

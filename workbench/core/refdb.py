@@ -210,7 +210,7 @@ def _rebuild(path: Path, *, damaged: bool = False) -> list[str]:
     try:
         imports = store_path(path)
         # With no imported release to re-apply, the database built at install time is the same.
-        if imports.exists() or not copy_if_current(tmp):
+        if os.path.lexists(imports) or not copy_if_current(tmp):
             facts = build_reference_db(tmp, imports_from=imports)
         else:
             facts = {}
@@ -227,6 +227,11 @@ def _rebuild(path: Path, *, damaged: bool = False) -> list[str]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if facts.get("import_problem"):
+        # Said by the command that rebuilt, not only kept in meta: codes it relied on are gone.
+        _notices.append((path, f"The reference database was rebuilt without the imported releases: "
+                               f"{facts['import_problem']}. Import the release files again, or restore "
+                               f"{imports.name} from a backup"))
     return list(facts.get("imports", []))
 
 
@@ -311,15 +316,19 @@ def _populate(conn: sqlite3.Connection, fixtures: Path, imports_from: Path | Non
             problems.append(str(exc))  # one broken document must not stop the app
     store_guidance(conn, docs)
     applied: list[str] = []
+    import_problem = ""
     if imports_from is not None:
+        from workbench.core.classifications.import_store import ImportStoreDamaged
+
         conn.execute("SAVEPOINT reapply")
         try:
             applied = reapply_imports(conn, imports_from)
             conn.execute("RELEASE reapply")
-        except sqlite3.Error as exc:   # a damaged import store must not stop the app
+        except (sqlite3.Error, ImportStoreDamaged) as exc:   # a damaged import store must not stop the app
             conn.execute("ROLLBACK TO reapply")
             conn.execute("RELEASE reapply")
-            problems.append(f"imports in {imports_from} could not be re-applied: {exc}")
+            import_problem = f"the imported releases in {imports_from} could not be re-applied: {exc}"
+            problems.append(import_problem)
     imported = {c for (c,) in conn.execute("SELECT classification FROM editions WHERE source = 'imported'")}
     for classification in (OPCS4, ICD10):
         if classification not in imported:   # imports index their rows as they apply them
@@ -341,4 +350,4 @@ def _populate(conn: sqlite3.Connection, fixtures: Path, imports_from: Path | Non
     conn.execute("ANALYZE guidance_codes")
     for table in ("search_guidance", "search_opcs4", "search_icd10"):
         conn.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
-    return {"guidance": len(docs), "problems": problems, "imports": applied}
+    return {"guidance": len(docs), "problems": problems, "imports": applied, "import_problem": import_problem}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,21 @@ class WorkbenchApp(EpisodeActions, App[int]):
         self.worklist_open = 0               # open worklist items at start-up
         self.copy_format: Any = None         # [copy] of the config (workbench.core.episodes.copyout)
         self.copy_turn: tuple[str, int] = ("", 0)   # what ctrl+y copied last, and which part
+        self.context.on_log_notice = self._log_notice
         # Keys from the terminal, one at a time, held while a screen opens (workbench/tui/typeahead.py).
         self.typeahead = TypeAhead(self, self._dispatch_terminal_key)
+
+    def _log_notice(self, message: str) -> None:
+        """A notice from the episode log (told once): shown as text, from whichever thread."""
+        from workbench.core.safetext import visible
+
+        def show() -> None:
+            self.notify(visible(message), title="Episode log", severity="warning", timeout=12, markup=False)
+
+        if threading.get_ident() == getattr(self, "_thread_id", None):
+            show()
+        else:
+            self.call_from_thread(show)
 
     # ------------------------------------------------------------ keys typed ahead
 

@@ -53,6 +53,8 @@ class Context:
         self.loaded: Loaded | None = None
         self._local = threading.local()
         self._lock = threading.Lock()
+        #: Called (from the saving thread) with each notice a log gives once; the app shows it.
+        self.on_log_notice: Any = None
         self._early: threading.Thread | None = None
         self._early_error: BaseException | None = None
 
@@ -176,6 +178,8 @@ class Context:
             from workbench.core.episodes import open_episode_log
 
             log = open_episode_log(self.log_target())
+            # What the log tells once (a clock stepped back, a checkpoint not written) reaches the coder.
+            log.on_notice = lambda message: self.on_log_notice(message) if self.on_log_notice else None
             self._local.log = log
         return log
 

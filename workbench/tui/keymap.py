@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from workbench.core.option_keys import KEY_SEQUENCE
+
 
 @dataclass(frozen=True)
 class Key:
@@ -96,8 +98,9 @@ WIZARD = [
 ]
 
 # Keys of the option list inside the wizard: each option's key answers at once.
-# 1-9, then 0 for the tenth, then letters (j and k move in lists, so they are skipped).
-OPTION_KEYS = "1234567890abcdefghilmnopqrstuvwxyz"
+# 1-9, then 0 for the tenth, then letters (j and k move in lists, so they are skipped); answers that
+# mean the same in every pack keep one key everywhere (workbench.core.option_keys).
+OPTION_KEYS = KEY_SEQUENCE
 
 CHOICE = [
     Key(f"choice.{key}", key, f"pick({index})", "Answer",

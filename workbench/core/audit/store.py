@@ -70,7 +70,7 @@ class AuditStore:
         def transaction(conn: sqlite3.Connection) -> Any:
             return work(conn, lambda *args: append(conn, *args))
 
-        return self.log.transaction(transaction)
+        return self.log.transaction(transaction, chained=True)   # its own hash chain: checkpointed
 
     def records(self, sample_id: int, kind: str | None = None) -> list[AuditRecord]:
         sql = f"SELECT {_COLUMNS} FROM audit_record WHERE sample_id = ?"

@@ -1,8 +1,9 @@
 """The embedded tables behind the episode conventions (``fixtures/conventions/``).
 
 Which ICD-10 categories are asterisk categories and which dagger codes WHO names for an
-asterisk code; which codes apply to one sex or an age range; which OPCS-4 procedures and
-site codes are on a paired organ (laterality). Each table is a tab-separated file with its
+asterisk code; which ICD-10 codes are never the primary diagnosis; which codes apply to one sex
+or an age range; which OPCS-4 procedures and site codes are on a paired organ (laterality);
+which body system a code of either classification belongs to. Each table is a tab-separated file with its
 source in its header comment and in ``fixtures/conventions/README.md``; they are read once
 per process (a few hundred rows, about a millisecond) and need no import. An imported
 release's metadata refines them: :mod:`patient_checks` asks it first.
@@ -23,7 +24,12 @@ from pathlib import Path
 from workbench.core.paths import FIXTURES_DIR
 
 CONVENTIONS_DIR = FIXTURES_DIR / "conventions"
-LATERALITY_VALUES = ("paired", "unpaired", "either")
+#: paired: Z94 required; unpaired: Z94 questioned; site: the title names no organ or site, so the site
+#: code decides (and a Z94 straight after the procedure, with no site, is questioned); either: not checked.
+LATERALITY_VALUES = ("paired", "unpaired", "site", "either")
+#: The body systems of fixtures/conventions/body-systems.tsv.
+SYSTEMS = ("nervous", "endocrine", "breast", "eye", "ear", "nose-throat", "chest", "mouth", "digestive",
+           "heart", "vessels", "urogenital", "female-genital", "pregnancy", "skin", "musculoskeletal")
 SEXES = ("male", "female")
 _CATEGORY = re.compile(r"^[A-Z]\d\d$")
 _CODE = re.compile(r"^[A-Z]\d\d\.\d$")
@@ -108,8 +114,10 @@ class ConventionTables:
     daggers: CodeTable                       # asterisk code -> tuple of dagger references
     sex: dict[str, CodeTable]                # classification -> SexLimit values
     age: dict[str, CodeTable]                # classification -> AgeLimit values
-    laterality: CodeTable                    # OPCS-4 procedure -> paired | unpaired | either
+    laterality: CodeTable                    # OPCS-4 procedure -> paired | unpaired | site | either
     site_laterality: CodeTable               # OPCS-4 site code -> paired | unpaired | either
+    secondary_only: CodeTable                # ICD-10 code -> why it is never the primary diagnosis
+    systems: dict[str, CodeTable]            # classification -> tuple of body systems
 
     def is_asterisk(self, code: str) -> bool:
         return self.asterisk.get(code) is not None
@@ -130,6 +138,14 @@ class ConventionTables:
 
     def site_side(self, code: str) -> str | None:
         return self.site_laterality.get(code)  # type: ignore[return-value]
+
+    def never_primary(self, code: str) -> str | None:
+        """Why an ICD-10 code is never the primary diagnosis (WHO's note), or None."""
+        return self.secondary_only.get(code)  # type: ignore[return-value]
+
+    def body_systems(self, classification: str, code: str) -> tuple[str, ...]:
+        table = self.systems.get(classification)
+        return (table.get(code) or ()) if table else ()  # type: ignore[return-value]
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -185,12 +201,23 @@ def read_tables(folder: Path = CONVENTIONS_DIR) -> ConventionTables:
                          row["note"], row["source"])
         age[row["classification"]].add(row["codes"], limit, where)
     laterality, sites = CodeTable(), CodeTable()
-    for name, table in (("opcs4-laterality.tsv", laterality), ("opcs4-site-laterality.tsv", sites)):
+    for name, table, allowed in (("opcs4-laterality.tsv", laterality, LATERALITY_VALUES),
+                                 ("opcs4-site-laterality.tsv", sites, ("paired", "unpaired", "either"))):
         for number, row in _rows(folder / name):
-            if row["laterality"] not in LATERALITY_VALUES:
-                raise ConventionTableError(f"{name}:{number}: laterality is paired, unpaired or either")
+            if row["laterality"] not in allowed:
+                raise ConventionTableError(f"{name}:{number}: laterality is {', '.join(allowed)}")
             table.add(row["codes"], row["laterality"], f"{name}:{number}")
-    return ConventionTables(asterisk, daggers, sex, age, laterality, sites)
+    secondary = CodeTable()
+    for number, row in _rows(folder / "icd10-secondary-only.tsv"):
+        secondary.add(row["codes"], row["note"], f"icd10-secondary-only.tsv:{number}")
+    systems = {"icd10": CodeTable(), "opcs4": CodeTable()}
+    for number, row in _rows(folder / "body-systems.tsv"):
+        where = f"body-systems.tsv:{number}"
+        named = tuple(row["system"].split())
+        if row["classification"] not in systems or not named or any(s not in SYSTEMS for s in named):
+            raise ConventionTableError(f"{where}: classification icd10|opcs4 and systems of {', '.join(SYSTEMS)}")
+        systems[row["classification"]].add(row["codes"], named, where)
+    return ConventionTables(asterisk, daggers, sex, age, laterality, sites, secondary, systems)
 
 
 @lru_cache(maxsize=1)

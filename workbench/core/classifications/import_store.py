@@ -80,7 +80,17 @@ def store_path(reference_path: Path) -> Path:
     return reference_path.with_name(reference_path.stem + ".imports.db")
 
 
+class ImportStoreDamaged(Exception):
+    """The store exists but is not one (empty, cut short, overwritten): its imports are unknown."""
+
+
 def connect(path: Path) -> sqlite3.Connection:
+    """The store for writing (an import); created 0600 whatever the umask, like every file we write."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
     conn = sqlite3.connect(path, timeout=10, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.execute("PRAGMA synchronous = FULL")   # an import is rare and must not be lost
@@ -101,11 +111,34 @@ def save(conn: sqlite3.Connection, classification: str, file: str, imported_at: 
                      [m.row(classification) for m in metadata])
 
 
+def _reader(path: Path) -> sqlite3.Connection | None:
+    """The store read-only (a rebuild never writes to it); None when there is none;
+    :class:`ImportStoreDamaged` when the file is there but is not a store."""
+    from urllib.request import pathname2url
+
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None
+    if not size:
+        raise ImportStoreDamaged(f"{path} is empty (cut short or overwritten)")
+    try:
+        conn = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro", uri=True, timeout=10)
+        conn.execute("PRAGMA busy_timeout = 10000")
+        if conn.execute("SELECT count(*) FROM sqlite_master WHERE name IN ('imports', 'imported_codes', "
+                        "'imported_metadata')").fetchone()[0] != 3:
+            conn.close()
+            raise ImportStoreDamaged(f"{path} is not an import store (its tables are missing)")
+    except sqlite3.DatabaseError as exc:
+        raise ImportStoreDamaged(f"{path} is damaged or not an import store ({exc})") from None
+    return conn
+
+
 def active_imports(path: Path) -> list[ActiveImport]:
     """The imports to re-apply, oldest classification first; [] when there is no store."""
-    if not path.exists():
+    conn = _reader(path)
+    if conn is None:
         return []
-    conn = connect(path)
     try:
         out = []
         for classification, file, when, codes, categories, edition in conn.execute(
@@ -123,9 +156,9 @@ def active_imports(path: Path) -> list[ActiveImport]:
 
 def history(path: Path) -> list[tuple]:
     """Every import ever made: (classification, file, imported_at, codes, categories, edition)."""
-    if not path.exists():
+    conn = _reader(path)
+    if conn is None:
         return []
-    conn = connect(path)
     try:
         return conn.execute("SELECT classification, file, imported_at, codes, categories, edition"
                             " FROM imports ORDER BY id").fetchall()

@@ -143,7 +143,12 @@ def import_release(conn: sqlite3.Connection, path: Path | str, classification: s
     from workbench.core import refdb
 
     started = time.perf_counter()
-    path = Path(path).expanduser().resolve()
+    from workbench.core.paths import UnusableFile, expand_user
+
+    try:
+        path = expand_user(path, "release file's name").resolve()
+    except UnusableFile:
+        raise ClassificationImportError(str(path), None, "no such user, so the ~ cannot be expanded") from None
     release = read_release(path, classification)
     if metadata is not None:
         known = {code for code, _ in release.pairs}

@@ -1,10 +1,12 @@
 """The hash chain: every version row carries sha256(canonical content + previous row's hash).
 
 The content covers the episode's details (patient, NHS number, reference, date,
-specialty), the version's codes in order with classification and edition, the
-guidance/pack/answers/overrides, coder, time, note and reason, and the row's own
-ids. Changing any of them outside the app, deleting or inserting a version row,
-breaks the chain at that row; :func:`verify` recomputes it in one streaming pass.
+specialty, sex, age), the version's codes in order with classification and edition,
+the guidance/pack/answers/overrides, coder, time (and the clock's reading when it was
+behind), note and reason, and the row's own ids. Changing any of them outside the app,
+deleting or inserting a version row, breaks the chain at that row; :func:`check_versions`
+recomputes it in one streaming pass. Everything here is Python over plain rows, so any
+database that returns the same values gives the same hashes.
 """
 
 from __future__ import annotations
@@ -13,31 +15,52 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass, field
+from itertools import groupby
+from json.encoder import encode_basestring as _json_text
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.episodes import dialect
-from workbench.core.episodes.model import BrokenEpisode, VerifyReport
+from workbench.core.episodes.model import BrokenEpisode
 from workbench.core.episodes.values import (
     READ_ERRORS,
+    FastChecks,
     code_problems,
     episode_problems,
     version_problems,
 )
+
+if TYPE_CHECKING:
+    from workbench.core.episodes.checkpoint_stream import LineStream
+    from workbench.core.episodes.keys import DepartmentKey
 
 GENESIS = "0" * 64
 
 VERSION_COLUMNS = ("v.id, v.episode_id, v.version, v.status, v.guidance_id, v.pack_id, "
                    "v.pack_version, v.answers, v.overrides, v.coder, v.saved_at, v.note, v.reason, "
                    "v.prev_hash, v.hash, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, "
-                   "e.sex, e.age_years, e.fce, e.end_date, e.consultant, v.coder_name, v.coder_id")
+                   "e.sex, e.age_years, e.fce, e.end_date, e.consultant, v.coder_name, v.coder_id, "
+                   "v.clock_at, v.mac")
+#: Positions in a row selected with VERSION_COLUMNS.
+SAVED_AT, PREV_HASH, HASH, PATIENT, END_DATE, CLOCK_AT, MAC = 10, 13, 14, 15, 23, 27, 28
+
+
+def optional_details(sex: str | None, age: int | None, fce: str | None = None, end_date: str | None = None,
+                     consultant: str | None = None) -> dict:
+    """Sex and age (schema 3), FCE number, discharge date and consultant (schema 5) enter the
+    hashed content only when given, so chains written before them still verify."""
+    given = {"sex": sex, "age": age, "fce": fce, "end_date": end_date, "consultant": consultant}
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def canonical(episode: dict[str, Any], version: dict[str, Any],
               codes: list[tuple[str, int, str, str, str]]) -> bytes:
     """One byte string per version; key order and spacing fixed so hashes are reproducible.
 
-    ``codes`` are (kind, position, code, classification, edition) rows.
+    ``codes`` are (kind, position, code, classification, edition[, mark]) rows.
     ``version['answers']`` and ``['overrides']`` are the JSON texts as stored.
+    This is the definition; :func:`row_content` produces the same bytes faster.
     """
     content = {
         "episode": episode,
@@ -51,199 +74,196 @@ def version_hash(content: bytes, prev_hash: str) -> str:
     return hashlib.sha256(content + b"\n" + prev_hash.encode("ascii")).hexdigest()
 
 
-def optional_details(sex: str | None, age: int | None, fce: str | None = None, end_date: str | None = None,
-                     consultant: str | None = None) -> dict:
-    """Sex and age (schema 3), FCE number, discharge date and consultant (schema 5) enter the
-    hashed content only when given, so chains written before them still verify."""
-    given = {"sex": sex, "age": age, "fce": fce, "end_date": end_date, "consultant": consultant}
-    return {key: value for key, value in given.items() if value is not None}
+def _j(value: object) -> str:
+    """One value as json.dumps writes it inside :func:`canonical` (str, int and None fast)."""
+    kind = type(value)
+    if kind is str:
+        return _json_text(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return json.dumps(value, ensure_ascii=False)    # floats, booleans; TypeError for bytes
 
 
-def row_content(row: tuple, codes: list[tuple[str, int, str, str, str]]) -> bytes:
-    """Canonical content of a row selected with VERSION_COLUMNS."""
+_BY_KIND_AND_POSITION = itemgetter(0, 1)
+
+
+def _code_text(code: tuple) -> str:
+    return "[" + ",".join(map(_j, code)) + "]"
+
+
+def row_content(row: tuple, codes: list[tuple], code_texts: dict[tuple, str] | None = None) -> bytes:
+    """Canonical content of a row selected with VERSION_COLUMNS: exactly :func:`canonical`'s
+    bytes for the same values (a test holds the two equal), built without the dicts.
+    ``code_texts`` remembers code rows already written (they repeat across a log)."""
     (vid, episode_id, number, status, guidance_id, pack_id, pack_version, answers, overrides,
      coder, saved_at, note, reason, _prev, _hash, patient, nhs, ref, date, specialty, sex, age,
-     fce, end_date, consultant, *labels) = row
-    episode = {"id": episode_id, "patient": patient, "nhs_number": nhs, "episode": ref,
-               "date": date, "specialty": specialty,
-               **optional_details(sex, age, fce, end_date, consultant)}
-    version = {"id": vid, "version": number, "status": status, "guidance_id": guidance_id,
-               "pack_id": pack_id, "pack_version": pack_version, "answers": answers,
-               "overrides": overrides, "coder": coder, "saved_at": saved_at, "note": note,
-               "reason": reason}
-    # The coder's labels (schema 7) are hashed only when set, as writer.version_record does.
-    name, coder_id = (labels + [None, None])[:2]
-    if name is not None:
-        version["coder_name"] = name
-    if coder_id is not None:
-        version["coder_id"] = coder_id
-    return canonical(episode, version, codes)
+     *more) = row
+    fce, end_date, consultant, name, coder_id, clock_at = (list(more) + [None] * 6)[:6]
+    ordered = sorted(codes, key=_BY_KIND_AND_POSITION) if len(codes) > 1 else codes
+    if code_texts is None:
+        code_text = ",".join(map(_code_text, ordered))
+    else:
+        parts = []
+        for code in ordered:
+            text = code_texts.get(code)
+            if text is None:
+                text = _code_text(code)
+                if len(code_texts) < 100_000:
+                    code_texts[code] = text
+            parts.append(text)
+        code_text = ",".join(parts)
+    # The keys in sorted order; the optional ones (schemas 3 and 5) only when set.
+    episode = (('"age":' + _j(age) + "," if age is not None else "")
+               + ('"consultant":' + _j(consultant) + "," if consultant is not None else "")
+               + '"date":' + _j(date) + (',"end_date":' + _j(end_date) if end_date is not None else "")
+               + ',"episode":' + _j(ref) + (',"fce":' + _j(fce) if fce is not None else "")
+               + ',"id":' + _j(episode_id) + ',"nhs_number":' + _j(nhs) + ',"patient":' + _j(patient)
+               + (',"sex":' + _j(sex) if sex is not None else "") + ',"specialty":' + _j(specialty))
+    # clock_at (schema 6) and the coder's labels (schema 7) are hashed only when set, as
+    # writer.version_record does; the keys in sorted order.
+    version = ('"answers":' + _j(answers) + (',"clock_at":' + _j(clock_at) if clock_at is not None else "")
+               + ',"coder":' + _j(coder) + (',"coder_id":' + _j(coder_id) if coder_id is not None else "")
+               + (',"coder_name":' + _j(name) if name is not None else "")
+               + ',"guidance_id":' + _j(guidance_id) + ',"id":' + _j(vid)
+               + ',"note":' + _j(note) + ',"overrides":' + _j(overrides) + ',"pack_id":' + _j(pack_id)
+               + ',"pack_version":' + _j(pack_version) + ',"reason":' + _j(reason)
+               + ',"saved_at":' + _j(saved_at) + ',"status":' + _j(status) + ',"version":' + _j(number))
+    return ('{"codes":[' + code_text + '],"episode":{' + episode + '},"version":{' + version + "}}").encode()
 
 
-def _codes_by_version(conn: sqlite3.Connection) -> Iterator[tuple[int, list[tuple]]]:
-    """(version id, its codes) in version id order, streamed from the primary key."""
-    cursor = dialect.stream(conn, "SELECT version_id, kind, position, code, classification, edition, "
-                            "mark FROM version_code ORDER BY version_id, kind, position")
-    current, bucket = None, []
-    for version_id, *code in cursor:
-        if version_id != current:
-            if current is not None:
-                yield current, bucket
-            current, bucket = version_id, []
-        bucket.append(tuple(code) if code[-1] is not None else tuple(code[:-1]))   # mark hashed when set
-    if current is not None:
-        yield current, bucket
+def codes_by_version(conn: sqlite3.Connection, after: int = 0,
+                     until: int = 2**63 - 1) -> Iterator[tuple[int, list[tuple]]]:
+    """(version id, its codes) in version id order from the primary key; the mark is hashed
+    only when set (as the writer does)."""
+    cursor = dialect.stream(conn, "SELECT version_id, kind, position, code, classification, edition, mark "
+                            "FROM version_code WHERE version_id > ? AND version_id <= ? "
+                            "ORDER BY version_id, kind, position", (after, until))
+    for version_id, group in groupby(cursor, key=itemgetter(0)):
+        yield version_id, [r[1:] if r[6] is not None else r[1:6] for r in group]
 
 
-def verify(conn: sqlite3.Connection, recorded: list | None = None) -> VerifyReport:
-    """PRAGMA integrity_check, the whole chain, every stored value, the code index, and
-    each checkpoint in ``recorded``, in one read snapshot. Never raises on bad content:
-    every problem is reported, by episode where it can be tied to one."""
-    from workbench.core.episodes.checkpoints import compare
+@dataclass
+class ChainResult:
+    """What a pass over one append-only table found."""
 
-    conn.execute("BEGIN")
-    try:
-        integrity = _integrity(conn)
-        broken: list[BrokenEpisode] = []
-        head = (0, GENESIS)
-        for check in (_check_chain, _check_structure):
-            try:
-                found = check(conn)
-            except sqlite3.DatabaseError as exc:
-                broken.append(BrokenEpisode(None, f"a table could not be read to the end ({exc})"))
-                continue
-            if check is _check_chain:
-                found, head = found
-            broken += found
-        broken += compare(conn, recorded or [])
-        audit_records, audit_head = 0, GENESIS
-        if _has_audit(conn):
-            from workbench.core.audit import store as audit_store
-
-            try:
-                broken += [BrokenEpisode(None, p) for p in audit_store.verify_records(conn)]
-                audit_records, audit_head = audit_store.head(conn)
-            except sqlite3.DatabaseError as exc:
-                broken.append(BrokenEpisode(None, f"the audit records could not be read to the end ({exc})"))
-        checked = conn.execute("SELECT count(*) FROM version").fetchone()[0]
-        episodes = conn.execute("SELECT count(*) FROM episode").fetchone()[0]
-        try:   # who saved the versions: the OS logins recorded with them
-            coders = {str(c): n for c, n in conn.execute(
-                "SELECT coder, count(*) FROM version GROUP BY coder ORDER BY count(*) DESC, coder")}
-        except sqlite3.DatabaseError:
-            coders = {}
-    finally:
-        conn.execute("COMMIT")
-    return VerifyReport(integrity=integrity, broken=_dedupe(broken), versions_checked=checked,
-                        episodes=episodes, head_hash=str(head[1]),
-                        checkpoints_checked=len(recorded or []), coders=coders,
-                        audit_records=audit_records, audit_head=audit_head)
+    problems: list[BrokenEpisode] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    rows: int = 0                        # rows checked in this pass
+    head: tuple[int, str] = (0, GENESIS)
+    head_mac: str | None = None          # the department key's hash of the head row
+    index_rows: int = 0                  # distinct (code, version) pairs seen: the derived indexes' size
+    coders: dict[str, int] = field(default_factory=dict)   # versions per OS login
+    indexes_probed: bool = False         # the derived indexes were probed for these rows already
 
 
-def _integrity(conn: sqlite3.Connection) -> list[str]:
-    """Problems with the store itself: SQLite's integrity_check of the file; on a server, the
-    guards that keep the log append-only (:func:`postgres.schema.guard_problems`)."""
-    if dialect.dialect_of(conn) == dialect.POSTGRESQL:
-        from workbench.core.episodes.postgres.schema import guard_problems
+@dataclass(frozen=True)
+class Start:
+    """Where a pass over a chain begins: the row before its first (id 0: the genesis)."""
 
-        return guard_problems(conn)
-    try:
-        found = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-    except sqlite3.DatabaseError as exc:
-        found = [f"the file cannot be checked: {exc}"]
-    return [] if found == ["ok"] else [str(line) for line in found]
+    id: int = 0
+    hash: str = GENESIS
+    mac: str | None = None
+    saved_at: str = ""
+    clock_at: str | None = None
+    keyed: bool = False                  # that row or one before it carries the department key's hash
 
 
-def _check_chain(conn: sqlite3.Connection) -> tuple[list[BrokenEpisode], tuple[int, str]]:
-    """Every version row in id order: contiguous ids, parsable values, hashes, times."""
-    broken: list[BrokenEpisode] = []
-    codes = _codes_by_version(conn)
+def version_start(conn: sqlite3.Connection, row_id: int, first_keyed: int | None = None) -> Start | None:
+    """Version row ``row_id`` as the start of a pass; None when it is missing. ``first_keyed``
+    is the first row with a department key hash; without it the row's own is taken (right for
+    a verified mark: a pass that found keyed rows followed by an unkeyed one did not pass)."""
+    row = conn.execute("SELECT hash, mac, saved_at, clock_at FROM version WHERE id = ?", (row_id,)).fetchone()
+    if row is None:
+        return None
+    keyed = row[1] is not None if first_keyed is None else first_keyed <= row_id
+    return Start(row_id, row[0], row[1], row[2] if isinstance(row[2], str) else "", row[3], keyed)
+
+
+def check_versions(conn: sqlite3.Connection, *, start: Start = Start(), key: DepartmentKey | None = None,
+                   stream: LineStream | None = None, until: int | None = None) -> ChainResult:
+    """Every version row after ``start`` (up to ``until``) in id order: contiguous ids, parsable
+    values, hashes, times, the department key's hashes, and each checkpoint line the stream
+    holds for these rows. Never raises on bad content."""
+    result = ChainResult()
+    broken = result.problems.append
+    previous_id, previous, previous_mac, previous_time = start.id, start.hash, start.mac, start.saved_at
+    keyed = start.keyed                  # from the first keyed row on, every row must be keyed
+    previous_clock: object = start.clock_at
+    last = until if until is not None else 2**63 - 1
+    codes = codes_by_version(conn, previous_id, last)
     pending = next(codes, None)
-    previous, previous_id, previous_time = GENESIS, 0, ""
+    fast, code_texts, sha256, coders = FastChecks(), {}, hashlib.sha256, result.coders
+    want = stream.next_rows() if stream is not None else None
     # LEFT JOIN: a version whose episode row was deleted is still checked (and fails).
-    rows = dialect.stream(conn, f"SELECT {VERSION_COLUMNS} FROM version v "
-                          "LEFT JOIN episode e ON e.id = v.episode_id ORDER BY v.id")
+    rows = dialect.stream(conn, f"SELECT {VERSION_COLUMNS} FROM version v LEFT JOIN episode e "
+                          "ON e.id = v.episode_id WHERE v.id > ? AND v.id <= ? ORDER BY v.id", (previous_id, last))
     for row in rows:
-        vid, episode_id, prev_hash, stored = row[0], row[1], row[13], row[14]
+        vid, episode_id, prev_hash, stored = row[0], row[1], row[PREV_HASH], row[HASH]
         while pending is not None and pending[0] < vid:
-            broken.append(BrokenEpisode(None, f"codes belong to missing version {pending[0]}"))
+            broken(BrokenEpisode(None, f"codes belong to missing version {pending[0]}"))
             pending = next(codes, None)
         mine: list[tuple] = []
         if pending is not None and pending[0] == vid:
             mine = pending[1]
             pending = next(codes, None)
+            result.index_rows += len({c[2] for c in mine})
         if vid != previous_id + 1:
             gap = f"{previous_id + 1}" if vid == previous_id + 2 else f"{previous_id + 1}-{vid - 1}"
-            broken.append(BrokenEpisode(None, f"version rows {gap} are missing (deleted)"))
+            broken(BrokenEpisode(None, f"version rows {gap} are missing (deleted)"))
         if prev_hash != previous:
-            broken.append(BrokenEpisode(episode_id, f"the chain is broken before version row {vid} "
-                                                    "(a version was removed or inserted)"))
-        if row[15] is None:
-            broken.append(BrokenEpisode(episode_id, "the episode's details are missing"))
-        else:
-            broken += [BrokenEpisode(episode_id, p) for p in episode_problems(*row[15:20], end_date=row[23])]
-        problems = version_problems(row[2], row[3], row[7], row[8], row[9], row[10], prev_hash, stored)
-        problems += code_problems(mine)
-        broken += [BrokenEpisode(episode_id, f"version row {vid}: {p}") for p in problems]
+            broken(BrokenEpisode(episode_id, f"the chain is broken before version row {vid} "
+                                             "(a version was removed or inserted)"))
         try:
-            same = version_hash(row_content(row, mine), str(prev_hash)) == stored
+            same = sha256(row_content(row, mine, code_texts) + b"\n" + prev_hash.encode("ascii")).hexdigest() == stored
         except READ_ERRORS:
             same = False
+        # Every stored value parses: the common shapes are recognised from a cache, the rest explained.
+        if row[PATIENT] is None:
+            broken(BrokenEpisode(episode_id, "the episode's details are missing"))
+        elif not fast.episode_ok(*row[15:20], end_date=row[END_DATE]):
+            for problem in episode_problems(*row[15:20], end_date=row[END_DATE]):
+                broken(BrokenEpisode(episode_id, problem))
+        if not (same and prev_hash == previous and fast.version_ok(row[2], row[3], row[7], row[8], row[9],
+                                                                   row[SAVED_AT])
+                and (not mine or fast.codes_ok(mine))):
+            problems = version_problems(row[2], row[3], row[7], row[8], row[9], row[SAVED_AT], prev_hash, stored)
+            if mine:
+                problems += code_problems(mine)
+            for problem in problems:
+                broken(BrokenEpisode(episode_id, f"version row {vid}: {problem}"))
         if not same:
-            broken.append(BrokenEpisode(episode_id, f"version {row[2]} was changed outside the app"))
-        if isinstance(row[10], str):
-            if row[10] < previous_time:
-                broken.append(BrokenEpisode(episode_id, f"version row {vid} is dated before the row "
-                                                        "saved ahead of it (backdated or forged)"))
-            previous_time = row[10]
-        previous, previous_id = stored, vid
+            broken(BrokenEpisode(episode_id, f"version {row[2]} was changed outside the app"))
+        saved_at, clock_at, mac = row[SAVED_AT], row[CLOCK_AT], row[MAC]
+        if isinstance(saved_at, str):
+            if saved_at < previous_time:
+                broken(BrokenEpisode(episode_id, f"version row {vid} is dated before the row "
+                                                 "saved ahead of it (backdated or forged)"))
+            previous_time = saved_at
+        if clock_at is not None and previous_clock is None:
+            result.notices.append(f"version row {vid}: saved while the clock read {clock_at}, behind "
+                                  "the row before it (a clock stepped back, or another computer's "
+                                  "clock is ahead); it is timed just after that row")
+        previous_clock = clock_at
+        if key is not None and (keyed or mac is not None):
+            keyed = True
+            if mac is None:
+                broken(BrokenEpisode(episode_id, f"version row {vid} has no department key hash "
+                                                 "although the rows before it do (added without the key: forged?)"))
+            elif not key.checks(stored, mac):
+                broken(BrokenEpisode(episode_id, f"version row {vid}: its department key hash is wrong "
+                                                 "(forged or changed outside the app)"))
+        while want is not None and want <= vid:
+            if want == vid:
+                for problem in stream.match(vid, stored, mac):
+                    broken(BrokenEpisode(None, problem))
+            want = stream.next_rows()
+        previous, previous_id, previous_mac = stored, vid, mac
+        result.rows += 1
+        login = str(row[9])
+        coders[login] = coders.get(login, 0) + 1
     if pending is not None:
-        broken.append(BrokenEpisode(None, f"codes belong to missing version {pending[0]}"))
-    return broken, (previous_id, previous)
-
-
-def _check_structure(conn: sqlite3.Connection) -> list[BrokenEpisode]:
-    """Episodes without versions, gaps in version numbers, a code index that disagrees."""
-    broken = [BrokenEpisode(None, f"episode rows before episode {eid} are missing (deleted)")
-              for (eid,) in conn.execute("SELECT id FROM episode e WHERE id > 1 AND NOT EXISTS "
-                                         "(SELECT 1 FROM episode p WHERE p.id = e.id - 1)")]
-    first = conn.execute("SELECT min(id) FROM episode").fetchone()[0]
-    if first is not None and first != 1:
-        broken.append(BrokenEpisode(None, f"episode rows 1-{first - 1} are missing (deleted)"))
-    broken += [BrokenEpisode(eid, "the episode has no versions") for (eid,) in conn.execute(
-        "SELECT id FROM episode WHERE NOT EXISTS (SELECT 1 FROM version v WHERE v.episode_id = episode.id)")]
-    broken += [BrokenEpisode(eid, "its version numbers have a gap") for (eid,) in conn.execute(
-        "SELECT episode_id FROM version GROUP BY episode_id HAVING max(version) != count(*)")]
-    missing = conn.execute(
-        "SELECT DISTINCT v.episode_id FROM version_code c JOIN version v ON v.id = c.version_id "
-        "WHERE NOT EXISTS (SELECT 1 FROM code_index i WHERE i.code = c.code "
-        "AND i.episode_id = v.episode_id AND i.version_id = c.version_id)")
-    broken += [BrokenEpisode(eid, "the code search index is missing its codes") for (eid,) in missing]
-    extra = conn.execute(
-        "SELECT DISTINCT i.episode_id FROM code_index i WHERE NOT EXISTS (SELECT 1 FROM version_code c "
-        "JOIN version v ON v.id = c.version_id WHERE c.version_id = i.version_id AND c.code = i.code "
-        "AND v.episode_id = i.episode_id)")
-    broken += [BrokenEpisode(eid, "the code search index lists codes it does not have") for (eid,) in extra]
-    # code_date mirrors code_index with the episode's date (both derived; see db/log/README.md).
-    mismatched = conn.execute(
-        "SELECT DISTINCT i.episode_id FROM code_index i JOIN episode e ON e.id = i.episode_id "
-        "WHERE NOT EXISTS (SELECT 1 FROM code_date d WHERE d.code = i.code AND d.start_date = e.start_date "
-        "AND d.episode_id = i.episode_id AND d.version_id = i.version_id) "
-        "UNION SELECT DISTINCT d.episode_id FROM code_date d WHERE NOT EXISTS (SELECT 1 FROM code_index i "
-        "JOIN episode e ON e.id = i.episode_id WHERE i.code = d.code AND i.episode_id = d.episode_id "
-        "AND i.version_id = d.version_id AND e.start_date = d.start_date)")
-    broken += [BrokenEpisode(eid, "the code-by-date index disagrees with the codes") for (eid,) in mismatched]
-    return broken
-
-
-def _has_audit(conn: sqlite3.Connection) -> bool:
-    return dialect.has_table(conn, "audit_record")
-
-
-def _dedupe(items: list[BrokenEpisode]) -> list[BrokenEpisode]:
-    seen, out = set(), []
-    for item in items:
-        if (item.episode_id, item.problem) not in seen:
-            seen.add((item.episode_id, item.problem))
-            out.append(item)
-    return out
+        broken(BrokenEpisode(None, f"codes belong to missing version {pending[0]}"))
+    result.head, result.head_mac = (previous_id, previous), previous_mac
+    return result

@@ -119,7 +119,15 @@ def prepare_by_hand(procedures: str | Iterable[str] | None, diagnoses: str | Ite
     coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog, marks),
                     guidance_id=pack.guidance_id if pack else None,
                     pack_id=pack.id if pack else None, pack_version=pack.version if pack else None)
-    return PreparedCoding(coding=coding, edits=list(edits))
+    return PreparedCoding(coding=coding, edits=list(edits), notes=_population_notes(pack, sex, age))
+
+
+def _population_notes(pack: Any, sex: str | None, age: int | None) -> list[str]:
+    """The guidance is not for this patient (infants' guidance, a 58-year-old): said as a note."""
+    from workbench.core.rules import population_caution
+
+    caution = population_caution(pack, sex, age)
+    return [caution] if caution else []
 
 
 def parse_answer_args(pairs: Iterable[str]) -> dict[str, str]:
@@ -178,7 +186,8 @@ def prepare_from_guidance(guidance_id: str, answers: Mapping[str, object], catal
     coding = Coding(procedures=_entries(procs, OPCS4, catalog), diagnoses=_entries(diags, ICD10, catalog, marks),
                     guidance_id=pack.guidance_id, pack_id=pack.id, pack_version=pack.version,
                     answers=dict(result.answers))
-    return PreparedCoding(coding=coding, edits=list(edits), notes=pack_cautions(pack) + list(result.notes))
+    return PreparedCoding(coding=coding, edits=list(edits),
+                          notes=pack_cautions(pack) + _population_notes(pack, sex, age) + list(result.notes))
 
 
 def _next_question_message(question: Any) -> str:

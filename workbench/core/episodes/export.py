@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from workbench.core.episodes import dialect
 from workbench.core.episodes.export_file import neutralise_cell
 from workbench.core.episodes.validate import parse_date
+from workbench.core.safetext import VisibleWriter, json_safe
 
 CSV_FIXED_COLUMNS = ["episode_id", "patient", "nhs_number", "episode", "date", "specialty",
                      "version", "status", "primary_diagnosis", "secondary_diagnoses"]
@@ -161,7 +162,10 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | 
 
     def work() -> int:
         procedures, diagnoses = _widths(conn)
-        writer = csv.writer(out)
+        # Stored text reaches the file (or the terminal) with control characters escaped, a block
+        # at a time (the csv module's rows gathered in a list, one regex pass per 64 KB).
+        escaped = VisibleWriter(out)
+        writer = csv.writer(escaped)
         writer.writerow(CSV_FIXED_COLUMNS + CSV_PATIENT_COLUMNS + [f"procedure_{i}" for i in range(1, procedures + 1)]
                         + CSV_TAIL_COLUMNS)
         conn.create_function("export_overrides", 1, lambda stored: neutralise_cell(_overrides_text(stored)),
@@ -173,6 +177,7 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | 
         if progress is None:
             counted = count(1)
             writer.writerows(map(itemgetter(0), zip(rows, counted, strict=False)))   # counted in C too
+            escaped.flush()
             return next(counted) - 1
         total = conn.execute(f"SELECT count(*) FROM version v JOIN episode e ON e.id = v.episode_id{where}",
                              params).fetchone()[0]
@@ -182,6 +187,7 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str | 
             done += len(chunk)
             progress(done, total)
         progress(done, total)
+        escaped.flush()
         return done
 
     return _in_snapshot(conn, work)
@@ -191,7 +197,8 @@ def _csv_rows(conn: Any, out: TextIO, since: Any, until: Any, all_versions: bool
               filters: dict[str, Any] | None) -> int:
     """The CSV a row at a time in Python (a server's log, whose SQL has no user functions)."""
     width = max(_widths(conn)[0], 1)
-    writer = csv.writer(out)
+    escaped = VisibleWriter(out)   # stored text with control characters escaped, as on SQLite
+    writer = csv.writer(escaped)
     writer.writerow(CSV_FIXED_COLUMNS + CSV_PATIENT_COLUMNS + [f"procedure_{i}" for i in range(1, width + 1)]
                     + CSV_TAIL_COLUMNS)
     written = 0
@@ -207,6 +214,7 @@ def _csv_rows(conn: Any, out: TextIO, since: Any, until: Any, all_versions: bool
                  note or "", reason or "", _overrides_text(overrides), coder_name or "", coder_id or ""]
         writer.writerow([neutralise_cell(cell) for cell in cells])
         written += 1
+    escaped.flush()
     return written
 
 
@@ -231,7 +239,7 @@ def export_json(conn: sqlite3.Connection, out: TextIO, *, since: dt.date | str |
                     "overrides": _overrides_list(overrides),
                     "sex": sex, "age": age, "fce": fce, "discharge_date": end_date,
                     "consultant": consultant}
-            out.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+            out.write(("\n" if count == 0 else ",\n") + json_safe(json.dumps(item, ensure_ascii=False)))
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count

@@ -22,38 +22,26 @@ from typing import TextIO
 
 from workbench.core.episodes.model import LogError
 
-COMPANION_SUFFIXES = ("", "-wal", "-shm", "-journal", "-lock")
-
 
 class ExportTargetExists(LogError):
     """The export target exists and replacing it was not confirmed."""
 
 
 def protected_files(log_path: Path, others: Iterable[Path] = ()) -> list[Path]:
-    """The log, the reference database, the checkpoint file and every companion of theirs."""
-    from workbench.core.paths import reference_db_path
+    """Every file the workbench writes (:func:`workbench.core.files.own_files`): the log, its
+    checkpoint file (in ``others``), the reference database, the import store, the config."""
+    from workbench.core.files import own_files
 
-    bases = [Path(log_path), reference_db_path(), *others]
-    return [b.with_name(b.name + suffix) for b in bases for suffix in COMPANION_SUFFIXES]
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
+    return own_files(Path(log_path), others)
 
 
 def check_target(target: Path, protected: list[Path], *, force: bool) -> None:
     """Refuse a target that is (or links to) a protected file, a symlink, or exists unconfirmed."""
-    resolved = Path(os.path.realpath(target))
-    identity = _identity(target)
-    for item in protected:
-        if resolved == Path(os.path.realpath(item)) or (
-                identity is not None and identity == _identity(item)):
-            raise LogError(f"{target} is the episode log or one of the workbench's own files; "
-                           "an export never writes there. Choose another file name")
+    from workbench.core.files import is_own_file
+
+    if is_own_file(target, protected):
+        raise LogError(f"{target} is the episode log or one of the workbench's own files; "
+                       "an export never writes there. Choose another file name")
     try:
         info = target.lstat()
     except FileNotFoundError:
@@ -105,8 +93,10 @@ def refuse_stream_into(stream: TextIO, protected: list[Path]) -> None:
         return
     if not stat.S_ISREG(info.st_mode):
         return
+    from workbench.core.files import identity
+
     for item in protected:
-        if _identity(item) == (info.st_dev, info.st_ino):
+        if identity(item) == (info.st_dev, info.st_ino):
             raise LogError("standard output is the episode log or one of its files; "
                            "an export never writes there")
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.episodes import chain, checkpoints, opening, queries, saving, storage, turns
-from workbench.core.episodes.identity import Coder, coder_fields
+from workbench.core.episodes import checkpoints, opening, queries, saving, storage, turns
+from workbench.core.episodes.drafts import DraftStore, required
+from workbench.core.episodes.identity import Coder
 from workbench.core.episodes.model import (
     AMENDED,
     FINAL,
     VOIDED,
     Coding,
-    Draft,
     EpisodeDetails,
     EpisodeNotFound,
     EpisodeSummary,
@@ -30,7 +30,7 @@ from workbench.core.episodes.model import (
     LogError,
     VerifyReport,
 )
-from workbench.core.episodes.rows import to_json, utc_now
+from workbench.core.episodes.trust import LogTrust, refuse_crossed_files, refuse_no_log
 from workbench.core.episodes.validate import checked_details
 from workbench.core.episodes.writer import append_version, check_coding, episode_dict
 
@@ -38,26 +38,36 @@ if TYPE_CHECKING:
     from workbench.core.episodes.listing import ListedEpisode
 
 
-class EpisodeLog:
+class EpisodeLog(DraftStore):
     def __init__(self, path: str | Path, *, synchronous: str = "FULL",
-                 checkpoint_file: str | Path | None = None):
+                 checkpoint_file: str | Path | None = None, create: bool = True,
+                 key_file: str | Path | None = None):
         """Open (creating mode 0600 in a 0700 folder, and migrating) the log at ``path``.
 
         Raises LogError, leaving the file untouched, when it is not writable, not an
-        SQLite file, another SQLite database, or from a newer workbench.
-        ``synchronous`` is FULL so a saved episode survives a power cut; NORMAL is
-        only for benchmark comparison.
+        SQLite file, another SQLite database, or from a newer workbench; with
+        ``create=False`` (verify, export) a missing or empty file is refused instead of
+        created. ``synchronous`` is FULL so a saved episode survives a power cut; NORMAL
+        is only for benchmark comparison. ``key_file``: the department key (see :mod:`keys`).
         """
-        self.path = Path(path).expanduser()
+        self.path = _expanded(path, "episode log's path")
+        #: The file behind any symlinks: its lock and its checkpoints are named after it, as
+        #: SQLite names its journal, so every name of the log shares them.
+        self.real_path = Path(os.path.realpath(self.path))
         #: Where this log's checkpoints are kept (see :mod:`checkpoints`).
-        self.checkpoint_file = checkpoints.checkpoint_path(self.path, checkpoint_file)
+        self.checkpoint_file = checkpoints.checkpoint_path(self.real_path, checkpoint_file)
+        refuse_crossed_files(self.path, self.checkpoint_file)
         # A missing or empty log is only created when no checkpoint says it held versions.
         checkpoints.refuse_reinitialising(self.path, self.checkpoint_file)
+        if not create:
+            refuse_no_log(self.path)
         #: Private, or shared with a Unix group (``[log] group``): see :mod:`workbench.core.sharing`.
         self.sharing = _sharing()
         from workbench.core.sharing import apply_umask
 
         apply_umask(self.sharing)
+        #: The checkpoint file, the department key and the log's id (see :mod:`trust`).
+        self.trust = LogTrust(self.path, self.checkpoint_file, key_file, self.sharing)
         conn, self._file_key, warnings = opening.open_log_connection(self.path, synchronous=synchronous,
                                                                      sharing=self.sharing)
         #: Problems worth telling the user that do not stop the log opening.
@@ -65,14 +75,28 @@ class EpisodeLog:
         self._conn: sqlite3.Connection = conn
         self._closed = False
         #: Workbench writers queue here before SQLite's write lock (see :mod:`turns`).
-        self._turn = turns.WriteTurn(self.path, self.sharing)
+        self._turn = turns.WriteTurn(self.real_path, self.sharing)
         #: Told once (with the seconds waited) when a write waits long behind other coders.
         self.on_wait: Callable[[float], None] | None = None
         try:
             storage.migrate(self._conn, self.path)
+            self.trust.attach(self._conn)
         except BaseException:
             self.close()
             raise
+
+    @property
+    def on_notice(self) -> Callable[[str], None] | None:
+        """Told each notice once: a clock that stepped back, a checkpoint that could not be written."""
+        return self.trust.on_notice
+
+    @on_notice.setter
+    def on_notice(self, callback: Callable[[str], None] | None) -> None:
+        self.trust.on_notice = callback
+
+    @property
+    def notices(self) -> list[str]:
+        return self.trust.notices
 
     # ------------------------------------------------------------ life cycle
 
@@ -101,16 +125,34 @@ class EpisodeLog:
         """The underlying connection, for export, bulk loading and benchmarks."""
         return self._conn
 
-    def _write(self, work: Any) -> Any:
+    def _write(self, work: Any, *, chained: bool = False, durable_checkpoint: bool = False) -> Any:
+        """One write transaction in the writer turn. ``chained``: it adds to a hash chain, so the
+        log must still hold what its newest checkpoint recorded, and the new head is appended
+        to the checkpoint file after the commit (still in the turn, so lines stay in order)."""
         opening.quick_check_once(self._conn, self._file_key, self.path)
         with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
-            return storage.write(self._conn, self.path, work, self.on_wait)
+            opening.refuse_another_file(self.path, self._file_key)
+            if not chained:
+                return storage.write(self._conn, self.path, work, self.on_wait)
+            heads: list[checkpoints.Checkpoint] = []
 
-    def transaction(self, work: Any) -> Any:
+            def checked(conn: sqlite3.Connection) -> Any:
+                self.trust.before(conn)
+                result = work(conn)
+                heads[:] = [self.trust.head(conn)]
+                return result
+
+            result = storage.write(self._conn, self.path, checked, self.on_wait)
+            self.trust.after(heads[0], durable=durable_checkpoint)
+            return result
+
+    def transaction(self, work: Any, *, chained: bool = False) -> Any:
         """Run ``work(conn)`` as one write of this log (the writers' queue, BEGIN IMMEDIATE,
         retries; on a server, the write lock): for stores kept in the log's database, such as
-        the worklist's, the allocation's and the audit's."""
-        return self._write(work)
+        the worklist's, the allocation's and the audit's. ``chained``: the store is an
+        append-only hash chain (the audit's), so the write is checked against and recorded in
+        the checkpoint file as a save is."""
+        return self._write(work, chained=chained)
 
     def _read(self, work: Any) -> Any:
         try:
@@ -171,8 +213,8 @@ class EpisodeLog:
             saving.refuse_consumed_draft(conn, draft_id)
             why = saving.duplicate_reason(conn, details, duplicate_reason)
             episode_id = insert_episode(conn, details)
-            append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
-                           coder=coder, note=_blank_none(note), reason=why)
+            self.trust.appended(append_version(conn, episode_dict(episode_id, details), 1, FINAL, coding,
+                                          coder=coder, note=_blank_none(note), reason=why, key=key))
             saving.record(conn, episode_id, save_id, digest, draft_id)
             if worklist_item is not None:
                 from workbench.core.episodes.worklist_items import link_in
@@ -180,13 +222,14 @@ class EpisodeLog:
                 link_in(conn, worklist_item, episode_id, coder)
             return episode_id
 
-        return self.get(self._write(work))
+        key = self.trust.key
+        return self.get(self._write(work, chained=True))
 
     def amend(self, episode_id: int, coding: Coding, *, reason: str, coder: str | Coder,
               note: str | None = None, draft_id: int | None = None) -> EpisodeSummary:
         """A new version with new codes; the earlier versions stay as they were."""
         check_coding(coding)
-        reason = _required(reason, "reason")
+        reason = required(reason, "reason")
         coder = _checked_coder(coder)
         self._append(episode_id, AMENDED, lambda latest: coding, reason, coder, note, draft_id)
         return self.get(episode_id)
@@ -194,7 +237,7 @@ class EpisodeLog:
     def void(self, episode_id: int, *, reason: str, coder: str | Coder) -> EpisodeSummary:
         """A final version marking the episode void; its codes are kept for the record. A worklist
         item coded as this episode is open again (same transaction)."""
-        reason = _required(reason, "reason")
+        reason = required(reason, "reason")
         coder = _checked_coder(coder)
         self._append(episode_id, VOIDED, lambda latest: latest.coding, reason, coder, None, None)
         return self.get(episode_id)
@@ -207,8 +250,9 @@ class EpisodeLog:
             latest = versions[-1]
             if latest.status == VOIDED:
                 raise LogError(f"episode {episode_id} is void; it cannot be amended or voided again")
-            append_version(conn, episode_dict(episode_id, details), latest.version + 1, status,
-                           coding_from(latest), coder=coder, note=_blank_none(note), reason=reason)
+            self.trust.appended(append_version(conn, episode_dict(episode_id, details), latest.version + 1,
+                                          status, coding_from(latest), coder=coder, note=_blank_none(note),
+                                          reason=reason, key=key))
             if draft_id is not None:
                 conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
             if status == VOIDED:
@@ -216,7 +260,8 @@ class EpisodeLog:
 
                 reopen_voided(conn, episode_id, coder)
 
-        self._write(work)
+        key = self.trust.key
+        self._write(work, chained=True)
 
     # ------------------------------------------------------------ reads
 
@@ -270,62 +315,32 @@ class EpisodeLog:
         ``format`` defaults from the extension: ``.json`` is JSON, anything else CSV."""
         from workbench.core.episodes.export_file import export_target
 
-        target = Path(target).expanduser()
+        target = _expanded(target, "export file's name")
         chosen = format or ("json" if target.suffix.lower() == ".json" else "csv")
         with export_target(target, self._protected_files(), force=force) as out:
             return self.export(out, format=chosen, **options)
 
     def verify(self, *, expect: list[checkpoints.Checkpoint] | None = None,
-               use_checkpoint_file: bool = True) -> VerifyReport:
-        """PRAGMA integrity_check, the whole hash chain and every stored value, and that the
-        chain still extends every checkpoint (the checkpoint file's, plus ``expect``)."""
-        recorded = list(expect or [])
+               use_checkpoint_file: bool = True, incremental: bool = False) -> VerifyReport:
+        """PRAGMA integrity_check, every hash chain, every stored value and derived index, the
+        department key's hashes, and that the log still holds what every checkpoint recorded
+        (the checkpoint file's, plus ``expect``). A full verify that passes leaves a verified
+        mark; ``incremental`` checks only what was appended since the newest mark."""
+        report = self._read(lambda c: self.trust.verify(c, expect=list(expect or []),
+                                                        use_file=use_checkpoint_file, incremental=incremental))
         if use_checkpoint_file:
-            recorded = checkpoints.read_checkpoints(self.checkpoint_file) + recorded
-        return self._read(lambda c: chain.verify(c, recorded))
+            self.trust.mark_verified(report)
+        return report
 
     def checkpoint(self) -> checkpoints.Checkpoint:
-        """Append (version count, head hash, time) to the checkpoint file and return it."""
-        state = self._read(checkpoints.current)
-        checkpoints.append_checkpoint(self.checkpoint_file, state)
-        return state
+        """Append the log's head (version count, head hash, time) to the checkpoint file, in the
+        writer turn and fsynced; refused when the log lost what an earlier checkpoint recorded."""
+        key = self.trust.key      # a configured but unusable key is refused before anything is written
+        with self._turn.held(storage.WRITE_PATIENCE_S, storage.WAIT_NOTICE_S, self.on_wait):
+            head = self._read(self.trust.checked_head)
+            checkpoints.append_checkpoint(self.checkpoint_file, head, key)
+        return head
 
-    # ------------------------------------------------------------ drafts
-
-    def save_draft(self, coder: str | Coder, state: dict, draft_id: int | None = None) -> int:
-        """Store the wizard state (one small durable transaction); returns the draft's id.
-        Drafts belong to the coder's login."""
-        coder = _required(coder_fields(coder)[0], "coder")
-        text = to_json(state)
-
-        def work(conn: sqlite3.Connection) -> int:
-            now = utc_now()
-            if draft_id is not None:
-                updated = conn.execute("UPDATE draft SET state = ?, updated_at = ? WHERE id = ?",
-                                       (text, now, draft_id))
-                if updated.rowcount:
-                    return int(draft_id)
-            saving.refuse_consumed_draft(conn, draft_id)
-            new_id = saving.next_draft_id(conn)
-            conn.execute("INSERT INTO draft (id, coder, state, created_at, updated_at) "
-                         "VALUES (?, ?, ?, ?, ?)", (new_id, coder, text, now, now))
-            return new_id
-
-        return self._write(work)
-
-    def drafts(self, coder: str | Coder) -> list[Draft]:
-        """The coder's unfinished episodes, most recently touched first."""
-        login = coder_fields(coder)[0]
-        rows = self._read(lambda c: c.execute(
-            "SELECT id, coder, state, updated_at, created_at FROM draft WHERE coder = ? "
-            "ORDER BY updated_at DESC, id DESC", (login,)).fetchall())
-        return [Draft(id=r[0], coder=r[1], state=json.loads(r[2]),
-                      updated_at=dt.datetime.fromisoformat(r[3]),
-                      created_at=dt.datetime.fromisoformat(r[4])) for r in rows]
-
-    def discard_draft(self, draft_id: int) -> None:
-        """Remove a draft; a draft already gone is not an error."""
-        self._write(lambda c: c.execute("DELETE FROM draft WHERE id = ?", (draft_id,)))
 
 
 def _sharing() -> Any:
@@ -337,17 +352,20 @@ def _sharing() -> Any:
         raise LogError(str(exc)) from None
 
 
-def _required(value: str | None, field: str) -> str:
-    if value is None or not str(value).strip():
-        raise LogError(f"{field}: required")
-    return str(value).strip()
+def _expanded(path: str | Path, what: str) -> Path:
+    from workbench.core.paths import UnusableFile, expand_user
+
+    try:
+        return expand_user(path, what)
+    except UnusableFile as exc:
+        raise LogError(exc.strerror) from None
 
 
 def _checked_coder(coder: str | Coder) -> str | Coder:
     if isinstance(coder, Coder):
-        _required(coder.login, "coder")
+        required(coder.login, "coder")
         return coder
-    return _required(coder, "coder")
+    return required(coder, "coder")
 
 
 def _blank_none(value: str | None) -> str | None:

@@ -23,11 +23,13 @@ class EpisodeNotFound(LogError):
 
 
 class DuplicateEpisode(LogError):
-    """A live episode already has this patient, episode reference and start date."""
+    """A live episode already has this patient, episode reference and start date (``near``: the
+    same once case, spaces, zero-width and full-width characters are set aside)."""
 
-    def __init__(self, message: str, existing_id: int):
+    def __init__(self, message: str, existing_id: int, near: bool = False):
         super().__init__(message)
         self.existing_id = existing_id
+        self.near = near
 
 
 class DraftAlreadySaved(LogError):
@@ -160,6 +162,10 @@ class VerifyReport:
     episodes: int = 0
     head_hash: str = ""                   # the newest version row's hash: compare with a checkpoint
     checkpoints_checked: int = 0
+    notices: list[str] = field(default_factory=list)   # worth knowing, not damage (a clock step, ...)
+    incremental: bool = False             # only what was appended since the last verified mark
+    head_mac: str | None = None           # the department key's hash of the head, when keyed
+    tables: dict[str, list] = field(default_factory=dict)   # heads of other append-only tables
     coders: dict[str, int] = field(default_factory=dict)   # login -> versions saved
     audit_records: int = 0                # records in the audit store (its own hash chain)
     audit_head: str = ""                  # the newest audit record's hash

@@ -10,13 +10,20 @@ with the check and the connect under one lock.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core.episodes.model import LogError
-from workbench.core.episodes.storage import check_mode_and_access, connect, prepare_file, retrying
+from workbench.core.episodes.storage import (
+    check_mode_and_access,
+    connect,
+    hard_link_message,
+    prepare_file,
+    retrying,
+)
 from workbench.core.sharing import PRIVATE, Sharing
 
 
@@ -70,6 +77,25 @@ def release(conn: sqlite3.Connection, key: tuple[int, int]) -> None:
             entry.connections -= 1
             if entry.connections <= 0:
                 del _open_files[key]
+
+
+def refuse_another_file(path: Path, key: tuple[int, int]) -> None:
+    """Before a write: ``path`` must still name the file this connection opened, by one name.
+
+    A file moved over the log's name (or the log deleted) while a connection is open
+    would take saves into an unlinked file; a hard link made since would split the
+    journal. One ``stat``; never opens the file.
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        raise LogError(f"{path}: the log file is gone (deleted or moved while it was open); "
+                       "nothing was saved") from None
+    if (info.st_dev, info.st_ino) != key:
+        raise LogError(f"{path} is no longer the file this log opened (it was replaced or moved "
+                       "while open); nothing was saved. Close and open the log again")
+    if info.st_nlink > 1:
+        raise LogError(hard_link_message(path, info.st_nlink))
 
 
 def quick_check_once(conn: sqlite3.Connection, key: tuple[int, int], path: Path) -> None:

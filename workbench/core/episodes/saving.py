@@ -65,30 +65,39 @@ def refuse_consumed_draft(conn: sqlite3.Connection, draft_id: int | None) -> Non
                                 f"{row[0]} if its codes need to change", int(row[0]))
 
 
-def duplicate_of(conn: sqlite3.Connection, details: EpisodeDetails) -> int | None:
-    """The oldest live episode with the same patient, episode reference and start date, and the
+def duplicate_of(conn: sqlite3.Connection, details: EpisodeDetails) -> tuple[int, bool] | None:
+    """(id, exactly the same?) of the oldest live episode with the same start date and the same
+    patient and episode reference, compared after folding case, spaces, zero-width and
+    full-width characters (``D1``, ``d 1``, ``D\u200b1``, ``Ｄ１`` are one reference), and the
     same FCE number: two consultant episodes of one spell are two episodes, but an episode
     saved without its FCE number may be either, so it counts as a twin of both."""
+    from workbench.core.episodes.writer import identity
+
     row = conn.execute(
-        "SELECT e.id FROM episode e WHERE e.patient = ? AND e.episode_ref = ? AND e.start_date = ? "
+        "SELECT e.id, e.patient = ? AND e.episode_ref = ? FROM episode_key k JOIN episode e ON e.id = k.episode_id "
+        "WHERE k.identity = ? AND k.start_date = ? "
         "AND (e.fce IS NULL OR CAST(? AS TEXT) IS NULL OR e.fce = ?) "
         "AND coalesce((SELECT v.status FROM version v WHERE v.episode_id = e.id ORDER BY v.id DESC "
-        f"LIMIT 1), '') <> '{VOIDED}' ORDER BY e.id LIMIT 1",
-        (details.patient, details.episode, details.date.isoformat(), details.fce, details.fce)).fetchone()
-    return int(row[0]) if row else None
+        f"LIMIT 1), '') <> '{VOIDED}' ORDER BY e.patient = ? AND e.episode_ref = ? DESC, e.id LIMIT 1",
+        (details.patient, details.episode, identity(details.patient, details.episode),
+         details.date.isoformat(), details.fce, details.fce, details.patient, details.episode)).fetchone()
+    return (int(row[0]), bool(row[1])) if row else None
 
 
 def duplicate_reason(conn: sqlite3.Connection, details: EpisodeDetails, reason: str | None) -> str | None:
     """None when there is no live twin; the text recorded with the save when the coder gave
-    a reason; otherwise :class:`DuplicateEpisode`."""
-    existing = duplicate_of(conn, details)
-    if existing is None:
+    a reason; otherwise :class:`DuplicateEpisode` (``near`` when the two differ in how the
+    identifiers were typed)."""
+    found = duplicate_of(conn, details)
+    if found is None:
         return None
+    existing, exact = found
     if not reason or not reason.strip():
-        raise DuplicateEpisode(
-            f"episode {existing} already has this patient, episode reference and start date; "
-            f"nothing was saved. Amend episode {existing}, or save anyway with a reason "
-            "(--duplicate-reason)", existing)
+        same = ("already has this patient, episode reference and start date" if exact else
+                "has nearly the same patient and episode reference (they differ only in case, spaces "
+                "or look-alike characters) and the same start date")
+        raise DuplicateEpisode(f"episode {existing} {same}; nothing was saved. Amend episode {existing}, "
+                               "or save anyway with a reason (--duplicate-reason)", existing, near=not exact)
     return f"saved alongside episode {existing}: {reason.strip()}"
 
 

@@ -105,8 +105,11 @@ class CodingSession:
         return " ".join(c.marked for c in [*self.of(OPCS4), *self.of(ICD10)])
 
     def describe(self) -> str:
-        """A short line for lists of drafts and the status line (no NHS number)."""
-        who = " · ".join(v for v in (self.details.get("patient"), self.details.get("episode")) if v)
+        """A short line for lists of drafts and the status line (no NHS number), its stored text
+        with control characters escaped (safetext.visible): it is only ever shown."""
+        from workbench.core.safetext import visible
+
+        who = " · ".join(visible(v) for v in (self.details.get("patient"), self.details.get("episode")) if v)
         what = ", ".join(p.guidance_id for p in self.packs) or "no guidance"
         count = len(self.codes)
         audit = f"audit {self.audit['sample']} (blind) · " if self.audit else ""

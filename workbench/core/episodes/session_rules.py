@@ -27,6 +27,15 @@ def session_edits(session: CodingSession, catalog: Any, packs: list[Any]) -> lis
     return results
 
 
+def population_cautions(session: CodingSession, packs: list[Any]) -> list[str]:
+    """For each of the episode's guidance whose population the patient is outside (an infants'
+    guidance for a 58-year-old), the caution saying so; none without the sex or age."""
+    from workbench.core.rules import population_caution
+
+    sex, age = patient_of(session)
+    return [text for text in (population_caution(pack, sex, age) for pack in packs) if text]
+
+
 def patient_of(session: CodingSession) -> tuple[str | None, int | None]:
     """The sex and age typed in the form; a value still being typed (invalid) counts as not given."""
     from workbench.core.episodes.model import LogError

@@ -82,6 +82,8 @@ class Stats:
 def _bounds(since: dt.date, until: dt.date) -> tuple[str, str]:
     """[since 00:00, the day after until 00:00) as stored times compare (ISO text, UTC)."""
     start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC).isoformat()
+    if until >= dt.date.max:      # 9999-12-31 has no day after it (found by the fuzz suite)
+        return start, "9999-12-31T23:59:59.999999+00:00~"
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC).isoformat()
     return start, end
 

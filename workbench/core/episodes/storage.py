@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import os
 import random
+import re
 import sqlite3
 import stat
 import time
@@ -69,6 +70,8 @@ def check_mode_and_access(path: Path, sharing: Sharing = PRIVATE) -> list[str]:
         folder = path.parent.stat()
     except OSError as exc:
         raise _os_refusal(path, exc) from None
+    if info.st_nlink > 1:
+        raise LogError(hard_link_message(path, info.st_nlink))
     if sharing.exposed(info.st_mode):
         department = "" if sharing.shared else " (or, for a department's log, set [log] group in the config)"
         warnings.append(f"{path} can be read by {sharing.who()} (mode {stat.S_IMODE(info.st_mode):o}); "
@@ -150,6 +153,14 @@ def prepare_file(path: Path, sharing: Sharing = PRIVATE) -> list[str]:
     return warnings + check_mode_and_access(path, sharing)
 
 
+def hard_link_message(path: Path, names: int) -> str:
+    # SQLite names the WAL after the path it was given: two names, two journals, lost saves.
+    return (f"{path} is one file with {names} names (hard links); SQLite keeps a log's journal "
+            "beside the name it is opened by, so saves made through one name are lost to the "
+            "other. Nothing was read or saved. Keep one name: find the others with "
+            f"'find / -xdev -samefile {path}' and remove them")
+
+
 def too_new_message(path: Path, version: int) -> str:
     return (f"{path} was written by a newer workbench (log schema {version}, this one knows up to "
             f"{latest_schema_version()}); upgrade the workbench. The log was left untouched")
@@ -185,23 +196,52 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     """Bring the schema up to date; concurrent openers serialise on BEGIN IMMEDIATE."""
     target = latest_schema_version()
     current = conn.execute("PRAGMA user_version").fetchone()[0]
-    if current == target:
-        return
     if current > target:
         raise LogError(too_new_message(path, current))
+    if current == target and not _skipped(conn, current, path):
+        return
 
     def apply(c: sqlite3.Connection) -> None:
+        from workbench.core.episodes.writer import identity
+
+        # Migrations fill derived tables with values only Python computes (the same on any backend).
+        c.create_function("workbench_identity", 2, identity, deterministic=True)
         have = c.execute("PRAGMA user_version").fetchone()[0]  # re-read under the lock
         if have == 0 and c.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise LogError(f"{path} is an SQLite database but not an episode log; it was left untouched")
+        late = {version for version, _ in _skipped(c, have, path, recheck=True)}
         for version, script in migrations():
-            if version > have:
+            if version > have or version in late:
                 for statement in split_statements(script.read_text(encoding="utf-8")):
                     c.execute(statement)
-                c.execute(f"PRAGMA user_version = {version}")
+                c.execute(f"PRAGMA user_version = {max(version, have)}")
         c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     write(conn, path, apply)
+
+
+#: Files (device, inode) already checked for migrations that landed out of order.
+_checked_for_skips: set[tuple[int, int]] = set()
+_CREATES = re.compile(r"CREATE TABLE (\w+)", re.IGNORECASE)
+
+
+def _skipped(conn: sqlite3.Connection, have: int, path: Path, *, recheck: bool = False) -> list[tuple[int, Path]]:
+    """Migrations numbered at or below the log's version whose tables are missing: one that
+    landed after a later-numbered one had already been applied (numbers are handed out to
+    work done in parallel). Checked once per file and process; cheap (sqlite_master)."""
+    try:
+        info = os.stat(path)
+        key = (info.st_dev, info.st_ino)
+    except OSError:
+        key = None
+    if not recheck and key in _checked_for_skips:
+        return []
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    found = [(version, script) for version, script in migrations() if version <= have and
+             (made := _CREATES.findall(script.read_text(encoding="utf-8"))) and not set(made) <= tables]
+    if not found and key is not None:
+        _checked_for_skips.add(key)
+    return found
 
 
 def split_statements(script: str) -> list[str]:

@@ -127,6 +127,22 @@ def in_scope(code: str, scope: list[str] | tuple[str, ...]) -> bool:
     return False
 
 
+def scope_entry(text: str) -> str | None:
+    """A chapter, category or code as a scope entry: 'v' -> 'V', 'F34' -> 'F34.-', 'f341' -> 'F34.1'.
+
+    None when it is none of those. Entries are matched with :func:`in_scope`.
+    """
+    if not isinstance(text, str):
+        return None
+    cleaned = text.strip().upper().replace(" ", "")
+    if re.fullmatch(r"[A-Z]", cleaned):
+        return cleaned
+    code = normalise_code(cleaned)
+    if code is None:
+        return None
+    return code
+
+
 _OPCS4_CHAPTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"   # OPCS-4 has no chapter I
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

@@ -8,6 +8,8 @@ Written forms (see fixtures/rules/README.md):
     when: {count: {min: 2, max: 4}}  # a number within a range
     when: {all: [...]} / {any: [...]} / {not: ...}
     when: [cond, cond]               # a list means all of them
+    when: {episode_has: [F34]}       # the episode holds an OPCS-4 code in F34 (from elsewhere)
+    when: {episode_has_diagnosis: [C61]}   # ... an ICD-10 code in C61
 
 Evaluation is three-valued: ``None`` means "not known yet" (the question it
 depends on is still to be answered), which lets the engine count the questions
@@ -19,10 +21,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from workbench.core.rules.model import AllOf, AnyOf, Condition, InRange, Is, Not, Question
+from workbench.core.rules.codes import ICD10, OPCS4, in_scope, scope_entry
+from workbench.core.rules.model import (
+    AllOf,
+    AnyOf,
+    Condition,
+    EpisodeCodes,
+    EpisodeHas,
+    InRange,
+    Is,
+    Not,
+    Question,
+)
 from workbench.core.rules.nodes import NodeReader
 
 COMBINATORS = ("all", "any", "not")
+#: Tests of the codes already in the episode, by the classification they look at.
+EPISODE_TESTS = {"episode_has": OPCS4, "episode_has_diagnosis": ICD10}
 
 
 def parse_condition(reader: NodeReader, node: Any, known: Mapping[str, Question], what: str) -> Condition:
@@ -52,12 +67,39 @@ def parse_condition(reader: NodeReader, node: Any, known: Mapping[str, Question]
             parts.append(AnyOf(tuple(parse_condition(reader, i, known, what) for i in items)))
         elif key == "not":
             parts.append(Not(parse_condition(reader, value_node, known, what)))
+        elif key in EPISODE_TESTS:
+            parts.append(_episode_test(reader, key, value_node, what))
         else:
             question = _known_question(reader, key_node, key, known, what)
             parts.append(_answer_test(reader, question, value_node, what))
     if not parts:
         raise reader.fail(node, f"{what} is empty")
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+
+def _episode_test(reader: NodeReader, key: str, node: Any, what: str) -> EpisodeHas:
+    entries = []
+    for item in reader.seq(node, f"{what}: '{key}'", allow_single=True):
+        text = reader.text(item, f"{what}: '{key}'")
+        entry = scope_entry(text)
+        if entry is None:
+            raise reader.fail(item, f"{what}: '{key}' takes chapters, categories or codes (e.g. F34, L or F34.1), "
+                                    f"not '{text}'")
+        entries.append(entry)
+    if not entries:
+        raise reader.fail(node, f"{what}: '{key}' needs at least one chapter, category or code")
+    return EpisodeHas(EPISODE_TESTS[key], tuple(entries))
+
+
+def episode_only(condition: Condition | None) -> bool:
+    """Whether a condition tests only the episode's codes (what a position rule may test)."""
+    if condition is None or isinstance(condition, EpisodeHas):
+        return True
+    if isinstance(condition, Not):
+        return episode_only(condition.item)
+    if isinstance(condition, AllOf | AnyOf):
+        return all(episode_only(item) for item in condition.items)
+    return False
 
 
 def _known_question(reader: NodeReader, node: Any, name: str, known: Mapping[str, Question], what: str) -> Question:
@@ -99,10 +141,15 @@ Lookup = Callable[[str], tuple[str, object]]
 """Maps a question id to (status, answer); status is 'answered', 'skipped' or 'open'."""
 
 
-def holds(condition: Condition | None, lookup: Lookup) -> bool | None:
-    """True, False, or None when it depends on answers still to come."""
+def holds(condition: Condition | None, lookup: Lookup, episode: EpisodeCodes | None = None) -> bool | None:
+    """True, False, or None when it depends on answers still to come.
+
+    ``episode`` holds the codes an ``episode_has`` test looks at (none when not given)."""
     if condition is None:
         return True
+    if isinstance(condition, EpisodeHas):
+        codes = episode.codes(condition.classification) if episode is not None else ()
+        return any(in_scope(code, condition.scope) for code in codes)
     if isinstance(condition, Is):
         status, answer = lookup(condition.question)
         if status == "skipped":
@@ -122,9 +169,9 @@ def holds(condition: Condition | None, lookup: Lookup) -> bool | None:
         high_ok = condition.maximum is None or answer <= condition.maximum
         return low_ok and high_ok
     if isinstance(condition, Not):
-        inner = holds(condition.item, lookup)
+        inner = holds(condition.item, lookup, episode)
         return None if inner is None else not inner
-    results = [holds(item, lookup) for item in condition.items]
+    results = [holds(item, lookup, episode) for item in condition.items]
     if isinstance(condition, AllOf):
         if any(r is False for r in results):
             return False
@@ -143,6 +190,9 @@ def describe(condition: Condition | None, prompts: Callable[[str], str],
     """
     if condition is None:
         return "always"
+    if isinstance(condition, EpisodeHas):
+        kind = "procedure" if condition.classification == OPCS4 else "diagnosis"
+        return f"the episode already has a {kind} code in {', '.join(condition.scope)}"
     if isinstance(condition, Is):
         shown = [labels(condition.question, v) if labels else v for v in condition.values]
         return said_text(prompts(condition.question), " or ".join(shown))
@@ -164,7 +214,7 @@ def said_text(prompt: str, answer: str) -> str:
 
 def referenced(condition: Condition | None) -> list[Is | InRange]:
     """Every answer test inside a condition (for the linter's 'leads nowhere' check)."""
-    if condition is None:
+    if condition is None or isinstance(condition, EpisodeHas):
         return []
     if isinstance(condition, Is | InRange):
         return [condition]
@@ -174,3 +224,14 @@ def referenced(condition: Condition | None) -> list[Is | InRange]:
     for item in condition.items:
         out.extend(referenced(item))
     return out
+
+
+def episode_tests(condition: Condition | None) -> list[EpisodeHas]:
+    """Every test of the episode's codes inside a condition (path enumeration tries each both ways)."""
+    if condition is None or isinstance(condition, Is | InRange):
+        return []
+    if isinstance(condition, EpisodeHas):
+        return [condition]
+    if isinstance(condition, Not):
+        return episode_tests(condition.item)
+    return [test for item in condition.items for test in episode_tests(item)]

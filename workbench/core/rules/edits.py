@@ -69,7 +69,7 @@ def run_edits(procedures: list[str], diagnoses: list[str], catalog: CodeCatalog 
     if pack is not None:
         _pack_rules(pack, procs, diags, results)
         # A code the pack keeps in a fixed place (V55 second, IPG365) or straight after another.
-        results.extend(position_edits(pack, procedures))
+        results.extend(position_edits(pack, procedures, diagnoses))
         if not any(r.severity == "error" and r.id in _INVALID for r in results):
             findings, vouched = pack_edits(pack, procs, diags)
             results[:] = [r for r in results if not (r.id in conventions.PACK_MAY_OVERRIDE
@@ -87,12 +87,15 @@ def run_edits(procedures: list[str], diagnoses: list[str], catalog: CodeCatalog 
     episode_conventions.dagger_asterisk_edits(catalog, tables, [(p, c, m) for cls, p, c, m in marked
                                                                 if cls == ICD10], results)
     episode_conventions.external_cause_edits([(p, c, None) for p, c in diags], finished, results)
+    episode_conventions.secondary_code_edit(tables, [(p, c, None) for p, c in diags], results)
     episode_conventions.laterality_edits(tables, procs, pack, finished, results)
     judged = {(r.classification, r.position) for r in results if r.id in _INVALID}
     vouched = _vouched_by_pack(pack)
-    for coded, classification in ((procs, OPCS4), (diags, ICD10)):
-        codable = [(p, c) for p, c in coded if (classification, p) not in judged and not vouched(classification, c)]
-        episode_conventions.likely_classification_edits(catalog, codable, classification, results)
+    codable = {classification: [(p, c) for p, c in coded
+                                if (classification, p) not in judged and not vouched(classification, c)]
+               for coded, classification in ((procs, OPCS4), (diags, ICD10))}
+    episode = {OPCS4: procs, ICD10: diags}
+    episode_conventions.likely_classification_edits(catalog, tables, codable, episode, results)
     if patient is not None:
         from workbench.core.classifications.patient_checks import patient_edits
 

@@ -17,6 +17,7 @@ from workbench.core.rules.model import (
     AnswerError,
     Each,
     Entry,
+    EpisodeCodes,
     Evaluation,
     Fixed,
     FromAnswer,
@@ -34,14 +35,16 @@ class _Draft:
     reason: str
     source: str
     mark: str = ""
+    instance: str = ""          # "further.2" for a code an instance of a repeat group gave
 
 
 class _Walk:
     """One pass over the questions in asking order, recording what applies."""
 
-    def __init__(self, pack: Pack, given: Mapping[str, object]):
+    def __init__(self, pack: Pack, given: Mapping[str, object], episode: EpisodeCodes | None = None):
         self.pack = pack
         self.given = given
+        self.episode = episode or EpisodeCodes()
         self.status: dict[str, str] = {}          # instance id -> answered | skipped | open
         self.accepted: dict[str, object] = {}
         self.provisional: dict[str, object] = {}  # answers whose question may still apply
@@ -59,6 +62,9 @@ class _Walk:
 
         return find
 
+    def holds(self, condition, scope: Mapping[str, str]) -> bool | None:
+        return holds(condition, self.lookup(scope), self.episode)
+
     def run(self) -> None:
         for item in self.pack.questions:
             if isinstance(item, Group):
@@ -70,7 +76,7 @@ class _Walk:
               question: Question | None = None) -> None:
         question = question or template
         self.questions[instance_id] = question
-        applies = holds(template.when, self.lookup(scope))
+        applies = self.holds(template.when, scope)
         if applies is False:
             self.status[instance_id] = "skipped"
             return
@@ -94,15 +100,31 @@ class _Walk:
     def checked(self, question: Question, instance_id: str) -> object | None:
         if instance_id not in self.given:
             return None
+        given = self.given[instance_id]
+        # The same answers are checked evaluation after evaluation: remember the verdicts
+        # (per pack, per question as asked, per answer; lists by their items).
+        key = (id(question), tuple(given) if isinstance(given, list) else given)
+        memo = _pack_cache(self.pack)["answers"]
         try:
-            return check_answer(question, self.given[instance_id])
-        except AnswerError as exc:
-            self.rejected[instance_id] = str(exc)
-            return None
+            found = memo.get(key, _UNSEEN)
+        except TypeError:          # an unhashable answer (a dict from JSON): check it afresh
+            found, key = _UNSEEN, None
+        if found is _UNSEEN:
+            try:
+                found = (True, check_answer(question, given))
+            except AnswerError as exc:
+                found = (False, str(exc))
+            if key is not None:
+                memo[key] = found
+        ok, value = found
+        if ok:
+            return list(value) if isinstance(value, list) else value   # a caller's list is its own
+        self.rejected[instance_id] = value
+        return None
 
     def group(self, group: Group) -> None:
         per_instance = len(group.questions) + 1
-        applies = holds(group.when, self.lookup({}))
+        applies = self.holds(group.when, {})
         self.instances[group.id] = 0
         if applies is False:
             return
@@ -115,15 +137,13 @@ class _Walk:
             scope = {q.id: prefix + q.id for q in group.questions}
             scope["another"] = prefix + "another"
             for template in group.questions:
-                instance = replace(template, id=prefix + template.id, instance=number,
-                                   prompt=instance_prompt(group, template.prompt, number),
-                                   options=self.distinct_options(group, template, number))
-                self.visit(template, prefix + template.id, scope, instance)
+                options = self.distinct_options(group, template, number)
+                self.visit(template, prefix + template.id, scope,
+                           _instance_question(self.pack, group, template, number, options))
             if number == group.maximum:
                 return
-            another = replace(group.another, id=prefix + "another", instance=number,
-                              prompt=instance_prompt(group, group.another.prompt, number))
-            self.visit(group.another, prefix + "another", scope, another)
+            self.visit(group.another, prefix + "another", scope,
+                       _instance_question(self.pack, group, group.another, number, group.another.options))
             status, answer = self.status[prefix + "another"], self.accepted.get(prefix + "another")
             if status == "answered" and answer == "yes":
                 continue
@@ -136,6 +156,35 @@ class _Walk:
             return template.options
         taken = {self.accepted.get(f"{group.id}.{k}.{template.id}") for k in range(1, number)}
         return [o for o in template.options if o.value not in taken]
+
+
+_CACHES: dict[int, tuple[Pack, dict[str, dict]]] = {}
+_UNSEEN = object()
+
+
+def _pack_cache(pack: Pack) -> dict[str, dict]:
+    """Per-pack memory of work the engine repeats evaluation after evaluation (a pack is immutable)."""
+    cached = _CACHES.get(id(pack))
+    if cached is None or cached[0] is not pack:
+        if len(_CACHES) > 256:
+            _CACHES.clear()
+        cached = _CACHES[id(pack)] = (pack, {"instances": {}, "answers": {}})
+    return cached[1]
+
+
+def _instance_question(pack: Pack, group: Group, template: Question, number: int, options: list) -> Question:
+    """The question as one instance asks it ("stents.2.type", its prompt naming the instance).
+
+    Built once per pack, instance and set of options left (a path enumeration asks for them
+    thousands of times)."""
+    instances = _pack_cache(pack)["instances"]
+    key = (group.id, template.id, number, tuple(o.value for o in options))
+    question = instances.get(key)
+    if question is None:
+        question = instances[key] = replace(
+            template, id=f"{group.id}.{number}.{template.id}", instance=number,
+            prompt=instance_prompt(group, template.prompt, number), options=options)
+    return question
 
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
@@ -153,15 +202,22 @@ def _handover(pack: Pack, walk: _Walk) -> str:
     """Why the pack codes nothing for this episode, once that is known; '' otherwise."""
     if pack.case_by_case:
         return f"{pack.guidance_id} gives no fixed codes: {pack.case_by_case.rstrip('.')}. Code the episode by hand."
-    if pack.scope is not None and holds(pack.scope.when, walk.lookup({})) is False:
+    if pack.scope is not None and walk.holds(pack.scope.when, {}) is False:
         return (f"{pack.guidance_id} covers only {pack.scope.covers.rstrip('.')}; its rules do not apply to "
                 "this episode. Code the episode by hand.")
     return ""
 
 
-def evaluate(pack: Pack, answers: Mapping[str, object], catalog: CodeCatalog | None = None) -> Evaluation:
-    """The state of one coding: next question, answered questions, codes so far, notes."""
-    walk = _Walk(pack, answers)
+def evaluate(pack: Pack, answers: Mapping[str, object], catalog: CodeCatalog | None = None,
+             episode: EpisodeCodes | None = None, *, codes_so_far: bool = True) -> Evaluation:
+    """The state of one coding: next question, answered questions, codes so far, notes.
+
+    ``episode`` holds the episode's other codes (by hand, other guidance) that ``episode_has``
+    conditions test; without it the episode holds nothing else. ``codes_so_far=False`` leaves
+    the codes and notes out while the answers are incomplete (a path enumeration needs only the
+    next question there, and asks for thousands).
+    """
+    walk = _Walk(pack, answers, episode)
     walk.run()
     handover = _handover(pack, walk)
     if handover:
@@ -172,13 +228,17 @@ def evaluate(pack: Pack, answers: Mapping[str, object], catalog: CodeCatalog | N
                           notes=[handover], progress=(count, count), rejected=walk.rejected,
                           handover=handover)
     complete = walk.next_question is None and walk.remaining == 0
+    count = len(walk.answered)
+    progress = (count, count) if complete else (count + 1, count + walk.remaining)
+    if not complete and not codes_so_far:
+        return Evaluation(complete=False, next_question=walk.next_question, answered=walk.answered,
+                          answers={**walk.accepted, **walk.provisional}, procedures=[], diagnoses=[],
+                          notes=[], progress=progress, rejected=walk.rejected)
     emitter = _Emitter(pack, walk, complete)
     procedures = emitter.emit(pack.procedures, {})
     diagnoses = emitter.emit(pack.diagnoses, {})
-    notes = [n.text for n in pack.notes if holds(n.when, walk.lookup({})) is True]
+    notes = [n.text for n in pack.notes if walk.holds(n.when, {}) is True]
     procedures, diagnoses = _suppress(pack, procedures, diagnoses, notes)
-    count = len(walk.answered)
-    progress = (count, count) if complete else (count + 1, count + walk.remaining)
     return Evaluation(
         complete=complete,
         next_question=walk.next_question,
@@ -213,9 +273,8 @@ class _Emitter:
 
         return text
 
-    def emit(self, items: tuple[Item, ...], scope: Mapping[str, str]) -> list[_Draft]:
+    def emit(self, items: tuple[Item, ...], scope: Mapping[str, str], instance: str = "") -> list[_Draft]:
         out: list[_Draft] = []
-        lookup = self.walk.lookup(scope)
         for item in items:
             if isinstance(item, Each):
                 for number in range(1, self.walk.instances.get(item.group, 0) + 1):
@@ -223,18 +282,21 @@ class _Emitter:
                     group = next(g for g in self.pack.questions if isinstance(g, Group) and g.id == item.group)
                     inner = {q.id: prefix + q.id for q in group.questions}
                     inner["another"] = prefix + "another"
-                    out.extend(self.emit(item.items, inner))
+                    out.extend(self.emit(item.items, inner, f"{item.group}.{number}"))
                 continue
-            if holds(item.when, lookup) is not True:
+            if self.walk.holds(item.when, scope) is not True:
                 continue
             source = item.source or self.pack.source
             if isinstance(item, Fixed):
                 reason = item.reason or self.because(item.when, scope)
-                out.extend(_Draft(code, reason, source, item.mark) for code in item.codes)
+                drafts = [_Draft(code, reason, source, item.mark) for code in item.codes]
             elif isinstance(item, FromAnswer):
-                out.extend(self.from_answer(item, scope))
-            elif isinstance(item, Table):
-                out.extend(self.table(item, scope))
+                drafts = self.from_answer(item, scope)
+            else:
+                drafts = self.table(item, scope)
+            for draft in drafts:
+                draft.instance = instance
+            out.extend(drafts)
         return out
 
     def because(self, when, scope) -> str:
@@ -303,6 +365,7 @@ def _suppress(pack: Pack, procedures: list[_Draft], diagnoses: list[_Draft], not
 def _entries(drafts: list[_Draft], classification: str, catalog: CodeCatalog | None) -> list[Entry]:
     return [
         Entry(position=i, code=d.code, title=catalog_title(catalog, classification, d.code),
-              classification=classification, reason=d.reason, source=d.source, mark=d.mark)
+              classification=classification, reason=d.reason, source=d.source, mark=d.mark,
+              instance=d.instance)
         for i, d in enumerate(drafts, start=1)
     ]

@@ -13,6 +13,8 @@ and in ``fixtures/conventions/README.md``:
   the dagger code is recorded first and its asterisk code directly after it.
 - [HES] the national usage counts (fixtures/classifications/*-usage.tsv): a code almost never
   recorded whose same-shaped code in the other classification is common.
+- [systems] fixtures/conventions/body-systems.tsv: the body system of a code by its classification's
+  chapters and blocks, to tell which reading of a code recorded commonly in both fits its episode.
 
 | id | severity | checks |
 |---|---|---|
@@ -22,9 +24,11 @@ and in ``fixtures/conventions/README.md``:
 | asterisk-without-dagger | error | an asterisk code not directly after a dagger code WHO names for it |
 | missing-external-cause | error | a finished episode's injury or poisoning code (S00-T98) with no external cause (V01-Y98) |
 | external-cause-primary | error | an external cause code first in the diagnoses |
+| secondary-code-primary | error | a code WHO keeps for after another (B95-B98, R65, U82-U85, Z37) first in the diagnoses |
 | laterality-missing | error | a finished episode's operation on a paired organ or site with no Z94 |
 | laterality-unpaired | warning | a Z94 after an operation on an organ that has no side |
-| likely-other-classification | warning | a code almost never recorded whose twin in the other classification is common |
+| laterality-without-site | warning | a Z94 straight after an operation whose title names no site, with no site code |
+| likely-other-classification | warning | a code almost never recorded whose twin in the other classification is common, or a code common in both that fits its episode only as the other classification's |
 """
 
 from __future__ import annotations
@@ -50,12 +54,17 @@ EPISODE_CONVENTIONS = (
     ("missing-external-cause", "Injury and poisoning codes (S00-T98) need an external cause code "
                                "(V01-Y98) [NCCS]"),
     ("external-cause-primary", "An external cause code is never the primary diagnosis [NCCS]"),
+    ("secondary-code-primary", "An infectious agent (B95-B98), SIRS (R65), drug resistance (U82-U85) or "
+                               "outcome of delivery (Z37) code is never the primary diagnosis [WHO-V1]"),
     ("sex-limit", "Codes of one sex against the patient's sex, ICD-10 and OPCS-4 [WHO-V2, OPCS-4]"),
     ("age-limit", "Perinatal, newborn and obstetric codes against the patient's age [WHO-V1]"),
     ("laterality-missing", "Z94 laterality after an operation on a paired organ or site [NCCS, table]"),
     ("laterality-unpaired", "Z94 after an operation on an organ without a side is questioned [NCCS, table]"),
-    ("likely-other-classification", "A code almost never recorded whose twin in the other "
-                                    "classification is common [HES]"),
+    ("laterality-without-site", "Z94 straight after an operation whose title names no site (skin, bone, "
+                                "joint, tendon) asks for the site code first [NCCS, table]"),
+    ("likely-other-classification", "A code almost never recorded whose twin in the other classification "
+                                    "is common, or one common in both that fits its episode only as the "
+                                    "other's [HES, systems]"),
     ("patient-not-given", "Without the sex or age, the limits that need them are said not to be checked"),
 )
 EPISODE_SOURCES = (
@@ -66,15 +75,26 @@ EPISODE_SOURCES = (
     ("table", "fixtures/conventions/opcs4-laterality.tsv and opcs4-site-laterality.tsv: paired organs "
               "and sites, reviewed against the OPCS-4 titles"),
     ("HES", "national usage counts, NHS England Hospital Episode Statistics (OGL v3.0)"),
+    ("systems", "fixtures/conventions/body-systems.tsv: OPCS-4 chapters and ICD-10 chapters and blocks "
+                "grouped by body system"),
 )
 
-#: A code whose same-shaped code in the other classification is recorded at least RARE_RATIO
-#: times as often (and at least RARE_LIMIT times a year) is probably the other classification's
-#: code: OPCS-4 E11.9 (61 a year) against ICD-10 E11.9 (2.4 million), OPCS-4 M16.1 (111) against
-#: ICD-10 M16.1 (7,513). Measured on the national counts, it questions about 0.13% of the
-#: procedure codes and 0.02% of the diagnosis codes recorded in a year (those it should).
+#: A code recorded fewer than RARE_OWN times a year in England (under one episode a provider a
+#: year) whose same-shaped code in the other classification is recorded at least RARE_RATIO times as
+#: often, and at least RARE_LIMIT times a year, is probably the other classification's code: OPCS-4
+#: E11.9 (61 a year) against ICD-10 E11.9 (2.4 million), OPCS-4 M16.1 (111) against ICD-10 M16.1
+#: (7,513). A code in regular use is not questioned on the counts alone (ICD-10 C71.2, a temporal lobe
+#: tumour, 4,043 a year against the cataract operation's 676,357; OPCS-4 N13.3, reduction of torsion of
+#: testis, 518 against hydronephrosis's 101,048): only when the rest of its episode says so (the
+#: body systems, below).
 RARE_LIMIT = 1000
 RARE_RATIO = 50
+RARE_OWN = 200
+#: Two readings are both in common use when neither is recorded more than COMPARABLE times as often
+#: as the other (G45.9: 249,035 endoscopies, 28,064 transient ischaemic attacks). Beyond that the
+#: counts speak, not the episode: ICD-10 J44.9 (COPD, 953,489) beside a cholecystectomy is not OPCS-4
+#: J44.9 (1,037) even though the rest of the episode is digestive.
+COMPARABLE = 10
 
 
 @dataclass(frozen=True)
@@ -179,6 +199,20 @@ def external_cause_edits(diags: list[tuple[int, str, str | None]], finished: boo
             "happened, e.g. W19 fall, V43 car occupant)", position, ICD10))
 
 
+def secondary_code_edit(tables: Any, diags: list[tuple[int, str, str | None]], results: list[EditResult]) -> None:
+    """[WHO-V1] a code WHO keeps for after the condition it qualifies is not first (asterisk and
+    external cause codes have their own rules)."""
+    if not diags or diags[0][0] != 1:
+        return
+    code = diags[0][1]
+    why = tables.never_primary(code)
+    if why:
+        results.append(EditResult(
+            "secondary-code-primary", "error",
+            f"ICD-10 {code} is never the primary diagnosis ({why.rstrip('.')}): put the condition it "
+            "qualifies first", 1, ICD10))
+
+
 # ------------------------------------------------------------------ laterality
 
 def laterality_edits(tables: Any, procs: list[tuple[int, str]], pack: Pack | None, finished: bool,
@@ -199,7 +233,13 @@ def laterality_edits(tables: Any, procs: list[tuple[int, str]], pack: Pack | Non
         sites = [code for _, code in group[1:]
                  if code[0] != "Y" and category_of(code) != LATERALITY and is_site(code, extra, True)]
         kind, why = _group_laterality(tables, lead, sites)
-        if kind == "paired" and not sides and finished:
+        if kind == "site" and sides:
+            at = next(p for p, c in group if category_of(c) == LATERALITY)
+            results.append(EditResult(
+                "laterality-without-site", "warning",
+                f"OPCS-4 {sides[0]} (laterality) follows {lead}, whose title names no organ or site: add the "
+                f"site code (chapter Z) after {lead}, then the side", at, OPCS4))
+        elif kind == "paired" and not sides and finished:
             results.append(EditResult(
                 "laterality-missing", "error",
                 f"OPCS-4 {lead} is an operation on {why}: add the laterality code after "
@@ -225,8 +265,11 @@ def _closed_by_a_later_side(later: list[list[tuple[int, str]]], lead: str) -> bo
 
 
 def _group_laterality(tables: Any, lead: str, sites: list[str]) -> tuple[str, str]:
-    """(paired | unpaired | either, what is operated on) for one procedure group."""
+    """(paired | unpaired | site | either, what is operated on) for one procedure group; "site": an
+    operation whose title names no site, with no site code to say which."""
     own = tables.procedure_laterality(lead) or "either"
+    if own == "site" and not sites:
+        return "site", ""
     if own == "paired":
         return "paired", "a paired organ or site"
     site_sides = [tables.site_side(site) or "either" for site in sites]
@@ -242,27 +285,95 @@ def _group_laterality(tables: Any, lead: str, sites: list[str]) -> tuple[str, st
 
 # ------------------------------------------------------------------ the likelier classification
 
-def likely_classification_edits(catalog: Any, coded: list[tuple[int, str]], classification: str,
-                                results: list[EditResult]) -> None:
-    """[HES] OPCS-4 E11.9 (61 a year) where ICD-10 E11.9 (2.4 million) was surely meant."""
+def likely_classification_edits(catalog: Any, tables: Any, codable: dict[str, list[tuple[int, str]]],
+                                episode: dict[str, list[tuple[int, str]]], results: list[EditResult]) -> None:
+    """[HES, systems] a code probably meant as the other classification's.
+
+    ``codable`` (classification -> (position, code)) are the codes to question; ``episode``
+    (classification -> (position, code)) is the whole episode, the context. Any of three signals:
+
+    - rarity: the code is almost never recorded (under ``RARE_OWN`` a year) and its twin is common
+      and at least ``RARE_RATIO`` times as common (OPCS-4 E11.9 where ICD-10 E11.9 was meant);
+    - a lost reason: an operation in regular use whose twin is that much more common, and whose body
+      system no other code of the episode shares (OPCS-4 J18.9 beside hypertension and diabetes);
+    - the episode's body systems: both readings are in common use, but the code's own reading fits
+      no other code of the episode while its twin's fits some (ICD-10 G45.9, a transient ischaemic
+      attack, beside gastro-oesophageal reflux, where OPCS-4 G45.9 is an endoscopy of the upper GI
+      tract; ICD-10 H25.1 in the procedures of a cataract episode).
+    """
     uses = getattr(catalog, "recent_uses", None)
     if uses is None:
         return
+    for classification, coded in codable.items():
+        other = ICD10 if classification == OPCS4 else OPCS4
+        for position, code in coded:
+            if classification == OPCS4 and (is_qualifier(code) or category_of(code) in STENT_SUPPLEMENTARY):
+                continue   # method, site and stent-type codes: their place in the sequence says they are OPCS-4
+            if other == OPCS4 and code == category_of(code):
+                continue   # ICD-10 N40 is complete; OPCS-4 N40 is a category no coder can have meant
+            try:
+                own, twin = int(uses(classification, code)), int(uses(other, code))
+            except Exception:   # counts are information: never stop the checks
+                return
+            if twin < RARE_OWN:
+                continue   # the other reading is not in regular use either: nothing to suggest
+            dominant = twin >= RARE_LIMIT and twin >= RARE_RATIO * max(own, 1)
+            if dominant and (own < RARE_OWN or _fits_nothing(tables, classification, code, position, episode)):
+                results.append(EditResult(
+                    "likely-other-classification", "warning",
+                    f"{NAMES[classification]} {code} is recorded {own:,} times a year in England"
+                    f"{'' if own < RARE_OWN else ' and fits no other code of this episode'}; "
+                    f"{NAMES[other]} {code}{_title(catalog, other, code)} {twin:,} times: if you meant the "
+                    f"{NAMES[other]} code, it belongs in the {LISTS[other]}", position, classification))
+                continue
+            # Both readings in common use (within COMPARABLE of each other): only the episode can tell.
+            fit = (twin * COMPARABLE >= own) and _fits_as_the_other(tables, classification, code, position, episode)
+            if fit:
+                results.append(EditResult(
+                    "likely-other-classification", "warning",
+                    f"{NAMES[classification]} {code}{_title(catalog, classification, code)} fits no other code "
+                    f"of this episode, while {NAMES[other]} {code}{_title(catalog, other, code)} ({twin:,} times "
+                    f"a year in England) fits its {fit} codes: if you meant the {NAMES[other]} code, it belongs "
+                    f"in the {LISTS[other]}", position, classification))
+
+
+def _rest_systems(tables: Any, classification: str, position: int,
+                  episode: dict[str, list[tuple[int, str]]]) -> set[str]:
+    """The body systems of every other code of the episode (method and site codes have none)."""
+    rest: set[str] = set()
+    for listed, codes in episode.items():
+        for at, each in codes:
+            if (listed == classification and at == position) or (listed == OPCS4 and is_qualifier(each)):
+                continue
+            rest.update(tables.body_systems(listed, each))
+    return rest
+
+
+def _fits_nothing(tables: Any, classification: str, code: str, position: int,
+                  episode: dict[str, list[tuple[int, str]]]) -> bool:
+    """An operation whose body system no other code of the episode shares: it has lost its reason
+    (OPCS-4 J18.9, a cholecystectomy, beside hypertension and diabetes alone). Asked of procedures
+    only: a diagnosis of another system is an ordinary comorbidity (iridocyclitis beside ulcerative
+    colitis and ankylosing spondylitis)."""
+    if classification != OPCS4:
+        return False
+    own_systems = set(tables.body_systems(classification, code))
+    return bool(own_systems) and not own_systems & _rest_systems(tables, classification, position, episode)
+
+
+def _fits_as_the_other(tables: Any, classification: str, code: str, position: int,
+                       episode: dict[str, list[tuple[int, str]]]) -> str:
+    """The body system the twin shares with the rest of the episode, where the code's own reading
+    shares none; "" when the systems say nothing (either reading fits, or a reading has none)."""
     other = ICD10 if classification == OPCS4 else OPCS4
-    for position, code in coded:
-        if classification == OPCS4 and (is_qualifier(code) or category_of(code) in STENT_SUPPLEMENTARY):
-            continue   # method, site and stent-type codes: their place in the sequence says they are OPCS-4
-        try:
-            own, twin = int(uses(classification, code)), int(uses(other, code))
-        except Exception:   # counts are information: never stop the checks
-            return
-        if twin >= RARE_LIMIT and twin >= RARE_RATIO * max(own, 1):
-            title = _title(catalog, other, code)
-            results.append(EditResult(
-                "likely-other-classification", "warning",
-                f"{NAMES[classification]} {code} is recorded {own:,} times a year in England; "
-                f"{NAMES[other]} {code}{title} {twin:,} times: if you meant the {NAMES[other]} code, it "
-                f"belongs in the {LISTS[other]}", position, classification))
+    own_systems = set(tables.body_systems(classification, code))
+    twin_systems = set(tables.body_systems(other, code))
+    if not own_systems or not twin_systems:
+        return ""
+    rest = _rest_systems(tables, classification, position, episode)
+    if own_systems & rest:
+        return ""
+    return " and ".join(sorted(twin_systems & rest))
 
 
 def _title(catalog: Any, classification: str, code: str) -> str:

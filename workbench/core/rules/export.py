@@ -15,6 +15,7 @@ from workbench.core.rules.model import (
     Question,
     Table,
 )
+from workbench.core.rules.population import population_limits
 
 
 def question_as_dict(question: Question) -> dict:
@@ -93,9 +94,12 @@ def pack_as_dict(pack: Pack) -> dict:
         "snomed": list(pack.snomed),
         "lifecycle": pack.lifecycle.as_dict(),
         "scope": {"covers": pack.scope.covers, "when": text(pack.scope.when)} if pack.scope else None,
-        "positions": [{"codes": list(p.codes), "place": p.place, "after": list(p.after), "reason": p.reason}
+        "positions": [{"codes": list(p.codes), "place": p.place, "after": list(p.after),
+                       "secondary_to": list(p.secondary_to), "when": text(p.when), "reason": p.reason}
                       for p in pack.positions],
         "case_by_case": pack.case_by_case or None,
+        "population": ({"who": pack.population.who, "limits": population_limits(pack.population)}
+                       if pack.population else None),
     }
 
 

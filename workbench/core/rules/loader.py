@@ -9,11 +9,11 @@ import errno
 import os
 from pathlib import Path
 
-from workbench.core.paths import FIXTURES_DIR, UnusableFile, regular_file_or_none
+from workbench.core.paths import UnusableFile, regular_file_or_none
+from workbench.core.rules.files import PACKS_DIR, pack_files
 from workbench.core.rules.model import Pack, PackError
 from workbench.core.rules.nodes import line_of
 
-PACKS_DIR = FIXTURES_DIR / "rules"
 MAX_BYTES = 64_000      # a pack is a page or two (the largest shipped is 5 KB); PyYAML parses ~100 KB a second
 
 
@@ -69,11 +69,6 @@ def load_pack_text(text: str, name: str = "<pack>") -> Pack:
         raise
     except RecursionError:
         raise PackError(name, line_of(root), "the file is nested too deeply to be a rule pack") from None
-
-
-def pack_files(directory: Path | None = None) -> list[Path]:
-    folder = directory or PACKS_DIR
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
 
 
 _cache: dict[str, tuple[tuple, dict[str, Pack], list[PackError]]] = {}

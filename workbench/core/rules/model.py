@@ -63,7 +63,31 @@ class Not:
     item: Condition
 
 
-Condition = Is | InRange | AllOf | AnyOf | Not
+@dataclass(frozen=True)
+class EpisodeHas:
+    """The episode holds a code within ``scope`` (chapters "L", categories "F34", codes "F34.1").
+
+    In a `when` of a question, code entry or note it looks at the episode's other codes (added
+    by hand or by another guidance), never at the pack's own; in a position rule, at the whole
+    sequence being checked.
+    """
+
+    classification: str                  # "opcs4" (procedures) | "icd10" (diagnoses)
+    scope: tuple[str, ...]
+
+
+Condition = Is | InRange | AllOf | AnyOf | Not | EpisodeHas
+
+
+@dataclass(frozen=True)
+class EpisodeCodes:
+    """The codes of the episode that did not come from the pack being evaluated."""
+
+    procedures: tuple[str, ...] = ()
+    diagnoses: tuple[str, ...] = ()
+
+    def codes(self, classification: str) -> tuple[str, ...]:
+        return self.procedures if classification == "opcs4" else self.diagnoses
 
 # ---------------------------------------------------------------- questions
 
@@ -222,12 +246,27 @@ class Scope:
 
 @dataclass(frozen=True)
 class Position:
-    """Where a code must sit: in a fixed place (V55.- second) or straight after another code."""
+    """Where a code must sit: in a fixed place (V55.- second), straight after another code (V55.-
+    after any chapter V operation), or somewhere after one (E20.4 secondary to a tonsillectomy)."""
 
-    codes: tuple[str, ...]               # codes or categories ("V55.-") the rule is about
+    codes: tuple[str, ...]               # codes, categories ("V55.-") or chapters the rule is about
     place: int | None = None             # 1-based place in the procedure list
-    after: tuple[str, ...] = ()          # ... or directly after one of these codes
+    after: tuple[str, ...] = ()          # ... or directly after one of these (codes, categories, chapters)
     reason: str = ""
+    line: int = 0
+    secondary_to: tuple[str, ...] = ()   # ... or anywhere after one of these
+    when: Condition | None = None        # only when it holds (conditions on the episode's codes)
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who the guidance is for, when it names them (infants, children, women): checked against
+    the episode's age and sex so that a guidance for infants is never used for an adult unawares."""
+
+    who: str                             # the guidance's own word: "infants", "women"
+    minimum_age: int | None = None       # whole years, inclusive
+    maximum_age: int | None = None
+    sex: str | None = None               # "male" | "female"
     line: int = 0
 
 
@@ -257,6 +296,7 @@ class Pack:
     scope: Scope | None = None
     positions: tuple[Position, ...] = ()
     case_by_case: str = ""               # no fixed codes: why, and what to code by hand
+    population: Population | None = None
     path: str = ""
     code_lines: tuple[tuple[str, str, int], ...] = ()   # (classification, code, line) for the linter
 
@@ -307,6 +347,7 @@ class Entry:
     reason: str                          # which answer or rule put it there
     source: str                          # guidance passage
     mark: str = ""                       # "dagger" | "asterisk" for ICD-10 pairs
+    instance: str = ""                   # the repeat-group instance that gave it ("further.2"), if any
 
 
 @dataclass(frozen=True)

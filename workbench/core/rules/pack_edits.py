@@ -26,7 +26,16 @@ from itertools import product
 from workbench.core.rules.codes import ICD10, OPCS4, category_of, in_scope
 from workbench.core.rules.conventions import groups, is_qualifier
 from workbench.core.rules.model import EditResult, Pack
-from workbench.core.rules.pack_model import PackModel, Slot, Token, Tokens, bag, model_of, tokenise
+from workbench.core.rules.pack_model import (
+    PackModel,
+    Slot,
+    Token,
+    Tokens,
+    bag,
+    matches,
+    model_of,
+    tokenise,
+)
 
 _NAMES = {OPCS4: "OPCS-4", ICD10: "ICD-10"}
 Coded = list[tuple[int, str]]
@@ -42,13 +51,57 @@ def pack_edits(pack: Pack, procs: Coded, diags: Coded) -> tuple[list[EditResult]
     if model is None:
         return [], set()
     kept = {OPCS4: _own_procedures(model, procs), ICD10: [(p, c) for p, c in diags if model.belongs(ICD10, c)]}
-    variants = {cls: _variants(model, kept[cls], cls) for cls in kept}
-    for pair in product(variants[OPCS4], variants[ICD10]):
-        if pair in model.right:
+    repeated = _repeated_in_a_slot(model, kept)
+    if repeated:
+        return repeated, set()
+    # Token forms are made lazily: the first (every code as it stands) is right for most sequences.
+    diagnosis_forms = list(_variants(model, kept[ICD10], ICD10))
+    first = None
+    for form in _variants(model, kept[OPCS4], OPCS4):
+        first = first or form
+        if any((form, other) in model.right for other in diagnosis_forms):
             return [], {p for p, _ in kept[OPCS4]}
-    tokens = (variants[OPCS4][0], variants[ICD10][0])
+    if _fits_a_pattern(model, kept):
+        return [], {p for p, _ in kept[OPCS4]}
+    tokens = (first, diagnosis_forms[0])
     nearest = _nearest(model, tokens)
     return _Explain(model, kept, tokens, nearest).findings(), set()
+
+
+def _repeated_in_a_slot(model: PackModel, kept: dict[str, Coded]) -> list[EditResult]:
+    """A code typed twice into one slot of several codes (X70.1 X70.1): the wizard refuses a code
+    entered twice, so no right sequence has it, however the slot's codes are otherwise arranged."""
+    out = []
+    for classification, coded in kept.items():
+        for slot in model.slots[classification]:
+            if not slot.several:
+                continue
+            run: set[str] = set()
+            for position, code in coded:
+                if not in_scope(code, slot.scope) or code in model.universe[classification]:
+                    run = set()             # a code the pack itself gives (Z94.2) may repeat
+                    continue
+                if code in run:
+                    out.append(EditResult("pack-duplicate-code", "error",
+                                          f"{_NAMES[classification]} {code} is entered twice for one question "
+                                          f"({slot}): {model.pack.id} gives each code once", position, classification))
+                run.add(code)
+    return out
+
+
+def _fits_a_pattern(model: PackModel, kept: dict[str, Coded]) -> bool:
+    """A right pattern with slots or runs that the codes fit one by one: the token forms above are
+    capped, and a code inside a slot's scope may also be one the pack names elsewhere (IPG387's
+    further chapter V operations beside its own V33.8 and V38.8)."""
+    procs = tuple(c for _, c in kept[OPCS4])
+    diags = tuple(c for _, c in kept[ICD10])
+    have = Counter(procs + diags)
+    for key, needs in model.patterns:
+        if any(have[code] < count for code, count in needs.items()):
+            continue
+        if matches(model, key[0], procs) and matches(model, key[1], diags):
+            return True
+    return False
 
 
 def _own_procedures(model: PackModel, procs: Coded) -> Coded:
@@ -61,8 +114,9 @@ def _own_procedures(model: PackModel, procs: Coded) -> Coded:
     return out
 
 
-def _variants(model: PackModel, coded: Coded, classification: str) -> list[Tokens]:
-    """Token forms of a sequence: a code that is both a pack code and inside a slot may be either."""
+def _variants(model: PackModel, coded: Coded, classification: str):
+    """Token forms of a sequence (at least one, at most 16): a code that is both a pack code and
+    inside a slot may be either."""
     choices: list[list[Token]] = []
     slots = model.slots[classification]
     for _, code in coded:
@@ -73,12 +127,10 @@ def _variants(model: PackModel, coded: Coded, classification: str) -> list[Token
             choices.append([code, slot])
         else:
             choices.append([slot])
-    forms = []
-    for combo in product(*choices):
-        forms.append(tokenise(model, list(combo), classification))
-        if len(forms) >= 16:
-            break
-    return forms or [()]
+    for count, combo in enumerate(product(*choices)):
+        if count == 16:
+            return
+        yield tokenise(model, list(combo), classification)
 
 
 def _nearest(model: PackModel, tokens: tuple[Tokens, Tokens]) -> tuple[Tokens, Tokens]:
@@ -234,7 +286,7 @@ class _Explain:
                 shape = self.model.groups[token.group]
                 if shape.codes & self.explained:
                     continue
-                what = f"a code for each {token.group} instance ({', '.join(sorted(shape.codes))})"
+                what = f"a code for each {token.group} instance ({', '.join(sorted(map(str, shape.codes)))})"
                 rule = f" (rule {self.model.file}:{shape.line})"
             self.add("pack-missing-code", f"{self.model.pack.id} needs {what} here{rule}", None, classification)
 

@@ -98,6 +98,7 @@ class PackBuilder(ItemParser, ConstructParser):
             lifecycle=self.lifecycle(f),
             scope=self.scope(f["scope"]) if "scope" in f else None,
             positions=self.positions(f["positions"]) if "positions" in f else (),
+            population=self.population(f["population"]) if "population" in f else None,
             case_by_case=r.text(f["case_by_case"], "case_by_case") if "case_by_case" in f else "",
             path=self.path,
             code_lines=tuple(self.code_lines),

@@ -52,12 +52,24 @@ def opcs4_titles(catalog: object) -> dict[str, str]:
     return {}
 
 
+#: How long a vocabulary is used before the catalog's edition is asked again: the linter runs the
+#: edits thousands of times a second, and an import elsewhere is seen within this.
+FRESH_SECONDS = 0.25
+_ASKED: dict[int, float] = {}
+
+
 def vocabulary(catalog: object | None) -> Vocabulary:
     """The stent and angioplasty vocabulary of ``catalog``, cached while its size is unchanged."""
     if catalog is None:
         return Vocabulary()
-    size = _size(catalog)
+    import time
+
     cached = _CACHE.get(id(catalog))
+    now = time.monotonic()
+    if cached and now - _ASKED.get(id(catalog), float("-inf")) < FRESH_SECONDS:
+        return cached[1]
+    size = _size(catalog)
+    _ASKED[id(catalog)] = now
     if cached and size is not None and cached[0] == size:
         return cached[1]
     titles = opcs4_titles(catalog)

@@ -24,6 +24,12 @@ def exact(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList, 
         row = conn.execute("SELECT id, title FROM guidance WHERE id = ?", (gid,)).fetchone()
         if row:
             hits.add(Hit("guidance", row[0], row[1], 1000.0, "guidance number"))
+        else:
+            # A guidance the library has no document for may have been replaced by one it has
+            # (IPG124 by IPG476): the newer guidance is the hit, and says what it replaces.
+            for i, (newer, title, date) in enumerate(conn.execute(_REPLACING, (gid,)).fetchall()):
+                note = f"replaces {gid}" + (f" ({date})" if date else "")
+                hits.add(Hit("guidance", newer, title, 1000.0 - i, "replaces", note))
     refs = _code_refs(conn, text, kind, prefer)
     for ref, title in refs:
         hits.add(Hit(ref.classification, ref.code, title, 900.0, "exact category" if ref.is_category else "exact code"))
@@ -37,6 +43,14 @@ def exact(conn: sqlite3.Connection, text: str, kind: str | None, hits: HitList, 
                 break
             for i, (gid, title) in enumerate(_mentioning(conn, ref, hits.room())):
                 hits.add(Hit("guidance", gid, title, 700.0 - i, f"mentions {ref.display()}"))
+
+
+# The guidance whose front matter says it replaces an id (lifecycle JSON, a few hundred rows).
+_REPLACING = """
+SELECT g.id, g.title, coalesce(json_extract(r.value, '$.date'), '') FROM guidance g,
+       json_each(g.lifecycle, '$.replaces') AS r
+WHERE json_extract(r.value, '$.guidance') = ? ORDER BY g.number
+"""
 
 
 # Direct mentions first (the code itself; for a category, the category), then mentions of its

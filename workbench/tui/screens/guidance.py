@@ -26,6 +26,7 @@ class GuidanceView:
     codes: list[tuple[str, str, str]]   # (classification, code, title)
     pack: Any | None                    # core Pack, or None when there is no rule pack
     pack_problem: str = ""
+    population: str = ""                # the guidance is not for the current episode's patient: why
 
 
 def guidance_facts(view: GuidanceView) -> str:
@@ -52,6 +53,8 @@ def pack_status(view: GuidanceView) -> str:
         if caution in facts:
             continue   # the supersession is said once, above
         text += f" {caution}"
+    if view.population:
+        text += f" CAUTION: {view.population}"
     return text + " Press c to code an episode."
 
 
@@ -118,10 +121,11 @@ class GuidanceScreen(WorkbenchScreen):
             codes = [(ref.classification, ref.code, catalog.title(ref.classification, ref.code) or "")
                      for ref in guidance.codes]
             pack, problem = _find_pack(guidance.id)
+            population = _population(self.app.keeper.session, pack)
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The guidance could not be opened", exc)
             return
-        self.app.call_from_thread(self.show, GuidanceView(guidance, codes, pack, problem))
+        self.app.call_from_thread(self.show, GuidanceView(guidance, codes, pack, problem, population))
 
     @if_attached
     def show(self, view: GuidanceView) -> None:
@@ -168,6 +172,15 @@ class GuidanceScreen(WorkbenchScreen):
         from workbench.tui.screens.wizard import start_coding
 
         start_coding(self.app, self.view.guidance.id, self.view.pack)
+
+
+def _population(session: Any | None, pack: Any | None) -> str:
+    """The current episode's patient is outside the guidance's population: the caution ('' if not)."""
+    if session is None or pack is None:
+        return ""
+    from workbench.core.episodes.session_rules import population_cautions
+
+    return " ".join(population_cautions(session, [pack]))
 
 
 def _find_pack(guidance_id: str) -> tuple[Any | None, str]:

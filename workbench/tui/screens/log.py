@@ -287,8 +287,8 @@ class LogScreen(WorkbenchScreen):
             what = f"all {self.total} episode(s)"
 
         def chosen(path: str | None) -> None:
-            if path:
-                self.export(Path(path).expanduser(), False, filters)
+            if path:    # ~ and ~user are expanded by the export, which says so in one line if it cannot
+                self.export(Path(path), False, filters)
 
         self.app.push_screen(TextModal(
             "Export episodes", f"Write the latest version of {what} to this file (.csv for CSV, .json "
@@ -302,9 +302,9 @@ class LogScreen(WorkbenchScreen):
             if text and text.strip().lower() in ("y", "yes"):
                 self.export(path, True, filters)
             else:
-                self.notify(f"{path.name} was not replaced.", severity="warning")
+                self.notify(f"{visible(path.name)} was not replaced.", severity="warning", markup=False)
 
-        self.app.push_screen(TextModal("Replace the file?", f"{path} already exists. Type yes to replace it.",
+        self.app.push_screen(TextModal("Replace the file?", f"{visible(path)} already exists. Type yes to replace it.",
                                        placeholder="yes / no", required=False), answered)
 
     @work(thread=True, group="export")
@@ -317,10 +317,13 @@ class LogScreen(WorkbenchScreen):
         except ExportTargetExists:
             self.app.call_from_thread(self._ask_replace, path, filters or {})
             return
-        except LogError as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error", title="Not exported")
+        except LogError as exc:   # the typed name may hold anything: shown as text, never markup
+            message = visible(exc)
+            self.app.call_from_thread(lambda: self.app.notify(message, severity="error", title="Not exported",
+                                                              markup=False))
             return
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The export failed", exc)
             return
-        self.app.call_from_thread(self.app.notify, f"Exported {count} episode(s) to {path}")
+        self.app.call_from_thread(lambda: self.app.notify(f"Exported {count} episode(s) to {visible(path)}",
+                                                          markup=False))

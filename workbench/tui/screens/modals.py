@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.widgets.line_input import LineInput
 
@@ -72,8 +73,9 @@ class TextModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Static(self.title_text, classes="title")
-            yield Static(self.message, id="modal-message")
-            yield Input(self.value, placeholder=self.placeholder, id="modal-input")
+            # Messages quote file names and stored notes: plain text, never markup, escaped.
+            yield Static(Text(visible(self.message, layout=True)), id="modal-message")
+            yield Input(visible(self.value), placeholder=self.placeholder, id="modal-input")
             yield Static("", id="modal-error", classes="error-text")
             yield Static("Enter accepts · Escape cancels", classes="modal-keys")
 

@@ -104,7 +104,7 @@ class ReviewScreen(SavesEpisode):
         self.query_one("#review-pas", Static).update(Text(visible(f"PAS: {pas}")) if pas else "")
         self.query_one("#review-pas", Static).display = bool(pas)
         packs = self.packs()
-        self.query_one("#review-caution", PackCaution).show_pack(packs[0] if packs else None)
+        self._show_caution()
         snomed = tuple(concept for pack in packs for concept in pack.snomed)
         self.query_one("#review-snomed", SnomedLine).show_concepts(snomed)
         self.fill_form(session.details, locked=bool(session.amend_of or session.audit))
@@ -281,8 +281,17 @@ class ReviewScreen(SavesEpisode):
             return
         self.app.call_from_thread(self._show_edits, edits)
 
+    def _show_caution(self) -> None:
+        """The first pack's draft/partial line, and any guidance not meant for this patient."""
+        from workbench.core.episodes.session_rules import population_cautions
+
+        packs = self.packs()
+        self.query_one("#review-caution", PackCaution).show_pack(
+            packs[0] if packs else None, " ".join(population_cautions(self.session, packs)))
+
     @if_attached
     def _show_edits(self, edits: list[Any]) -> None:
+        self._show_caution()   # the sex or age may have just been typed
         self.edits = edits
         self.checked = True
         text = Text()

@@ -48,9 +48,13 @@ class SavesEpisode(WorkbenchScreen):
     # ------------------------------------------------------------ the form
 
     def fill_form(self, details: dict[str, str], *, locked: bool) -> None:
+        from workbench.core.safetext import visible
+
         for field in FIELDS:
             widget = self.query_one(f"#{field}", Input)
-            widget.value = str(details.get(field) or "")
+            # Stored or imported text with control characters is shown (and, if saved, saved)
+            # escaped: what the coder sees is what the form holds, and it cannot drive the terminal.
+            widget.value = visible(details.get(field) or "")
             widget.disabled = locked   # amending changes the coding, not the episode
             if widget.value:
                 self.query_one(f"#{field}-message", Static).update(field_message(field, widget.value))
@@ -133,12 +137,15 @@ class SavesEpisode(WorkbenchScreen):
             TextModal("Override the checks?", f"{listed}\n\nTo save anyway, give the reason:",
                       placeholder="reason for overriding"), reason_given)
 
-    def ask_duplicate(self, existing_id: int, overrides: dict[str, str] | None) -> None:
-        """The log already holds a live episode with this patient, reference and date: say which,
-        and save a second one only with a stated reason (recorded with the save)."""
+    def ask_duplicate(self, existing_id: int, overrides: dict[str, str] | None, near: bool = False) -> None:
+        """The log already holds a live episode with this patient, reference and date (or nearly:
+        typed differently): say which, and save a second one only with a stated reason."""
         from workbench.tui.screens.modals import TextModal
 
         self.saving = False
+        same = ("has nearly the same patient and episode reference (they differ only in case, spaces or "
+                "look-alike characters) and the same start date" if near else
+                "has the same patient, episode reference and start date")
 
         def reason_given(reason: str | None) -> None:
             if reason:
@@ -146,7 +153,7 @@ class SavesEpisode(WorkbenchScreen):
 
         self.app.push_screen(
             TextModal("Already in the log",
-                      f"Episode {existing_id} has the same patient, episode reference and start date. "
+                      f"Episode {existing_id} {same}. "
                       f"Nothing was saved. Escape, then amend episode {existing_id} from the log "
                       "(ctrl+l) if its codes need to change.\n\nTo save a second episode anyway, give "
                       "the reason:", placeholder="reason for a second episode"), reason_given)
@@ -212,7 +219,7 @@ class SavesEpisode(WorkbenchScreen):
                 keeper.release_draft(draft_id)
                 raise
         except DuplicateEpisode as exc:
-            app.call_from_thread(self.ask_duplicate, exc.existing_id, overrides)
+            app.call_from_thread(self.ask_duplicate, exc.existing_id, overrides, exc.near)
             return
         except Exception as exc:
             app.call_from_thread(self._save_failed, exc)

@@ -270,10 +270,13 @@ def _row(hit: Any, width: int = 80, status: str = "", uses: str = "") -> Text:
     row.append(f"{hit.code:<7} ", style="bold")
     if status:   # "replaced by IPG489 (May 2014)": the tag here, the whole of it as the note
         row.append(f"{status.split(' ', 1)[0].upper()} ", style="bold reverse")
+    replacing = getattr(hit, "detail", "") == "replaces"
+    if replacing:   # the number typed is an older guidance this one replaced: said before the title
+        row.append(f"{hit.match_note}: ", style="bold")
     row.append(hit.title or "(no title)")
     mark = f" {uses:>5}" if uses else ""
     room = width - len(mark)
-    note = status or _note(hit)
+    note = status or ("" if replacing else _note(hit))
     if note and row.cell_len + 2 + len(note) <= room:
         row.append(f"  {note}", style="dim italic")
     if mark and row.cell_len > room:

@@ -20,6 +20,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Header, Input, OptionList, Static
 
+from workbench.core.option_keys import option_keys
 from workbench.tui import keymap
 from workbench.tui.screens.base import if_attached
 from workbench.tui.screens.wizard_slots import CodeSlotScreen, TitleCache
@@ -148,7 +149,10 @@ class WizardScreen(CodeSlotScreen):
             if evaluation.answered:
                 self.reopened.insert(0, evaluation.answered[-1][0].id)
         self.query_one("#wizard-title", Static).update(Text(f"{pack.guidance_id}: {pack.title}"))
-        self.query_one("#wizard-caution", PackCaution).show_pack(pack)
+        from workbench.core.episodes.session_rules import population_cautions
+
+        self.query_one("#wizard-caution", PackCaution).show_pack(
+            pack, " ".join(population_cautions(self.session, [pack])))
         self.query_one("#wizard-snomed", SnomedLine).show_concepts(pack.snomed)
         self.fetch_titles([(c, code) for c, code, _ in pack.code_lines])
         for warning in pack.lifecycle.warnings(pack.guidance_id):
@@ -258,7 +262,7 @@ class WizardScreen(CodeSlotScreen):
             choices = self.query_one("#choices", ChoiceList)
             choices.load([(o.value, o.label + (" · preferred by the guidance" if o.preferred else ""))
                           for o in question.options], multi=question.kind == "multi",
-                         chosen=kept, default=question.default)
+                         chosen=kept, default=question.default, keys=option_keys(question))
             self._show_widgets(choices)
         elif question.kind == "number":
             field = self.query_one("#number-input", Input)

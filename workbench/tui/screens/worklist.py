@@ -196,7 +196,7 @@ class WorklistScreen(WorklistChanges, WorkbenchScreen):
                 # Someone is coding it: who, in place of "open" (the detail line says until when).
                 status = "mine" if allocation.claimed_by == me else visible(allocation.claimed_by)[:9]
             table.add_row(show_date(item.start_date), Text(visible(item.patient)), Text(visible(reference)),
-                          Text(visible(item.specialty or "")), Text(visible(item.consultant or "")), status)
+                          Text(visible(item.specialty or "")), Text(visible(item.consultant or "")), Text(visible(status)))
         ids = [i.id for i in items]
         row = ids.index(keep.id) if keep is not None and keep.id in ids else self._after_index()
         if items:

@@ -1,4 +1,5 @@
-"""The line that warns when a rule pack is a draft or partial; hidden for approved, complete packs."""
+"""The line that warns when a rule pack is a draft or partial, or its guidance is not for this
+patient (an infant's guidance for an adult); hidden when there is nothing to say."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ class PackCaution(Static):
         super().__init__("", id=id)
         self.display = False   # until a pack that needs a caution is shown
 
-    def show_pack(self, pack: Any | None) -> None:
+    def show_pack(self, pack: Any | None, population: str = "") -> None:
+        """``population``: the population caution for the episode's patient, when there is one."""
         from workbench.core.rules import pack_caution_line
 
-        line = pack_caution_line(pack) if pack is not None else ""
+        line = " · ".join(filter(None, [pack_caution_line(pack) if pack is not None else "", population]))
         self.update(Text(line))
         self.display = bool(line)

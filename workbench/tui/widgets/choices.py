@@ -1,4 +1,7 @@
-"""The wizard's option list: each option shows its key (1-9, 0, then letters); the key answers at once."""
+"""The wizard's option list: each option shows its key (1-9, 0, then letters); the key answers at once.
+
+The keys come from the question (``workbench.core.option_keys``): an answer that means the same
+in every pack keeps its key everywhere (fluoroscopy is 4, "not stated" 9, "none" 0)."""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ class ChoiceList(KeyList):
         super().__init__(**kwargs)
         self.values: list[str] = []
         self.labels: list[str] = []
+        self.keys: list[str] = []         # the key shown beside (and answering) each option
         self.multi = False
         self.ticked: set[str] = set()
         self.default: str | None = None
@@ -44,10 +48,13 @@ class ChoiceList(KeyList):
         else:
             self.post_message(self.Answered(value))
 
-    def load(self, options: list[tuple[str, str]], *, multi: bool, chosen: object, default: str | None) -> None:
-        """Show ``options`` ((value, label) pairs); highlight the kept answer or the default."""
+    def load(self, options: list[tuple[str, str]], *, multi: bool, chosen: object, default: str | None,
+             keys: list[str] | None = None) -> None:
+        """Show ``options`` ((value, label) pairs) with their ``keys`` (1, 2, 3 ... when not given);
+        highlight the kept answer or the default."""
         self.values = [v for v, _ in options]
         self.labels = [label for _, label in options]
+        self.keys = list(keys) if keys is not None else [number_label(i) for i in range(len(options))]
         self.multi = multi
         self.default = default
         if multi:
@@ -64,7 +71,7 @@ class ChoiceList(KeyList):
         rows = []
         for index, (value, label) in enumerate(zip(self.values, self.labels, strict=True)):
             row = Text()
-            row.append(f"{number_label(index)} ", style="bold")
+            row.append(f"{self.keys[index]} ", style="bold")
             if self.multi:
                 row.append("[x] " if value in self.ticked else "[ ] ")
             row.append(label)
@@ -78,9 +85,12 @@ class ChoiceList(KeyList):
             self.call_after_refresh(self.scroll_to_highlight)
 
     def action_pick(self, index: int) -> None:
-        if index >= len(self.values):
+        """The key at ``index`` of the key sequence was pressed: answer the option showing it."""
+        key = number_label(index)
+        if key not in self.keys:
             self.app.bell()
             return
+        index = self.keys.index(key)
         if self.multi:
             self.highlighted = index
             self._toggle(self.values[index])

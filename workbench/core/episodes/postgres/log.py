@@ -36,6 +36,7 @@ from workbench.core.episodes.postgres.connection import (
     driver,
     plain_error,
 )
+from workbench.core.episodes.trust import LogTrust
 from workbench.core.paths import redacted_url
 
 #: The advisory lock every writer takes first ("NCEW", the SQLite log's application id).
@@ -44,7 +45,8 @@ WRITE_LOCK = 0x4E434557
 
 class PostgresLog(EpisodeLog):
     def __init__(self, url: str, *, synchronous: str | None = None,
-                 checkpoint_file: str | Path | None = None):
+                 checkpoint_file: str | Path | None = None, create: bool = True,
+                 key_file: str | Path | None = None):
         """Connect to the log at ``url`` (made by ``workbench db init --postgres URL``).
 
         Raises LogError when the driver is missing, the server cannot be reached, or it holds
@@ -58,12 +60,16 @@ class PostgresLog(EpisodeLog):
         name = self._database_name()
         self.checkpoint_file = checkpoints.checkpoint_path(
             Path(f"postgresql-{name}"), checkpoint_file, identity=redacted_url(self.url))
+        # Checkpoint lines are appended after the commit, when the server's lock is already
+        # given up: from several machines they need not come in order (``ordered=False``).
+        self.trust = LogTrust(self.location, self.checkpoint_file, key_file, ordered=False)
         self.on_wait: Callable[[float], None] | None = None
         self._closed = False
         self._conn: ServerConnection = connect(self.url)     # type: ignore[assignment]
         try:
             schema.check_ready(self._conn, self.location)
             self.warnings: list[str] = self._link_warnings()
+            self.trust.attach(self._conn)
         except self._psycopg.Error as exc:
             self._conn.close()
             raise plain_error(exc, self.url) from None
@@ -121,7 +127,30 @@ class PostgresLog(EpisodeLog):
 
     # ------------------------------------------------------------ transactions
 
-    def _write(self, work: Any) -> Any:
+    def _write(self, work: Any, *, chained: bool = False, durable_checkpoint: bool = False) -> Any:
+        """One transaction under the server's write lock; ``chained``: checked against and
+        recorded in the checkpoint file, as :meth:`EpisodeLog._write` does."""
+        if not chained:
+            return self._server_write(work)
+        heads: list[checkpoints.Checkpoint] = []
+
+        def checked(conn: Any) -> Any:
+            self.trust.before(conn)
+            result = work(conn)
+            heads[:] = [self.trust.head(conn)]
+            return result
+
+        result = self._server_write(checked)
+        self.trust.after(heads[0], durable=durable_checkpoint)
+        return result
+
+    def checkpoint(self) -> checkpoints.Checkpoint:
+        key = self.trust.key
+        head = self._read(self.trust.checked_head)
+        checkpoints.append_checkpoint(self.checkpoint_file, head, key)
+        return head
+
+    def _server_write(self, work: Any) -> Any:
         conn = self._live()
         raw = conn.raw
         committing = False

@@ -97,6 +97,8 @@ def init(url: str, grant: Sequence[str] = (), readers: Sequence[str] = ()) -> In
             if version > before:
                 raw.execute(script.read_text(encoding="utf-8"))      # simple protocol: many statements
                 raw.execute("INSERT INTO schema_version (version) VALUES (%s)", [version])
+        if before < 5 <= latest_version():
+            _fill_episode_keys(raw)
         raw.execute((schema_dir() / "roles.sql").read_text(encoding="utf-8"))
         for group, roles in ((CODER_ROLE, grant), (READER_ROLE, readers)):
             for role in roles:
@@ -120,6 +122,18 @@ def init(url: str, grant: Sequence[str] = (), readers: Sequence[str] = ()) -> In
         raise plain_error(exc, url) from None
     conn.close()
     return InitReport(before, latest_version(), tuple(grant), tuple(readers))
+
+
+def _fill_episode_keys(raw: Any) -> None:
+    """The near-duplicate keys of the episodes saved before schema 5, computed as a save does."""
+    from workbench.core.episodes.writer import identity
+
+    rows = raw.execute("SELECT id, patient, episode_ref, start_date FROM episode e WHERE NOT EXISTS "
+                       "(SELECT 1 FROM episode_key k WHERE k.episode_id = e.id)").fetchall()
+    if rows:
+        with raw.cursor() as cursor:
+            cursor.executemany("INSERT INTO episode_key (identity, start_date, episode_id) VALUES (%s, %s, %s) "
+                               "ON CONFLICT DO NOTHING", [(identity(p, r), d, i) for i, p, r, d in rows])
 
 
 def guard_problems(conn: Any) -> list[str]:

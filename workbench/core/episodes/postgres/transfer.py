@@ -24,6 +24,8 @@ from workbench.core.episodes.model import LogError
 #: Tables in the order their foreign keys need; tables added later follow, by name.
 TABLE_ORDER = ("episode", "version", "version_code", "code_index", "code_date", "save_receipt",
                "draft_consumed", "draft", "worklist_item")
+#: Not copied: the server's log keeps its own identity (checkpoint lines name the log they vouch for).
+NOT_COPIED = ("log_meta",)
 BATCH = 5000
 Progress = Callable[[str, int], None]
 
@@ -44,7 +46,7 @@ def _sqlite_tables(conn: Any) -> list[str]:
     names = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
     known = [t for t in TABLE_ORDER if t in names]
-    return known + sorted(set(names) - set(known))
+    return [t for t in known + sorted(set(names) - set(known)) if t not in NOT_COPIED]
 
 
 def _columns_sqlite(conn: Any, table: str) -> list[str]:
