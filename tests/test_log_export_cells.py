@@ -23,12 +23,14 @@ from workbench.core.episodes.export import (
     export_csv,
 )
 from workbench.core.episodes.export_file import neutralise_cell
+from workbench.core.safetext import visible
 
 HOSTILE = ["=1+1", "+cmd|calc", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", 'a,b "c"', "line\nbreak", "é ünï", ""]
 
 
 def reference_csv(conn: sqlite3.Connection, all_versions: bool = False) -> str:
-    """The export as a plain Python loop over rows and cells (what the SQL must reproduce)."""
+    """The export as a plain Python loop over rows and cells (what the SQL must reproduce), the
+    file's control characters escaped as every export escapes them (layout kept)."""
     latest = "" if all_versions else " WHERE v.id = (SELECT max(id) FROM version WHERE episode_id = v.episode_id)"
     rows = conn.execute(
         "SELECT v.id, e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, v.version, "
@@ -53,7 +55,7 @@ def reference_csv(conn: sqlite3.Connection, all_versions: bool = False) -> str:
                  " ".join(diags[1:]), sex, age, fce, end_date, consultant, *procs, *[""] * (width - len(procs)), guidance, pack, pack_version,
                  coder, saved_at, note, reason, _overrides_text(overrides), coder_name, coder_id]
         writer.writerow(["" if cell is None else neutralise_cell(cell) for cell in cells])
-    return out.getvalue()
+    return visible(out.getvalue(), layout=True)
 
 
 def hostile_log(path: Path) -> sqlite3.Connection:
