@@ -6,8 +6,6 @@ tests/test_tui_typeahead.py.
 
 from __future__ import annotations
 
-import time
-
 from tests.tmux_terminal import NEEDS_TMUX, Terminal
 
 pytestmark = NEEDS_TMUX
@@ -16,20 +14,11 @@ pytestmark = NEEDS_TMUX
 KEYS = ["655", "Enter", "c", "4", "1", "1", "PAT28", "Tab", "EP28", "Tab", "01/03/2024"]
 
 
-def wait_for_all(terminal: Terminal, texts: list[str], timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while True:
-        screen = terminal.screen()
-        if all(text in screen for text in texts) or time.monotonic() > deadline:
-            return screen
-        time.sleep(0.1)
-
-
 def test_keys_sent_in_one_write_reach_the_review_form(terminal: Terminal) -> None:
     terminal.launch()
     terminal.wait_for("rule pack", timeout=30)               # the reference database is ready
     terminal.keys(*KEYS)                                     # one write: nothing waits between keys
-    screen = wait_for_all(terminal, ["NHS number", "PAT28", "EP28", "01/03/2024", "= 1 Mar 2024"])
+    screen = terminal.wait_for_all(["NHS number", "PAT28", "EP28", "01/03/2024", "= 1 Mar 2024"])
     for text in ("PAT28", "EP28", "01/03/2024"):
         assert text in screen, f"{text} was lost; the screen was:\n{screen}"
     assert "Review · IPG655" in screen
@@ -53,7 +42,7 @@ def test_keys_after_a_key_that_closes_a_screen_go_to_the_screen_below(terminal: 
     terminal.keys("Enter")
     terminal.wait_for("Press c to code")
     terminal.keys("/", "C-u", "75")
-    screen = wait_for_all(terminal, ["IPG75 "])
+    screen = terminal.wait_for_all(["IPG75 "])
     assert "IPG75 " in screen and "Press c to code" not in screen, screen
     terminal.keys("C-q")
     terminal.wait_closed()

@@ -74,3 +74,32 @@ async def test_a_key_that_opens_a_modal_hands_the_next_keys_to_it(make_app) -> N
                        "the add-a-code box to read k578")
         review = app.screen_stack[-2]
         assert review.query_one("#patient", Input).value == ""   # nothing landed in the form below
+
+
+async def test_enter_before_the_last_change_still_opens_the_top_result(make_app) -> None:
+    """On a loaded machine a key's messages can be slow enough that the next key (Enter) is
+    handled before the box's change for the previous one reaches the screen: that late change
+    to the very text Enter was pressed on must not cancel the open; typing on still does."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        screen = app.screen
+        box = screen.query_one("#search", Input)
+        with box.prevent(Input.Changed):
+            box.value = "655"                 # the text is in the box, its change not yet seen
+        screen.action_open_result()           # Enter: the results for "655" are still to come
+        assert screen.open_when_ready == "655"
+        box.post_message(Input.Changed(box, "655"))   # the late change: it starts the search
+        await wait_for_screen(pilot, "GuidanceScreen", timeout=10)
+        assert screen.shown_query == "655"
+
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, 10, "the search again")
+        with box.prevent(Input.Changed):
+            box.value = "75"
+        screen.action_open_result()
+        assert screen.open_when_ready == "75"
+        box.value = "75 heart"                # typed on after Enter: nothing opens
+        await wait_for(pilot, lambda: screen.shown_query == "75 heart", 10, "the new results")
+        await pilot.pause(0.2)
+        assert app.screen is screen and screen.open_when_ready is None

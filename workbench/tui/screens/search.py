@@ -57,7 +57,7 @@ class SearchScreen(Screen):
         self._held: Any = None             # the app's batch_update while a repaint is held
         self._hold_generation = 0
         self.shown_query = ""
-        self.open_when_ready = False
+        self.open_when_ready: str | None = None   # the text Enter was pressed on, results pending
         self._status_shown = HINT
         self.facts: dict[tuple[str, str], tuple[bool, int]] = {}   # (kind, code) -> (needs a 4th character, uses)
         self.expanding: str | None = None     # the category whose codes Enter asked for
@@ -100,8 +100,12 @@ class SearchScreen(Screen):
 
     @on(Input.Changed, "#search")
     def _changed(self, event: Input.Changed) -> None:
-        self.open_when_ready = False
         query = event.value.strip()
+        if query != self.open_when_ready:
+            # Typed on after Enter: that Enter no longer opens anything. (The change that brought
+            # the box to the text Enter was pressed on can reach the screen after Enter itself
+            # when a loaded machine delays a key's messages: it keeps the open pending.)
+            self.open_when_ready = None
         if not query:
             self.workers.cancel_group(self, "search")
             self._set_hits("", [])
@@ -182,8 +186,8 @@ class SearchScreen(Screen):
         # Released once the list's repaint has reached the screen (the list's queue, then the
         # screen's): the letter and its results then go out in the same frame.
         results.call_after_refresh(self.release_frame)
-        if self.open_when_ready:
-            self.open_when_ready = False
+        if self.open_when_ready is not None and self.open_when_ready == query:
+            self.open_when_ready = None
             if hits:
                 self._open(0)
             self.app.typeahead.release(self)   # the keys typed after Enter: for what it opened
@@ -220,7 +224,7 @@ class SearchScreen(Screen):
         if query != self.shown_query:
             # Enter pressed before the results arrived: open the top one when they do, and keep
             # the keys typed after Enter for what it opens.
-            self.open_when_ready = True
+            self.open_when_ready = query
             self.app.typeahead.hold(self)
             return
         highlighted = self.query_one("#results", ResultRows).highlighted
