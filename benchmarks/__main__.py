@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks.common import RESULTS_JSON, WORK_DIR, Result, table, write_results
+from benchmarks.common import RESULTS_JSON, WORK_DIR, Result, load_average, table, write_results
 
 SECTIONS = ("startup", "terminal", "search", "judged", "log", "audit", "concurrency", "department",
             "keystrokes", "classifications", "worklist", "rules")
@@ -93,12 +93,15 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("WORKBENCH_LOG", "WORKBENCH_EXIT_ON_READY", "WORKBENCH_HEADLESS"):
         os.environ.pop(name, None)
     print(f"workbench benchmarks: {platform.node()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, {platform.platform()}; sizes {size}", flush=True)
+          f"{platform.python_version()}, {platform.platform()}; sizes {size}; "
+          f"load average {Path('/proc/loadavg').read_text().split()[:3] if Path('/proc/loadavg').exists() else '?'}",
+          flush=True)
     results: list[Result] = []
     started = time.perf_counter()
     try:
         for name in args.only or SECTIONS:
             t0 = time.perf_counter()
+            load_before = load_average()
             print(f"[{name}] ...", end=" ", flush=True)
             try:
                 section = run_section(name, work, size)
@@ -106,8 +109,12 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
                 section = [Result(f"{name} (section failed)", float("nan"), "", None, None, "runs",
                                   False, f"{type(exc).__name__}: {exc}"[:300])]
+            # The load beside each figure: a loaded machine's figures are noisier, never comparable.
+            load = f"{load_before:.1f}-{load_average():.1f}"
+            for row in section:
+                row.load = row.load or load
             results += section
-            print(f"{time.perf_counter() - t0:.0f} s", flush=True)
+            print(f"{time.perf_counter() - t0:.0f} s, load {load}", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print()

@@ -34,11 +34,31 @@ class Result:
     goal: str = ""            # human form, e.g. "ratio <= 1.25" or "p95 <= 20 ms"
     passed: bool | None = None  # None: informational, no goal
     note: str = ""            # what the baseline is, sizes, repeats
+    noise: str = ""           # the spread behind the figure, e.g. "pairs 1.08-1.31" (same-run ratios)
+    load: str = ""            # the machine's 1-minute load average while the figure was taken
 
     def as_json(self) -> dict:
         row = asdict(self)
         row["pass"] = row.pop("passed")
         return row
+
+
+def load_average() -> float:
+    """The 1-minute load average (/proc/loadavg), NaN where there is none."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return math.nan
+
+
+def spread(ratios: Sequence[float | None], label: str = "pairs") -> str:
+    """The noise of a ratio measured in alternating pairs: the range of the pairs' own ratios."""
+    usable = sorted(r for r in ratios if r is not None and not math.isnan(r))
+    if not usable:
+        return ""
+    if len(usable) == 1:
+        return f"{label} {usable[0]:.2f}"
+    return f"{label} {usable[0]:.2f}-{usable[-1]:.2f} (n={len(usable)})"
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -78,7 +98,7 @@ class ChildRun:
 
 
 def run_child(argv: Sequence[str], *, env: dict[str, str] | None = None,
-              cwd: Path | None = None, timeout: float = 120.0) -> ChildRun:
+              cwd: Path | None = None, timeout: float = 120.0, peak_rss: bool = True) -> ChildRun:
     """Run one process through benchmarks/spawn.py and return its wall time and own peak RSS.
 
     spawn.py reaps the child with os.wait4, which gives that one child's rusage
@@ -97,7 +117,7 @@ def run_child(argv: Sequence[str], *, env: dict[str, str] | None = None,
     if done.returncode != 0:
         raise RuntimeError(f"spawn.py failed: {done.stderr[-2000:]}")
     report = json.loads(done.stdout)
-    if report["spawner_rss_kb"] >= report["max_rss_kb"]:
+    if peak_rss and report["spawner_rss_kb"] >= report["max_rss_kb"]:   # (a C child smaller than it: peak_rss=False)
         raise RuntimeError("the spawner's own RSS is not below the child's: RSS figure unusable")
     return ChildRun(report["wall"], int(report["max_rss_kb"]), int(report["returncode"]),
                     out_path.read_text(errors="replace"), err_path.read_text(errors="replace"))
@@ -122,12 +142,13 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 
 def table(results: Sequence[Result]) -> str:
-    headers = ("figure", "value", "baseline", "ratio", "goal", "pass")
+    headers = ("figure", "value", "baseline", "ratio", "goal", "pass", "noise", "load")
     rows = []
     for r in results:
         verdict = {True: "PASS", False: "FAIL", None: "info"}[r.passed]
         rows.append((r.name, fmt(r.value, r.unit), fmt(r.baseline, r.unit),
-                     "-" if r.ratio is None else f"{r.ratio:.2f}", r.goal or "-", verdict))
+                     "-" if r.ratio is None else f"{r.ratio:.2f}", r.goal or "-", verdict,
+                     r.noise or "-", r.load or "-"))
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))

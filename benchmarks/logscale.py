@@ -34,31 +34,41 @@ from benchmarks.common import (
     python,
     ratio,
     run_child,
+    spread,
 )
 from benchmarks.startup import workbench_argv
 
 FILTER_GOAL_MS = 20.0
 SAVE_GOAL_MS = 5.0
-EXPORT_RATE_GOAL = 100_000
 EXPORT_RSS_GOAL_MB = 100.0
 PAGE = 100
 
-BASELINE_EXPORT = r"""
-import csv, sqlite3, sys
-conn = sqlite3.connect(sys.argv[1])
-out = open(sys.argv[2], "w", newline="")
-w = csv.writer(out)
-rows = conn.execute(
-    "SELECT e.id, e.patient, e.nhs_number, e.episode_ref, e.start_date, e.specialty, v.version,"
-    " v.status, v.guidance_id, v.coder, v.saved_at, group_concat(c.code, ' ')"
-    " FROM episode e JOIN version v ON v.id = (SELECT max(id) FROM version WHERE episode_id = e.id)"
-    " JOIN version_code c ON c.version_id = v.id GROUP BY e.id ORDER BY e.id"
-    + (" LIMIT 0" if sys.argv[3:] == ["empty"] else ""))
-n = 0
-for row in rows:
-    w.writerow(row); n += 1
-print(n)
-"""
+EXPORT_RATIO_GOAL = 0.6     # of sqlite3's own CSV output of the same rows
+
+
+def sqlite3_export_sql(conn, empty: bool = False) -> str:
+    """The export's rows as one would ask sqlite3's CLI for them (``.mode csv``): each episode's
+    latest version with its details, its diagnoses (the primary, then the rest) and one column
+    per procedure, the codes with their marks. Written here on its own, not from the export's
+    query, so the baseline is sqlite3 doing the job its own way."""
+    width = conn.execute("SELECT max(position) FROM version_code WHERE kind = 'procedure'").fetchone()[0] or 1
+    marked = "code || CASE mark WHEN 'dagger' THEN '†' WHEN 'asterisk' THEN '*' ELSE '' END"
+
+    def code(kind: str, position: int) -> str:
+        return (f"(SELECT {marked} FROM version_code WHERE version_id = v.id AND kind = '{kind}' "
+                f"AND position = {position})")
+
+    secondary = (f"(SELECT group_concat(c, ' ') FROM (SELECT {marked} AS c FROM version_code "
+                 "WHERE version_id = v.id AND kind = 'diagnosis' AND position > 1 ORDER BY position))")
+    cells = ["e.id", "e.patient", "e.nhs_number", "e.episode_ref", "e.start_date", "e.specialty", "v.version",
+             "v.status", code("diagnosis", 1), secondary, "e.sex", "e.age_years",
+             *(code("procedure", i) for i in range(1, width + 1)), "v.guidance_id", "v.pack_id",
+             "v.pack_version", "v.coder", "v.saved_at", "v.note", "v.reason", "v.overrides", "v.coder_name",
+             "v.coder_id"]
+    where = "v.id = (SELECT max(id) FROM version WHERE episode_id = v.episode_id)"
+    where += " AND e.start_date >= '2999-01-01'" if empty else ""
+    return (f"SELECT {', '.join(cells)} FROM version v JOIN episode e ON e.id = v.episode_id WHERE {where} "
+            "ORDER BY v.id;")
 
 
 def _timed(fn) -> float:
@@ -143,41 +153,57 @@ def durable_save(folder: Path, path: Path, samples: int) -> list[Result]:
 
 
 def export(folder: Path, path: Path, home: Path) -> list[Result]:
-    """Rows per second of the export itself: the wall time of a child that exports every
-    episode, less that of the same child exporting none (process start, imports, opening
-    the log), so a small --quick log measures the export and not Python's start-up."""
+    """Rows per second of the export itself, against sqlite3's own CSV output of the same rows
+    (the sqlite3 command, ``-csv``, into a file): each side's wall time as a child process, less
+    that of the same child exporting nothing (process start, imports, opening the log), so a
+    small --quick log measures the export and not Python's start-up."""
+    import shutil
+    import sqlite3
+
     env = child_env(home)
     out, base_out = folder / "export.csv", folder / "export-baseline.csv"
     ours_argv = [*workbench_argv(), "--log", str(path), "log", "export", "--format", "csv", "--force"]
-    base_argv = [python(), "-c", BASELINE_EXPORT, str(path), str(base_out)]
+    cli = shutil.which("sqlite3")
+    if cli is None:
+        return [Result("log CSV export rate (sqlite3 command missing)", float("nan"), "", passed=None,
+                       note="install the sqlite3 command to measure the export against it")]
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        full, nothing = sqlite3_export_sql(conn), sqlite3_export_sql(conn, empty=True)
+    base_argv = [cli, "-readonly", "-csv", "-cmd", f".output {base_out}", str(path)]
+    base_empty_argv = [cli, "-readonly", "-csv", "-cmd", f".output {folder / 'empty-baseline.csv'}", str(path)]
     # Alternate: baseline, ours, and each one's empty export; the best of two (page cache warm).
     runs, base_runs, empty, base_empty = [], [], [], []
     for _ in range(2):
-        base_runs.append(run_child(base_argv, env=env, timeout=600))
+        base_runs.append(run_child([*base_argv, full], env=env, timeout=600, peak_rss=False))
         runs.append(run_child([*ours_argv, "-o", str(out)], env=env, timeout=600))
-        base_empty.append(run_child([*base_argv, "empty"], env=env, timeout=600))
+        base_empty.append(run_child([*base_empty_argv, nothing], env=env, timeout=600, peak_rss=False))
         empty.append(run_child([*ours_argv, "--since", "2999-01-01", "-o", str(folder / "empty.csv")],
                                env=env, timeout=600))
     for run in runs + base_runs + empty + base_empty:
         if run.returncode != 0:
             raise RuntimeError(f"export child failed: {run.stderr[-2000:]}")
-    rows = sum(1 for _ in out.open(encoding="utf-8")) - 1
-    base_rows = int(base_runs[0].stdout.strip() or 0)
+    rows = sum(1 for _ in out.open(encoding="utf-8", newline="")) - 1
+    with base_out.open(encoding="utf-8", newline="") as lines:
+        import csv
+
+        base_rows = sum(1 for _ in csv.reader(lines))
     start = min(r.wall for r in empty)
     base_start = min(r.wall for r in base_empty)
-    rate = rows / max(1e-3, min(r.wall for r in runs) - start)
-    base_rate = base_rows / max(1e-3, min(r.wall for r in base_runs) - base_start)
+    times = [r.wall - start for r in runs]
+    base_times = [r.wall - base_start for r in base_runs]
+    rate = rows / max(1e-3, min(times))
+    base_rate = base_rows / max(1e-3, min(base_times))
+    share = ratio(rate, base_rate)
     rss = max(r.max_rss_kb for r in runs) / 1024
-    base_rss = max(r.max_rss_kb for r in base_runs) / 1024
+    pairs = [ratio(rows / max(1e-3, t), base_rows / max(1e-3, b)) for t, b in zip(times, base_times, strict=True)]
     note = (f"{rows:,} rows via `workbench log export` in a child (best of 2), less an empty export's "
-            f"{start * 1000:.0f} ms of process start")
+            f"{start * 1000:.0f} ms of process start; baseline: the sqlite3 command ({base_rows:,} rows, "
+            "-csv, the same columns asked its own way: benchmarks/logscale.sqlite3_export_sql), less its empty run")
     return [
-        Result("log CSV export rate", rate, "rows/s", base_rate, ratio(rate, base_rate),
-               f">= {EXPORT_RATE_GOAL:,} rows/s", at_least(rate, EXPORT_RATE_GOAL),
-               note + "; baseline: plain SELECT + csv.writer child, less its own empty run"),
-        Result("log CSV export peak RSS", rss, "MB", base_rss, ratio(rss, base_rss),
-               f"< {EXPORT_RSS_GOAL_MB:g} MB", rss < EXPORT_RSS_GOAL_MB,
-               f"{rows:,} rows; own ru_maxrss from wait4"),
+        Result("log CSV export rate", rate, "rows/s", base_rate, share, f"ratio >= {EXPORT_RATIO_GOAL}",
+               at_least(share, EXPORT_RATIO_GOAL), note, spread(pairs)),
+        Result("log CSV export peak RSS", rss, "MB", None, None, f"< {EXPORT_RSS_GOAL_MB:g} MB",
+               rss < EXPORT_RSS_GOAL_MB, f"{rows:,} rows; own ru_maxrss from wait4"),
     ]
 
 

@@ -16,11 +16,16 @@ from pathlib import Path
 
 from benchmarks.common import Result, at_most, child_env, percentile, ratio
 from benchmarks.startup import bare_argv, prebuilt_home, workbench_argv
-from benchmarks.terminal import _typing as _type  # as the search rows: key to end of repaint
+from benchmarks.terminal_flows import typing  # as the search rows: key to end of repaint
 from benchmarks.tmux_control import ControlTerminal
 
 GOAL_MS = 100.0
 FILTERS = ("K57.8 2016", "2016-03", "L80")
+
+
+def _type(term: ControlTerminal, filters: tuple[str, ...]) -> tuple[list[float], list[int]]:
+    keys = typing(term, filters)
+    return keys.times, keys.sizes
 
 
 def _workbench(log: Path, home: Path, filters: tuple[str, ...]) -> tuple[list[float], list[int]]:

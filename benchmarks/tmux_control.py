@@ -20,6 +20,8 @@ from pathlib import Path
 
 #: The pane counts as quiet (the repaint finished) after this long with no output.
 QUIET_SECONDS = 0.25
+#: A repaint is cut off this long after the first wait (the cursor's blink would never end it).
+LONGEST_REPAINT = 5.0
 _OCTAL = re.compile(rb"\\([0-7]{3})")
 
 
@@ -30,8 +32,10 @@ def _decode(escaped: bytes) -> bytes:
 
 @dataclass
 class Repaint:
-    seconds: float            # key sent -> last output of the repaint
+    seconds: float            # key sent -> last output of the repaint (the screen has settled)
     bytes: int                # bytes the program wrote to the terminal for it
+    first: float = float("nan")   # key sent -> first output (the first frame reached the terminal)
+    text: bytes = b""         # what it wrote
 
 
 class ControlTerminal:
@@ -91,9 +95,10 @@ class ControlTerminal:
         return time.monotonic() - self.started
 
     def settle(self, quiet: float = QUIET_SECONDS) -> None:
-        """Read until the pane has been quiet (no %output) for ``quiet`` seconds."""
-        last = time.monotonic()
-        while time.monotonic() - last < quiet:
+        """Read until the pane has been quiet (no %output) for ``quiet`` seconds (a cursor that
+        blinks is never quiet for longer than its half-period: given up after LONGEST_REPAINT)."""
+        last = start = time.monotonic()
+        while time.monotonic() - last < quiet and time.monotonic() - start < LONGEST_REPAINT:
             if self._read(quiet - (time.monotonic() - last)):
                 last = time.monotonic()
 
@@ -104,17 +109,44 @@ class ControlTerminal:
         flag = "-l " if literal else ""
         sent = time.monotonic()
         self._send(f"send-keys -t bench {flag}{_quote(key)}")
+        return self._repaint(sent, quiet, limit)
+
+    def text(self, text: str, *, quiet: float = QUIET_SECONDS, limit: float = 3.0) -> Repaint:
+        """Send ``text`` literally in one write (a query typed faster than the screen repaints)."""
+        self.settle()
+        sent = time.monotonic()
+        self._send(f"send-keys -t bench -l {_quote(text)}")
+        return self._repaint(sent, quiet, limit)
+
+    def capture(self) -> str:
+        """The text on the pane now."""
+        return subprocess.run(["tmux", "-L", self.socket, "capture-pane", "-p", "-t", "bench"],
+                              env=self.env, capture_output=True, text=True).stdout
+
+    def keys(self, *keys: str, quiet: float = QUIET_SECONDS, limit: float = 3.0) -> Repaint:
+        """Send several keys in one ``send-keys`` (one write to the terminal, as a fast typist's
+        keys reach the program over SSH) and time the repaint they cause."""
+        self.settle()
+        sent = time.monotonic()
+        self._send("send-keys -t bench " + " ".join(_quote(k) for k in keys))
+        return self._repaint(sent, quiet, limit)
+
+    def _repaint(self, sent: float, quiet: float, limit: float) -> Repaint:
+        first: float | None = None
         last: float | None = None
-        total = 0
-        while True:
+        text = b""
+        while time.monotonic() - sent < limit + LONGEST_REPAINT:   # a blinking cursor is never quiet
             # Before any output, wait up to ``limit``; after it, until ``quiet`` passes with none.
             waited_from, allowed = (sent, limit) if last is None else (last, quiet)
             remaining = allowed - (time.monotonic() - waited_from)
             if remaining <= 0:
                 break
             for arrived, chunk in self._read(remaining):
-                last, total = arrived, total + len(chunk)
-        return Repaint(float("nan") if last is None else last - sent, total)
+                first = arrived if first is None else first
+                last, text = arrived, text + chunk
+        nan = float("nan")
+        return Repaint(nan if last is None else last - sent, len(text),
+                       nan if first is None else first - sent, text)
 
     def pid(self) -> int | None:
         shown = subprocess.run(["tmux", "-L", self.socket, "display-message", "-p", "-t", "bench",

@@ -61,7 +61,7 @@ def test_results_json_shape(tmp_path: Path) -> None:
     common.write_results([common.Result("x", 1.0, "ms", 2.0, 0.5, "p95 <= 16 ms", True)], out)
     rows = json.loads(out.read_text())
     assert rows == [{"name": "x", "value": 1.0, "unit": "ms", "baseline": 2.0, "ratio": 0.5,
-                     "goal": "p95 <= 16 ms", "pass": True, "note": ""}]
+                     "goal": "p95 <= 16 ms", "pass": True, "note": "", "noise": "", "load": ""}]
 
 
 def test_run_child_reports_the_childs_own_peak_memory() -> None:
@@ -168,16 +168,33 @@ def test_command_writes_results_json(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not terminal.available(), reason="tmux is not installed (.ci/run installs it)")
 def test_real_terminal_rows_are_well_formed(tmp_path: Path) -> None:
-    rows = terminal.run(tmp_path, launches=1, queries=("l8",))
+    from benchmarks import terminal_flows
+
+    rows = terminal.run(tmp_path, launches=1, queries=("l8",), searches=3)
+    changes = [f"terminal: {change}, {what} p95" for change in terminal_flows.CHANGES
+               for what in ("first frame", "settled")]
     assert_well_formed(rows, [
-        "terminal: search key to screen p95", "terminal: bytes per search key (mean)",
-        "terminal: launch to usable search (median)", "terminal: first run to usable search",
-        "terminal: RSS once ready (median)", "terminal: wizard answer key to screen p95",
-        "terminal: search key to screen p50"])
+        "terminal: search key to screen p95", "terminal: search key to screen p50",
+        "terminal: bytes per search key (mean)", "terminal: wizard answer key to screen p95",
+        "terminal: Escape (search box cleared) to first frame p95",
+        "terminal: wizard Escape (back a question) to screen p95",
+        "terminal: launch to usable search (median)", "terminal: first run to usable search (median)",
+        "terminal: RSS once ready (median)", "terminal: RSS after 3 searches", *changes,
+        "terminal: details lost typed ahead in one write"])
     by_name = {r.name: r for r in rows}
-    # Each typed key repaints something in both programs.
+    # Each typed key repaints something in both programs; the baseline is the one-frame echo.
     assert by_name["terminal: bytes per search key (mean)"].value > 0
     assert by_name["terminal: bytes per search key (mean)"].baseline > 0
+    assert all(r.noise for r in rows if r.baseline is not None)
+
+
+def test_misspelt_queries_swap_two_letters_of_every_third() -> None:
+    from benchmarks.terminal_flows import misspelt
+
+    typed = misspelt(["pulmonary vein", "heart failure", "l804", "angioplasty"])
+    assert typed[1:3] == ["heart failure", "l804"]
+    assert typed[0] != "pulmonary vein" and sorted(typed[0]) == sorted("pulmonary vein")
+    assert typed[3] != "angioplasty" and sorted(typed[3]) == sorted("angioplasty")
 
 
 @pytest.mark.skipif(not terminal.available(), reason="tmux is not installed (.ci/run installs it)")

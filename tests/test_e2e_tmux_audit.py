@@ -90,15 +90,18 @@ def add_code(terminal: Terminal, code: str, to: str) -> None:
 
 def wait_for_sample_list(terminal: Terminal, timeout: float = 20.0) -> str:
     """The sample's list alone on screen: after Escape the comparison can still be on the
-    terminal for a frame or two while the list's title is already drawn, so wait until the
-    comparison's own line ("audited by") is gone as well."""
+    terminal for a frame or two while the list's title is already drawn (on a loaded machine
+    the list's repaint can reach the terminal in several reads), so wait until the comparison's
+    own line ("audited by") is gone and the screen has stopped changing."""
     deadline = time.monotonic() + timeout
+    previous = ""
     while True:
         screen = terminal.screen()
-        if "Audit sample 1:" in screen and "audited by" not in screen:
+        if "Audit sample 1:" in screen and "audited by" not in screen and screen == previous:
             return screen
+        previous = screen
         assert time.monotonic() < deadline, screen
-        time.sleep(0.05)
+        time.sleep(0.1)
 
 
 def test_twenty_episodes_recoded_blind_give_the_hand_computed_report(terminal: Terminal, tmp_path: Path) -> None:

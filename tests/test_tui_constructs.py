@@ -123,12 +123,12 @@ async def test_search_rows_say_a_guidance_was_replaced_or_withdrawn(make_app) ->
         await wait_ready(pilot)
         await pilot.press(*"ipg 103")
         await wait_for(pilot, lambda: app.screen.shown_query == "ipg 103", what="results")
-        rows = [str(line.render()) for line in app.screen.query("ResultLine")]
+        rows = app.screen.query_one("#results").lines()
         row = next(r for r in rows if "IPG103" in r)
         assert "REPLACED" in row          # the whole "replaced by IPG489 (May 2014)" when it fits
         await pilot.press(*["backspace"] * 7, *"ipg 7")
         await wait_for(pilot, lambda: app.screen.shown_query == "ipg 7", what="results")
-        rows = [str(line.render()) for line in app.screen.query("ResultLine")]
+        rows = app.screen.query_one("#results").lines()
         assert any("IPG7 " in r and "WITHDRAWN" in r for r in rows)
 
 
@@ -182,7 +182,7 @@ async def test_a_replaced_number_finds_the_guidance_that_replaced_it(make_app) -
         await wait_ready(pilot)
         await pilot.press(*"ipg 124")
         await wait_for(pilot, lambda: app.screen.shown_query == "ipg 124", what="results")
-        rows = [str(line.render()) for line in app.screen.query("ResultLine")]
+        rows = app.screen.query_one("#results").lines()
         assert "IPG476" in rows[0] and "replaces IPG124" in rows[0]
 
 

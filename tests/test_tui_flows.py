@@ -526,6 +526,7 @@ async def test_no_color_marks_the_highlighted_row_by_style(make_app, monkeypatch
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
         await app_keys_search(pilot, "l80")
-        line = next(line for line in app.screen.query("ResultLine") if line.has_class("-highlight"))
-        style = line.styles.text_style
+        results = app.screen.query_one("#results")
+        assert results.highlighted is not None
+        style = results.get_component_rich_style("result-rows--highlight")
         assert style.underline and style.bold

@@ -160,16 +160,15 @@ async def test_a_narrow_terminal_shortens_the_codes_not_the_status() -> None:
 
 
 async def test_letters_typed_straight_after_f_land_in_the_filter(shared_reference: Path, log_file: Path) -> None:
-    """Over SSH "f" and the text after it often arrive in one read, so those keys are queued on
-    the table before "f" has moved the focus; none may be lost or act on the table."""
-    from textual import events
+    """Over SSH "f" and the text after it often arrive in one read, before "f" has moved the
+    focus; none may be lost or act on the table (the app hands keys over one at a time)."""
+    from tests.test_tui_typeahead import one_read
 
     app = WorkbenchApp(reference=shared_reference, offer_drafts=False)
     async with app.run_test(size=SIZE) as pilot:
         await _open_log(app, pilot)
         table = app.screen.query_one("#log-table", LogRows)
         assert app.focused is table
-        for key in ("f", "K", "5", "7"):     # queued together, no pause between them
-            table.post_message(events.Key(key, key))
+        one_read(app, [("f", "f"), ("K", "K"), ("5", "5"), ("7", "7")])   # together, no pause between them
         await wait_for(pilot, lambda: app.screen.query_one("#log-filter").value == "K57", what="the filter text")
         assert app.focused is app.screen.query_one("#log-filter")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from workbench.tui.widgets.result_rows import ResultLine, ResultRows
+from workbench.tui.widgets.result_rows import ResultRows
 
 
 class RowsApp(App[None]):
@@ -19,14 +19,8 @@ def rows(*titles: str) -> list[Text]:
     return [Text(title) for title in titles]
 
 
-def on_screen(app: RowsApp) -> list[ResultLine]:
-    """The lines inside the list's region (lines for a taller terminal are clipped below it)."""
-    bottom = app.screen.query_one(ResultRows).region.bottom
-    return [line for line in app.screen.query(ResultLine) if line.region.height and line.region.y < bottom]
-
-
 def shown(app: RowsApp) -> list[str]:
-    return [line.shown[0].split("\0")[0] for line in on_screen(app)]
+    return app.screen.query_one(ResultRows).lines()
 
 
 async def test_only_lines_whose_text_changed_are_repainted(monkeypatch) -> None:
@@ -36,21 +30,25 @@ async def test_only_lines_whose_text_changed_are_repainted(monkeypatch) -> None:
         widget = app.screen.query_one(ResultRows)
         widget.set_rows(rows("A", "B", "C"))
         await pilot.pause()
-        updated: list[int] = []
-        original = ResultLine.update
+        drawn: list[int] = []
+        original = ResultRows.render_line
 
-        def counting(self: ResultLine, *args, **kwargs):
-            updated.append(self.index)
-            return original(self, *args, **kwargs)
+        def counting(self: ResultRows, y: int):
+            drawn.append(y)
+            return original(self, y)
 
-        monkeypatch.setattr(ResultLine, "update", counting)
+        monkeypatch.setattr(ResultRows, "render_line", counting)
         widget.set_rows(rows("A", "B", "D"))
         await pilot.pause()
-        assert updated == [2]
+        assert drawn == [2]                       # the one line whose text changed
         assert shown(app)[:3] == ["A", "B", "D"]
-        updated.clear()
-        widget.set_rows(rows("A", "B", "D"))          # the same rows again: nothing to paint
-        assert updated == []
+        drawn.clear()
+        widget.set_rows(rows("A", "B", "D"))      # the same rows again: nothing to paint
+        await pilot.pause()
+        assert drawn == []
+        # What is drawn is the row: the third line reads D, padded to the list's width.
+        line = widget.render_line(2)
+        assert line.text.rstrip() == "D" and line.cell_length == widget.size.width
 
 
 async def test_the_highlight_stays_visible_when_moving_past_the_last_line() -> None:
@@ -60,17 +58,29 @@ async def test_the_highlight_stays_visible_when_moving_past_the_last_line() -> N
         widget = app.screen.query_one(ResultRows)
         widget.set_rows(rows(*[f"row {i}" for i in range(12)]))
         await pilot.pause()
-        assert len(on_screen(app)) == 5
+        assert len(shown(app)) == 5
         for _ in range(7):
             widget.move(+1)
         assert widget.highlighted == 7
         assert shown(app) == [f"row {i}" for i in range(3, 8)]
-        highlighted = [line for line in app.screen.query(ResultLine) if line.has_class("-highlight")]
-        assert [line.index for line in highlighted] == [4]
+        assert [lit for _, lit in widget.shown] == [False, False, False, False, True]
         widget.move(-100)
         assert widget.highlighted == 0 and shown(app)[0] == "row 0"
         widget.move(+100)
         assert widget.highlighted == 11
+
+
+async def test_the_highlighted_line_is_drawn_in_the_cursor_style() -> None:
+    app = RowsApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        widget = app.screen.query_one(ResultRows)
+        widget.set_rows(rows("one", "two"), highlighted=1)
+        await pilot.pause()
+        cursor = widget.get_component_rich_style("result-rows--highlight")
+        assert cursor.bgcolor is not None
+        assert all(segment.style.bgcolor == cursor.bgcolor for segment in widget.render_line(1))
+        assert all(segment.style.bgcolor != cursor.bgcolor for segment in widget.render_line(0))
 
 
 async def test_a_click_on_a_line_names_the_row_under_it() -> None:
@@ -86,6 +96,6 @@ async def test_a_click_on_a_line_names_the_row_under_it() -> None:
         widget = app.screen.query_one(ResultRows)
         widget.set_rows(rows(*[f"row {i}" for i in range(12)]), highlighted=9)
         await pilot.pause()
-        await pilot.click(ResultLine, offset=(1, 0))
+        await pilot.click(ResultRows, offset=(1, 1))
         await pilot.pause()
-        assert chosen == [widget.top]
+        assert chosen == [widget.top + 1]

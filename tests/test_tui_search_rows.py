@@ -41,7 +41,7 @@ async def test_every_row_is_one_line_with_the_note_when_it_fits(rows_reference: 
         assert len(hits) > 3 and any(h.match_note for h in hits)
         # One painted line per hit: nothing wraps onto a second line.
         # The lines on screen (lines composed for a taller terminal are clipped and left blank).
-        lines = [str(line.render()) for line in list(results.query("ResultLine"))[: min(len(hits), results.size.height)]]
+        lines = results.lines()[: min(len(hits), results.size.height)]
         assert all(line.strip() for line in lines)
         codes = [h.code for h in hits[: len(lines)]]
         assert all(code in line for code, line in zip(codes, lines, strict=True))

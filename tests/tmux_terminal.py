@@ -86,6 +86,16 @@ class Terminal:
             time.sleep(0.05)
         raise AssertionError(f"'{text}' never appeared; the screen was:\n{self.screen()}")
 
+    def wait_for_all(self, texts: list[str], timeout: float = 30.0) -> str:
+        """The screen once every one of ``texts`` is on it (a screen's later frames included),
+        or as it is at the timeout: the caller's assertions then say what is missing."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if all(text in screen for text in texts) or time.monotonic() > deadline:
+                return screen
+            time.sleep(0.1)
+
     def wait_closed(self, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while self.alive():

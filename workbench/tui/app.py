@@ -14,17 +14,19 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.screen import Screen
 
 from workbench.tui import keymap
 from workbench.tui.commands import WorkbenchCommands
-from workbench.tui.context import Context, Loaded
+from workbench.tui.context import WORKER_THREADS, Context, Loaded
 from workbench.tui.episode_actions import EpisodeActions
 from workbench.tui.lifetime import install_hangup_handler
 from workbench.tui.screens.search import SearchScreen
 from workbench.tui.session import SessionKeeper
+from workbench.tui.typeahead import KeyHandled, TypeAhead
+from workbench.tui.widgets.line_input import slash_is_text
 
 
 class WorkbenchApp(EpisodeActions, App[int]):
@@ -52,6 +54,8 @@ class WorkbenchApp(EpisodeActions, App[int]):
         self.copy_format: Any = None         # [copy] of the config (workbench.core.episodes.copyout)
         self.copy_turn: tuple[str, int] = ("", 0)   # what ctrl+y copied last, and which part
         self.context.on_log_notice = self._log_notice
+        # Keys from the terminal, one at a time, held while a screen opens (workbench/tui/typeahead.py).
+        self.typeahead = TypeAhead(self, self._dispatch_terminal_key)
 
     def _log_notice(self, message: str) -> None:
         """A notice from the episode log (told once): shown as text, from whichever thread."""
@@ -65,6 +69,32 @@ class WorkbenchApp(EpisodeActions, App[int]):
         else:
             self.call_from_thread(show)
 
+    # ------------------------------------------------------------ keys typed ahead
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.typeahead.key(event)   # a key from the terminal: now, or once the app is ready for it
+            return
+        await super().on_event(event)
+
+    async def _dispatch_terminal_key(self, event: events.Key) -> None:
+        await super().on_event(event)
+
+    async def on_key_handled(self, message: KeyHandled) -> None:
+        await self.typeahead.marker(message)
+
+    def push_screen(self, screen: Any, callback: Any = None, wait_for_dismiss: bool = False, *,
+                    mode: str | None = None) -> Any:
+        result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+        if isinstance(screen, Screen):
+            self.typeahead.opened(screen)   # keys typed meanwhile wait for its first frame
+        return result
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go_search" and slash_is_text(self.focused):
+            return False   # `/` is a character of this box's text (a date, a reason): typed, not taken
+        return super().check_action(action, parameters)
+
     # ------------------------------------------------------------ start-up
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
@@ -73,10 +103,26 @@ class WorkbenchApp(EpisodeActions, App[int]):
         notes), and a stray "[/x" read as markup stops the app. No notice uses markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def get_driver_class(self) -> Any:
+        driver = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver is LinuxDriver:   # a real terminal (Linux, macOS): Escape at once, fewer bytes
+            from workbench.tui.terminal_driver import WorkbenchDriver
+
+            return WorkbenchDriver
+        return driver
+
     def get_default_screen(self) -> Screen:
         return SearchScreen()
 
     def on_mount(self) -> None:
+        # Thread workers run on the loop's default executor: a small pool (each thread keeps its
+        # own database connections, workbench/tui/context.py), not Python's default of six.
+        from concurrent.futures import ThreadPoolExecutor
+
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="workbench-worker"))
         self._apply_config()
         # A closed terminal (SSH drop, tmux kill-session) sends SIGHUP: leave quietly and
         # promptly; the draft was saved after the last answer.
@@ -295,7 +341,9 @@ class WorkbenchApp(EpisodeActions, App[int]):
     def action_help(self) -> None:
         from workbench.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)   # F1 again closes it (the key is the app's, from every screen)
+        else:
             self.push_screen(HelpScreen(self.screen))
 
     def action_change_theme(self) -> None:

@@ -36,29 +36,33 @@ class Key:
                        tooltip=self.tooltip, id=self.id)
 
 
-# Keys that work on every screen. `/` is not a priority key, so it still types a
-# slash inside text fields.
+# Keys that work on every screen, from every field and dialog: priority keys, taken before the
+# focused widget sees them (and in order with the keys typed before them: the app hands keys
+# over one at a time, workbench/tui/typeahead.py). `/` is typed, not taken, in a box where a
+# slash is text (a date, a filter, a reason): WorkbenchApp.check_action asks the box.
 APP = [
-    Key("app.help", "f1", "help", "Help", "Keys and a short how-to for this screen"),
-    Key("app.search", "slash", "go_search", "Search", "Go to the search box from anywhere",
-        key_display="/"),
-    Key("app.log", "ctrl+l", "open_log", "Log", "Browse the saved episodes"),
+    Key("app.help", "f1", "help", "Help", "Keys and a short how-to for this screen", priority=True),
+    Key("app.search", "slash", "go_search", "Search",
+        "Go to the search box from anywhere (in a date or free-text box, / is typed)",
+        key_display="/", priority=True),
+    Key("app.log", "ctrl+l", "open_log", "Log", "Browse the saved episodes", priority=True),
     Key("app.palette", "ctrl+p", "command_palette", "Commands",
         "Every command of this screen and the app's (search, log, worklist, drafts, theme, quit)",
-        show=False),
+        show=False, priority=True),
     Key("app.episode", "ctrl+r", "current_episode", "Episode",
-        "Back to the episode being coded (its review, or the open wizard)", show=False),
+        "Back to the episode being coded (its review, or the open wizard)", show=False, priority=True),
     Key("app.copy", "ctrl+y", "copy_sequence", "Copy codes",
         "Copy the episode's codes (being coded, or the version a history shows) to the clipboard "
         "(OSC 52) in the PAS's format ([copy] in the config; default procedures then diagnoses, "
-        "space-separated, dots and marks kept)", show=False),
-    Key("app.worklist", "f2", "open_worklist", "Worklist", "The worklist of uncoded episodes", show=False),
+        "space-separated, dots and marks kept)", show=False, priority=True),
+    Key("app.worklist", "f2", "open_worklist", "Worklist", "The worklist of uncoded episodes", show=False,
+        priority=True),
     Key("app.drafts", "f3", "open_drafts", "Drafts", "Every unfinished episode: resume or discard",
-        show=False),
+        show=False, priority=True),
     Key("app.audit", "f4", "open_audit", "Audit", "The coding audit: samples, blind re-coding, reports",
-        show=False),
+        show=False, priority=True),
     Key("app.stats", "f5", "open_stats", "Manager", "Productivity figures: coded, time per episode, queries",
-        show=False),
+        show=False, priority=True),
     Key("app.quit", "ctrl+q", "quit", "Quit", "Quit; an unfinished coding is kept as a draft",
         priority=True),
 ]

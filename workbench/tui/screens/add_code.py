@@ -24,6 +24,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.tui import keymap
+from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KIND_LABELS, KeyList
 
 OPCS4, ICD10 = "opcs4", "icd10"
@@ -31,7 +32,7 @@ OPCS4, ICD10 = "opcs4", "icd10"
 LIST_NAMES = {OPCS4: "procedures", ICD10: "diagnoses"}
 
 
-class AddCodeInput(Input):
+class AddCodeInput(LineInput):
     BINDINGS = [k.binding() for k in keymap.SEARCH if k.id in ("search.down", "search.up")]
 
 

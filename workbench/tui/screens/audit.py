@@ -13,11 +13,12 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.key_bar import KeyBar
 
 SAMPLE_WORDS = {"seed": "seed", "from": "since", "since": "since", "to": "until", "until": "until",
                 "coder": "coder", "specialty": "specialty", "speciality": "specialty", "guidance": "guidance",
@@ -71,7 +72,7 @@ class AuditSamplesScreen(WorkbenchScreen):
         yield Static("Coding audit: samples", classes="title")
         yield DataTable(id="audit-samples", cursor_type="row")
         yield Static("", id="audit-status", classes="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#audit-samples", DataTable)
@@ -163,7 +164,7 @@ class AuditSampleScreen(WorkbenchScreen):
         yield Static(f"Audit sample {self.sample_id}", id="audit-sample-title", classes="title")
         yield DataTable(id="audit-items", cursor_type="row")
         yield Static("", id="audit-sample-status", classes="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#audit-items", DataTable)

@@ -10,11 +10,12 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.key_bar import KeyBar
 
 ERROR_KEYS = {"coder": "coder error", "documentation": "documentation", "other": "other"}
 
@@ -35,7 +36,7 @@ class AuditCompareScreen(WorkbenchScreen):
         yield Static("", id="compare-codes")
         yield DataTable(id="compare-differences", cursor_type="row")
         yield Static("", id="compare-status", classes="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#compare-differences", DataTable)
@@ -144,7 +145,7 @@ class AuditReportScreen(WorkbenchScreen):
         yield Static(f"Audit report · sample {self.sample_id}", id="report-title", classes="title")
         yield Static("Working out the figures…", id="report-figures")
         yield DataTable(id="report-differences", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#report-differences", DataTable)

@@ -9,11 +9,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.key_bar import KeyBar
 from workbench.tui.widgets.lists import KIND_LABELS, KeyList
 
 
@@ -49,14 +50,21 @@ class CodeScreen(WorkbenchScreen):
             with Vertical(id="code-side"):
                 yield Static("Guidance that mention it", classes="section")
                 yield KeyList(id="code-guidance")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#code-list").focus()
+        self.app.typeahead.hold(self)   # "a" typed ahead adds the code once it is shown
         self.load()
 
     @work(thread=True, exclusive=True, group="code")
     def load(self) -> None:
+        try:
+            self._load()
+        finally:
+            self.app.call_from_thread(self.app.typeahead.release, self)
+
+    def _load(self) -> None:
         context = self.app.context
         context.ready.wait()
         try:

@@ -7,12 +7,13 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from workbench.core.dates import shown_time
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.key_bar import KeyBar
 
 
 def describe_draft(draft: Any) -> str:
@@ -37,7 +38,7 @@ class DraftsScreen(WorkbenchScreen):
         yield Static("Unfinished episodes", classes="title")
         yield DataTable(id="drafts-table", cursor_type="row")
         yield Static("Enter resumes · d discards · Escape goes back", classes="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#drafts-table", DataTable)

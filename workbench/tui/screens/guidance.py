@@ -10,11 +10,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.guidance_text import GuidanceText
+from workbench.tui.widgets.key_bar import KeyBar
 from workbench.tui.widgets.lists import KIND_LABELS, KeyList
 
 
@@ -85,19 +87,26 @@ class GuidanceScreen(WorkbenchScreen):
         yield Static("", id="guidance-source")
         with Vertical(id="guidance-body"):
             with VerticalScroll(id="guidance-text"):
-                yield Markdown("", id="guidance-markdown")
+                yield GuidanceText(id="guidance-markdown")
             with Vertical(id="guidance-side"):
                 yield Static("", id="pack-status")
                 yield Static("Codes in the guidance", classes="section")
                 yield KeyList(id="guidance-codes")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#guidance-text").focus()
+        self.app.typeahead.hold(self)   # "c" typed ahead acts on the guidance once it is shown
         self.load()
 
     @work(thread=True, exclusive=True, group="guidance")
     def load(self) -> None:
+        try:
+            self._load()
+        finally:
+            self.app.call_from_thread(self.app.typeahead.release, self)
+
+    def _load(self) -> None:
         context = self.app.context
         context.ready.wait()
         try:
@@ -126,7 +135,8 @@ class GuidanceScreen(WorkbenchScreen):
         source = Text("Source: ", style="bold")
         source.append(guidance.source_url or "not recorded")
         self.query_one("#guidance-source", Static).update(source)
-        self.run_worker(self._show_text(guidance.text), group="guidance-text", exclusive=True)
+        self.query_one("#guidance-markdown", GuidanceText).show(guidance.text)
+        self.call_after_refresh(self._scroll_to_coding, guidance.text)
         self.query_one("#pack-status", Static).update(Text(pack_status(view)))
         codes = self.query_one("#guidance-codes", OptionList)
         codes.set_options(
@@ -138,19 +148,16 @@ class GuidanceScreen(WorkbenchScreen):
             self.start_when_loaded = False
             self.action_start_coding()
 
-    async def _show_text(self, text: str) -> None:
-        await self.query_one("#guidance-markdown", Markdown).update(text)
-        self.call_after_refresh(self._scroll_to_coding, text)
-
     def _scroll_to_coding(self, text: str) -> None:
         """Open at the coding advice: that is what the coder came for; the rest is above."""
         line = coding_section_line(text)
         if line is None:
             return
-        for block in self.query_one("#guidance-markdown", Markdown).query("*"):
-            if line in (getattr(block, "source", None) or ""):
-                self.query_one("#guidance-text").scroll_to_widget(block, top=True, animate=False)
-                return
+        scroll = self.query_one("#guidance-text")
+        width = scroll.scrollable_content_region.width
+        y = self.query_one("#guidance-markdown", GuidanceText).line_of(line, width, self.app.console)
+        if y:
+            scroll.scroll_to(y=y, animate=False)
 
     @on(OptionList.OptionSelected, "#guidance-codes")
     def _open_code(self, event: OptionList.OptionSelected) -> None:

@@ -7,13 +7,14 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from workbench.core.episodes import VOIDED
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 from workbench.tui.screens.log import codes_text
+from workbench.tui.widgets.key_bar import KeyBar
 
 
 class HistoryScreen(WorkbenchScreen):
@@ -32,7 +33,7 @@ class HistoryScreen(WorkbenchScreen):
         yield Static(f"Episode {self.episode_id}", id="history-title", classes="title")
         yield DataTable(id="history-table", cursor_type="row")
         yield Static("", id="history-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)

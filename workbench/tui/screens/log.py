@@ -8,15 +8,15 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from workbench.core.dates import show_date
 from workbench.core.episodes import VOIDED
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.key_bar import KeyBar
 from workbench.tui.widgets.log_rows import Column, LogRows
-from workbench.tui.widgets.typeahead import ForwardTypeAhead
 
 # Each column as wide as its widest cell on the page, up to a maximum (see LogRows).
 COLUMNS = (Column("id", 9), Column("date", 11), Column("patient", 16), Column("episode", 16),
@@ -34,9 +34,10 @@ NEAR_END = 20
 WATCH_SECONDS = 0.5  # how often the screen asks whether another window or process changed the log
 
 
-class LogTable(ForwardTypeAhead, LogRows):
-    """The log's rows, where the filter key acts at once: over SSH "f" and the filter text
-    often arrive in one read, and the letters after "f" must land in the filter, not here."""
+class LogTable(LogRows):
+    """The log's rows, with the filter key: over SSH "f" and the filter text often arrive in
+    one read; the app hands the letters after "f" to the filter once "f" has moved the focus
+    there (workbench/tui/typeahead.py)."""
 
     BINDINGS = [b for b in keymap.bindings("log") if b.id == "log.filter"]
 
@@ -75,7 +76,7 @@ class LogScreen(WorkbenchScreen):
                     compact=True)
         yield LogTable(COLUMNS, id="log-table")
         yield Static("Loading the log…", id="log-status", classes="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#log-table", LogRows).focus()

@@ -13,7 +13,7 @@ from textual.widgets import Input, Static
 
 from workbench.core.safetext import visible
 from workbench.tui import keymap
-from workbench.tui.widgets.typeahead import FormInput
+from workbench.tui.widgets.line_input import LineInput
 
 
 class DraftModal(ModalScreen[str | None]):
@@ -115,15 +115,13 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class QueryField(FormInput):
-    """A field of the query form: Enter moves on (or saves) at once, in order with the keys
-    typed after it, so "Mr Patel<Enter>which stent?<Enter>" lands where it was meant."""
+class QueryField(LineInput):
+    """A field of the query form (free text and a date: a slash is text). Enter moves on, or
+    saves; the keys typed after it wait until it has (the app hands keys over one at a time),
+    so "Mr Patel<Enter>which stent?<Enter>" lands where it was meant."""
 
-    def key_now(self, event: Any) -> bool:
-        if event.key == "enter":
-            self.screen.enter_in(self)   # type: ignore[attr-defined]
-            return True
-        return super().key_now(event)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, slash_is_text=True, **kwargs)
 
 
 class QueryModal(ModalScreen[dict | None]):
@@ -144,6 +142,11 @@ class QueryModal(ModalScreen[dict | None]):
 
     def on_mount(self) -> None:
         self.query_one("#query-to", Input).focus()
+
+    @on(Input.Submitted)
+    def _entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.enter_in(event.input)
 
     def enter_in(self, field: Input) -> None:
         from workbench.core.dates import DateError, parse_coder_date

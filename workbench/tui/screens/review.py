@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.core.episodes.session import HAND
@@ -24,9 +23,10 @@ from workbench.tui import keymap
 from workbench.tui.screens.base import if_attached
 from workbench.tui.screens.review_save import FORM_ROWS, ICD10, OPCS4, REQUIRED, SavesEpisode
 from workbench.tui.widgets.caution import PackCaution
+from workbench.tui.widgets.key_bar import KeyBar
+from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.snomed import SnomedLine
-from workbench.tui.widgets.typeahead import FormInput
 
 LABELS = {OPCS4: "OPCS-4", ICD10: "ICD-10"}
 #: How a check's finding is shown: an error refuses the save, a warning asks the coder to look,
@@ -47,6 +47,7 @@ class ReviewScreen(SavesEpisode):
         self.index: list[tuple[str, int] | None] = []   # option index -> (list, position)
         self.edits: list[Any] = []
         self.checked = False                              # the edits have run at least once
+        self._codes_shown: list[tuple[str, str, str, str]] = []   # the sequence as last listed
         self.saving = False
         # Focus: the first empty detail (a new episode) or the code list (details filled in).
         # Set before mounting, so the screen's auto-focus never lands elsewhere first.
@@ -85,9 +86,10 @@ class ReviewScreen(SavesEpisode):
                 with Horizontal(classes="form-row"):
                     yield Label(label)
                     for field, placeholder in fields:
-                        yield FormInput(id=field, placeholder=placeholder, compact=True)
+                        yield LineInput(id=field, placeholder=placeholder, compact=True,
+                                        slash_is_text=field == "date")
                         yield Static("", id=f"{field}-message", classes="field-message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         session = self.session
@@ -113,23 +115,17 @@ class ReviewScreen(SavesEpisode):
         else:
             self._show_rows((OPCS4, 0) if session.of(OPCS4) else (ICD10, 0))
         self.query_one(self.AUTO_FOCUS).focus()
-        # The row's :focus-within style is only worked out on a focus change after mounting.
-        self.call_after_refresh(self.update_node_styles)
+        # The row's :focus-within style is only worked out on a focus change after mounting:
+        # the form's styles once more (not the whole screen's).
+        self.call_after_refresh(self.query_one("#episode-form").update_node_styles)
         self.fetch_titles()
         self.check()
         self.app.keeper.persist()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        self._changed(self._highlighted())   # a code may have been added meanwhile
-
-    def on_key(self, event: events.Key) -> None:
-        # Keys typed ahead before anything has the focus: they are for the first empty field.
-        if self.focused is None and (event.is_printable or event.key == "tab"):
-            event.stop()
-            target = self.first_empty_field() or self.query_one("#patient", Input)
-            self.set_focus(target)
-            target.post_message(events.Key(event.key, event.character))
+        if self._codes_shown != self._codes():   # a code was added or removed meanwhile
+            self._changed(self._highlighted())
 
     # ------------------------------------------------------------ the sequence
 
@@ -147,18 +143,18 @@ class ReviewScreen(SavesEpisode):
                 self.index.append((classification, -1))
             for position, row in enumerate(rows, start=1):
                 # One line a code, so a whole episode fits at 80x24; the highlighted code's
-                # reason is shown in full under the list. The classification is on every row.
-                grid = Table.grid(expand=True)
-                grid.add_column(width=11, no_wrap=True)
-                grid.add_column(width=7, no_wrap=True)
-                grid.add_column(width=8, no_wrap=True)
-                grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+                # reason is shown in full under the list. The classification is on every row. Fixed
+                # columns in one text (a Rich table per row cost a table layout per line on every
+                # repaint).
                 source = "hand" if row.source == HAND else row.source
-                grid.add_row(Text(f"{position:>2} {row.marked:<7} ", style="bold"),
-                             Text(f"{LABELS[classification]} ", style="dim"),
-                             Text(f"{source} ", style="dim"), Text(row.title or "(title not loaded)"))
-                options.append(Option(grid))
+                line = Text(no_wrap=True, overflow="ellipsis", end="")
+                line.append(f"{position:>2} {row.marked:<7} "[:11].ljust(11), style="bold")
+                line.append(f"{LABELS[classification]:<6} "[:7].ljust(7), style="dim")
+                line.append(f"{source[:7]:<7} ", style="dim")
+                line.append(row.title or "(title not loaded)")
+                options.append(Option(line))
                 self.index.append((classification, position - 1))
+        self._codes_shown = self._codes()
         sequence = self.query_one("#sequence", OptionList)
         sequence.set_options(options)
         if highlight in self.index:
@@ -170,11 +166,16 @@ class ReviewScreen(SavesEpisode):
                 sequence.highlighted = (same or any_code)[-1]
         self._show_reason()
 
+    def _codes(self) -> list[tuple[str, str, str, str]]:
+        return [(c.classification, c.code, c.source, c.title or "") for c in self.session.codes]
+
     @work(thread=True, group="review-titles")
     def fetch_titles(self) -> None:
         context = self.app.context
         context.ready.wait()
         missing = [(c.classification, c.code) for c in self.session.codes if not c.title]
+        if not missing:
+            return   # every title known (the wizards give them): nothing to list again
         try:
             catalog = context.catalog()
             titles = {key: catalog.title(*key) or "" for key in missing}

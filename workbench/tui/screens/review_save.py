@@ -59,13 +59,6 @@ class SavesEpisode(WorkbenchScreen):
             if widget.value:
                 self.query_one(f"#{field}-message", Static).update(field_message(field, widget.value))
 
-    def first_empty_field(self) -> Input | None:
-        for field in REQUIRED:
-            widget = self.query_one(f"#{field}", Input)
-            if not widget.value.strip():
-                return widget
-        return None
-
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
         field = event.input.id or ""

@@ -13,13 +13,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import get_current_worker
 
 from workbench.tui import keymap
+from workbench.tui.widgets.key_bar import KeyBar
+from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KIND_LABELS
 from workbench.tui.widgets.result_rows import ResultRows
-from workbench.tui.widgets.typeahead import ForwardTypeAhead
 
 PLACEHOLDER = "Search: words, an IPG number (655) or a code (l804)"
 HINT = "Type to search guidance and codes; Enter opens. F1: help."
@@ -38,7 +39,7 @@ BROWSE_LIMIT = 200
 HOLD_FRAME_FOR_RESULTS = 0.05
 
 
-class SearchInput(ForwardTypeAhead, Input):
+class SearchInput(LineInput):
     BINDINGS = keymap.bindings("search")
 
     def watch_value(self, value: str) -> None:
@@ -56,7 +57,7 @@ class SearchScreen(Screen):
         self._held: Any = None             # the app's batch_update while a repaint is held
         self._hold_generation = 0
         self.shown_query = ""
-        self.open_when_ready = False
+        self.open_when_ready: str | None = None   # the text Enter was pressed on, results pending
         self._status_shown = HINT
         self.facts: dict[tuple[str, str], tuple[bool, int]] = {}   # (kind, code) -> (needs a 4th character, uses)
         self.expanding: str | None = None     # the category whose codes Enter asked for
@@ -71,7 +72,7 @@ class SearchScreen(Screen):
         # Two one-line statics: the result count changes with typing, "Loaded:" hardly ever.
         yield Static(HINT, id="search-status")
         yield Static(Text(LOADING, style="dim"), id="search-loaded")
-        yield Footer()
+        yield KeyBar()
 
     # ------------------------------------------------------------ called by the app
 
@@ -99,8 +100,12 @@ class SearchScreen(Screen):
 
     @on(Input.Changed, "#search")
     def _changed(self, event: Input.Changed) -> None:
-        self.open_when_ready = False
         query = event.value.strip()
+        if query != self.open_when_ready:
+            # Typed on after Enter: that Enter no longer opens anything. (The change that brought
+            # the box to the text Enter was pressed on can reach the screen after Enter itself
+            # when a loaded machine delays a key's messages: it keeps the open pending.)
+            self.open_when_ready = None
         if not query:
             self.workers.cancel_group(self, "search")
             self._set_hits("", [])
@@ -178,10 +183,14 @@ class SearchScreen(Screen):
                                else "")
                           for hit in hits], highlight)
         self._update_status()
-        self.release_frame()
-        if self.open_when_ready and hits:
-            self.open_when_ready = False
-            self._open(0)
+        # Released once the list's repaint has reached the screen (the list's queue, then the
+        # screen's): the letter and its results then go out in the same frame.
+        results.call_after_refresh(self.release_frame)
+        if self.open_when_ready is not None and self.open_when_ready == query:
+            self.open_when_ready = None
+            if hits:
+                self._open(0)
+            self.app.typeahead.release(self)   # the keys typed after Enter: for what it opened
 
     def _coding(self) -> bool:
         """An episode is being coded: Enter adds codes to it."""
@@ -214,8 +223,10 @@ class SearchScreen(Screen):
         if not query:
             return
         if query != self.shown_query:
-            # Enter pressed before the results arrived: open the top one when they do.
-            self.open_when_ready = True
+            # Enter pressed before the results arrived: open the top one when they do, and keep
+            # the keys typed after Enter for what it opens.
+            self.open_when_ready = query
+            self.app.typeahead.hold(self)
             return
         highlighted = self.query_one("#results", ResultRows).highlighted
         self._open(highlighted or 0)

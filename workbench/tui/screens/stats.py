@@ -9,11 +9,12 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.widgets.key_bar import KeyBar
 
 BARS = " ▁▂▃▄▅▆▇█"
 
@@ -70,7 +71,7 @@ class StatsScreen(WorkbenchScreen):
         yield Static("Counting…", id="stats-summary")
         yield Static("", id="stats-chart")
         yield DataTable(id="stats-table", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#stats-table", DataTable)

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 
 from workbench.core.option_keys import option_keys
 from workbench.tui import keymap
@@ -26,6 +26,8 @@ from workbench.tui.screens.base import if_attached
 from workbench.tui.screens.wizard_slots import CodeSlotScreen, TitleCache
 from workbench.tui.widgets.caution import PackCaution
 from workbench.tui.widgets.choices import ChoiceList
+from workbench.tui.widgets.key_bar import KeyBar
+from workbench.tui.widgets.line_input import LineInput
 from workbench.tui.widgets.lists import KeyList
 from workbench.tui.widgets.sequence import sequence_table
 from workbench.tui.widgets.snomed import SnomedLine
@@ -93,8 +95,8 @@ class WizardScreen(CodeSlotScreen):
                 yield Static("Loading the rule pack…", id="prompt")
                 with Vertical(id="answer-area"):
                     yield ChoiceList(id="choices")
-                    yield Input(id="number-input", type="integer", placeholder="a whole number, then Enter")
-                    yield Input(id="code-input", placeholder="type a code or words, then Enter")
+                    yield LineInput(id="number-input", type="integer", placeholder="a whole number, then Enter")
+                    yield LineInput(id="code-input", placeholder="type a code or words, then Enter")
                     yield KeyList(id="slot-results")
                 yield Static("", id="answer-error")
                 with Vertical(id="question-notes"):   # gives way to the options at 80x24
@@ -102,12 +104,13 @@ class WizardScreen(CodeSlotScreen):
                     yield Static("", id="question-source")
                     yield Static("", id="pack-notes")
             yield Static("", id="sequence-panel")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#choices", ChoiceList).on_answer = self.choose
         self._show_widgets(None)
         if self.pack is None:
+            self.app.typeahead.hold(self)   # answers typed ahead wait for the first question
             self.load_pack()
         else:
             self.pack_ready(self.pack)
@@ -120,11 +123,18 @@ class WizardScreen(CodeSlotScreen):
             pack = find_pack(self.pack_id)
         except Exception as exc:
             self.app.call_from_thread(self.app.report_error, "The rule pack could not be loaded", exc)
+            self.app.call_from_thread(self.app.typeahead.release, self)
             return
         self.app.call_from_thread(self.pack_ready, pack)
 
-    @if_attached
     def pack_ready(self, pack: Any | None) -> None:
+        try:
+            self._pack_ready(pack)
+        finally:
+            self.app.typeahead.release(self)
+
+    @if_attached
+    def _pack_ready(self, pack: Any | None) -> None:
         self.pack = pack
         if pack is None:
             self.app.notify(f"The rule pack {self.pack_id} is no longer available: "
@@ -274,15 +284,17 @@ class WizardScreen(CodeSlotScreen):
 
     def _error(self, message: str) -> None:
         error = self.query_one("#answer-error", Static)
-        error.update(Text(message))
-        error.display = bool(message)
+        if message or error.display:     # nothing to clear: no repaint, no layout
+            error.update(Text(message))
+            error.display = bool(message)
 
     def _show_widgets(self, active: Any | None) -> None:
         for widget_id in ("#choices", "#number-input", "#code-input", "#slot-results"):
             widget = self.query_one(widget_id)
             shown = widget is active or (widget_id == "#slot-results" and active is not None
                                          and active.id == "code-input")
-            widget.display = shown
+            if widget.display != shown:     # each change lays the screen out again
+                widget.display = shown
         # Options take the room they need first, so every option and its key is in view.
         self.query_one("#answer-area").set_class(active is not None and active.id == "choices", "-choices")
         if active is not None:
@@ -295,7 +307,13 @@ class WizardScreen(CodeSlotScreen):
 
     def _show_sequence(self) -> None:
         evaluation = self.evaluation
-        table = sequence_table(evaluation.procedures, evaluation.diagnoses, stacked=self.has_class("-wide"))
+        stacked = self.has_class("-wide")
+        shown = (stacked, *((e.code, e.title, e.reason) for e in [*evaluation.procedures, *evaluation.diagnoses]),
+                 len(evaluation.procedures))
+        if shown == getattr(self, "_sequence_shown", None):
+            return   # most answers leave the codes as they were: the table is not laid out again
+        self._sequence_shown = shown
+        table = sequence_table(evaluation.procedures, evaluation.diagnoses, stacked=stacked)
         self.query_one("#sequence-panel", Static).update(table)
 
     # ------------------------------------------------------------ answering

@@ -15,12 +15,13 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
 from workbench.tui.screens.worklist_changes import WorklistChanges
+from workbench.tui.widgets.key_bar import KeyBar
 
 STATUS_WORDS = {"open": "open", "query": "query", "queries": "query", "coded": "coded", "done": "coded",
                 "removed": "removed", "all": None, "todo": "todo"}
@@ -118,7 +119,7 @@ class WorklistScreen(WorklistChanges, WorkbenchScreen):
         yield DataTable(id="worklist-table", cursor_type="row")
         yield Static("", id="worklist-detail")
         yield Static("", id="worklist-status", classes="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#worklist-table", DataTable)

@@ -13,7 +13,6 @@ from textual.widgets.option_list import Option
 
 from workbench.tui import keymap
 from workbench.tui.widgets.lists import KeyList
-from workbench.tui.widgets.typeahead import ForwardTypeAhead
 
 
 def number_label(index: int) -> str:
@@ -21,7 +20,7 @@ def number_label(index: int) -> str:
     return keymap.OPTION_KEYS[index] if index < len(keymap.OPTION_KEYS) else " "
 
 
-class ChoiceList(ForwardTypeAhead, KeyList):
+class ChoiceList(KeyList):
     """Single choice (yes/no, choice) or, with ``multi``, several ticked options."""
 
     BINDINGS = keymap.bindings("choice")
