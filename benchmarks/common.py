@@ -167,3 +167,29 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
     env.update(WORKBENCH_HOME=str(home), **extra)
     return env
+
+
+def start_together(argvs: Sequence[Sequence[str]], go: Path, home: Path, *, timeout: float,
+                   what: str = "writer") -> tuple[float, list[dict]]:
+    """Start one child per argv, wait until each prints ``ready`` (its log open, so start-up is
+    not timed), then create ``go`` to start them all at once; each child's last line of output is
+    its JSON summary. Returns (time.monotonic() at go, the summaries in argv order)."""
+    import time
+
+    go.unlink(missing_ok=True)
+    env = child_env(home)
+    procs = [subprocess.Popen(list(argv), cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for argv in argvs]
+    for proc in procs:
+        line = proc.stdout.readline().strip()
+        if line != "ready":
+            raise RuntimeError(f"{what} did not start: {line} {proc.stderr.read()[-2000:]}")
+    start = time.monotonic()
+    go.touch()
+    summaries = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=timeout)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{what} failed: {err[-2000:]}")
+        summaries.append(json.loads(out.strip().splitlines()[-1]))
+    return start, summaries

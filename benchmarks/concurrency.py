@@ -9,33 +9,16 @@ reference) pair is in the log exactly once, no writer saw an error, verify() pas
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 
-from benchmarks.common import REPO_ROOT, Result, child_env, python, ratio
+from benchmarks.common import Result, python, ratio, start_together
 
 
 def _writers(folder: Path, home: Path, writers: int, saves: int) -> tuple[float, list[dict]]:
-    log = folder / "shared.db"
-    go = folder / "go"
-    go.unlink(missing_ok=True)
-    env = child_env(home)
-    procs = [subprocess.Popen([python(), "-m", "benchmarks.writer", str(log), f"W{w:02d}", str(saves), str(go)],
-                              cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for w in range(writers)]
-    for proc in procs:                              # every writer has the log open
-        line = proc.stdout.readline().strip()
-        if line != "ready":
-            raise RuntimeError(f"writer did not start: {line} {proc.stderr.read()[-2000:]}")
-    start = time.monotonic()
-    go.touch()
-    summaries = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=600)
-        if proc.returncode != 0:
-            raise RuntimeError(f"writer failed: {err[-2000:]}")
-        summaries.append(json.loads(out.strip().splitlines()[-1]))
+    argvs = [[python(), "-m", "benchmarks.writer", str(folder / "shared.db"), f"W{w:02d}", str(saves),
+              str(folder / "go")] for w in range(writers)]
+    start, summaries = start_together(argvs, folder / "go", home, timeout=600)
     return max(s["end"] for s in summaries) - start, summaries
 
 
@@ -84,28 +67,10 @@ CONTENDED_NOTE = ("{writers} processes, each {rounds} operations (save, then ame
 
 
 def _contended(folder: Path, home: Path, writers: int, rounds: int) -> tuple[list[float], list[str]]:
-    log = folder / "contended.db"
-    go = folder / "go-contended"
-    go.unlink(missing_ok=True)
-    env = child_env(home)
-    procs = [subprocess.Popen([python(), "-m", "benchmarks.concurrency", str(log), f"C{w:02d}", str(rounds),
-                               str(go)], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for w in range(writers)]
-    for proc in procs:
-        line = proc.stdout.readline().strip()
-        if line != "ready":
-            raise RuntimeError(f"contended writer did not start: {line} {proc.stderr.read()[-2000:]}")
-    go.touch()
-    latencies: list[float] = []
-    errors: list[str] = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=900)
-        if proc.returncode != 0:
-            raise RuntimeError(f"contended writer failed: {err[-2000:]}")
-        summary = json.loads(out.strip().splitlines()[-1])
-        latencies += summary["latencies"]
-        errors += summary["errors"]
-    return latencies, errors
+    argvs = [[python(), "-m", "benchmarks.concurrency", str(folder / "contended.db"), f"C{w:02d}", str(rounds),
+              str(folder / "go-contended")] for w in range(writers)]
+    _start, summaries = start_together(argvs, folder / "go-contended", home, timeout=900, what="contended writer")
+    return [x for s in summaries for x in s["latencies"]], [e for s in summaries for e in s["errors"]]
 
 
 def contention(work: Path, *, writers: int = 64, rounds: int = 50) -> list[Result]:

@@ -18,33 +18,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import REPO_ROOT, Result, child_env, percentile, python, ratio
+from benchmarks.common import Result, percentile, python, ratio, start_together
 
 
 def _run_writers(target: str, home: Path, folder: Path, writers: int, saves: int) -> tuple[float, list[dict]]:
-    go = folder / "go"
-    go.unlink(missing_ok=True)
-    env = child_env(home)
-    procs = [subprocess.Popen([python(), "-m", "benchmarks.department", "--child", target, f"W{w:02d}",
-                               str(saves), str(go)], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for w in range(writers)]
-    for proc in procs:
-        line = proc.stdout.readline().strip()
-        if line != "ready":
-            raise RuntimeError(f"writer did not start: {line} {proc.stderr.read()[-2000:]}")
-    start = time.monotonic()
-    go.touch()
-    summaries = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=1800)
-        if proc.returncode != 0:
-            raise RuntimeError(f"writer failed: {err[-2000:]}")
-        summaries.append(json.loads(out.strip().splitlines()[-1]))
+    argvs = [[python(), "-m", "benchmarks.department", "--child", target, f"W{w:02d}", str(saves),
+              str(folder / "go")] for w in range(writers)]
+    start, summaries = start_together(argvs, folder / "go", home, timeout=1800)
     return max(s["end"] for s in summaries) - start, summaries
 
 
