@@ -193,3 +193,11 @@ def start_together(argvs: Sequence[Sequence[str]], go: Path, home: Path, *, time
             raise RuntimeError(f"{what} failed: {err[-2000:]}")
         summaries.append(json.loads(out.strip().splitlines()[-1]))
     return start, summaries
+
+
+def missing_or_duplicated(rows: Sequence[tuple[str, str, int]], writers: int, saves: int) -> int:
+    """From (patient, episode_ref, count) rows of a log the writers of start_together filled
+    (patient W00.., references 0..saves-1): how many episodes are missing, doubled or unexpected."""
+    seen = {(p, e): n for p, e, n in rows}
+    wanted = {(f"W{w:02d}", str(i)) for w in range(writers) for i in range(saves)}
+    return sum(1 for key in wanted if seen.get(key) != 1) + len(set(seen) - wanted)

@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks.common import Result, python, ratio, start_together
+from benchmarks.common import Result, missing_or_duplicated, python, ratio, start_together
 
 
 def _writers(folder: Path, home: Path, writers: int, saves: int) -> tuple[float, list[dict]]:
@@ -30,9 +30,7 @@ def _loss(log_path: Path, writers: int, saves: int) -> tuple[int, bool]:
         rows = log.connection.execute("SELECT patient, episode_ref, count(*) FROM episode"
                                       " GROUP BY patient, episode_ref").fetchall()
         ok = log.verify().ok
-    seen = {(p, e): n for p, e, n in rows}
-    wanted = {(f"W{w:02d}", str(i)) for w in range(writers) for i in range(saves)}
-    bad = sum(1 for key in wanted if seen.get(key) != 1) + len(set(seen) - wanted)
+    bad = missing_or_duplicated(rows, writers, saves)
     return bad, ok
 
 

@@ -22,7 +22,14 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import Result, percentile, python, ratio, start_together
+from benchmarks.common import (
+    Result,
+    missing_or_duplicated,
+    percentile,
+    python,
+    ratio,
+    start_together,
+)
 
 
 def _run_writers(target: str, home: Path, folder: Path, writers: int, saves: int) -> tuple[float, list[dict]]:
@@ -40,9 +47,7 @@ def _check(target: str, writers: int, saves: int) -> tuple[int, bool, int]:
         rows = log.connection.execute("SELECT patient, episode_ref, count(*) FROM episode "
                                       "GROUP BY patient, episode_ref").fetchall()
         report = log.verify()
-    seen = {(p, e): n for p, e, n in rows}
-    wanted = {(f"W{w:02d}", str(i)) for w in range(writers) for i in range(saves)}
-    bad = sum(1 for key in wanted if seen.get(key) != 1) + len(set(seen) - wanted)
+    bad = missing_or_duplicated(rows, writers, saves)
     return bad, report.ok, report.versions_checked
 
 
