@@ -8,11 +8,25 @@ superuser who switches the append-only triggers off for the session.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 from typing import Any
 
-from workbench.core.episodes import chain, open_episode_log
+from workbench.core.episodes import CodedEntry, Coding, EpisodeDetails, chain, open_episode_log
+
+OPCS, ICD = "OPCS-4.10", "ICD-10 WHO 2019"
+
+
+def coding(procs: str = "L80.4 Y53.9", diags: str = "I70.2", **extra) -> Coding:
+    """A coding from space-separated codes, in the editions the log tests store."""
+    return Coding(procedures=[CodedEntry(c, "opcs4", OPCS) for c in procs.split()],
+                  diagnoses=[CodedEntry(c, "icd10", ICD) for c in diags.split()], **extra)
+
+
+def details(patient: str = "P001", episode: str = "E001", date: str = "2024-03-01",
+            nhs: str | None = None) -> EpisodeDetails:
+    return EpisodeDetails(patient=patient, episode=episode, date=dt.date.fromisoformat(date), nhs_number=nhs)
 
 
 class SqliteStore:

@@ -171,7 +171,7 @@ def test_two_users_save_at_once_and_an_outsider_cannot_read(department: dict) ->
 def test_a_coder_without_the_group_setting_never_locks_the_others_out(tmp_path: Path, monkeypatch) -> None:
     """One coder's config lacking [log] group is warned, but the companions keep the log's
     group access (a chmod 600 of -wal/-shm would lock every other coder out)."""
-    from tests.test_log_contract import coding, details
+    from tests.log_backends import coding, details
     from workbench.core.episodes import open_episode_log
 
     group = grp.getgrgid(os.getegid()).gr_name          # a group this user is in

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.log_backends import ICD, OPCS, coding, details
 from workbench.core.episodes import (
     CodedEntry,
     Coder,
     Coding,
-    EpisodeDetails,
     EpisodeLog,
     EpisodeNotFound,
     LogError,
@@ -22,19 +22,6 @@ from workbench.core.episodes import (
     normalise_nhs_number,
     resolve_coder,
 )
-
-OPCS, ICD = "OPCS-4.10", "ICD-10 WHO 2019"
-
-
-def coding(procs: str = "L80.4 Y53.9", diags: str = "I70.2", **extra) -> Coding:
-    return Coding(procedures=[CodedEntry(c, "opcs4", OPCS) for c in procs.split()],
-                  diagnoses=[CodedEntry(c, "icd10", ICD) for c in diags.split()], **extra)
-
-
-def details(patient: str = "P001", episode: str = "E001", date: str = "2024-03-01",
-            nhs: str | None = None) -> EpisodeDetails:
-    return EpisodeDetails(patient=patient, episode=episode, date=dt.date.fromisoformat(date),
-                          nhs_number=nhs)
 
 
 @pytest.fixture

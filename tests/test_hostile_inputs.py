@@ -4,7 +4,6 @@ rule packs, no terminal, non-ASCII digits."""
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -12,22 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_run import run
 from tests.conftest import REPO_ROOT
-from workbench.cli import main
 from workbench.core.safetext import canonical, fold_digits, visible
 
 HUGE = "99999999999999999999"
-
-
-def run(capsys, monkeypatch, *argv: str, stdin: str = "") -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err and "internal error" not in err, err
-    return code, out, err
 
 
 def run_process(*argv: str, stdin=subprocess.DEVNULL, env: dict | None = None, timeout: float = 60):

@@ -8,15 +8,13 @@ shown with escapes (safetext.visible), so nothing is silently dropped either.
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-from workbench.cli import main
+from tests.cli_run import run
 
 # Each field gets its own marker so the test can find it, escaped, in the output.
 ATTACKS = ["\x1b[2J", "\x07", "\x1b]0;owned\x07", "\x1b[31m", "\x9b31m", "\u202e"]
@@ -30,17 +28,6 @@ def hostile(name: str) -> str:
 def escaped(name: str) -> str:
     """How a field shows once escaped (the start of it: the marker and the first escape)."""
     return f"{name}\\x1b[2J\\x07"
-
-
-def run(capsys, monkeypatch, *argv: str, stdin: str = "") -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err and "internal error" not in err, err
-    return code, out, err
 
 
 def assert_clean(out: str, err: str, what: object) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.log_backends import ServerStore, SqliteStore, recompute_chain
+from tests.log_backends import ICD, OPCS, ServerStore, SqliteStore, coding, details, recompute_chain
 from workbench.core.episodes import (
     CodedEntry,
     Coding,
@@ -27,18 +27,6 @@ from workbench.core.episodes import (
     Override,
 )
 from workbench.core.episodes.model import DraftAlreadySaved, DuplicateEpisode
-
-OPCS, ICD = "OPCS-4.10", "ICD-10 WHO 2019"
-
-
-def coding(procs: str = "L80.4 Y53.9", diags: str = "I70.2", **extra) -> Coding:
-    return Coding(procedures=[CodedEntry(c, "opcs4", OPCS) for c in procs.split()],
-                  diagnoses=[CodedEntry(c, "icd10", ICD) for c in diags.split()], **extra)
-
-
-def details(patient: str = "P001", episode: str = "E001", date: str = "2024-03-01",
-            nhs: str | None = None) -> EpisodeDetails:
-    return EpisodeDetails(patient=patient, episode=episode, date=dt.date.fromisoformat(date), nhs_number=nhs)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.log_backends import coding, details
 from tests.test_log_cli import run
-from tests.test_log_contract import coding, details
 from workbench.core.episodes import EpisodeLog, LogError, open_episode_log
 from workbench.core.episodes.identity import os_login
 
