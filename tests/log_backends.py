@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,16 +81,27 @@ class ServerStore:
             return conn.execute(sql.replace("?", "%s"), params).fetchall()
 
 
-def recompute_chain(store: Any) -> None:
-    """Rewrite every hash from the first row on, as an attacker covering a change would."""
-    rows = store.query(f"SELECT {chain.VERSION_COLUMNS} FROM version v JOIN episode e "
-                       "ON e.id = v.episode_id ORDER BY v.id")
+def chain_rewrites(query: Callable[..., list]) -> list[str]:
+    """The UPDATEs that rewrite every hash from the first row on, as an attacker covering a
+    change would; ``query(sql, params=())`` reads the log as it stands."""
+    rows = query(f"SELECT {chain.VERSION_COLUMNS} FROM version v JOIN episode e ON e.id = v.episode_id ORDER BY v.id")
     previous = chain.GENESIS
     updates = []
     for row in rows:
-        codes = store.query("SELECT kind, position, code, classification, edition FROM version_code "
-                            "WHERE version_id = ? ORDER BY kind, position", (row[0],))
+        codes = query("SELECT kind, position, code, classification, edition FROM version_code "
+                      "WHERE version_id = ? ORDER BY kind, position", (row[0],))
         digest = chain.version_hash(chain.row_content(row, [tuple(c) for c in codes]), previous)
         updates.append(f"UPDATE version SET prev_hash = '{previous}', hash = '{digest}' WHERE id = {row[0]}")
         previous = digest
-    store.tamper(*updates)
+    return updates
+
+
+def recompute_chain(store: Any) -> None:
+    """Rewrite every hash of a store's log (its guards off, as a superuser would)."""
+    store.tamper(*chain_rewrites(store.query))
+
+
+def recompute_chain_in_file(conn: sqlite3.Connection) -> None:
+    """The same on a log file's own connection (its guards left as they are); the caller commits."""
+    for statement in chain_rewrites(lambda sql, params=(): conn.execute(sql, params).fetchall()):
+        conn.execute(statement)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.log_backends import recompute_chain_in_file
 from tests.test_log_cli import coding, run
 from workbench.core.episodes import EpisodeDetails, EpisodeLog, LogError, chain
 
@@ -111,15 +112,7 @@ def test_a_rewrite_with_the_chain_recomputed_is_caught(capsys, log_path: Path) -
     assert run(capsys, log_path, "checkpoint", "--json")[0] == 0
     conn = sqlite3.connect(log_path)
     conn.execute("UPDATE version SET coder = 'mallory' WHERE id = 1")
-    previous = chain.GENESIS
-    rows = conn.execute(f"SELECT {chain.VERSION_COLUMNS} FROM version v JOIN episode e "
-                        "ON e.id = v.episode_id ORDER BY v.id").fetchall()
-    for row in rows:
-        codes = conn.execute("SELECT kind, position, code, classification, edition FROM version_code "
-                             "WHERE version_id = ?", (row[0],)).fetchall()
-        digest = chain.version_hash(chain.row_content(row, codes), previous)
-        conn.execute("UPDATE version SET prev_hash = ?, hash = ? WHERE id = ?", (previous, digest, row[0]))
-        previous = digest
+    recompute_chain_in_file(conn)
     conn.commit()
     conn.close()
     with EpisodeLog(log_path) as log:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.log_backends import recompute_chain_in_file
 from tests.test_log_cli import coding, run
 from workbench.core.episodes import EpisodeDetails, EpisodeLog, chain
 
@@ -107,15 +108,7 @@ def restore_older(path: Path, tmp_path: Path) -> None:
 def rewrite_recomputed(path: Path, tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("UPDATE version SET coder = 'mallory' WHERE id = 1")
-    previous = chain.GENESIS
-    rows = conn.execute(f"SELECT {chain.VERSION_COLUMNS} FROM version v JOIN episode e "
-                        "ON e.id = v.episode_id ORDER BY v.id").fetchall()
-    for row in rows:
-        codes = conn.execute("SELECT kind, position, code, classification, edition FROM version_code "
-                             "WHERE version_id = ? ORDER BY kind, position", (row[0],)).fetchall()
-        digest = chain.version_hash(chain.row_content(row, codes), previous)
-        conn.execute("UPDATE version SET prev_hash = ?, hash = ? WHERE id = ?", (previous, digest, row[0]))
-        previous = digest
+    recompute_chain_in_file(conn)
     conn.commit()
     conn.close()
 
