@@ -15,6 +15,7 @@ from workbench.core.episodes import VOIDED
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.screens.log_watch import WatchesTheLog
 from workbench.tui.widgets.key_bar import KeyBar
 from workbench.tui.widgets.log_rows import Column, LogRows
 
@@ -31,7 +32,6 @@ def codes_text(coding: Any, limit: int = 4) -> str:
 
 PAGE = 100          # rows fetched at a time; the next page loads as the cursor nears the end
 NEAR_END = 20
-WATCH_SECONDS = 0.5  # how often the screen asks whether another window or process changed the log
 
 
 class LogTable(LogRows):
@@ -45,7 +45,7 @@ class LogTable(LogRows):
         self.screen.query_one("#log-filter").focus()
 
 
-class LogScreen(WorkbenchScreen):
+class LogScreen(WatchesTheLog, WorkbenchScreen):
     """The log, newest first, one page at a time (keyset pagination in core), so a log of a
     million episodes opens as fast as a small one and memory grows only as far as the
     coder scrolls. The filter runs in the database (see core.episodes.filtering)."""
@@ -65,7 +65,6 @@ class LogScreen(WorkbenchScreen):
         self._count = True           # count the log on the next first page (open, resume)
         self.stamp: Any = None       # the log's change stamp when the first page was read
         self._keep_id: int | None = None     # the episode the cursor stays on through a re-read
-        self._watching = False
         #: Episodes this login re-codes blind for an audit and has not coded yet: their coding,
         #: coder and status are never shown here (workbench.core.audit).
         self.blind: set[int] = set()
@@ -81,34 +80,19 @@ class LogScreen(WorkbenchScreen):
     def on_mount(self) -> None:
         self.query_one("#log-table", LogRows).focus()
         # No load here: the screen is resumed as it is pushed, and that loads the first page.
-        self.set_interval(WATCH_SECONDS, self._watch)
+        self.start_watching()
 
-    def _watch(self) -> None:
-        if self.app.screen is self and not self._watching and not self._loading:
-            self._watching = True
-            self.watch_log()
+    def log_watch_paused(self) -> bool:
+        return self._loading
 
-    @work(thread=True, exclusive=True, group="log-watch")
-    def watch_log(self) -> None:
-        from workbench.core.episodes.worklist import Worklist
-
-        try:
-            stamp = Worklist(self.app.context.episode_log()).stamp()
-        except Exception:   # reported by the next load
-            stamp = self.stamp
-        self.app.call_from_thread(self._watched, stamp)
-
-    @if_attached
-    def _watched(self, stamp: Any) -> None:
-        self._watching = False
-        if self.stamp is not None and stamp != self.stamp:
-            # Another window or process saved, amended or voided: the first page again, the
-            # cursor kept on the episode it was on.
-            table = self.query_one("#log-table", LogRows)
-            row = table.cursor_row
-            self._keep_id = self.shown[row].id if 0 <= row < len(self.shown) else None
-            self._count = True
-            self.reload()
+    def on_log_changed(self) -> None:
+        # Another window or process saved, amended or voided: the first page again, the
+        # cursor kept on the episode it was on.
+        table = self.query_one("#log-table", LogRows)
+        row = table.cursor_row
+        self._keep_id = self.shown[row].id if 0 <= row < len(self.shown) else None
+        self._count = True
+        self.reload()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()

@@ -20,13 +20,13 @@ from textual.widgets import DataTable, Header, Input, Static
 from workbench.core.safetext import visible
 from workbench.tui import keymap
 from workbench.tui.screens.base import WorkbenchScreen, if_attached
+from workbench.tui.screens.log_watch import WatchesTheLog
 from workbench.tui.screens.worklist_changes import WorklistChanges
 from workbench.tui.widgets.key_bar import KeyBar
 
 STATUS_WORDS = {"open": "open", "query": "query", "queries": "query", "coded": "coded", "done": "coded",
                 "removed": "removed", "all": None, "todo": "todo"}
 #: How often the screen asks whether the log changed (another window saved, an import ran).
-WATCH_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def detail_text(item: Any) -> Text:
     return text
 
 
-class WorklistScreen(WorklistChanges, WorkbenchScreen):
+class WorklistScreen(WorklistChanges, WatchesTheLog, WorkbenchScreen):
     HELP_NAME = "worklist"
     BINDINGS = keymap.bindings("worklist")
 
@@ -110,7 +110,6 @@ class WorklistScreen(WorklistChanges, WorkbenchScreen):
         self.drafted: set[int] = set()  # items with an unfinished draft of this coder
         self.filter = WorklistFilter()
         self.stamp: Any = None          # the log's change stamp when the list was read
-        self._watching = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -126,32 +125,14 @@ class WorklistScreen(WorklistChanges, WorkbenchScreen):
         table.add_columns("start", "patient", "spell/FCE", "specialty", "consultant", "status")
         table.focus()
         self.load()
-        self.set_interval(WATCH_SECONDS, self._watch)
+        self.start_watching()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self.load()
 
-    def _watch(self) -> None:
-        if self.app.screen is self and not self._watching:
-            self._watching = True
-            self.watch_log()
-
-    @work(thread=True, exclusive=True, group="worklist-watch")
-    def watch_log(self) -> None:
-        from workbench.core.episodes.worklist import Worklist
-
-        try:
-            stamp = Worklist(self.app.context.episode_log()).stamp()
-        except Exception:   # a log that cannot be read is reported by load()
-            stamp = self.stamp
-        self.app.call_from_thread(self._watched, stamp)
-
-    @if_attached
-    def _watched(self, stamp: Any) -> None:
-        self._watching = False
-        if self.stamp is not None and stamp != self.stamp:
-            self.load()
+    def on_log_changed(self) -> None:
+        self.load()
 
     @work(thread=True, exclusive=True, group="worklist")
     def load(self) -> None:
