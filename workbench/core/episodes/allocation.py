@@ -157,11 +157,7 @@ class Allocations:
         coder = _login(coder)
 
         def work(conn: Any) -> None:
-            _exists(conn, item_id)
-            now = dialect.now_text(conn)
-            row = conn.execute(f"SELECT {_COLUMNS} FROM worklist_allocation WHERE item_id = ?",
-                               [int(item_id)]).fetchone()
-            current = _live(row, now) if row else None
+            now, current = _current(conn, item_id)
             if current is not None and current.claimed_by and current.claimed_by != coder:
                 raise ItemTaken(f"worklist item {item_id} is being coded by {current.claimed_by} (since "
                                 f"{_short(current.claimed_at or '')}; theirs until {_short(current.claim_until or '')} "
@@ -182,11 +178,7 @@ class Allocations:
         coder = _login(coder)
 
         def work(conn: Any) -> None:
-            _exists(conn, item_id)
-            now = dialect.now_text(conn)
-            row = conn.execute(f"SELECT {_COLUMNS} FROM worklist_allocation WHERE item_id = ?",
-                               [int(item_id)]).fetchone()
-            current = _live(row, now) if row else None
+            _now, current = _current(conn, item_id)
             if current is None or not current.claimed_by:
                 return
             if current.claimed_by != coder and not anyone:
@@ -206,6 +198,15 @@ def _login(coder: str | Coder) -> str:
 def _exists(conn: Any, item_id: int) -> None:
     if conn.execute("SELECT 1 FROM worklist_item WHERE id = ?", [int(item_id)]).fetchone() is None:
         raise LogError(f"worklist item {item_id}: there is no such item")
+
+
+def _current(conn: Any, item_id: int) -> tuple[str, Allocation | None]:
+    """The database's time now and the item's allocation with a lapsed claim left out (None when
+    it has none); LogError when there is no such item."""
+    _exists(conn, item_id)
+    now = dialect.now_text(conn)
+    row = conn.execute(f"SELECT {_COLUMNS} FROM worklist_allocation WHERE item_id = ?", [int(item_id)]).fetchone()
+    return now, (_live(row, now) if row else None)
 
 
 def _live(row: tuple, now: str) -> Allocation:
